@@ -1,0 +1,3 @@
+"""ModelMonitor: declarative SageMaker model monitoring."""
+
+__version__ = "0.1.0"

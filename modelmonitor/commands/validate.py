@@ -1,0 +1,73 @@
+"""`modelmonitor validate PATH...`: check ModelMonitor documents without touching AWS."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from modelmonitor.errors import ManifestError
+from modelmonitor.loader import LoadedMonitor, load_monitors
+
+ENGINE_NOTES = {
+    "modelMonitor": "SageMaker Model Monitor schedules (accounts that still have Model Monitor)",
+    "lambda": "our analyzer in Lambda (any account; windows that fit 15 min / 10 GB)",
+    "processingJob": "our analyzer in SageMaker Processing jobs (any account; large or sharded windows)",
+}
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "validate", help="validate ModelMonitor manifests (files or directories)")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="manifest file or directory of *.yaml")
+    parser.add_argument("--output", choices=["text", "json"], default="text")
+    parser.set_defaults(run=run)
+
+
+def summarize(monitor: LoadedMonitor) -> dict[str, Any]:
+    doc = monitor.document
+    spec = doc.spec
+    return {
+        "source": monitor.source,
+        "namespace": doc.metadata.namespace,
+        "name": doc.metadata.name,
+        "endpoint": doc.endpoint_name,
+        "endpointMode": spec.endpoint_mode,
+        "region": spec.region,
+        "engine": spec.engine,
+        "dataQuality": spec.data_quality.schedule if spec.data_quality.enabled else "off",
+        "modelQuality": spec.model_quality.schedule if spec.model_quality.enabled else "off",
+        "baseline": "dataset" if spec.baseline.dataset is not None else "precomputed",
+    }
+
+
+def _line(s: dict[str, Any]) -> str:
+    return (f"ok  {s['source']}  {s['namespace']}/{s['name']}  endpoint={s['endpoint']} ({s['endpointMode']})"
+            f"  region={s['region']}  engine={s['engine']}  dataQuality={s['dataQuality']}"
+            f"  modelQuality={s['modelQuality']}  baseline={s['baseline']}")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        monitors = load_monitors(*args.paths)
+    except ManifestError as exc:
+        if args.output == "json":
+            problems = [{"source": p.source, "document": p.document, "path": p.path, "message": p.message}
+                        for p in exc.problems]
+            print(json.dumps({"valid": False, "errors": problems}, indent=2))
+        else:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    summaries = [summarize(m) for m in monitors]
+    if args.output == "json":
+        print(json.dumps({"valid": True, "monitors": summaries}, indent=2))
+    else:
+        for s in summaries:
+            print(_line(s))
+        engines = sorted({s["engine"] for s in summaries})
+        for engine in engines:
+            print(f"engine {engine}: {ENGINE_NOTES[engine]}")
+    return 0

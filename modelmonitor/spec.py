@@ -1,0 +1,425 @@
+"""The ONE schema of a ModelMonitor document (pydantic v2).
+
+`pulumi up` (monitors/*.yaml), the operator (custom resources) and the CLI all parse documents with these
+models; the CRD in `crds/` is generated from them (`modelmonitor.crd`). Field descriptions become the CRD's
+descriptions; `x-kubernetes-validations` entries are the CEL twins of the cross-field validators below.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from modelmonitor.formats import (
+    ContainerImage,
+    Duration,
+    Email,
+    InstanceType,
+    KmsKey,
+    MonitorName,
+    Namespace,
+    Region,
+    RoleArn,
+    S3Uri,
+    SageMakerName,
+    Schedule,
+    SecretName,
+    SnsTopicArn,
+)
+
+API_VERSION = "modelmonitor.io/v1alpha1"
+KIND = "ModelMonitor"
+
+
+
+FeatureName = Annotated[str, Field(min_length=1, max_length=200)]
+Tags = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=40)]
+
+
+def _require_exactly_one(data: Any, section: str, first: str, second: str) -> Any:
+    """Checked on the raw mapping, so the error is reported even when the chosen branches have errors too."""
+    if isinstance(data, dict):
+        present = [key for key in (first, second) if data.get(key) is not None]
+        if len(present) != 1:
+            found = "both are" if present else "neither is"
+            raise PydanticCustomError(
+                "one_of", "exactly one of {section}.{first} or {section}.{second} must be set ({found})",
+                {"section": section, "first": first, "second": second, "found": found})
+    return data
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class ExistingEndpoint(_Model):
+    name: Annotated[SageMakerName, Field(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "self == oldSelf", "message": "endpoint.existing.name is immutable"}]})]
+    """Name of a SageMaker endpoint that already exists (and captures data). Immutable."""
+    variant_name: SageMakerName = "AllTraffic"
+    """Production variant whose captures are monitored."""
+
+
+class CreateEndpoint(_Model):
+    name: Annotated[SageMakerName | None, Field(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "self == oldSelf", "message": "endpoint.create.name is immutable"}]})] = None
+    """Endpoint name to create; defaults to metadata.name. Immutable."""
+    model_data_url: S3Uri
+    """S3 URI of the model artifact (model.tar.gz)."""
+    image: ContainerImage
+    """Inference container image URI."""
+    execution_role_arn: RoleArn | None = None
+    """Role the model runs as; a least-privilege role is created when omitted."""
+    instance_type: InstanceType = "ml.t2.medium"
+    """Instance type of the production variant."""
+    instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    """Number of instances of the production variant."""
+    variant_name: SageMakerName = "AllTraffic"
+    """Name of the single production variant."""
+    environment: Annotated[dict[str, Annotated[str, Field(max_length=1024)]], Field(max_length=50)] = {}
+    """Environment variables of the inference container."""
+
+
+class Endpoint(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "has(self.existing) != has(self.create)",
+         "message": "exactly one of endpoint.existing or endpoint.create must be set"},
+        {"rule": "has(self.existing) == has(oldSelf.existing)",
+         "message": "endpoint mode (existing/create) is immutable"},
+    ]})
+    existing: ExistingEndpoint | None = None
+    """Monitor an endpoint that already exists."""
+    create: CreateEndpoint | None = None
+    """Create the model, endpoint configuration (with data capture) and endpoint."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        return _require_exactly_one(data, "endpoint", "existing", "create")
+
+
+class DataCapture(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "!has(self.captureInput) || !has(self.captureOutput) || self.captureInput || self.captureOutput",
+         "message": "at least one of captureInput or captureOutput must be true"},
+    ]})
+    sampling_percentage: Annotated[int, Field(ge=1, le=100)] = 20
+    """Percentage of requests captured (1..100). SageMaker's SDK default is 20."""
+    capture_input: bool = True
+    """Capture request payloads (needed for data-quality monitoring)."""
+    capture_output: bool = True
+    """Capture response payloads (needed for model-quality monitoring)."""
+    kms_key_id: KmsKey | None = None
+    """KMS key for the captured data; the artifact bucket's key when omitted."""
+    destination_s3_uri: S3Uri | None = None
+    """Where captures land. Default: the platform bucket's captures/ prefix (created endpoints). For an existing
+    endpoint, the S3 prefix it already captures to (required unless engine is modelMonitor)."""
+    csv_content_types: Annotated[list[Annotated[str, Field(max_length=256)]], Field(max_length=10)] = ["text/csv"]
+    """Content types captured as CSV (others are base64-encoded)."""
+    json_content_types: Annotated[list[Annotated[str, Field(max_length=256)]], Field(max_length=10)] = [
+        "application/json"]
+    """Content types captured as JSON (others are base64-encoded)."""
+
+    @model_validator(mode="after")
+    def _captures_something(self) -> DataCapture:
+        if not (self.capture_input or self.capture_output):
+            raise PydanticCustomError("capture", "at least one of captureInput or captureOutput must be true")
+        return self
+
+
+class BaselineDataset(_Model):
+    s3_uri: S3Uri
+    """Training (or other reference) data to compute the baseline from."""
+    format: Literal["csv", "jsonl", "parquet"] = "csv"
+    """File format of the dataset."""
+    header: bool = True
+    """CSV only: the first row holds the feature names."""
+
+
+class PrecomputedBaseline(_Model):
+    statistics_s3_uri: S3Uri
+    """statistics.json produced by a baseline job or `modelmonitor baseline`."""
+    constraints_s3_uri: S3Uri
+    """constraints.json produced by a baseline job or `modelmonitor baseline`."""
+
+
+class Baseline(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "has(self.dataset) != has(self.precomputed)",
+         "message": "exactly one of baseline.dataset or baseline.precomputed must be set"}]})
+    dataset: BaselineDataset | None = None
+    """Compute the baseline from a dataset at deploy time."""
+    precomputed: PrecomputedBaseline | None = None
+    """Use statistics/constraints that already exist."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        return _require_exactly_one(data, "baseline", "dataset", "precomputed")
+
+
+DriftMetric = Literal["psi", "ks", "js", "wasserstein", "chi2"]
+
+
+class DataQuality(_Model):
+    enabled: bool = True
+    """Run data-quality (drift) monitoring."""
+    schedule: Schedule = "hourly"
+    """How often a window is analysed: hourly, daily, daily@HH, every Nh or cron(0 H/N ? * * *)."""
+    analyzer: Literal["builtin", "custom"] = "custom"
+    """engine modelMonitor only: AWS's built-in analyzer image, or ours (BYOC, adds customMetrics)."""
+    instance_type: InstanceType = "ml.m5.xlarge"
+    """Processing instance type (engines modelMonitor and processingJob)."""
+    instance_count: Annotated[int, Field(ge=1, le=100)] = 1
+    """Processing instances; > 1 shards the captures (processingJob engine)."""
+    volume_size_gb: Annotated[int, Field(ge=1, le=16384)] = 20
+    """Processing volume size in GB."""
+    max_runtime_seconds: Annotated[int, Field(ge=60, le=86400)] = 3600
+    """Upper bound of one run. SageMaker allows at most 3600 for hourly schedules."""
+    drift_threshold: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Numerical drift threshold on the L∞ distance (and the drift alarms' threshold)."""
+    categorical_drift_threshold: Annotated[float, Field(gt=0, le=1)] = 0.1
+    """Categorical drift threshold on the L∞ distance."""
+    method: Literal["robust", "simple"] = "robust"
+    """Robust discounts sampling noise in small windows (Deequ); simple compares the raw distance."""
+    custom_metrics: Annotated[list[DriftMetric], Field(max_length=5)] = ["psi", "ks"]
+    """Extra drift statistics our analyzer reports per feature (not used by the built-in analyzer)."""
+    features: Annotated[list[FeatureName], Field(max_length=500)] = []
+    """Monitored feature names; each gets a drift alarm. Empty: alarm on any feature's drift violation."""
+    environment: Annotated[dict[str, Annotated[str, Field(max_length=1024)]], Field(max_length=40)] = {}
+    """Extra analyzer environment (SageMaker allows 50 entries in total)."""
+
+
+ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
+
+
+class ModelQualityAlarm(_Model):
+    metric: Annotated[str, Field(min_length=1, max_length=64)]
+    """A Model Monitor model-quality metric, e.g. auc, accuracy, f1, rmse."""
+    threshold: float
+    """Alarm threshold."""
+    comparison: Literal["lessThan", "greaterThan"] = "lessThan"
+    """Alarm when the metric is below (accuracy-like) or above (error-like) the threshold."""
+
+
+class ModelQuality(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "!has(self.enabled) || !self.enabled || has(self.groundTruthS3Uri)",
+         "message": "modelQuality.groundTruthS3Uri is required when modelQuality is enabled"},
+        {"rule": "!has(self.enabled) || !self.enabled || has(self.problemType)",
+         "message": "modelQuality.problemType is required when modelQuality is enabled"},
+        {"rule": "!has(self.enabled) || !self.enabled || has(self.inferenceAttribute) "
+                 "|| (has(self.problemType) && self.problemType == 'BinaryClassification' "
+                 "&& has(self.probabilityAttribute))",
+         "message": "modelQuality.inferenceAttribute is required (BinaryClassification: or probabilityAttribute)"},
+    ]})
+    enabled: bool = False
+    """Run model-quality monitoring (needs ground-truth labels)."""
+    schedule: Schedule = "daily"
+    """How often model quality is evaluated."""
+    problem_type: ProblemType | None = None
+    """BinaryClassification, MulticlassClassification or Regression."""
+    inference_attribute: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """Where the prediction is in the endpoint output (JSON path, or CSV column index)."""
+    probability_attribute: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """BinaryClassification: where the positive-class probability is in the output."""
+    probability_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """BinaryClassification: probability at or above which the prediction is positive."""
+    ground_truth_s3_uri: S3Uri | None = None
+    """Prefix of ground-truth JSON lines (SageMaker's layout: yyyy/mm/dd/hh/)."""
+    label_delay: Duration = "24h"
+    """How long labels take to arrive: the evaluated window ends this long ago."""
+    min_ground_truth_coverage: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Alarm when fewer than this fraction of predictions have a label after the delay."""
+    instance_type: InstanceType = "ml.m5.xlarge"
+    """Processing instance type."""
+    max_runtime_seconds: Annotated[int, Field(ge=60, le=86400)] = 1800
+    """Upper bound of one run. SageMaker allows at most 1800 for hourly model-quality schedules."""
+    alarms: Annotated[list[ModelQualityAlarm], Field(max_length=20)] = []
+    """Alarms on model-quality metrics."""
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> ModelQuality:
+        if not self.enabled:
+            return self
+        if self.ground_truth_s3_uri is None:
+            raise PydanticCustomError("required_when", "groundTruthS3Uri is required when modelQuality is enabled")
+        if self.problem_type is None:
+            raise PydanticCustomError("required_when", "problemType is required when modelQuality is enabled")
+        if self.inference_attribute is None and not (
+            self.problem_type == "BinaryClassification" and self.probability_attribute is not None
+        ):
+            raise PydanticCustomError(
+                "required_when",
+                "inferenceAttribute is required (BinaryClassification: or probabilityAttribute)")
+        allowed = MODEL_QUALITY_METRICS[self.problem_type]
+        for alarm in self.alarms:
+            if alarm.metric not in allowed:
+                raise PydanticCustomError(
+                    "unknown_metric", "alarm metric {metric} is not a {problem} metric; one of: {allowed}",
+                    {"metric": repr(alarm.metric), "problem": self.problem_type, "allowed": ", ".join(allowed)})
+        return self
+
+
+# The metric names SageMaker Model Monitor publishes per problem type (contract file, "CloudWatch metrics").
+_BINARY = ("accuracy", "precision", "recall", "f0_5", "f1", "f2", "auc", "true_positive_rate",
+           "true_negative_rate", "false_positive_rate", "false_negative_rate")
+MODEL_QUALITY_METRICS: dict[str, tuple[str, ...]] = {
+    "BinaryClassification": _BINARY,
+    "MulticlassClassification": ("accuracy", "weighted_precision", "weighted_recall", "weighted_f0_5",
+                                 "weighted_f1", "weighted_f2"),
+    "Regression": ("mae", "mse", "rmse", "r2"),
+}
+
+
+class Alerting(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "!has(self.datapointsToAlarm) || !has(self.evaluationPeriods) "
+                 "|| self.datapointsToAlarm <= self.evaluationPeriods",
+         "message": "alerting.datapointsToAlarm must not exceed alerting.evaluationPeriods"},
+    ]})
+    emails: Annotated[list[Email], Field(max_length=20)] = []
+    """Addresses subscribed to the alert topic (each must confirm the subscription)."""
+    sns_topic_arn: SnsTopicArn | None = None
+    """Also send alerts to this existing SNS topic."""
+    slack_webhook_secret: SecretName | None = None
+    """Name of an SSM SecureString or Secrets Manager secret holding a Slack-compatible webhook URL."""
+    evaluation_periods: Annotated[int, Field(ge=1, le=24)] = 3
+    """N in M-of-N: how many recent schedule periods an alarm looks at."""
+    datapoints_to_alarm: Annotated[int, Field(ge=1, le=24)] = 2
+    """M in M-of-N: how many of them must breach, so one noisy window pages nobody."""
+    missing_runs_periods: Annotated[int, Field(ge=1, le=24)] = 2
+    """Alarm when no monitoring run reported anything for this many schedule periods."""
+    notify_on_execution_failure: bool = True
+    """Alert when a monitoring run fails."""
+    notify_on_ok: bool = False
+    """Also alert when an alarm returns to OK."""
+
+    @model_validator(mode="after")
+    def _m_of_n(self) -> Alerting:
+        if self.datapoints_to_alarm > self.evaluation_periods:
+            raise PydanticCustomError(
+                "m_of_n", "datapointsToAlarm ({m}) must not exceed evaluationPeriods ({n})",
+                {"m": self.datapoints_to_alarm, "n": self.evaluation_periods})
+        return self
+
+
+class DriftDetection(_Model):
+    mode: Literal["Off", "Detect", "Remediate"] = "Detect"
+    """Infrastructure drift: Detect reports live changes made outside ModelMonitor; Remediate reverts them."""
+    interval: Duration = "1h"
+    """How often the live infrastructure is compared with the declared one."""
+
+
+Engine = Literal["modelMonitor", "lambda", "processingJob"]
+
+
+class ModelMonitorSpec(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "!has(self.engine) || self.engine == 'modelMonitor' || has(self.endpoint.create) "
+                 "|| (has(self.dataCapture) && has(self.dataCapture.destinationS3Uri))",
+         "message": "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is "
+                    "modelMonitor"},
+    ]})
+    endpoint: Endpoint
+    """The endpoint to monitor: exactly one of existing or create."""
+    region: Annotated[Region, Field(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "self == oldSelf", "message": "region is immutable"}]})]
+    """AWS region of the endpoint and every monitoring resource. Immutable."""
+    data_capture: DataCapture = Field(default_factory=DataCapture)
+    """Endpoint data capture (applied when the endpoint is created here)."""
+    baseline: Baseline
+    """Reference statistics and constraints: exactly one of dataset or precomputed."""
+    data_quality: DataQuality = Field(default_factory=DataQuality)
+    """Data-quality (feature drift) monitoring."""
+    model_quality: ModelQuality = Field(default_factory=ModelQuality)
+    """Model-quality monitoring against ground-truth labels."""
+    alerting: Alerting = Field(default_factory=Alerting)
+    """Where alerts go and how alarms decide."""
+    engine: Engine = "modelMonitor"
+    """What runs the analysis: modelMonitor (SageMaker Model Monitor schedules; accounts that have it), lambda or
+    processingJob (our analyzer, no Model Monitor needed)."""
+    deletion_policy: Literal["Delete", "Retain"] = "Retain"
+    """On deletion: Delete destroys the AWS resources; Retain leaves them and only stops tracking them."""
+    drift_detection: DriftDetection = Field(default_factory=DriftDetection)
+    """Detection of changes made to the AWS resources outside ModelMonitor."""
+    suspend: bool = False
+    """Pause reconciliation (no Pulumi runs) without deleting anything."""
+    tags: Tags = {}
+    """Tags added to every AWS resource."""
+
+    @model_validator(mode="after")
+    def _capture_location_known(self) -> ModelMonitorSpec:
+        if (self.engine != "modelMonitor" and self.endpoint.existing is not None
+                and self.data_capture.destination_s3_uri is None):
+            raise PydanticCustomError(
+                "required_when",
+                "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is modelMonitor")
+        return self
+
+    @property
+    def endpoint_mode(self) -> Literal["existing", "create"]:
+        return "existing" if self.endpoint.existing is not None else "create"
+
+
+class Metadata(_Model):
+    name: MonitorName
+    """Monitor name; prefixes every AWS name derived from it, hence the length limit."""
+    namespace: Namespace = "default"
+    """Kubernetes namespace (files: a grouping; names must be unique within it)."""
+    labels: Annotated[dict[str, Annotated[str, Field(max_length=63)]], Field(max_length=64)] = {}
+    """Labels, as in Kubernetes."""
+    annotations: Annotated[dict[str, str], Field(max_length=64)] = {}
+    """Annotations, as in Kubernetes."""
+
+
+class ModelMonitorDocument(_Model):
+    api_version: Literal["modelmonitor.io/v1alpha1"]
+    """Always modelmonitor.io/v1alpha1."""
+    kind: Literal["ModelMonitor"]
+    """Always ModelMonitor."""
+    metadata: Metadata
+    spec: ModelMonitorSpec
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.metadata.namespace, self.metadata.name)
+
+    @property
+    def endpoint_name(self) -> str:
+        endpoint = self.spec.endpoint
+        if endpoint.existing is not None:
+            return endpoint.existing.name
+        assert endpoint.create is not None
+        return endpoint.create.name or self.metadata.name
+
+
+def schedule_period_seconds(schedule: str) -> int:
+    """Seconds between two runs of a schedule accepted by `Schedule`."""
+    if schedule == "hourly":
+        return 3600
+    if schedule.startswith("daily"):
+        return 86400
+    if match := re.fullmatch(r"every (\d+)h", schedule):
+        return int(match.group(1)) * 3600
+    if match := re.fullmatch(r"cron\(0 (\S+) \? \* \* \*\)", schedule):
+        hours = match.group(1)
+        if hours == "*":
+            return 3600
+        if "/" in hours:
+            return int(hours.split("/")[1]) * 3600
+        return 86400
+    raise ValueError(f"not a schedule: {schedule!r}")
+
+
+def duration_seconds(duration: str) -> int:
+    """Seconds in a `Duration` like 30m, 24h, 2d."""
+    unit = {"m": 60, "h": 3600, "d": 86400}[duration[-1]]
+    return int(duration[:-1]) * unit
