@@ -1,0 +1,197 @@
+"""A fake Pulumi backend for tests and benchmarks (`--driver fake`): no CLI, no AWS.
+
+`FakeWorkspace` plugs into the real `AutomationDriver`, so the driver's error mapping and stale-lock recovery run
+unchanged. The backend keeps stacks (resources keyed by URN, so a repeated `up` never duplicates anything), locks
+and a log of calls; it can be told per stack and operation to succeed, fail (validation), error (network), raise a
+concurrent-update conflict, or hang (holding the lock, like a process killed mid-update).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from pulumi.automation import CommandError, CommandResult, ConcurrentUpdateError
+
+from modelmonitor.operator.stacks import Outcome, StackHandle, StackRequest, UpdateInfo
+from modelmonitor.spec import ModelMonitorDocument
+
+Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang"]
+Operation = Literal["up", "destroy", "refresh"]
+FAKE_BUCKET = "modelmonitor-fake-artifacts"
+
+
+@dataclass
+class FakeStack:
+    resources: dict[str, str] = field(default_factory=dict)
+    """URN -> resource type."""
+    lock_started: datetime | None = None
+    updates: int = 0
+    creations: int = 0
+    """Resource creations over the stack's life: equals len(resources) unless something was duplicated."""
+
+
+class FakeBackend:
+    """Shared, thread-safe state that outlives operator restarts (like a real state backend)."""
+
+    def __init__(self, hang_timeout: float = 10.0) -> None:
+        self._lock = threading.Lock()
+        self.stacks: dict[str, FakeStack] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.cancels: list[str] = []
+        self.retained: dict[str, dict[str, str]] = {}
+        self.drift: dict[str, int] = {}
+        self.defaults: dict[str, Behaviour] = {}
+        self._scripts: dict[tuple[str, str], deque[Behaviour]] = {}
+        self.release = threading.Event()
+        self.hanging = threading.Event()
+        self.hang_timeout = hang_timeout
+
+    def script(self, stack: str, operation: Operation, *behaviours: Behaviour) -> None:
+        """The next calls of `operation` on `stack` behave as listed, then as the default."""
+        with self._lock:
+            self._scripts.setdefault((stack, operation), deque()).extend(behaviours)
+
+    def count(self, operation: str, stack: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for op, name in self.calls if op == operation and stack in (None, name))
+
+    def _next(self, stack: str, operation: str) -> Behaviour:
+        with self._lock:
+            self.calls.append((operation, stack))
+            queue = self._scripts.get((stack, operation))
+            if queue:
+                return queue.popleft()
+            return self.defaults.get(operation, "succeed")
+
+
+@dataclass(frozen=True)
+class FakeWorkspace:
+    backend: FakeBackend
+    requires_cli: bool = False
+
+    def open(self, request: StackRequest, *, create: bool) -> StackHandle | None:
+        with self.backend._lock:
+            if request.stack_name not in self.backend.stacks:
+                if not create:
+                    return None
+                self.backend.stacks[request.stack_name] = FakeStack()
+        return _FakeHandle(self.backend, request)
+
+
+class _FakeHandle:
+    def __init__(self, backend: FakeBackend, request: StackRequest) -> None:
+        self._backend = backend
+        self._request = request
+        self._name = request.stack_name
+
+    @property
+    def _stack(self) -> FakeStack:
+        return self._backend.stacks[self._name]
+
+    def up(self) -> Outcome:
+        behaviour = self._start("up")
+        if behaviour == "hang":
+            self._hang()
+        stack = self._stack
+        planned = planned_resources(self._name, self._request.document)
+        with self._backend._lock:
+            for urn, type_ in planned.items():
+                if urn not in stack.resources:
+                    stack.creations += 1
+                stack.resources[urn] = type_
+            for urn in set(stack.resources) - set(planned):
+                del stack.resources[urn]
+            stack.updates += 1
+            stack.lock_started = None
+        return Outcome(update_id=str(stack.updates), outputs=fake_outputs(self._request.document),
+                       summary=f"{len(planned)} resources up to date")
+
+    def destroy(self) -> Outcome:
+        self._start("destroy")
+        with self._backend._lock:
+            count = len(self._stack.resources)
+            self._stack.resources.clear()
+            self._stack.updates += 1
+        return Outcome(update_id=str(self._stack.updates), summary=f"{count} deleted")
+
+    def preview_refresh(self) -> Outcome:
+        self._start("refresh")
+        changes = self._backend.drift.get(self._name, 0)
+        return Outcome(summary=f"{changes} update" if changes else "no changes", changes=changes)
+
+    def cancel(self) -> None:
+        with self._backend._lock:
+            self._stack.lock_started = None
+            self._backend.cancels.append(self._name)
+
+    def latest_update(self) -> UpdateInfo | None:
+        return None  # like a DIY backend: the lock's time is in the conflict message
+
+    def remove(self) -> None:
+        with self._backend._lock:
+            self._backend.calls.append(("remove", self._name))
+            stack = self._backend.stacks.pop(self._name, None)
+            if stack is not None and stack.resources:  # forgotten, not destroyed: they live on in "AWS"
+                self._backend.retained[self._name] = dict(stack.resources)
+
+    def _start(self, operation: Operation) -> Behaviour:
+        behaviour = self._backend._next(self._name, operation)
+        stack = self._stack
+        if stack.lock_started is not None:
+            raise _conflict(stack.lock_started)
+        if behaviour == "concurrent":
+            raise _conflict(datetime.now(UTC))
+        if behaviour == "fail":
+            raise CommandError(CommandResult("", "error: ValidationException: 1 validation error detected: "
+                                                 "Value 'ml.bogus' at 'instanceType' failed to satisfy constraint", 1))
+        if behaviour == "error":
+            raise CommandError(CommandResult("", "error: dial tcp 52.94.0.1:443: i/o timeout", 1))
+        if behaviour == "hang":
+            stack.lock_started = datetime.now(UTC)
+        return behaviour
+
+    def _hang(self) -> None:
+        """Hold the lock until released, then die without clearing it (as a killed CLI would)."""
+        self._backend.hanging.set()
+        self._backend.release.wait(self._backend.hang_timeout)
+        raise CommandError(CommandResult("", "error: update interrupted (signal: killed)", -9))
+
+
+def _conflict(since: datetime) -> ConcurrentUpdateError:
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return ConcurrentUpdateError(CommandResult(
+        "", "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "
+            f"delete the lock file with `pulumi cancel`.\n  file:///state/.pulumi/locks/x.json: created by "
+            f"operator@fake (pid 1) at {stamp}", 255))
+
+
+def planned_resources(stack: str, document: ModelMonitorDocument | None) -> dict[str, str]:
+    """What the program would declare, keyed by URN (deterministic, like Pulumi's)."""
+    if document is None:
+        return {}
+    spec = document.spec
+    types = ["aws:sagemaker/endpointConfiguration:EndpointConfiguration", "aws:iam/role:Role",
+             "aws:sns/topic:Topic"]
+    if spec.data_quality.enabled:
+        types += ["aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition",
+                  "aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    if spec.model_quality.enabled:
+        types += ["aws-native:sagemaker:ModelQualityJobDefinition"]
+    return {f"urn:pulumi:{stack}::modelmonitor::{t}::{stack}-{i}": t for i, t in enumerate(types)}
+
+
+def fake_outputs(document: ModelMonitorDocument | None) -> dict[str, tuple[object, bool]]:
+    if document is None:
+        return {}
+    ns, name = document.key
+    outputs: dict[str, tuple[object, bool]] = {
+        "endpointName": (document.endpoint_name, False),
+        "dataQualityResultsS3Uri": (f"s3://{FAKE_BUCKET}/results/{ns}/{name}/data-quality", False),
+    }
+    if document.spec.alerting.slack_webhook_secret:
+        outputs["slackWebhookUrl"] = ("https://hooks.example.invalid/T000/B000/XXXX", True)
+    return outputs

@@ -1,0 +1,231 @@
+"""What each handler does, without kopf: parse → decide → drive → build the status patch.
+
+A flow returns a `Step`; the kopf handler writes `step.status` through the status subresource and turns
+`retry_after` / `permanent` into kopf's TemporaryError / PermanentError. `emit` posts Kubernetes Events.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from modelmonitor.errors import ManifestError
+from modelmonitor.loader import parse_document
+from modelmonitor.operator import executions, metrics, reconcile, stacks, status
+from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, OperatorSettings
+from modelmonitor.spec import ModelMonitorDocument
+
+logger = logging.getLogger(__name__)
+
+Emit = Callable[[Literal["Normal", "Warning"], str, str], None]
+
+
+@dataclass
+class Runtime:
+    settings: OperatorSettings
+    runner: stacks.OperationRunner
+    reader: executions.ExecutionReader | None = None
+
+    def close(self) -> None:
+        self.runner.close()
+
+
+@dataclass
+class Step:
+    status: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
+    permanent: str | None = None
+    action: str = "skip"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The parts of a custom resource body the flows read."""
+
+    namespace: str
+    name: str
+    generation: int | None
+    raw_spec: Mapping[str, Any]
+    status: Mapping[str, Any]
+    annotations: Mapping[str, str]
+    deleting: bool
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> Resource:
+        meta = body.get("metadata") or {}
+        generation = meta.get("generation")
+        return cls(namespace=str(meta.get("namespace") or "default"), name=str(meta.get("name")),
+                   generation=int(generation) if generation is not None else None,
+                   raw_spec=body.get("spec") or {}, status=body.get("status") or {},
+                   annotations=meta.get("annotations") or {}, deleting=bool(meta.get("deletionTimestamp")))
+
+    @property
+    def conditions(self) -> list[Mapping[str, Any]]:
+        return list(self.status.get("conditions") or [])
+
+
+def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
+                  reader: executions.ExecutionReader | None = None) -> Runtime:
+    """Wire the driver named in the settings; imports only what that driver needs."""
+    driver: stacks.StackDriver
+    if settings.driver == "fake":
+        from modelmonitor.operator.fakes import FakeBackend, FakeWorkspace
+
+        driver = stacks.AutomationDriver(settings, FakeWorkspace(fake_backend or FakeBackend()), isolation="thread")
+    elif settings.driver == "render":
+        driver = stacks.RenderDriver()
+    else:
+        from modelmonitor.operator.pulumi_workspace import PulumiWorkspace
+
+        driver = stacks.AutomationDriver(settings, PulumiWorkspace(settings.plugins_dir))
+    if reader is None:
+        reader = executions.ExecutionReader(settings.artifact_bucket)
+    return Runtime(settings, stacks.OperationRunner(driver, settings.max_concurrent_updates), reader)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse(resource: Resource) -> tuple[ModelMonitorDocument | None, str]:
+    """The parsed document, or the field-precise problems (one per line)."""
+    raw = {"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
+           "metadata": {"name": resource.name, "namespace": resource.namespace}, "spec": dict(resource.raw_spec)}
+    try:
+        return parse_document(raw, source=f"{resource.namespace}/{resource.name}"), ""
+    except ManifestError as exc:
+        return None, "\n".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems)
+
+
+def observe(resource: Resource, document: ModelMonitorDocument | None, problems: str,
+            settings: OperatorSettings) -> reconcile.Observed:
+    last_op = resource.status.get("lastOperation") or {}
+    return reconcile.Observed(
+        deleting=resource.deleting,
+        spec_hash=reconcile.spec_hash(document, settings.program_version) if document is not None else None,
+        problems=problems, suspend=bool(document.spec.suspend) if document is not None else False,
+        deletion_policy=reconcile.raw_deletion_policy(resource.raw_spec),
+        reconcile_request=resource.annotations.get(RECONCILE_REQUEST_ANNOTATION),
+        last_applied_hash=resource.status.get("lastAppliedHash"),
+        last_handled_request=resource.status.get("lastHandledReconcileRequest"),
+        last_operation_type=last_op.get("type"))
+
+
+async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: int, emit: Emit) -> Step:
+    """Create / update / resume: bring the stack to the spec, or explain why not."""
+    resource = Resource.from_body(body)
+    document, problems = parse(resource)
+    decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
+    gen, existing = resource.generation, resource.conditions
+    if decision.action == "stall":
+        emit("Warning", decision.reason, decision.message)
+        return Step(status.stalled(existing=existing, reason=decision.reason, message=decision.message,
+                                   generation=gen, operation=None, now=now()), permanent=decision.message,
+                    action="stall")
+    if decision.action == "skip":
+        if decision.reason == "Suspended":
+            return Step(status.suspended(existing=existing, generation=gen, now=now()))
+        return Step(status.up_to_date(existing=existing, generation=gen,
+                                      observed=resource.status.get("observedGeneration"),
+                                      handled_request=None, now=now()))
+    assert document is not None  # up is only decided for a valid spec
+    target = stacks.StackTarget(resource.namespace, resource.name, document.spec.region, document)
+    step = await _drive(runtime, "up", target, resource=resource, retry=retry, emit=emit, decision=decision)
+    if step.retry_after is None and step.permanent is None:
+        step.status = status.applied(
+            document, existing=existing, operation=_record(step), outputs=step.status.pop("outputs"),
+            applied_hash=reconcile.spec_hash(document, runtime.settings.program_version),
+            generation=gen, handled_request=decision.handled_request, now=now())
+    return step
+
+
+async def finalize_resource(runtime: Runtime, body: Mapping[str, Any], retry: int, emit: Emit) -> Step:
+    """Delete: destroy (Delete) or forget (Retain) the stack; a failure is always retried, never dropped."""
+    resource = Resource.from_body(body)
+    document, problems = parse(resource)
+    decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
+    region = document.spec.region if document else resource.raw_spec.get("region")
+    target = stacks.StackTarget(resource.namespace, resource.name, region if isinstance(region, str) else None,
+                                document)
+    op: Literal["destroy", "forget"] = "destroy" if decision.action == "destroy" else "forget"
+    # A permanent failure would make kopf release the finalizer and orphan the resources: always retry.
+    step = await _drive(runtime, op, target, resource=resource, retry=retry, emit=emit, decision=decision,
+                        always_retry=True)
+    step.status.pop("outputs", None)
+    return step
+
+
+async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], target: stacks.StackTarget, *,
+                 resource: Resource, retry: int, emit: Emit, decision: reconcile.Decision,
+                 always_retry: bool = False) -> Step:
+    started, clock = now(), time.monotonic()
+    emit("Normal", f"{op.capitalize()}Started", f"{decision.message} (stack {target.stack_name})")
+    try:
+        result = await runtime.runner.run(op, target)
+    except stacks.DriverError as exc:
+        record = status.OperationRecord(op, "Failed", started, now(), message=exc.message)
+        emit("Warning", f"{op.capitalize()}Failed", exc.message)
+        metrics.RECONCILES.labels(op, "permanent" if exc.permanent else "temporary").inc()
+        gen, existing = resource.generation, resource.conditions
+        if exc.permanent and not always_retry:
+            return Step(status.stalled(existing=existing, reason="OperationFailed", message=exc.message,
+                                       generation=gen, operation=record, now=now()),
+                        permanent=exc.message, action=op)
+        cap = runtime.settings.retry_max_seconds
+        hint = cap if exc.permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
+        delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
+        return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
+                                    generation=gen, now=now()), retry_after=delay, action=op)
+    metrics.RECONCILES.labels(op, "succeeded").inc()
+    message = result.summary or f"{op} succeeded"
+    emit("Normal", f"{op.capitalize()}Succeeded", f"{message} in {time.monotonic() - clock:.1f}s")
+    record = status.OperationRecord(op, "Succeeded", started, now(), update_id=result.update_id, message=message)
+    return Step({"lastOperation": record.to_status(), "outputs": status.mask_outputs(result.outputs)}, action=op)
+
+
+def _record(step: Step) -> status.OperationRecord:
+    last = step.status["lastOperation"]
+    return status.OperationRecord(last["type"], last["result"], last.get("startedAt") or now(),
+                                  last.get("finishedAt"), last.get("updateId"), last.get("message", ""))
+
+
+def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Timer: the latest monitoring run's outcome (S3 outputs, Model Monitor failures) into status."""
+    resource = Resource.from_body(body)
+    document, _ = parse(resource)
+    if runtime.reader is None or document is None or resource.deleting or not resource.status.get("lastAppliedHash"):
+        return {}
+    execution = runtime.reader.latest(document, resource.status.get("outputs") or {})
+    return status.execution_status(execution, existing=resource.conditions, generation=resource.generation,
+                                   now=now())
+
+
+async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], seconds_since_last: float | None,
+                               emit: Emit) -> tuple[dict[str, Any], bool]:
+    """Timer: refresh-preview the stack per spec.driftDetection; returns (status patch, whether it checked)."""
+    resource = Resource.from_body(body)
+    document, _ = parse(resource)
+    if document is None or resource.deleting:
+        return {}, False
+    drift = document.spec.drift_detection
+    action = reconcile.decide_drift_check(mode=drift.mode, interval=drift.interval,
+                                          seconds_since_last=seconds_since_last, suspended=document.spec.suspend,
+                                          applied=bool(resource.status.get("lastAppliedHash")))
+    if action == "skip":
+        return {}, False
+    target = stacks.StackTarget(resource.namespace, resource.name, document.spec.region, document)
+    try:
+        result = await runtime.runner.run("detect_drift", target)
+        remediated = action == "remediate" and result.changes > 0
+        if remediated:
+            emit("Warning", "InfrastructureDrifted", f"{result.changes} resource(s) drifted; remediating with up")
+            await runtime.runner.run("up", target)
+    except stacks.DriverError as exc:
+        emit("Warning", "DriftCheckFailed", exc.message)
+        return {}, True
+    return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
+                                       generation=resource.generation, now=now()), True

@@ -1,0 +1,108 @@
+"""Pure decisions: what to do with one ModelMonitor given its spec, its status and what was applied last.
+
+No I/O, no kopf, no Pulumi: handlers gather an `Observed`, call `decide`, and drive the returned action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from modelmonitor.spec import ModelMonitorDocument, duration_seconds
+
+Action = Literal["up", "destroy", "forget", "skip", "stall"]
+DriftAction = Literal["skip", "detect", "remediate"]
+
+# Spec fields that steer the operator rather than the Pulumi program: changing them needs no `up`.
+_OPERATOR_ONLY_FIELDS = ("suspend", "driftDetection")
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a handler saw of one custom resource, reduced to what decisions need."""
+
+    deleting: bool
+    spec_hash: str | None
+    """Hash of the valid spec and program version; None when the spec is invalid."""
+    problems: str = ""
+    """Validation problems (one per line) when the spec is invalid."""
+    suspend: bool = False
+    deletion_policy: str = "Retain"
+    """Raw spec.deletionPolicy: read even from an invalid spec, because deletion must still work."""
+    reconcile_request: str | None = None
+    last_applied_hash: str | None = None
+    last_handled_request: str | None = None
+    last_operation_type: str | None = None
+    """Type of the last recorded operation, if any: an attempted (even failed) up may have created resources."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+    """CamelCase, for conditions and events."""
+    message: str
+    handled_request: str | None = None
+    """The reconcile-request annotation value this decision acts on (to record as handled once it succeeds)."""
+
+
+def decide(observed: Observed) -> Decision:
+    if observed.deleting:
+        return _decide_deletion(observed)
+    if observed.spec_hash is None:
+        return Decision("stall", "InvalidSpec", observed.problems or "the spec is invalid")
+    if observed.suspend:
+        return Decision("skip", "Suspended", "spec.suspend is true: no Pulumi runs until it is false")
+    request = observed.reconcile_request
+    if request is not None and request != observed.last_handled_request:
+        return Decision("up", "ReconcileRequested", f"reconcile requested ({request})", handled_request=request)
+    if observed.last_applied_hash is None:
+        return Decision("up", "NotYetApplied", "the monitor has not been applied yet")
+    if observed.spec_hash != observed.last_applied_hash:
+        return Decision("up", "SpecChanged", "the spec or the program changed since the last successful up")
+    return Decision("skip", "UpToDate", "the applied stack matches the spec")
+
+
+def _decide_deletion(observed: Observed) -> Decision:
+    policy = observed.deletion_policy
+    attempted = observed.last_applied_hash is not None or observed.last_operation_type is not None
+    if policy == "Delete" and attempted:
+        return Decision("destroy", "DeletionPolicyDelete", "deletionPolicy Delete: destroying the AWS resources")
+    if policy == "Delete":
+        return Decision("forget", "NeverApplied", "nothing was ever applied: only the (empty) stack is removed")
+    if policy != "Retain":
+        # Unreadable policy on an invalid spec: never destroy on an ambiguous instruction.
+        return Decision("forget", "DeletionPolicyUnreadable",
+                        f"deletionPolicy {policy!r} is not Delete or Retain: keeping the AWS resources")
+    return Decision("forget", "DeletionPolicyRetain",
+                    "deletionPolicy Retain: the stack is forgotten, the AWS resources are kept")
+
+
+def spec_hash(document: ModelMonitorDocument, program_version: str) -> str:
+    """Stable hash of what an `up` depends on: the parsed spec (defaults applied) and the program version."""
+    spec = document.spec.model_dump(mode="json", by_alias=True)
+    for name in _OPERATOR_ONLY_FIELDS:
+        spec.pop(name, None)
+    identity = {"namespace": document.metadata.namespace, "name": document.metadata.name}
+    canonical = json.dumps({"spec": spec, "monitor": identity, "program": program_version},
+                           sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def raw_deletion_policy(raw_spec: Mapping[str, Any] | None) -> str:
+    """deletionPolicy from a raw spec that may be invalid; the schema's default (Retain) when absent."""
+    value = (raw_spec or {}).get("deletionPolicy", "Retain")
+    return value if isinstance(value, str) else repr(value)
+
+
+def decide_drift_check(*, mode: str, interval: str, seconds_since_last: float | None, suspended: bool,
+                       applied: bool) -> DriftAction:
+    """Whether the infrastructure-drift timer acts now (per-monitor interval on a shared timer tick)."""
+    if mode == "Off" or suspended or not applied:
+        return "skip"
+    if seconds_since_last is not None and seconds_since_last < duration_seconds(interval):
+        return "skip"
+    return "remediate" if mode == "Remediate" else "detect"

@@ -1,0 +1,369 @@
+"""Stack drivers: one Pulumi stack per ModelMonitor, behind the `StackDriver` Protocol.
+
+- `AutomationDriver`: the Pulumi Automation API over a `Workspace` (the real one shells out to the `pulumi` CLI;
+  tests and `--driver fake` plug in `fakes.FakeWorkspace`). It owns the error mapping: lock conflicts and network
+  trouble are temporary, validation-like failures permanent; a stale lock is cancelled once, then retried.
+- `RenderDriver`: runs the program under Pulumi mocks (`components.render.render_plan`) and records the plan.
+- `OperationRunner`: runs a driver's blocking calls off the event loop under one global concurrency bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import importlib
+import logging
+import multiprocessing
+import re
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from modelmonitor.errors import ModelMonitorError
+from modelmonitor.operator import metrics
+from modelmonitor.operator.settings import OperatorSettings
+from modelmonitor.spec import ModelMonitorDocument
+
+logger = logging.getLogger(__name__)
+
+OperationType = Literal["up", "destroy", "forget", "refresh", "preview"]
+CLI_MISSING = "pulumi CLI not found on PATH; install it or use --driver render"
+MAX_ERROR_TEXT = 1500
+
+# Substrings of Pulumi/provider output that mean "the request itself is wrong": retrying cannot help.
+_PERMANENT_MARKERS = ("ValidationException", "ValidationError", "InvalidParameterValue", "InvalidParameter",
+                      "MalformedPolicyDocument", "is not valid", "invalid value", "Missing required",
+                      "AccessDenied", "UnauthorizedOperation", "ResourceLimitExceeded")
+_LOCK_TIME = re.compile(r"\bat (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
+
+
+class DriverError(ModelMonitorError):
+    """A stack operation failed; `permanent` says whether retrying can help."""
+
+    permanent = False
+
+    def __init__(self, message: str, delay: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.delay = delay
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries intact
+        return (type(self), (self.message, self.delay))
+
+
+class TemporaryDriverError(DriverError):
+    """Lock conflict, network or throttling: retry with backoff."""
+
+
+class PermanentDriverError(DriverError):
+    """Invalid input, a program bug, or a missing prerequisite (the CLI): retrying cannot help."""
+
+    permanent = True
+
+
+@dataclass(frozen=True)
+class StackTarget:
+    namespace: str
+    name: str
+    region: str | None
+    document: ModelMonitorDocument | None = None
+    """The parsed spec; needed by up/refresh/preview, absent for destroy/forget of an invalid spec."""
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.namespace}-{self.name}"
+
+
+@dataclass(frozen=True)
+class OperationResult:
+    type: OperationType
+    update_id: str | None = None
+    outputs: Mapping[str, tuple[object, bool]] = field(default_factory=dict)
+    """Stack outputs as (value, is_secret)."""
+    summary: str = ""
+    changes: int = 0
+    """refresh/preview: resources that differ from the state."""
+
+
+class StackDriver(Protocol):
+    isolation: Literal["thread", "process"]
+
+    def up(self, target: StackTarget) -> OperationResult: ...
+    def destroy(self, target: StackTarget) -> OperationResult: ...
+    def forget(self, target: StackTarget) -> OperationResult: ...
+    def detect_drift(self, target: StackTarget) -> OperationResult: ...
+
+
+# --- Automation API ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackRequest:
+    """Everything needed to open one stack; carries no secret (the passphrase stays in a file or the env)."""
+
+    stack_name: str
+    project_name: str
+    document: ModelMonitorDocument | None
+    config: Mapping[str, str]
+    env: Mapping[str, str]
+    work_dir: str
+    pulumi_home: str
+    secrets_provider: str | None
+    backend_url: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    update_id: str | None = None
+    outputs: Mapping[str, tuple[object, bool]] = field(default_factory=dict)
+    summary: str = ""
+    changes: int = 0
+
+
+@dataclass(frozen=True)
+class UpdateInfo:
+    kind: str
+    result: str
+    start_time: datetime
+
+
+class StackHandle(Protocol):
+    def up(self) -> Outcome: ...
+    def destroy(self) -> Outcome: ...
+    def preview_refresh(self) -> Outcome: ...
+    def cancel(self) -> None: ...
+    def latest_update(self) -> UpdateInfo | None: ...
+    def remove(self) -> None: ...
+
+
+class Workspace(Protocol):
+    @property
+    def requires_cli(self) -> bool:
+        """Whether operations shell out to the `pulumi` CLI (checked before each operation)."""
+        ...
+
+    def open(self, request: StackRequest, *, create: bool) -> StackHandle | None:
+        """The stack (created when `create`), or None when it does not exist and `create` is False."""
+        ...
+
+
+def _utcnow_default() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class AutomationDriver:
+    settings: OperatorSettings
+    workspace: Workspace
+    isolation: Literal["thread", "process"] = "process"
+    clock: Callable[[], datetime] = field(default=_utcnow_default)
+
+    def up(self, target: StackTarget) -> OperationResult:
+        return self._operate("up", target, create=True, action=lambda h: h.up())
+
+    def detect_drift(self, target: StackTarget) -> OperationResult:
+        return self._operate("refresh", target, create=False, action=lambda h: h.preview_refresh())
+
+    def destroy(self, target: StackTarget) -> OperationResult:
+        def destroy_and_remove(handle: StackHandle) -> Outcome:
+            outcome = handle.destroy()
+            handle.remove()
+            return outcome
+        return self._operate("destroy", target, create=False, action=destroy_and_remove)
+
+    def forget(self, target: StackTarget) -> OperationResult:
+        def remove(handle: StackHandle) -> Outcome:
+            handle.remove()
+            return Outcome(summary="stack removed from state; AWS resources kept")
+        return self._operate("forget", target, create=False, action=remove)
+
+    def request(self, target: StackTarget) -> StackRequest:
+        base = self.settings.state_dir / target.stack_name
+        config = dict(self.settings.stack_config)
+        if target.region:
+            config["aws:region"] = target.region
+        env = {"PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_SKIP_CONFIRMATIONS": "true"}
+        if self.settings.backend_url:
+            env["PULUMI_BACKEND_URL"] = self.settings.backend_url
+        if self.settings.passphrase_file:
+            env["PULUMI_CONFIG_PASSPHRASE_FILE"] = self.settings.passphrase_file
+        return StackRequest(stack_name=target.stack_name, project_name=self.settings.project_name,
+                            document=target.document, config=config, env=env, work_dir=str(base / "work"),
+                            pulumi_home=str(base / "home"), secrets_provider=self.settings.secrets_provider,
+                            backend_url=self.settings.backend_url)
+
+    def _operate(self, op: OperationType, target: StackTarget, *, create: bool,
+                 action: Callable[[StackHandle], Outcome]) -> OperationResult:
+        if self.workspace.requires_cli and shutil.which("pulumi") is None:
+            raise PermanentDriverError(CLI_MISSING)
+        from pulumi.automation import errors as auto_errors
+
+        cancelled = False
+        while True:
+            handle: StackHandle | None = None
+            try:
+                handle = self.workspace.open(self.request(target), create=create)
+                if handle is None:
+                    return OperationResult(op, summary="no stack: nothing to do")
+                outcome = action(handle)
+                return OperationResult(op, outcome.update_id, outcome.outputs, outcome.summary, outcome.changes)
+            except auto_errors.ConcurrentUpdateError as exc:
+                if not cancelled and handle is not None and self._lock_is_stale(handle, str(exc)):
+                    logger.warning("stack %s: cancelling a stale update older than %ss, then retrying",
+                                   target.stack_name, self.settings.update_timeout_seconds)
+                    handle.cancel()
+                    cancelled = True
+                    continue
+                suffix = " (a stale lock was already cancelled once)" if cancelled else ""
+                raise TemporaryDriverError(f"stack {target.stack_name} is locked by another update{suffix}") from None
+            except auto_errors.StackNotFoundError:
+                if op == "up":
+                    raise TemporaryDriverError(f"stack {target.stack_name} vanished during the update") from None
+                return OperationResult(op, summary="no stack: nothing to do")
+            except auto_errors.CommandError as exc:
+                raise classify_command_error(exc) from None
+            except FileNotFoundError as exc:
+                if self.workspace.requires_cli and "pulumi" in str(exc):
+                    raise PermanentDriverError(CLI_MISSING) from None
+                raise
+
+    def _lock_is_stale(self, handle: StackHandle, message: str) -> bool:
+        """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start."""
+        started = _lock_time(message)
+        if started is None:
+            latest = handle.latest_update()
+            if latest is None or latest.result != "in-progress":
+                return False
+            started = latest.start_time
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=UTC)
+        return (self.clock() - started).total_seconds() > self.settings.update_timeout_seconds
+
+
+def _lock_time(message: str) -> datetime | None:
+    match = _LOCK_TIME.search(message)
+    if match is None:
+        return None
+    try:
+        return datetime.fromisoformat(match.group(1).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def classify_command_error(exc: Exception) -> DriverError:
+    """Map a Pulumi CommandError to temporary or permanent by its kind and output."""
+    from pulumi.automation import errors as auto_errors
+
+    text = str(exc)
+    detail = _tail(text)
+    if isinstance(exc, auto_errors.InlineSourceRuntimeError | auto_errors.CompilationError):
+        return PermanentDriverError(f"the Pulumi program failed: {detail}")
+    if any(marker in text for marker in _PERMANENT_MARKERS):
+        return PermanentDriverError(f"AWS rejected the request: {detail}")
+    return TemporaryDriverError(f"pulumi failed: {detail}")
+
+
+def _tail(text: str) -> str:
+    """The end of a CLI error (where the reason is), whitespace-collapsed and bounded."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_ERROR_TEXT else "…" + text[-MAX_ERROR_TEXT:]
+
+
+# --- render (mocks) --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RenderDriver:
+    """Plans the monitor under Pulumi mocks instead of touching AWS; `up` reports the planned outputs."""
+
+    isolation: Literal["thread", "process"] = "process"
+
+    def up(self, target: StackTarget) -> OperationResult:
+        if target.document is None:
+            raise PermanentDriverError("render needs a valid spec")
+        try:
+            render = importlib.import_module("modelmonitor.components.render")
+        except ImportError as exc:
+            raise PermanentDriverError(f"the render driver needs modelmonitor.components.render ({exc})") from None
+        plan: list[dict[str, Any]] = render.render_plan([target.document], region=target.region)
+        return OperationResult("up", update_id=f"render-{int(time.time())}", outputs=plan_outputs(plan),
+                               summary=f"rendered {len(plan)} resources (mocks; nothing created in AWS)")
+
+    def destroy(self, target: StackTarget) -> OperationResult:
+        return OperationResult("destroy", summary="render: nothing was created, nothing to destroy")
+
+    def forget(self, target: StackTarget) -> OperationResult:
+        return OperationResult("forget", summary="render: nothing to forget")
+
+    def detect_drift(self, target: StackTarget) -> OperationResult:
+        return OperationResult("refresh", summary="render: no live resources to compare")
+
+
+def plan_outputs(plan: list[dict[str, Any]]) -> dict[str, tuple[object, bool]]:
+    """The root ModelMonitor component's registered outputs, plus the planned resource count."""
+    outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False)}
+    for resource in plan:
+        if resource.get("type") == "modelmonitor:index:ModelMonitor":
+            for key, value in sorted((resource.get("outputs") or {}).items()):
+                outputs[key] = (value, False)
+    return outputs
+
+
+# --- running off the event loop ---------------------------------------------------------------------------------
+
+
+def _call(driver: StackDriver, op: str, target: StackTarget) -> OperationResult:
+    method: Callable[[StackTarget], OperationResult] = getattr(driver, op)
+    return method(target)
+
+
+class OperationRunner:
+    """One global bound on concurrent stack operations; each runs in a worker thread or a fresh process."""
+
+    def __init__(self, driver: StackDriver, max_concurrent: int) -> None:
+        self.driver = driver
+        self._semaphore = asyncio.Semaphore(max_concurrent)
+        self._executor: concurrent.futures.Executor
+        if driver.isolation == "process":
+            # A fresh process per operation: Pulumi's in-process runtime state is global, and inline programs of
+            # two stacks must never share it.
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                max_workers=max_concurrent, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
+        else:
+            self._executor = concurrent.futures.ThreadPoolExecutor(max_concurrent, thread_name_prefix="stack-op")
+
+    async def run(self, op: Literal["up", "destroy", "forget", "detect_drift"], target: StackTarget
+                  ) -> OperationResult:
+        metrics.QUEUE_DEPTH.inc()
+        try:
+            await self._semaphore.acquire()
+        finally:
+            metrics.QUEUE_DEPTH.dec()
+        started, outcome = time.monotonic(), "error"
+        metrics.RUNNING.inc()
+        try:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self._executor, _call, self.driver, op, target)
+            outcome = "ok"
+            return result
+        finally:
+            metrics.RUNNING.dec()
+            metrics.OPERATION_SECONDS.labels(op, outcome).observe(time.monotonic() - started)
+            self._semaphore.release()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def prepare_dirs(request: StackRequest, plugins_dir: Path | None) -> None:
+    """Per-stack work dir and PULUMI_HOME; the image's pre-installed plugins are linked, not re-downloaded."""
+    Path(request.work_dir).mkdir(parents=True, exist_ok=True)
+    home = Path(request.pulumi_home)
+    home.mkdir(parents=True, exist_ok=True)
+    link = home / "plugins"
+    if plugins_dir is not None and not link.exists():
+        link.symlink_to(plugins_dir, target_is_directory=True)
