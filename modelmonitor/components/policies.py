@@ -3,7 +3,8 @@
 Least privilege is the point (the seed recipe's bug 3 put AmazonSageMakerFullAccess on the monitoring role): every
 statement names the actions a role really uses and the ARNs it really touches — this model's S3 prefixes
 (docs/internal-contracts.md §1), the platform key, its own log groups. The only `"Resource": "*"` statements are
-for actions IAM cannot scope to a resource (cloudwatch:PutMetricData, ecr:GetAuthorizationToken), and
+for actions IAM cannot scope to a resource (cloudwatch:PutMetricData, ecr:GetAuthorizationToken,
+sagemaker:ListMonitoringExecutions), and
 PutMetricData is narrowed to our namespaces with the `cloudwatch:namespace` condition key.
 """
 
@@ -178,8 +179,10 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{scope.bucket_arn}/results/*"},
         {"Effect": "Allow", "Action": ["sagemaker:DescribeProcessingJob"],
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:processing-job/*"},
-        {"Effect": "Allow", "Action": ["sagemaker:DescribeMonitoringSchedule", "sagemaker:ListMonitoringExecutions"],
+        {"Effect": "Allow", "Action": "sagemaker:DescribeMonitoringSchedule",
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:monitoring-schedule/*"},
+        # List actions take no resource ARN in IAM; this one only reads execution summaries.
+        {"Effect": "Allow", "Action": "sagemaker:ListMonitoringExecutions", "Resource": "*"},
     ]
     if scope.kms_key_arns:
         statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS, "Resource": sorted(scope.kms_key_arns)})
