@@ -25,6 +25,7 @@ _HOUR = re.compile(r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/(?P<h>\d{2})/$")
 RESULTS_OUTPUT_KEYS = ("dataQualityResultsS3Uri", "resultsS3Uri")
 SCHEDULE_OUTPUT_KEYS = ("dataQualityScheduleName", "monitoringScheduleName")
 _FAILED = ("Failed", "Stopped")
+DATA_QUALITY_SCHEDULE_SUFFIX = "-dq-schedule"  # components/names.py: MonitorNames.data_quality_schedule
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,29 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def results_uri(document: ModelMonitorDocument, outputs: Mapping[str, str], default_bucket: str | None) -> str | None:
-    """Where the data-quality runs of this monitor land: the stack's output, else the platform bucket's layout."""
+    """Where the data-quality runs of this monitor land: an explicit output, else the bucket's contract layout."""
     for key in RESULTS_OUTPUT_KEYS:
         if outputs.get(key, "").startswith("s3://"):
             return outputs[key]
-    if default_bucket is None:
+    bucket = outputs.get("bucketName") or default_bucket
+    if not bucket or bucket == "[secret]":
         return None
     namespace, name = document.key
-    return f"s3://{default_bucket}/results/{namespace}/{name}/data-quality"
+    return f"s3://{bucket}/results/{namespace}/{name}/data-quality"
+
+
+def schedule_name(outputs: Mapping[str, str]) -> str | None:
+    """The data-quality schedule's name from the stack's scheduleArns output (a JSON map of ARNs)."""
+    for key in SCHEDULE_OUTPUT_KEYS:
+        if outputs.get(key):
+            return outputs[key]
+    try:
+        arns = json.loads(outputs.get("scheduleArns") or "{}")
+    except ValueError:
+        return None
+    values = arns.values() if isinstance(arns, dict) else arns if isinstance(arns, list) else []
+    names = [str(arn).rsplit("/", 1)[-1] for arn in values]
+    return next((n for n in names if n.endswith(DATA_QUALITY_SCHEDULE_SUFFIX)), None)
 
 
 def _common_prefixes(s3: Any, bucket: str, prefix: str) -> list[str]:
@@ -149,7 +165,7 @@ class ExecutionReader:
             execution = execution_from_files(run, _read_json(s3, run.bucket, run.prefix + "constraint_violations.json"),
                                              _read_json(s3, run.bucket, run.prefix + "drift_report.json"))
         if document.spec.engine == "modelMonitor":
-            schedule = next((outputs[k] for k in SCHEDULE_OUTPUT_KEYS if outputs.get(k)), run.schedule if run else None)
+            schedule = schedule_name(outputs) or (run.schedule if run else None)
             if schedule:
                 failure = newer_failure(self._latest_execution(document.spec.region, schedule), run)
                 execution = failure or execution

@@ -77,7 +77,7 @@ def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
 
         driver = stacks.AutomationDriver(settings, FakeWorkspace(fake_backend or FakeBackend()), isolation="thread")
     elif settings.driver == "render":
-        driver = stacks.RenderDriver()
+        driver = stacks.RenderDriver(settings.program_settings)
     else:
         from modelmonitor.operator.pulumi_workspace import PulumiWorkspace
 

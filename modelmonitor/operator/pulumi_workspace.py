@@ -50,7 +50,8 @@ def _program(request: StackRequest) -> Callable[[], None]:
     if request.document is None:
         return _empty_program  # destroy and forget never run the program
     program = importlib.import_module("modelmonitor.components.program")
-    return functools.partial(program.monitor_program, request.document, None)
+    return functools.partial(program.monitor_program, request.document,
+                             program.ProgramSettings(**request.program_settings))
 
 
 def _empty_program() -> None:

@@ -63,7 +63,11 @@ class OperatorSettings:
     drift_tick_seconds: float = 60.0
     """How often each monitor checks whether its driftDetection.interval has elapsed."""
     artifact_bucket: str | None = None
-    """The platform's artifact bucket, used when a stack does not export its results prefixes."""
+    """A shared artifact bucket for every monitor's Platform (else each stack creates its own)."""
+    alert_topic_arn: str | None = None
+    """A shared alert topic (else each stack creates its own)."""
+    kms_key_arn: str | None = None
+    """A shared customer-managed KMS key (else each stack creates its own)."""
     program_version: str = modelmonitor.__version__
     """Version of the Pulumi program; part of the applied hash, so an upgrade re-applies every monitor."""
 
@@ -82,6 +86,7 @@ class OperatorSettings:
         text = {"driver": "MODELMONITOR_DRIVER", "backend_url": "PULUMI_BACKEND_URL",
                 "secrets_provider": "PULUMI_SECRETS_PROVIDER", "passphrase_file": "PULUMI_CONFIG_PASSPHRASE_FILE",
                 "project_name": "MODELMONITOR_PROJECT", "artifact_bucket": "MODELMONITOR_ARTIFACT_BUCKET",
+                "alert_topic_arn": "MODELMONITOR_ALERT_TOPIC_ARN", "kms_key_arn": "MODELMONITOR_KMS_KEY_ARN",
                 "program_version": "MODELMONITOR_PROGRAM_VERSION"}
         numbers = {"max_concurrent_updates": "MODELMONITOR_MAX_CONCURRENT_UPDATES",
                    "update_timeout_seconds": "MODELMONITOR_UPDATE_TIMEOUT_SECONDS",
@@ -102,6 +107,13 @@ class OperatorSettings:
         if env.get("MODELMONITOR_STACK_CONFIG"):
             values["stack_config"] = _string_map("MODELMONITOR_STACK_CONFIG", env["MODELMONITOR_STACK_CONFIG"])
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def program_settings(self) -> dict[str, str]:
+        """Keyword arguments of components.program.ProgramSettings that the operator's configuration sets."""
+        chosen = {"existing_bucket_name": self.artifact_bucket, "existing_alert_topic_arn": self.alert_topic_arn,
+                  "kms_key_arn": self.kms_key_arn}
+        return {key: value for key, value in chosen.items() if value}
 
     def replace(self, **changes: object) -> OperatorSettings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

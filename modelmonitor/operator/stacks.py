@@ -114,6 +114,8 @@ class StackRequest:
     pulumi_home: str
     secrets_provider: str | None
     backend_url: str | None
+    program_settings: Mapping[str, str] = field(default_factory=dict)
+    """Keyword arguments of components.program.ProgramSettings."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class AutomationDriver:
         return StackRequest(stack_name=target.stack_name, project_name=self.settings.project_name,
                             document=target.document, config=config, env=env, work_dir=str(base / "work"),
                             pulumi_home=str(base / "home"), secrets_provider=self.settings.secrets_provider,
-                            backend_url=self.settings.backend_url)
+                            backend_url=self.settings.backend_url, program_settings=self.settings.program_settings)
 
     def _operate(self, op: OperationType, target: StackTarget, *, create: bool,
                  action: Callable[[StackHandle], Outcome]) -> OperationResult:
@@ -278,19 +280,27 @@ def _tail(text: str) -> str:
 
 @dataclass
 class RenderDriver:
-    """Plans the monitor under Pulumi mocks instead of touching AWS; `up` reports the planned outputs."""
+    """Plans the monitor under Pulumi mocks instead of touching AWS; `up` reports the planned outputs.
 
-    isolation: Literal["thread", "process"] = "process"
+    `render_plan` runs each program in a fresh thread and event loop behind a module lock, so a worker thread
+    (not a process) is enough here.
+    """
+
+    program_settings: Mapping[str, str] = field(default_factory=dict)
+    isolation: Literal["thread", "process"] = "thread"
 
     def up(self, target: StackTarget) -> OperationResult:
         if target.document is None:
             raise PermanentDriverError("render needs a valid spec")
         try:
             render = importlib.import_module("modelmonitor.components.render")
+            program = importlib.import_module("modelmonitor.components.program")
         except ImportError as exc:
             raise PermanentDriverError(f"the render driver needs modelmonitor.components.render ({exc})") from None
-        plan: list[dict[str, Any]] = render.render_plan([target.document], region=target.region)
-        return OperationResult("up", update_id=f"render-{int(time.time())}", outputs=plan_outputs(plan),
+        plan: list[dict[str, Any]] = render.render_plan(
+            [target.document], region=target.region, settings=program.ProgramSettings(**self.program_settings))
+        return OperationResult("up", update_id=f"render-{int(time.time())}",
+                               outputs=plan_outputs(plan, target.document.endpoint_name),
                                summary=f"rendered {len(plan)} resources (mocks; nothing created in AWS)")
 
     def destroy(self, target: StackTarget) -> OperationResult:
@@ -303,13 +313,21 @@ class RenderDriver:
         return OperationResult("refresh", summary="render: no live resources to compare")
 
 
-def plan_outputs(plan: list[dict[str, Any]]) -> dict[str, tuple[object, bool]]:
-    """The root ModelMonitor component's registered outputs, plus the planned resource count."""
-    outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False)}
+def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tuple[object, bool]]:
+    """The outputs a real stack exports (endpointName, bucketName, alertTopicArn, scheduleArns), from the plan."""
+    outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False),
+                                               "endpointName": (endpoint_name, False)}
+    schedules: dict[str, str] = {}
     for resource in plan:
-        if resource.get("type") == "modelmonitor:index:ModelMonitor":
-            for key, value in sorted((resource.get("outputs") or {}).items()):
-                outputs[key] = (value, False)
+        values = resource.get("outputs") or {}
+        if resource["type"] == "aws:s3/bucket:Bucket" and "bucket" in values:
+            outputs.setdefault("bucketName", (values["bucket"], False))
+        elif resource["type"] == "aws:sns/topic:Topic" and str(resource["name"]).endswith("-alerts"):
+            outputs["alertTopicArn"] = (values.get("arn"), False)
+        elif resource["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule":
+            schedules[str(values.get("name"))] = str(values.get("arn"))
+    if schedules:
+        outputs["scheduleArns"] = (schedules, False)
     return outputs
 
 
