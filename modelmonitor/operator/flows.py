@@ -199,7 +199,13 @@ def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, An
     document, _ = parse(resource)
     if runtime.reader is None or document is None or resource.deleting or not resource.status.get("lastAppliedHash"):
         return {}
-    execution = runtime.reader.latest(document, resource.status.get("outputs") or {})
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        execution = runtime.reader.latest(document, resource.status.get("outputs") or {})
+    except (BotoCoreError, ClientError) as exc:  # next tick retries; the last known execution stays in status
+        logger.warning("%s/%s: cannot read the latest monitoring run: %s", resource.namespace, resource.name, exc)
+        return {}
     return status.execution_status(execution, existing=resource.conditions, generation=resource.generation,
                                    now=now())
 

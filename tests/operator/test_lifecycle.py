@@ -231,3 +231,17 @@ async def test_restart_mid_operation_converges_without_duplicates(tmp_path: Path
         stack = backend.stacks[STACK]
         assert len(stack.resources) == stack.creations == RESOURCES_OF_MINIMAL_SPEC
         assert stack.lock_started is None
+
+
+async def test_missing_pulumi_cli_stalls_with_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real automation driver, in its own worker process, on a machine without the pulumi CLI."""
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    settings = fake_settings(driver="automation", state_dir=tmp_path / "state")
+    async with cluster(tmp_path, monkeypatch) as c, operator(settings=settings):
+        await c.create("churn", minimal_spec())
+        await eventually(lambda: condition_is(c, "Stalled", "True"), timeout=30)
+        stalled = c.condition("churn", "Stalled")
+        assert stalled is not None and stalled["reason"] == "OperationFailed"
+        assert stalled["message"] == "pulumi CLI not found on PATH; install it or use --driver render"
+        await settle(1.0)
+        assert c.events("churn").count(("Warning", "UpFailed")) == 1  # no retry loop
