@@ -120,6 +120,7 @@ async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: i
     resource = Resource.from_body(body)
     document, problems = parse(resource)
     decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
+    metrics.DECISIONS.labels(decision.action, decision.reason).inc()
     gen, existing = resource.generation, resource.conditions
     if decision.action == "stall":
         emit("Warning", decision.reason, decision.message)

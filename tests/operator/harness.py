@@ -21,7 +21,7 @@ import attrs
 import kmock
 import kopf
 import yaml
-from kmock._internal import apps, dicts, enums
+from kmock._internal import apps, dicts, enums, k8s
 
 from modelmonitor.operator import flows
 from modelmonitor.operator.fakes import FakeBackend
@@ -35,6 +35,30 @@ NAMESPACE = "ml"
 class ApiServerEmulator(kmock.KubernetesEmulator):
     _versions: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _latest: int = attrs.field(default=0, init=False)
+
+    # Direct lookups instead of kmock's scan over every stored object (events included) per request, which makes
+    # the emulator, not the operator, the bottleneck at a thousand resources.
+    def _lookup(self, request: Any, namespace: str | None = None, name: str | None = None) -> Any:
+        try:
+            return self.objects[request.resource, namespace or request.namespace, name or request.name]
+        except KeyError:
+            raise k8s.KubernetesObjectNotFoundError() from None
+
+    async def _serve_fetch(self, request: Any) -> Any:
+        obj = self._lookup(request)
+        if obj.deleted:
+            raise k8s.KubernetesObjectNotFoundError()
+        return obj.raw
+
+    async def _serve_create(self, request: Any) -> Any:
+        meta = request.data.get("metadata", {})
+        return self._lookup(request, request.namespace or meta.get("namespace"), meta.get("name")).raw
+
+    async def _serve_update(self, request: Any) -> Any:
+        return self._lookup(request).last.raw
+
+    async def _serve_delete(self, request: Any) -> Any:
+        return self._lookup(request).last.raw
 
     async def _serve_list(self, request: Any) -> Any:
         listing = await super()._serve_list(request)
@@ -53,6 +77,9 @@ class ApiServerEmulator(kmock.KubernetesEmulator):
             yield event
 
     async def _handle(self, request: Any) -> Any:
+        # kmock keeps every request and matches each new one against its filters by scanning that history:
+        # quadratic in the request count. Nothing here asserts on past requests, so keep only the current one.
+        del self._requests[:-1]
         if request.resource is not None and request.action in (enums.action.CREATE, enums.action.UPDATE):
             self._stamp(request)
         return await super()._handle(request)
