@@ -172,8 +172,14 @@ class ExecutionReader:
         return execution
 
     def _latest_execution(self, region: str, schedule: str) -> Mapping[str, Any] | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         sagemaker = self._client("sagemaker", region)
-        response = sagemaker.list_monitoring_executions(
-            MonitoringScheduleName=schedule, SortBy="ScheduledTime", SortOrder="Descending", MaxResults=1)
+        try:
+            response = sagemaker.list_monitoring_executions(
+                MonitoringScheduleName=schedule, SortBy="ScheduledTime", SortOrder="Descending", MaxResults=1)
+        except (BotoCoreError, ClientError) as exc:  # the S3 outputs still tell the latest finished run
+            logger.warning("cannot list executions of %s: %s", schedule, exc)
+            return None
         summaries = response.get("MonitoringExecutionSummaries") or []
         return summaries[0] if summaries else None

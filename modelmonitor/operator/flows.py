@@ -6,6 +6,7 @@ A flow returns a `Step`; the kopf handler writes `step.status` through the statu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -207,8 +208,29 @@ def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, An
     except (BotoCoreError, ClientError) as exc:  # next tick retries; the last known execution stays in status
         logger.warning("%s/%s: cannot read the latest monitoring run: %s", resource.namespace, resource.name, exc)
         return {}
-    return status.execution_status(execution, existing=resource.conditions, generation=resource.generation,
-                                   now=now())
+    patch = status.execution_status(execution, existing=resource.conditions, generation=resource.generation,
+                                    now=now())
+    unchanged = (patch.get("lastMonitoringExecution") == resource.status.get("lastMonitoringExecution")
+                 and patch.get("drift") == resource.status.get("drift")
+                 and patch.get("conditions") == resource.conditions)
+    return {} if unchanged else patch  # most ticks find the same run: no write, no watch event
+
+
+async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh_execution_now: bool,
+                           seconds_since_drift_check: float | None, emit: Emit) -> tuple[dict[str, Any], bool]:
+    """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch.
+
+    One writer per object and tick: two timers each writing the whole conditions list would overwrite each other.
+    Returns (patch, whether the drift check ran).
+    """
+    patch: dict[str, Any] = {}
+    if refresh_execution_now:
+        patch = await asyncio.to_thread(refresh_execution, runtime, body)
+    if "conditions" in patch:
+        body = {**body, "status": {**(body.get("status") or {}), "conditions": patch["conditions"]}}
+    drift_patch, checked = await check_infrastructure(runtime, body, seconds_since_drift_check, emit)
+    patch.update(drift_patch)
+    return patch, checked
 
 
 async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], seconds_since_last: float | None,

@@ -72,22 +72,18 @@ async def finalize_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, memo:
 
 
 @kopf.timer(*RESOURCE, interval=TIMER_TICK_SECONDS, initial_delay=TIMER_TICK_SECONDS / 2)
-def refresh_monitoring_execution(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+async def observe_monitor(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+    """Latest monitoring run (Drift column, DriftDetected) and infrastructure drift, each on its own interval."""
     runtime: flows.Runtime = memo["runtime"]
-    last = memo.get("execution_refreshed_at")
-    if last is not None and time.monotonic() - last < runtime.settings.execution_refresh_seconds:
-        return
-    memo["execution_refreshed_at"] = time.monotonic()
-    patch.status.update(flows.refresh_execution(runtime, body))
-
-
-@kopf.timer(*RESOURCE, interval=TIMER_TICK_SECONDS, initial_delay=TIMER_TICK_SECONDS)
-async def detect_infrastructure_drift(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
-    last = memo.get("drift_checked_at")
-    since = None if last is None else time.monotonic() - last
-    update, checked = await flows.check_infrastructure(memo["runtime"], body, since, _emitter(body))
-    if checked:
-        memo["drift_checked_at"] = time.monotonic()
+    now, refreshed, checked = time.monotonic(), memo.get("execution_refreshed_at"), memo.get("drift_checked_at")
+    refresh_now = refreshed is None or now - refreshed >= runtime.settings.execution_refresh_seconds
+    update, drift_checked = await flows.observe_resource(
+        runtime, body, refresh_execution_now=refresh_now, emit=_emitter(body),
+        seconds_since_drift_check=None if checked is None else now - checked)
+    if refresh_now:
+        memo["execution_refreshed_at"] = now
+    if drift_checked:
+        memo["drift_checked_at"] = now
     patch.status.update(update)
 
 

@@ -184,3 +184,11 @@ def test_refresh_flow_fills_drift_column_and_condition(s3: Any) -> None:
 ])
 def test_results_location_follows_the_contract(outputs: dict[str, str], expected: str) -> None:
     assert executions.results_uri(document(), outputs, "default-bucket") == expected
+
+
+def test_sagemaker_trouble_does_not_hide_the_s3_run(s3: Any) -> None:
+    seed_runs(s3)
+    clients = Clients(None)
+    clients.stubber.add_client_error("list_monitoring_executions", "AccessDeniedException", http_status_code=400)
+    execution = executions.ExecutionReader(None, clients).latest(document(), {"bucketName": BUCKET})
+    assert execution is not None and execution.status == "CompletedWithViolations"
