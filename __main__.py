@@ -16,6 +16,14 @@ try:
 except ManifestError as exc:
     raise pulumi.RunError(f"invalid ModelMonitor documents:\n{exc}") from None
 
+# Each monitor's spec.region decides where its resources go (explicit per-region providers); the stack's
+# aws:region only names the stack's home. Say so when they differ, so nobody is surprised.
+stack_region = pulumi.Config("aws").get("region")
+for monitor in monitors:
+    if stack_region and monitor.document.spec.region != stack_region:
+        pulumi.log.info(f"{monitor.document.metadata.namespace}/{monitor.document.metadata.name}: deployed to "
+                        f"{monitor.document.spec.region} (spec.region), not the stack's aws:region {stack_region}")
+
 monitors_program(
     [m.document for m in monitors],
     ProgramSettings(

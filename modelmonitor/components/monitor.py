@@ -43,6 +43,11 @@ class ModelMonitorArgs:
     platform: PlatformRefs
 
 
+def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+    return pulumi.ResourceTransformationResult(
+        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)))
+
+
 def kms_statements(keys: Sequence[str], partition: str, region: str, account: str) -> list[policies.Statement]:
     """kms:Decrypt/GenerateDataKey on key ARNs; aliases and bare key ids are resolved by IAM's own means."""
     arns = sorted(k for k in keys if k.startswith("arn:") and ":key/" in k)
@@ -65,12 +70,16 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
     """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
     spec = document.spec
     endpoint = document.endpoint_name
-    if spec.endpoint.create is not None or spec.data_capture.destination_s3_uri is None:
-        # SageMaker writes captures under {destination}/{endpoint}/...; an existing endpoint without a declared
-        # destination is assumed to capture into the platform bucket (spec gap noted in the report).
+    destination = spec.data_capture.destination_s3_uri
+    if destination is None:
+        # Created endpoints capture into the platform bucket; an existing endpoint without a declared destination
+        # is assumed to do the same (the spec cannot say otherwise for engine modelMonitor; see the report).
         captures = f"{loc.captures}/{endpoint}/"
+    elif spec.endpoint.create is not None:
+        captures = f"{destination.rstrip('/')}/{endpoint}/"
     else:
-        captures = spec.data_capture.destination_s3_uri.rstrip("/") + "/"
+        # an existing endpoint's declared prefix may already include the endpoint name: grant the whole prefix
+        captures = destination.rstrip("/") + "/"
     read = [captures, loc.baseline("data-quality") + "/", loc.baseline("model-quality") + "/"]
     write = [loc.results("data-quality") + "/", loc.results("model-quality") + "/"]
     if spec.baseline.precomputed is not None:
@@ -91,9 +100,13 @@ class ModelMonitor(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("modelmonitor:index:ModelMonitor", name, None, opts)
         document, platform = args.document, args.platform
         spec = document.spec
+        if spec.deletion_policy == "Retain":
+            # deletionPolicy Retain: deleting the monitor (or its document) leaves every AWS resource in place and
+            # only stops tracking it. A transformation on the component reaches all of its children.
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[retain_on_delete]))
+        super().__init__("modelmonitor:index:ModelMonitor", name, None, opts)
         engine = ENGINES.get(spec.engine)
         if engine is None:
             raise UnsupportedEngineError(
@@ -106,8 +119,11 @@ class ModelMonitor(pulumi.ComponentResource):
             lambda bucket: Locations(bucket, names.namespace, names.name))
         capture_kms = spec.data_capture.kms_key_id or platform.kms_key_arn
 
+        declared_destination = spec.data_capture.destination_s3_uri
         self.endpoint_name = build_endpoint(
-            self, document, names, capture_destination=locations.apply(lambda loc: loc.captures),
+            self, document, names,
+            capture_destination=declared_destination.rstrip("/") if declared_destination else locations.apply(
+                lambda loc: loc.captures),
             capture_kms_key=capture_kms, account_id=platform.account_id, partition=platform.partition, tags=tags)
         self.role_arn = self._role(document, platform, names, locations, tags)
         statistics, constraints = self._baseline(document, platform, names, locations=locations,
@@ -121,7 +137,7 @@ class ModelMonitor(pulumi.ComponentResource):
         self.dashboard_url = pulumi.Output.from_input(dashboards.dashboard_url(spec.region, dashboard_name))
         definitions = self._alarm_definitions(document, result)
         bucket = pulumi.Output.from_input(platform.bucket_name)
-        alarm_arns = [self._alarm(names, platform, spec.alerting, definition, bucket=bucket, child=child)
+        alarm_arns = [self._alarm(names, platform, spec.alerting, definition, bucket=bucket, tags=tags, child=child)
                       for definition in definitions]
         cloudwatch.Dashboard(
             f"{names.logical}-dashboard", dashboard_name=dashboard_name,
@@ -229,7 +245,7 @@ class ModelMonitor(pulumi.ComponentResource):
 
     @staticmethod
     def _alarm(names: MonitorNames, platform: PlatformRefs, alerting: Alerting, definition: alarms.AlarmDefinition, *,
-               bucket: pulumi.Output[str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+               bucket: pulumi.Output[str], tags: dict[str, str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         actions: list[pulumi.Input[str]] = [platform.alarm_topic_arn]
         if alerting.sns_topic_arn is not None:
             # Raw alarm JSON is what pager integrations subscribed to an existing topic expect.
@@ -242,6 +258,6 @@ class ModelMonitor(pulumi.ComponentResource):
             comparison_operator=definition.comparison, evaluation_periods=definition.evaluation_periods,
             datapoints_to_alarm=definition.datapoints_to_alarm, treat_missing_data=definition.treat_missing_data,
             alarm_actions=actions, ok_actions=actions if alerting.notify_on_ok else [],
-            opts=child)
+            tags=tags, opts=child)
         arn: pulumi.Output[str] = alarm.arn
         return arn

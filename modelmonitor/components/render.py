@@ -165,7 +165,7 @@ class _LoopPerThreadExecutor(ThreadPoolExecutor):
     def __init__(self) -> None:
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._loops_lock = threading.Lock()
-        super().__init__(max_workers=4, thread_name_prefix="modelmonitor-render-worker",
+        super().__init__(max_workers=None, thread_name_prefix="modelmonitor-render-worker",
                          initializer=self._give_loop)
 
     def _give_loop(self) -> None:

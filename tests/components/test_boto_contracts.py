@@ -102,7 +102,8 @@ def alarm_requests(plan: list[PlannedResource]) -> list[dict[str, Any]]:
     for alarm in of_type(plan, "metricAlarm:MetricAlarm"):
         wire = dict(alarm["inputs"])
         wire["dimensions"] = [{"name": k, "value": v} for k, v in wire["dimensions"].items()]
-        out.append(request("cloudwatch", "PutMetricAlarm", wire, {"name": "AlarmName"}))
+        tags = tag_list(wire.pop("tags", None))
+        out.append(request("cloudwatch", "PutMetricAlarm", wire, {"name": "AlarmName"}, {"Tags": tags}))
     return out
 
 

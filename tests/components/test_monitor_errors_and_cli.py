@@ -80,3 +80,30 @@ def test_pulumi_entry_point_stops_on_invalid_documents(tmp_path, monkeypatch: py
     monkeypatch.setattr(pulumi.Config, "get", lambda self, key: str(bad) if key == "monitorsDir" else None)
     with pytest.raises(pulumi.RunError, match=r"x\.yaml: x: spec: required field is missing"):
         runpy.run_path(str(REPO / "__main__.py"))
+
+
+def _retained(document) -> dict[str, bool]:
+    import pulumi
+
+    from modelmonitor.components.program import ProgramSettings, monitors_program
+    from modelmonitor.components.render import render_program
+
+    seen: dict[str, bool] = {}
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        seen[args.name] = bool(args.opts and args.opts.retain_on_delete)
+
+    def program() -> None:
+        pulumi.runtime.register_stack_transformation(record)
+        monitors_program([document], ProgramSettings())
+
+    render_program(program, document.spec.region)
+    return seen
+
+
+def test_deletion_policy_retain_keeps_every_monitor_resource() -> None:
+    retained = _retained(example("minimal.yaml"))  # deletionPolicy defaults to Retain
+    assert retained["default-churn-prod-dq-schedule"] and retained["default-churn-prod-monitoring-role"]
+    assert not retained["modelmonitor-us-east-1-artifacts"]  # the shared platform is not the monitor's to keep
+    deleted = _retained(example("full.yaml"))  # deletionPolicy: Delete
+    assert not deleted["lending-credit-default-dq-schedule"]
