@@ -6,6 +6,7 @@ document stops the run with the loader's precise message (file, document, field 
 
 import pulumi
 
+from modelmonitor import __version__
 from modelmonitor.components.program import ProgramSettings, monitors_program
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import load_monitors
@@ -30,6 +31,6 @@ monitors_program(
         existing_alert_topic_arn=config.get("alertTopicArn"),
         existing_bucket_name=config.get("bucketName"),
         kms_key_arn=config.get("kmsKeyArn"),
-        analyzer_image_tag=config.get("analyzerImageTag") or "latest",
+        analyzer_image_tag=config.get("analyzerImageTag") or __version__,
     ),
 )

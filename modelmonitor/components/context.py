@@ -31,7 +31,7 @@ class PlatformRefs:
     alarm_topic_arn: pulumi.Input[str]
     analyzer_repository_url: pulumi.Input[str]
     analyzer_repository_arn: pulumi.Input[str]
-    analyzer_image_tag: str = "latest"
+    analyzer_image_tag: str
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,12 @@ class ModelMonitor(pulumi.ComponentResource):
                 f"provisioned by this version yet (supported: {', '.join(sorted(ENGINES))})")
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
         tags = {"modelmonitor:monitor": f"{names.namespace}/{names.name}", **spec.tags}
+        if spec.endpoint.existing is not None and spec.data_capture.destination_s3_uri is None:
+            pulumi.log.warn(
+                f"{names.namespace}/{names.name}: endpoint {document.endpoint_name} is not created here and "
+                "spec.dataCapture.destinationS3Uri is not set; the monitoring role may read captures only under "
+                "the platform bucket's captures/ prefix. Set destinationS3Uri if the endpoint captures elsewhere.",
+                resource=self)
         child = pulumi.ResourceOptions(parent=self)
         locations = pulumi.Output.from_input(platform.bucket_name).apply(
             lambda bucket: Locations(bucket, names.namespace, names.name))

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_aws
 from pulumi_aws import cloudwatch, ecr, iam, kms, lambda_, s3, sns
 
+from modelmonitor import __version__
 from modelmonitor.components import dashboards, policies
 from modelmonitor.components.images import partition
 
@@ -48,7 +49,7 @@ class PlatformArgs:
     capture_retention_days: int = 90
     """Captured inference data expires after this many days (it is the bulk of the bucket)."""
     log_retention_days: int = 30
-    analyzer_image_tag: str = "latest"
+    analyzer_image_tag: str = __version__
     tags: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws
 import pulumi_aws_native
 
+from modelmonitor import __version__
 from modelmonitor.components.context import PlatformRefs
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, platform_name
@@ -27,8 +28,9 @@ class ProgramSettings:
     """Use this artifact bucket instead of creating one per platform."""
     kms_key_arn: str | None = None
     """Use this customer-managed key instead of creating one per platform."""
-    analyzer_image_tag: str = "latest"
-    """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom)."""
+    analyzer_image_tag: str = __version__
+    """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom). The repository's
+    tags are immutable, so a release tag, never `latest`: a re-push cannot silently change what runs."""
     platform_name: str | None = None
     """Name of the Platform (and prefix of its physical names); derived from the region or monitor if unset."""
 
