@@ -32,5 +32,6 @@ monitors_program(
         existing_bucket_name=config.get("bucketName"),
         kms_key_arn=config.get("kmsKeyArn"),
         analyzer_image_tag=config.get("analyzerImageTag") or __version__,
+        analyzer_build_context=config.get("analyzerBuildContext"),
     ),
 )

@@ -14,7 +14,7 @@ import pulumi_aws_native.sagemaker as native_sagemaker
 from pulumi_aws import sagemaker
 
 from modelmonitor.components.context import BuildContext, MonitorConfigError
-from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
 
@@ -91,8 +91,7 @@ class ModelMonitorEngine:
 
     def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
         if analyzer == "custom":
-            return pulumi.Output.from_input(ctx.platform.analyzer_repository_url).apply(
-                lambda url: custom_analyzer_image(url, ctx.platform.analyzer_image_tag))
+            return ctx.platform.analyzer_image_uri
         return builtin_analyzer_image(ctx.platform.region)
 
     def _data_quality(self, ctx: BuildContext, dq: DataQuality) -> tuple[str, pulumi.Output[str]]:

@@ -25,7 +25,7 @@ from modelmonitor.components.context import (
 )
 from modelmonitor.components.endpoint import build_endpoint
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
-from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import Alerting, ModelMonitorDocument
 
@@ -197,8 +197,7 @@ class ModelMonitor(pulumi.ComponentResource):
         assert baseline.dataset is not None
         dq = document.spec.data_quality
         image: pulumi.Input[str] = builtin_analyzer_image(document.spec.region) if dq.analyzer == "builtin" else \
-            pulumi.Output.from_input(platform.analyzer_repository_url).apply(
-                lambda url: custom_analyzer_image(url, platform.analyzer_image_tag))
+            platform.analyzer_image_uri
         props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": dq.analyzer,
                           "dataset_format": dataset_format(baseline.dataset.format, baseline.dataset.header),
                           "instance_type": dq.instance_type, "region": document.spec.region}

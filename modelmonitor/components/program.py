@@ -31,6 +31,8 @@ class ProgramSettings:
     analyzer_image_tag: str = __version__
     """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom). The repository's
     tags are immutable, so a release tag, never `latest`: a re-push cannot silently change what runs."""
+    analyzer_build_context: str | None = None
+    """Build and push our analyzer image from this directory during `pulumi up` (needs Docker where it runs)."""
     platform_name: str | None = None
     """Name of the Platform (and prefix of its physical names); derived from the region or monitor if unset."""
 
@@ -53,6 +55,7 @@ def build_platform(name: str, region: str, documents: Sequence[ModelMonitorDocum
         existing_alert_topic_arn=settings.existing_alert_topic_arn,
         existing_bucket_name=settings.existing_bucket_name,
         analyzer_image_tag=settings.analyzer_image_tag,
+        analyzer_build_context=settings.analyzer_build_context,
     )
     return Platform(name, args, opts)
 
@@ -61,9 +64,8 @@ def platform_refs(platform: Platform) -> PlatformRefs:
     return PlatformRefs(
         region=platform.args.region, partition=platform.partition, account_id=platform.account_id,
         bucket_name=platform.bucket_name, kms_key_arn=platform.kms_key_arn,
-        alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_url=platform.analyzer_repository_url,
-        analyzer_repository_arn=platform.analyzer_repository_arn,
-        analyzer_image_tag=platform.args.analyzer_image_tag)
+        alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_arn=platform.analyzer_repository_arn,
+        analyzer_image_uri=platform.analyzer_image_uri)
 
 
 def _build_monitor(document: ModelMonitorDocument, platform: Platform,

@@ -126,6 +126,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             return physical
         if typ == "aws:ecr/repository:Repository":
             outputs["repositoryUrl"] = f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{physical}"
+        if typ == "docker-build:index:Image":
+            outputs["digest"] = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+            return f"{name}-image"
         if typ == "aws-native:sagemaker:ModelQualityJobDefinition":
             outputs["jobDefinitionArn"] = (f"arn:{part}:sagemaker:{region}:{account}:"
                                            f"model-quality-job-definition/{physical.lower()}")
@@ -138,6 +141,10 @@ class PlanMocks(pulumi.runtime.Mocks):
         return f"{physical}-id"
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {"proxyEndpoint": f"https://{MOCK_ACCOUNT}.dkr.ecr.{self.default_region}.amazonaws.com",
+                    "userName": "AWS", "password": "mock-token", "authorizationToken": "mock",
+                    "expiresAt": "2026-11-25T00:00:00Z", "id": MOCK_ACCOUNT}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/render",
                     "userId": "AIDARENDER", "id": MOCK_ACCOUNT}, []

@@ -108,3 +108,17 @@ def test_existing_bucket_and_topic_are_used_not_created() -> None:
         "s3://shared-ml-artifacts/results/default/churn-prod/data-quality"
     assert one(plan, "lambda/function:Function")["inputs"]["environment"]["variables"][
         "MODELMONITOR_ALERT_TOPIC_ARN"] == "arn:aws:sns:us-east-1:123456789012:ml-alerts"
+
+
+def test_analyzer_image_built_here_is_pushed_and_digest_pinned() -> None:
+    settings = ProgramSettings(analyzer_build_context="/src/analyzer")
+    plan = render_program(lambda: monitor_program(example("minimal.yaml"), settings), "us-east-1")
+    image = one(plan, "docker-build:index:Image")
+    repository = one(plan, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
+    assert image["inputs"]["push"] is True
+    assert image["inputs"]["tags"] == [f"{repository}:0.1.0"]
+    assert image["inputs"]["context"] == {"location": "/src/analyzer"}
+    assert image["inputs"]["registries"][0]["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    dq = one(plan, "DataQualityJobDefinition")["inputs"]
+    assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}@{image['outputs']['digest']}"
+    assert one(plan, "ecr/repository:Repository")["inputs"]["imageTagMutability"] == "IMMUTABLE"
