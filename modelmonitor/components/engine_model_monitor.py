@@ -81,6 +81,14 @@ class ModelMonitorEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         spec = ctx.document.spec
+        if spec.endpoint.create is not None:
+            # What we capture is ours to check; an existing endpoint's capture settings are not visible here.
+            if spec.data_quality.enabled and not spec.data_capture.capture_input:
+                raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set "
+                                         "spec.dataCapture.captureInput: true or disable dataQuality")
+            if spec.model_quality.enabled and not spec.data_capture.capture_output:
+                raise MonitorConfigError("spec.modelQuality needs the endpoint's predictions: set "
+                                         "spec.dataCapture.captureOutput: true or disable modelQuality")
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         dq_schedule = mq_schedule = None
         if spec.data_quality.enabled:

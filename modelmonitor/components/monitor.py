@@ -8,7 +8,7 @@ and the model's dashboard. No resource is created inside `.apply()`: previews an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,24 +46,6 @@ class ModelMonitorArgs:
 def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
     return pulumi.ResourceTransformationResult(
         args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)))
-
-
-def kms_statements(keys: Sequence[str], partition: str, region: str, account: str) -> list[policies.Statement]:
-    """kms:Decrypt/GenerateDataKey on key ARNs; aliases and bare key ids are resolved by IAM's own means."""
-    arns = sorted(k for k in keys if k.startswith("arn:") and ":key/" in k)
-    statements: list[policies.Statement] = []
-    if arns:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": arns})
-    ids = sorted(f"arn:{partition}:kms:{region}:{account}:key/{k}" for k in keys
-                 if not k.startswith(("arn:", "alias/")))
-    if ids:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": ids})
-    aliases = sorted(k.rsplit(":", 1)[-1] if k.startswith("arn:") else k for k in keys if "alias/" in k)
-    if aliases:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS,
-                           "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
-                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}})
-    return statements
 
 
 def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
@@ -176,7 +158,7 @@ class ModelMonitor(pulumi.ComponentResource):
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
                 metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
                 ecr_repository_arn=repo_arn if custom else None,
-                extra=kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
+                extra=policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
             return json.dumps(policies.monitoring_role_policy(scope))
 
         policy = iam.RolePolicy(

@@ -107,3 +107,9 @@ def test_deletion_policy_retain_keeps_every_monitor_resource() -> None:
     assert not retained["modelmonitor-us-east-1-artifacts"]  # the shared platform is not the monitor's to keep
     deleted = _retained(example("full.yaml"))  # deletionPolicy: Delete
     assert not deleted["lending-credit-default-dq-schedule"]
+
+
+def test_model_quality_without_captured_predictions_is_refused() -> None:
+    capture = example("full.yaml").spec.data_capture.model_copy(update={"capture_output": False})
+    with pytest.raises(MonitorConfigError, match="captureOutput: true"):
+        render_plan([with_spec("full.yaml", data_capture=capture)])
