@@ -33,5 +33,6 @@ monitors_program(
         kms_key_arn=config.get("kmsKeyArn"),
         analyzer_image_tag=config.get("analyzerImageTag") or __version__,
         analyzer_build_context=config.get("analyzerBuildContext"),
+        platform_name=config.get("platformName"),
     ),
 )

@@ -34,7 +34,9 @@ class ProgramSettings:
     analyzer_build_context: str | None = None
     """Build and push our analyzer image from this directory during `pulumi up` (needs Docker where it runs)."""
     platform_name: str | None = None
-    """Name of the Platform (and prefix of its physical names); derived from the region or monitor if unset."""
+    """Prefix of the Platform's name and physical names (Lambda, KMS alias, dashboards), which are unique per
+    account/region: two stacks in one account need different prefixes. Default `modelmonitor` (many monitors) or
+    `mm-{monitor name}-{hash}` (one monitor)."""
 
 
 def _providers(region: str) -> pulumi.ResourceOptions:
@@ -79,7 +81,7 @@ def monitor_program(document: ModelMonitorDocument, settings: ProgramSettings) -
     names = MonitorNames(document.metadata.namespace, document.metadata.name)
     opts = _providers(document.spec.region)
     platform = build_platform(settings.platform_name or f"mm-{names.base}", document.spec.region, [document],
-                              settings, opts)
+                              settings, opts)  # one region: the prefix is the whole name
     monitor = _build_monitor(document, platform, opts)
     pulumi.export("endpointName", monitor.endpoint_name)
     pulumi.export("scheduleArns", monitor.schedule_arns)
@@ -97,7 +99,7 @@ def monitors_program(documents: Sequence[ModelMonitorDocument], settings: Progra
     providers: dict[str, pulumi.ResourceOptions] = {}
     for region in regions:
         in_region = [d for d in documents if d.spec.region == region]
-        name = settings.platform_name if settings.platform_name and len(regions) == 1 else platform_name(region)
+        name = platform_name(region, settings.platform_name or "modelmonitor")
         providers[region] = _providers(region)
         platforms[region] = build_platform(name, region, in_region, settings, providers[region])
         pulumi.export(f"platform/{region}", {
