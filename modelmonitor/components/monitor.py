@@ -20,6 +20,7 @@ from modelmonitor.components.baseline_job import BaselineJob, dataset_format, fi
 from modelmonitor.components.context import (
     BuildContext,
     Locations,
+    MonitorConfigError,
     PlatformRefs,
     UnsupportedEngineError,
 )
@@ -96,6 +97,12 @@ class ModelMonitor(pulumi.ComponentResource):
                 f"provisioned by this version yet (supported: {', '.join(sorted(ENGINES))})")
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
         tags = {"modelmonitor:monitor": f"{names.namespace}/{names.name}", **spec.tags}
+        topic = spec.alerting.sns_topic_arn
+        if topic is not None and topic.split(":")[3] != spec.region:
+            # CloudWatch alarm actions may only name a topic in the alarm's own region.
+            raise MonitorConfigError(
+                f"{names.namespace}/{names.name}: spec.alerting.snsTopicArn is in region {topic.split(':')[3]}, "
+                f"but alarms in {spec.region} can only notify topics in {spec.region}")
         if spec.endpoint.existing is not None and spec.data_capture.destination_s3_uri is None:
             pulumi.log.warn(
                 f"{names.namespace}/{names.name}: endpoint {document.endpoint_name} is not created here and "

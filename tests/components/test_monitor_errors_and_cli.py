@@ -60,7 +60,8 @@ def test_render_mermaid_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     mermaid = capsys.readouterr().out
     assert mermaid.startswith("graph LR\n")
     assert "n_default_churn_prod --> n_default_churn_prod_dq_schedule" in mermaid
-    assert main(["render", str(REPO / "examples"), "--region", "eu-west-1"]) == 0
+    assert main(["render", str(REPO / "examples" / "minimal.yaml"), str(REPO / "examples" / "existing-endpoint.yaml"),
+                 "--region", "eu-west-1"]) == 0
     assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in capsys.readouterr().out
 
 
@@ -113,3 +114,8 @@ def test_model_quality_without_captured_predictions_is_refused() -> None:
     capture = example("full.yaml").spec.data_capture.model_copy(update={"capture_output": False})
     with pytest.raises(MonitorConfigError, match="captureOutput: true"):
         render_plan([with_spec("full.yaml", data_capture=capture)])
+
+
+def test_alarm_topic_in_another_region_is_refused() -> None:
+    with pytest.raises(MonitorConfigError, match="snsTopicArn is in region us-west-2, but alarms in eu-west-1"):
+        render_plan([example("full.yaml")], region="eu-west-1")
