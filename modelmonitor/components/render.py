@@ -167,12 +167,14 @@ class _ParentRecorder:
 class _LoopPerThreadExecutor(ThreadPoolExecutor):
     """The default executor of the render loop. Pulumi's mock monitor runs in executor threads and calls
     `asyncio.get_event_loop()` there, creating a loop per thread that nobody closes (ResourceWarnings at garbage
-    collection). Here each worker gets its loop up front, and `shutdown` closes them all."""
+    collection). Here each worker gets its loop up front, and `shutdown` closes them all. One worker: the mock
+    monitor's work is CPU-bound Python, and more threads only contend for the GIL (measured: 50 monitors took
+    4.0 s CPU with one worker, 5.2 s with six)."""
 
     def __init__(self) -> None:
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._loops_lock = threading.Lock()
-        super().__init__(max_workers=None, thread_name_prefix="modelmonitor-render-worker",
+        super().__init__(max_workers=1, thread_name_prefix="modelmonitor-render-worker",
                          initializer=self._give_loop)
 
     def _give_loop(self) -> None:
