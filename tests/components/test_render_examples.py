@@ -143,3 +143,14 @@ async def test_render_plan_runs_from_inside_an_event_loop() -> None:
 
 def test_render_plan_after_an_async_test_still_works() -> None:
     assert one(plan_of("minimal.yaml", "eu-west-1"), SCHEDULE)
+
+
+def test_render_restores_the_process_wide_settings_it_tunes() -> None:
+    import gc
+
+    import pulumi.runtime.resource
+
+    hook, threshold = pulumi.runtime.resource._get_stack_trace, gc.get_threshold()
+    render_plan([example("minimal.yaml")])
+    assert pulumi.runtime.resource._get_stack_trace is hook
+    assert gc.get_threshold() == threshold
