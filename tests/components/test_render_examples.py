@@ -38,6 +38,10 @@ def test_full_example_schedules_and_images() -> None:
         "scheduleExpression": "cron(0 * ? * * *)"}
     assert schedules["ModelQuality"]["inputs"]["monitoringScheduleConfig"]["scheduleConfig"] == {
         "scheduleExpression": "cron(0 6 ? * * *)"}
+    for schedule in schedules.values():
+        assert schedule["inputs"]["tags"] == {
+            "cost-center": "lending-ml", "modelmonitor:monitor": "lending/credit-default",
+            "modelmonitor:notify-on-execution-failure": "true"}
     mq = one(plan, "ModelQualityJobDefinition")["inputs"]
     # model quality always runs AWS's built-in analyzer: us-west-2's account from the SDK's table
     assert mq["modelQualityAppSpecification"] == {
