@@ -14,7 +14,7 @@ import pulumi_aws_native.sagemaker as native_sagemaker
 from pulumi_aws import sagemaker
 
 from modelmonitor.components.context import BuildContext, MonitorConfigError
-from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
 
@@ -69,6 +69,16 @@ def data_quality_environment(dq: DataQuality) -> dict[str, str]:
     return environment
 
 
+NOTIFY_ON_FAILURE_TAG = "modelmonitor:notify-on-execution-failure"
+
+
+def schedule_tags(ctx: BuildContext) -> dict[str, str]:
+    """Schedules carry the monitor's alerting choice for failed executions: the alert Lambda, which receives every
+    processing job's failure from EventBridge, reads it from the schedule (internal-contracts §6)."""
+    notify = ctx.document.spec.alerting.notify_on_execution_failure
+    return {**ctx.tags, NOTIFY_ON_FAILURE_TAG: "true" if notify else "false"}
+
+
 def heartbeat_metric(dq: DataQuality) -> str | None:
     if dq.analyzer == "custom":
         return "monitoring_run_completed"
@@ -81,6 +91,14 @@ class ModelMonitorEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         spec = ctx.document.spec
+        if spec.endpoint.create is not None:
+            # What we capture is ours to check; an existing endpoint's capture settings are not visible here.
+            if spec.data_quality.enabled and not spec.data_capture.capture_input:
+                raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set "
+                                         "spec.dataCapture.captureInput: true or disable dataQuality")
+            if spec.model_quality.enabled and not spec.data_capture.capture_output:
+                raise MonitorConfigError("spec.modelQuality needs the endpoint's predictions: set "
+                                         "spec.dataCapture.captureOutput: true or disable modelQuality")
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         dq_schedule = mq_schedule = None
         if spec.data_quality.enabled:
@@ -91,8 +109,7 @@ class ModelMonitorEngine:
 
     def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
         if analyzer == "custom":
-            return pulumi.Output.from_input(ctx.platform.analyzer_repository_url).apply(
-                lambda url: custom_analyzer_image(url, ctx.platform.analyzer_image_tag))
+            return ctx.platform.analyzer_image_uri
         return builtin_analyzer_image(ctx.platform.region)
 
     def _data_quality(self, ctx: BuildContext, dq: DataQuality) -> tuple[str, pulumi.Output[str]]:
@@ -120,7 +137,7 @@ class ModelMonitorEngine:
             f"{names.logical}-dq-schedule", name=names.data_quality_schedule,
             monitoring_schedule_config={"monitoring_job_definition_name": job.name, "monitoring_type": "DataQuality",
                                         "schedule_config": {"schedule_expression": cron_expression(dq.schedule)}},
-            tags=ctx.tags, opts=ctx.opts())
+            tags=schedule_tags(ctx), opts=ctx.opts())
         return names.data_quality_schedule, schedule.arn
 
     def _model_quality(self, ctx: BuildContext, mq: ModelQuality) -> tuple[str, pulumi.Output[str]]:
@@ -158,5 +175,5 @@ class ModelMonitorEngine:
             monitoring_schedule_config={"monitoring_job_definition_name": job.job_definition_name,
                                         "monitoring_type": "ModelQuality",
                                         "schedule_config": {"schedule_expression": cron_expression(mq.schedule)}},
-            tags=ctx.tags, opts=ctx.opts())
+            tags=schedule_tags(ctx), opts=ctx.opts())
         return names.model_quality_schedule, schedule.arn

@@ -14,14 +14,18 @@ callback server, provider plugin caches) that are not documented as safe to shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi.runtime
+import pulumi.runtime.resource as pulumi_runtime_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -126,6 +130,9 @@ class PlanMocks(pulumi.runtime.Mocks):
             return physical
         if typ == "aws:ecr/repository:Repository":
             outputs["repositoryUrl"] = f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{physical}"
+        if typ == "docker-build:index:Image":
+            outputs["digest"] = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+            return f"{name}-image"
         if typ == "aws-native:sagemaker:ModelQualityJobDefinition":
             outputs["jobDefinitionArn"] = (f"arn:{part}:sagemaker:{region}:{account}:"
                                            f"model-quality-job-definition/{physical.lower()}")
@@ -138,6 +145,10 @@ class PlanMocks(pulumi.runtime.Mocks):
         return f"{physical}-id"
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            return {"proxyEndpoint": f"https://{MOCK_ACCOUNT}.dkr.ecr.{self.default_region}.amazonaws.com",
+                    "userName": "AWS", "password": "mock-token", "authorizationToken": "mock",
+                    "expiresAt": "2026-11-25T00:00:00Z", "id": MOCK_ACCOUNT}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/render",
                     "userId": "AIDARENDER", "id": MOCK_ACCOUNT}, []
@@ -160,12 +171,14 @@ class _ParentRecorder:
 class _LoopPerThreadExecutor(ThreadPoolExecutor):
     """The default executor of the render loop. Pulumi's mock monitor runs in executor threads and calls
     `asyncio.get_event_loop()` there, creating a loop per thread that nobody closes (ResourceWarnings at garbage
-    collection). Here each worker gets its loop up front, and `shutdown` closes them all."""
+    collection). Here each worker gets its loop up front, and `shutdown` closes them all. One worker: the mock
+    monitor's work is CPU-bound Python, and more threads only contend for the GIL (measured: 50 monitors took
+    4.0 s CPU with one worker, 5.2 s with six)."""
 
     def __init__(self) -> None:
         self._loops: list[asyncio.AbstractEventLoop] = []
         self._loops_lock = threading.Lock()
-        super().__init__(max_workers=4, thread_name_prefix="modelmonitor-render-worker",
+        super().__init__(max_workers=1, thread_name_prefix="modelmonitor-render-worker",
                          initializer=self._give_loop)
 
     def _give_loop(self) -> None:
@@ -212,6 +225,38 @@ def _plan_order(r: PlannedResource) -> tuple[int, str, str, str]:
     return rank, r["parent"] or "", r["type"], r["name"]
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A render allocates hundreds of thousands of short-lived futures and Outputs; with the default gen-0
+    threshold (700) the collector runs thousands of times and rescans them. A larger threshold for the duration
+    (process-wide, restored after) cut the CPU time of 100 monitors from 10.4 s to 5.8 s at the same peak memory."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+@contextlib.contextmanager
+def _no_source_positions() -> Iterator[None]:
+    """Pulumi records for every resource the Python stack that created it (traceback.extract_stack, a file stat
+    per frame) so the CLI can point at source lines; under mocks nothing reads it, and it cost a quarter of a
+    render (100 monitors: 6.3 → 4.8 s CPU). The hook is private (`pulumi.runtime.resource._get_stack_trace`):
+    it is replaced only if present, for the duration of the render, and restored after. If a Pulumi release
+    renames it, renders are merely slower. Process-wide: a real Pulumi program running in another thread of this
+    process at the same moment would lose source positions in its diagnostics, nothing else."""
+    original = getattr(pulumi_runtime_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    setattr(pulumi_runtime_resource, "_get_stack_trace", source_pb2.StackTrace)  # noqa: B010 - private hook
+    try:
+        yield
+    finally:
+        setattr(pulumi_runtime_resource, "_get_stack_trace", original)  # noqa: B010
+
+
 def render_program(program: Callable[[], None], default_region: str = "us-east-1") -> list[PlannedResource]:
     """Run any Pulumi program under the plan mocks, in a fresh thread and event loop; re-raise its error."""
     result: list[list[PlannedResource]] = []
@@ -223,7 +268,7 @@ def render_program(program: Callable[[], None], default_region: str = "us-east-1
         except BaseException as exc:  # noqa: BLE001 - carried to the calling thread and re-raised there
             error.append(exc)
 
-    with _LOCK:
+    with _LOCK, _fewer_collections(), _no_source_positions():
         thread = threading.Thread(target=target, name="modelmonitor-render", daemon=True)
         thread.start()
         thread.join()
