@@ -30,8 +30,12 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=KOPF_STORAGE_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(prefix=KOPF_STORAGE_PREFIX)
     settings.posting.level = logging.WARNING  # our own Events say what happened; handler logs stay in logs
-    if memo.get("runtime") is None:
+    if memo.get("runtime") is None:  # started as `kopf run -m modelmonitor.operator.handlers`
         memo["runtime"] = flows.build_runtime(OperatorSettings.from_env())
+        if os.environ.get("MODELMONITOR_METRICS_PORT"):
+            from prometheus_client import start_http_server
+
+            start_http_server(int(os.environ["MODELMONITOR_METRICS_PORT"]))
 
 
 @kopf.on.cleanup()
