@@ -18,6 +18,7 @@ from modelmonitor.errors import ManifestError
 from modelmonitor.loader import parse_document
 from modelmonitor.operator import executions, metrics, reconcile, stacks, status
 from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, OperatorSettings
+from modelmonitor.operator.status import OperationRecord
 from modelmonitor.spec import ModelMonitorDocument
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,14 @@ class Runtime:
 @dataclass
 class Step:
     status: dict[str, Any] = field(default_factory=dict)
+    """JSON merge patch of .status."""
     retry_after: float | None = None
     permanent: str | None = None
     action: str = "skip"
+    record: OperationRecord | None = None
+    """The driven operation, when one ran."""
+    outputs: dict[str, str] = field(default_factory=dict)
+    """Its stack outputs, secrets masked."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,9 @@ async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: i
     assert document is not None  # up is only decided for a valid spec
     target = stacks.StackTarget(resource.namespace, resource.name, document.spec.region, document)
     step = await _drive(runtime, "up", target, resource=resource, retry=retry, emit=emit, decision=decision)
-    if step.retry_after is None and step.permanent is None:
+    if step.retry_after is None and step.permanent is None and step.record is not None:
         step.status = status.applied(
-            document, existing=existing, operation=_record(step), outputs=step.status.pop("outputs"),
+            document, existing=existing, operation=step.record, outputs=step.outputs,
             applied_hash=reconcile.spec_hash(document, runtime.settings.program_version),
             generation=gen, handled_request=decision.handled_request, now=now())
     return step
@@ -157,7 +163,6 @@ async def finalize_resource(runtime: Runtime, body: Mapping[str, Any], retry: in
     # A permanent failure would make kopf release the finalizer and orphan the resources: always retry.
     step = await _drive(runtime, op, target, resource=resource, retry=retry, emit=emit, decision=decision,
                         always_retry=True)
-    step.status.pop("outputs", None)
     return step
 
 
@@ -176,23 +181,18 @@ async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], targe
         if exc.permanent and not always_retry:
             return Step(status.stalled(existing=existing, reason="OperationFailed", message=exc.message,
                                        generation=gen, operation=record, now=now()),
-                        permanent=exc.message, action=op)
+                        permanent=exc.message, action=op, record=record)
         cap = runtime.settings.retry_max_seconds
         hint = cap if exc.permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
         delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
         return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
-                                    generation=gen, now=now()), retry_after=delay, action=op)
+                                    generation=gen, now=now()), retry_after=delay, action=op, record=record)
     metrics.RECONCILES.labels(op, "succeeded").inc()
     message = result.summary or f"{op} succeeded"
     emit("Normal", f"{op.capitalize()}Succeeded", f"{message} in {time.monotonic() - clock:.1f}s")
     record = status.OperationRecord(op, "Succeeded", started, now(), update_id=result.update_id, message=message)
-    return Step({"lastOperation": record.to_status(), "outputs": status.mask_outputs(result.outputs)}, action=op)
-
-
-def _record(step: Step) -> status.OperationRecord:
-    last = step.status["lastOperation"]
-    return status.OperationRecord(last["type"], last["result"], last.get("startedAt") or now(),
-                                  last.get("finishedAt"), last.get("updateId"), last.get("message", ""))
+    return Step({"lastOperation": record.to_status()}, action=op, record=record,
+                outputs=status.mask_outputs(result.outputs))
 
 
 def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -344,15 +345,17 @@ class OperationRunner:
 
     def __init__(self, driver: StackDriver, max_concurrent: int) -> None:
         self.driver = driver
+        self._max = max_concurrent
         self._semaphore = asyncio.Semaphore(max_concurrent)
-        self._executor: concurrent.futures.Executor
-        if driver.isolation == "process":
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> concurrent.futures.Executor:
+        if self.driver.isolation == "process":
             # A fresh process per operation: Pulumi's in-process runtime state is global, and inline programs of
             # two stacks must never share it.
-            self._executor = concurrent.futures.ProcessPoolExecutor(
-                max_workers=max_concurrent, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
-        else:
-            self._executor = concurrent.futures.ThreadPoolExecutor(max_concurrent, thread_name_prefix="stack-op")
+            return concurrent.futures.ProcessPoolExecutor(
+                max_workers=self._max, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
+        return concurrent.futures.ThreadPoolExecutor(self._max, thread_name_prefix="stack-op")
 
     async def run(self, op: Literal["up", "destroy", "forget", "detect_drift"], target: StackTarget
                   ) -> OperationResult:
@@ -368,6 +371,14 @@ class OperationRunner:
             result = await loop.run_in_executor(self._executor, _call, self.driver, op, target)
             outcome = "ok"
             return result
+        except BrokenProcessPool:
+            # A worker died (OOM-killed, signalled): the pool is unusable from now on. Replace it; the
+            # operation's stack lock, if any, is recovered by the stale-lock logic on the retry.
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+            raise TemporaryDriverError(f"the {op} worker process of stack {target.stack_name} died") from None
+        except OSError as exc:  # work dir, plugin link or process start-up trouble on this node
+            raise TemporaryDriverError(f"{op} of stack {target.stack_name} could not start: {exc}") from None
         finally:
             metrics.RUNNING.dec()
             metrics.OPERATION_SECONDS.labels(op, outcome).observe(time.monotonic() - started)
