@@ -57,8 +57,7 @@ def _finish(step: flows.Step, patch: kopf.Patch) -> None:
     if step.permanent is not None:
         raise kopf.PermanentError(step.permanent)
     if step.retry_after is not None:
-        raise kopf.TemporaryError(step.status.get("lastOperation", {}).get("message", "retrying"),
-                                  delay=step.retry_after)
+        raise kopf.TemporaryError(step.record.message if step.record else "retrying", delay=step.retry_after)
 
 
 @kopf.on.resume(*RESOURCE)
