@@ -31,6 +31,9 @@ class Runtime:
     settings: OperatorSettings
     runner: stacks.OperationRunner
     reader: executions.ExecutionReader | None = None
+    busy: set[str] = field(default_factory=set)
+    """Stacks with a create/update/delete operation in flight: the timer leaves their status alone meanwhile,
+    since the handler will write the whole conditions list from what it saw before the operation."""
 
     def close(self) -> None:
         self.runner.close()
@@ -171,6 +174,7 @@ async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], targe
                  always_retry: bool = False) -> Step:
     started, clock = now(), time.monotonic()
     emit("Normal", f"{op.capitalize()}Started", f"{decision.message} (stack {target.stack_name})")
+    runtime.busy.add(target.stack_name)
     try:
         result = await runtime.runner.run(op, target)
     except stacks.DriverError as exc:
@@ -187,6 +191,8 @@ async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], targe
         delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
         return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
                                     generation=gen, now=now()), retry_after=delay, action=op, record=record)
+    finally:
+        runtime.busy.discard(target.stack_name)
     metrics.RECONCILES.labels(op, "succeeded").inc()
     message = result.summary or f"{op} succeeded"
     emit("Normal", f"{op.capitalize()}Succeeded", f"{message} in {time.monotonic() - clock:.1f}s")
@@ -223,6 +229,9 @@ async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh
     One writer per object and tick: two timers each writing the whole conditions list would overwrite each other.
     Returns (patch, whether the drift check ran).
     """
+    resource = Resource.from_body(body)
+    if f"{resource.namespace}-{resource.name}" in runtime.busy:
+        return {}, False
     patch: dict[str, Any] = {}
     if refresh_execution_now:
         patch = await asyncio.to_thread(refresh_execution, runtime, body)

@@ -60,3 +60,15 @@ async def test_off_and_not_yet_due_run_nothing() -> None:
     assert (patch, checked, backend.count("refresh")) == ({}, False, 0)
     patch, checked, backend, _ = await check("Detect", 5, since=60.0)
     assert (patch, checked, backend.count("refresh")) == ({}, False, 0)
+
+
+async def test_timer_leaves_a_stack_alone_while_an_operation_runs() -> None:
+    backend = FakeBackend()
+    runtime = flows.build_runtime(OperatorSettings(driver="fake"), fake_backend=backend)
+    runtime.busy.add(STACK)
+    try:
+        patch, checked = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
+                                                      seconds_since_drift_check=None, emit=lambda *_: None)
+    finally:
+        runtime.close()
+    assert (patch, checked, backend.calls) == ({}, False, [])
