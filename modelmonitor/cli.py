@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "validate": "modelmonitor.commands.validate",
     "crd": "modelmonitor.commands.crd",
+    "demo": "modelmonitor.commands.demo",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
