@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "validate": "modelmonitor.commands.validate",
     "crd": "modelmonitor.commands.crd",
     "demo": "modelmonitor.commands.demo",
+    "render": "modelmonitor.commands.render",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

@@ -1,0 +1,92 @@
+"""`modelmonitor render PATH [--region R] [--output table|json|mermaid]`: what `pulumi up` would create, offline.
+
+Runs the same Pulumi program as `pulumi up` under in-process mocks (no AWS, no Pulumi CLI). JSON lists each
+resource with its Pulumi type token, logical name, parent and inputs as the provider receives them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from modelmonitor.errors import ManifestError, ModelMonitorError
+from modelmonitor.loader import load_monitors
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "render", help="show the AWS resources ModelMonitor would create (offline, Pulumi mocks)")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="manifest file or directory of *.yaml")
+    parser.add_argument("--region", help="render for this region instead of each document's spec.region")
+    parser.add_argument("--output", choices=["table", "json", "mermaid"], default="table")
+    parser.set_defaults(run=run)
+
+
+def as_json(plan: Sequence[Any]) -> str:
+    return json.dumps([{"type": r["type"], "name": r["name"], "parent": r["parent"], "inputs": r["inputs"]}
+                       for r in plan], indent=2, sort_keys=True, default=str)
+
+
+def _node(name: str) -> str:
+    return "n_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def as_mermaid(plan: Sequence[Any]) -> str:
+    """The parent graph: components contain their children (providers are left out: they are plumbing)."""
+    lines = ["graph LR"]
+    for r in plan:
+        if r["type"].startswith("pulumi:providers:"):
+            continue
+        short = r["type"].rsplit(":", 1)[-1]
+        lines.append(f'  {_node(r["name"])}["{r["name"]}<br/><small>{short}</small>"]')
+        if r["parent"]:
+            lines.append(f"  {_node(r['parent'])} --> {_node(r['name'])}")
+    return "\n".join(lines) + "\n"
+
+
+def print_table(plan: Sequence[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Resources ModelMonitor would create", show_lines=False)
+    for column in ("type", "name", "parent"):
+        table.add_column(column)
+    for r in plan:
+        if not r["type"].startswith("pulumi:providers:"):
+            table.add_row(r["type"], r["name"], r["parent"] or "")
+    counts = Table(title="Resource types")
+    counts.add_column("type")
+    counts.add_column("count", justify="right")
+    for typ, count in sorted(Counter(r["type"] for r in plan).items()):
+        counts.add_row(typ, str(count))
+    console = Console()
+    console.print(table)
+    console.print(counts)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        monitors = load_monitors(*args.paths)
+    except ManifestError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    from modelmonitor.components.render import render_plan  # Pulumi imports only when rendering
+
+    try:
+        plan = render_plan([m.document for m in monitors], region=args.region)
+    except ModelMonitorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.output == "json":
+        sys.stdout.write(as_json(plan) + "\n")
+    elif args.output == "mermaid":
+        sys.stdout.write(as_mermaid(plan))
+    else:
+        print_table(plan)
+    return 0

@@ -1,0 +1,152 @@
+"""CloudWatch alarm definitions as data (pure): what each monitor alarms on, and why it is the real metric.
+
+Model Monitor publishes per-feature and per-model-quality metrics in `aws/sagemaker/Endpoints/{data,model}-metrics`
+with dimensions Endpoint + MonitoringSchedule (docs/internal-contracts.md §4). The seed recipe alarmed on an
+`AWS/SageMaker/ProcessingJob` namespace that does not exist (bug 4) — such an alarm never leaves
+INSUFFICIENT_DATA and pages nobody. Here the namespaces are one constant each, and every monitor also gets a
+heartbeat alarm (missing data = breaching), so a wrong namespace or a dead schedule pages someone instead of
+failing silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from modelmonitor.spec import Alerting, ModelQualityAlarm, schedule_period_seconds
+
+DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
+MODEL_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
+# Our analyzer's per-run metric (internal-contracts §4). Under Model Monitor with the custom analyzer the service
+# publishes our metric file into DATA_METRICS_NAMESPACE with the same dimensions.
+RUN_COMPLETED_METRIC = "monitoring_run_completed"
+# CloudWatch's limit: EvaluationPeriods × Period ≤ 7 days for periods of an hour or more.
+MAX_EVALUATION_SECONDS = 7 * 86400
+DESCRIPTION_MAX = 1024
+
+AlarmKind = Literal["data_drift", "model_quality", "no_metrics", "execution_failed", "no_captures",
+                    "ground_truth_coverage"]
+TreatMissing = Literal["breaching", "notBreaching", "ignore", "missing"]
+Comparison = Literal["GreaterThanThreshold", "LessThanThreshold", "GreaterThanOrEqualToThreshold",
+                     "LessThanOrEqualToThreshold"]
+
+# The first metric each built-in model-quality analysis emits every run, whatever the metric alarms ask for.
+MODEL_QUALITY_HEARTBEAT = {"BinaryClassification": "accuracy", "MulticlassClassification": "accuracy",
+                           "Regression": "mae"}
+
+
+@dataclass(frozen=True)
+class AlarmContext:
+    """The `modelmonitor:` line of every alarm description (internal-contracts §3)."""
+
+    monitor: str
+    endpoint: str
+    schedule: str
+    results_key: str
+    """Key of the results prefix inside the platform bucket, e.g. results/lending/credit-default/data-quality."""
+    dashboard: str
+
+
+@dataclass(frozen=True)
+class AlarmDefinition:
+    key: str
+    """Short, unique within a monitor; part of the alarm name and the Pulumi logical name."""
+    kind: AlarmKind
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, str]
+    statistic: str
+    period: int
+    threshold: float
+    comparison: Comparison
+    evaluation_periods: int
+    datapoints_to_alarm: int
+    treat_missing_data: TreatMissing
+    sentence: str
+    context: AlarmContext
+
+    def description(self, bucket: str) -> str:
+        """The AlarmDescription once the platform bucket's name is known."""
+        return describe(self.sentence, self.kind, self.context, bucket)
+
+
+def describe(sentence: str, kind: AlarmKind, context: AlarmContext, bucket: str) -> str:
+    """`<sentence>\\n\\nmodelmonitor:{json}` — the alert Lambda parses the second part (internal-contracts §3)."""
+    payload = {"monitor": context.monitor, "endpoint": context.endpoint, "schedule": context.schedule,
+               "kind": kind, "results": f"s3://{bucket}/{context.results_key}", "dashboard": context.dashboard}
+    text = f"{sentence}\n\nmodelmonitor:{json.dumps(payload, separators=(',', ':'))}"
+    if len(text) > DESCRIPTION_MAX:
+        # The machine line matters more than the prose: shorten the sentence, never the JSON.
+        room = DESCRIPTION_MAX - (len(text) - len(sentence)) - 1
+        text = f"{sentence[:max(room, 0)]}…\n\nmodelmonitor:{json.dumps(payload, separators=(',', ':'))}"
+    return text
+
+
+def _window(period: int, periods: int) -> tuple[int, int]:
+    """Clamp N so the evaluation range stays within CloudWatch's limit (daily schedules: at most 7 periods)."""
+    return period, max(1, min(periods, MAX_EVALUATION_SECONDS // period))
+
+
+def data_drift_alarms(features: Sequence[str], threshold: float, schedule: str, alerting: Alerting,
+                      context: AlarmContext) -> list[AlarmDefinition]:
+    """One alarm per monitored feature on `feature_baseline_drift_<f>` (the L∞ drift distance), M of N periods."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    dims = {"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule}
+    return [AlarmDefinition(
+        key=f"drift-{feature}", kind="data_drift", namespace=DATA_METRICS_NAMESPACE,
+        metric_name=f"feature_baseline_drift_{feature}", dimensions=dims,
+        # One datapoint per run: Maximum is that run's distance (AWS samples use Average; same value here).
+        statistic="Maximum", period=period, threshold=threshold, comparison="GreaterThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=m,
+        # Runs start up to 20 minutes late, so a period can be empty without anything being wrong. `ignore`
+        # keeps the current state through such gaps: a drifted feature stays in ALARM until a run shows it
+        # recovered, and a late run never pages. Runs that stop altogether are the heartbeat alarm's job.
+        treat_missing_data="ignore",
+        sentence=f"Feature '{feature}' of endpoint {context.endpoint} drifted from its baseline: L∞ distance above "
+            f"{threshold} in {m} of the last {n} runs.", context=context,
+    ) for feature in features]
+
+
+def model_quality_alarms(alarms: Sequence[ModelQualityAlarm], schedule: str, alerting: Alerting,
+                         context: AlarmContext) -> list[AlarmDefinition]:
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    dims = {"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule}
+    result = []
+    for alarm in alarms:
+        below = alarm.comparison == "lessThan"
+        result.append(AlarmDefinition(
+            key=f"quality-{alarm.metric.replace('_', '-')}", kind="model_quality", namespace=MODEL_METRICS_NAMESPACE,
+            metric_name=alarm.metric, dimensions=dims, statistic="Minimum" if below else "Maximum",
+            period=period, threshold=alarm.threshold,
+            comparison="LessThanThreshold" if below else "GreaterThanThreshold",
+            evaluation_periods=n, datapoints_to_alarm=m,
+            treat_missing_data="ignore",  # as for drift: absence of runs is the heartbeat's concern
+            sentence=f"Model quality of endpoint {context.endpoint}: {alarm.metric} "
+                     f"{'below' if below else 'above'} {alarm.threshold} in {m} of the last {n} evaluations.",
+            context=context,
+        ))
+    return result
+
+
+def heartbeat_alarm(key: str, *, namespace: str, metric_name: str, schedule: str, alerting: Alerting,
+                    context: AlarmContext, what: str) -> AlarmDefinition:
+    """No datapoint of a metric every run emits for `missingRunsPeriods` schedule periods → alarm.
+
+    CloudWatch alarms cannot evaluate SEARCH expressions, so "any metric of this schedule" is not expressible;
+    the heartbeat watches one metric that every successful run emits (our analyzer's `monitoring_run_completed`,
+    or the built-in analyzer's `feature_non_null_<first monitored feature>` / the problem type's first model
+    metric). Missing data is breaching: that is the whole point.
+    """
+    period, n = _window(schedule_period_seconds(schedule), alerting.missing_runs_periods)
+    return AlarmDefinition(
+        key=key, kind="no_metrics", namespace=namespace, metric_name=metric_name,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="SampleCount", period=period, threshold=1, comparison="LessThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=n, treat_missing_data="breaching",
+        sentence=f"No {what} monitoring metrics from endpoint {context.endpoint} for {n} schedule periods: the "
+            f"schedule is not running, its runs fail, or the endpoint captured no data.", context=context,
+    )

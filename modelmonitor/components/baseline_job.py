@@ -1,0 +1,159 @@
+"""`BaselineJob`: a Pulumi dynamic resource that runs the SageMaker baseline (suggest_baseline) processing job.
+
+No Pulumi provider runs a one-off processing job and waits for it, so this one does it over boto3. The job gets
+the analyzer's full baseline environment (contract file, "Baseline job"): running it without one is the seed
+recipe's bug 2 — the container then has no idea where its dataset is and fails or produces nothing.
+
+Processing jobs cannot be deleted and their names are unique forever in an account/region, so the job name
+carries a fingerprint of the inputs: changed inputs → a new job (replace); the same inputs after a failed
+deployment → the existing job is adopted instead of colliding with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+DATASET_LOCAL_PATH = "/opt/ml/processing/input/baseline_dataset_input"
+OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
+FINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
+INPUT_KEYS = ("job_name", "region", "role_arn", "image_uri", "dataset_s3_uri", "dataset_format", "output_s3_uri",
+              "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment")
+
+log = logging.getLogger(__name__)
+
+
+class BaselineJobFailed(RuntimeError):
+    """The baseline job ended in Failed or Stopped; the message carries SageMaker's FailureReason."""
+
+
+def dataset_format(file_format: str, header: bool) -> dict[str, Any]:
+    """The `dataset_format` environment value of the SageMaker SDK's DatasetFormat helpers."""
+    if file_format == "csv":
+        return {"csv": {"header": header, "output_columns_position": "START"}}
+    if file_format == "jsonl":
+        return {"json": {"lines": True}}
+    if file_format == "parquet":
+        return {"parquet": {}}
+    raise ValueError(f"unsupported baseline dataset format {file_format!r}")
+
+
+def baseline_environment(props: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        **{str(k): str(v) for k, v in (props.get("environment") or {}).items()},
+        "dataset_format": json.dumps(props["dataset_format"], separators=(",", ":")),
+        "dataset_source": DATASET_LOCAL_PATH,
+        "output_path": OUTPUT_LOCAL_PATH,
+        # Metrics describe monitoring runs; a baseline must not publish into the alarms' series.
+        "publish_cloudwatch_metrics": "Disabled",
+    }
+
+
+def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The CreateProcessingJob request (botocore shape) of a baseline job."""
+    output: dict[str, Any] = {"Outputs": [{"OutputName": "baseline", "S3Output": {
+        "S3Uri": props["output_s3_uri"], "LocalPath": OUTPUT_LOCAL_PATH, "S3UploadMode": "EndOfJob"}}]}
+    if props.get("kms_key_id"):
+        output["KmsKeyId"] = props["kms_key_id"]
+    return {
+        "ProcessingJobName": props["job_name"],
+        "ProcessingInputs": [{"InputName": "baseline_dataset_input", "S3Input": {
+            "S3Uri": props["dataset_s3_uri"], "LocalPath": DATASET_LOCAL_PATH, "S3DataType": "S3Prefix",
+            "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}],
+        "ProcessingOutputConfig": output,
+        "ProcessingResources": {"ClusterConfig": {
+            "InstanceCount": 1, "InstanceType": props["instance_type"],
+            "VolumeSizeInGB": int(props["volume_size_gb"])}},
+        "StoppingCondition": {"MaxRuntimeInSeconds": int(props["max_runtime_seconds"])},
+        "AppSpecification": {"ImageUri": props["image_uri"]},
+        "Environment": baseline_environment(props),
+        "RoleArn": props["role_arn"],
+    }
+
+
+def fingerprint(props: Mapping[str, Any]) -> str:
+    """Hash of everything that changes the baseline's result (not the job name, which derives from it)."""
+    material = {k: props.get(k) for k in INPUT_KEYS if k != "job_name"}
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _client(region: str) -> Any:
+    import boto3  # the provider is pickled into the state; import where it runs
+
+    return boto3.client("sagemaker", region_name=region)
+
+
+class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
+    """create: start (or adopt) the job and wait for it; diff: any input change replaces; delete: stop if still
+    running (finished processing jobs cannot be deleted; their output stays under baselines/)."""
+
+    def __init__(self, client_factory: Callable[[str], Any] | None = None, poll_seconds: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._client_factory = client_factory
+        self._poll_seconds = poll_seconds
+        self._sleep = sleep
+        self._clock = clock
+
+    def _sagemaker(self, region: str) -> Any:
+        return (self._client_factory or _client)(region)
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        client = self._sagemaker(props["region"])
+        name = props["job_name"]
+        try:
+            client.create_processing_job(**processing_job_request(props))
+        except client.exceptions.ResourceInUse:
+            log.info("baseline job %s already exists (same inputs): adopting it", name)
+        description = self._wait(client, name, int(props["max_runtime_seconds"]))
+        outs = {**props, "job_arn": description.get("ProcessingJobArn", ""),
+                "statistics_s3_uri": f"{props['output_s3_uri'].rstrip('/')}/statistics.json",
+                "constraints_s3_uri": f"{props['output_s3_uri'].rstrip('/')}/constraints.json"}
+        return pulumi.dynamic.CreateResult(id_=name, outs=outs)
+
+    def _wait(self, client: Any, name: str, max_runtime: int) -> dict[str, Any]:
+        """Poll until a final state; bounded by the job's own runtime limit plus start-up slack."""
+        deadline = self._clock() + max_runtime + 1800
+        while True:
+            description: dict[str, Any] = client.describe_processing_job(ProcessingJobName=name)
+            status = description["ProcessingJobStatus"]
+            if status == "Completed":
+                return description
+            if status in FINAL_STATES:
+                reason = description.get("FailureReason") or description.get("ExitMessage") or "no reason given"
+                raise BaselineJobFailed(f"baseline job {name} {status.lower()}: {reason}")
+            if self._clock() >= deadline:
+                raise BaselineJobFailed(f"baseline job {name} still {status} after {max_runtime + 1800} s")
+            self._sleep(self._poll_seconds)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        client = self._sagemaker(props["region"])
+        try:
+            status = client.describe_processing_job(ProcessingJobName=_id)["ProcessingJobStatus"]
+        except client.exceptions.ClientError as exc:
+            if "ValidationException" in str(exc) or "not found" in str(exc).lower():
+                return
+            raise
+        if status == "InProgress":
+            client.stop_processing_job(ProcessingJobName=_id)
+
+
+class BaselineJob(pulumi.dynamic.Resource):
+    job_arn: pulumi.Output[str]
+    statistics_s3_uri: pulumi.Output[str]
+    constraints_s3_uri: pulumi.Output[str]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(BaselineJobProvider(), name,
+                         {**props, "job_arn": None, "statistics_s3_uri": None, "constraints_s3_uri": None}, opts)

@@ -1,0 +1,75 @@
+"""What a ModelMonitor's child builders share: the parsed spec, the platform's outputs, names and locations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from modelmonitor.components.names import MonitorNames
+from modelmonitor.errors import ModelMonitorError
+from modelmonitor.spec import ModelMonitorDocument
+
+
+class UnsupportedEngineError(ModelMonitorError):
+    """The monitor asks for an engine this version cannot provision yet."""
+
+
+class MonitorConfigError(ModelMonitorError):
+    """A valid document that SageMaker would still reject (limits that depend on combinations of fields)."""
+
+
+@dataclass(frozen=True)
+class PlatformRefs:
+    """The Platform outputs a ModelMonitor consumes (a Platform, or the same values from another stack)."""
+
+    region: str
+    partition: str
+    account_id: pulumi.Input[str]
+    bucket_name: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
+    analyzer_repository_url: pulumi.Input[str]
+    analyzer_repository_arn: pulumi.Input[str]
+    analyzer_image_tag: str = "latest"
+
+
+@dataclass(frozen=True)
+class Locations:
+    """S3 URIs of one monitor (docs/internal-contracts.md §1), all below the platform bucket."""
+
+    bucket: str
+    namespace: str
+    name: str
+
+    @property
+    def captures(self) -> str:
+        return f"s3://{self.bucket}/captures"
+
+    def baseline(self, kind: str) -> str:
+        return f"s3://{self.bucket}/baselines/{self.namespace}/{self.name}/{kind}"
+
+    def results(self, kind: str) -> str:
+        return f"s3://{self.bucket}/results/{self.namespace}/{self.name}/{kind}"
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    document: ModelMonitorDocument
+    platform: PlatformRefs
+    names: MonitorNames
+    endpoint_name: pulumi.Output[str]
+    """Resolves once the endpoint exists (created here) or immediately (existing endpoint)."""
+    role_arn: pulumi.Output[str]
+    statistics_s3_uri: pulumi.Output[str]
+    constraints_s3_uri: pulumi.Output[str]
+    locations: pulumi.Output[Locations]
+    parent: pulumi.Resource
+    tags: dict[str, str]
+
+    @property
+    def monitor(self) -> str:
+        return f"{self.document.metadata.namespace}/{self.document.metadata.name}"
+
+    def opts(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent, depends_on=depends_on)

@@ -1,0 +1,88 @@
+"""CloudWatch dashboard bodies (pure). Dashboards, unlike alarms, may use metric-math SEARCH: the multi-model
+dashboard finds every endpoint's drift and quality metrics without knowing the monitors in advance."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
+
+Widget = dict[str, Any]
+# Our engines' namespaces (internal-contracts §4), searched too so one dashboard covers every engine.
+OWN_DATA_NAMESPACE = "ModelMonitor/DataQuality"
+OWN_MODEL_NAMESPACE = "ModelMonitor/ModelQuality"
+TOP_SERIES = 20
+
+
+def _metric_widget(title: str, region: str, x: int, y: int, *, metrics: list[Any], period: int,
+                   threshold: float | None = None, width: int = 12) -> Widget:
+    properties: dict[str, Any] = {"title": title, "region": region, "view": "timeSeries", "stacked": False,
+                                  "period": period, "metrics": metrics}
+    if threshold is not None:
+        properties["annotations"] = {"horizontal": [{"label": "threshold", "value": threshold}]}
+    return {"type": "metric", "x": x, "y": y, "width": width, "height": 6, "properties": properties}
+
+
+def search(namespace: str, term: str, stat: str, period: int, extra: str = "") -> str:
+    """A SEARCH over the Endpoint/MonitoringSchedule schema of `namespace`."""
+    return f"SEARCH('{{{namespace},Endpoint,MonitoringSchedule}} {term}{extra}', '{stat}', {period})"
+
+
+def multi_model_dashboard(region: str, period: int = 3600) -> dict[str, Any]:
+    """Every monitored endpoint at once: the top drifting features and the worst model-quality metrics."""
+    widgets: list[Widget] = []
+    panels = [
+        ("Feature drift (L∞), top series — Model Monitor", DATA_METRICS_NAMESPACE, "feature_baseline_drift"),
+        ("Feature drift (L∞), top series — ModelMonitor engines", OWN_DATA_NAMESPACE, "feature_baseline_drift"),
+        ("Model quality metrics — Model Monitor", MODEL_METRICS_NAMESPACE, ""),
+        ("Model quality metrics — ModelMonitor engines", OWN_MODEL_NAMESPACE, ""),
+    ]
+    for index, (title, namespace, term) in enumerate(panels):
+        expression = f"SORT({search(namespace, term, 'Maximum', period)}, MAX, DESC, {TOP_SERIES})"
+        widgets.append(_metric_widget(title, region, (index % 2) * 12, (index // 2) * 6, period=period,
+                                      metrics=[[{"expression": expression, "id": f"e{index}", "label": ""}]]))
+    widgets.append(_metric_widget(
+        "Monitoring runs completed (ModelMonitor engines)", region, 0, 12, period=period, width=24,
+        metrics=[[{"expression": search(OWN_DATA_NAMESPACE, "monitoring_run_completed", "SampleCount", period),
+                   "id": "runs", "label": ""}]]))
+    return {"widgets": widgets}
+
+
+def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, model_schedule: str | None,
+                      features: Sequence[str], drift_threshold: float, quality_metrics: Sequence[str],
+                      alarm_arns: Sequence[str], period: int = 3600) -> dict[str, Any]:
+    """One model: its drift per feature (or all features by SEARCH when none are declared), its quality metrics
+    and the state of its alarms."""
+    widgets: list[Widget] = []
+    y = 0
+    if alarm_arns:
+        widgets.append({"type": "alarm", "x": 0, "y": y, "width": 24, "height": 3,
+                        "properties": {"title": "Alarms", "alarms": sorted(alarm_arns)}})
+        y += 3
+    if data_schedule is not None:
+        dims = ["Endpoint", endpoint, "MonitoringSchedule", data_schedule]
+        if features:
+            metrics: list[Any] = [[DATA_METRICS_NAMESPACE, f"feature_baseline_drift_{f}", *dims] for f in features]
+        else:
+            term = (f'Endpoint="{endpoint}" MonitoringSchedule="{data_schedule}" feature_baseline_drift')
+            metrics = [[{"expression": f"SEARCH('{{{DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule}} "
+                                       f"{term}', 'Maximum', {period})", "id": "drift", "label": ""}]]
+        widgets.append(_metric_widget(f"{endpoint}: feature drift (L∞)", region, 0, y, metrics=metrics,
+                                      period=period, threshold=drift_threshold))
+    if model_schedule is not None and quality_metrics:
+        dims = ["Endpoint", endpoint, "MonitoringSchedule", model_schedule]
+        widgets.append(_metric_widget(
+            f"{endpoint}: model quality", region, 12, y, period=86400,
+            metrics=[[MODEL_METRICS_NAMESPACE, metric, *dims] for metric in quality_metrics]))
+    return {"widgets": widgets}
+
+
+def dashboard_url(region: str, name: str) -> str:
+    domain = "console.amazonaws.cn" if region.startswith("cn-") else "console.aws.amazon.com"
+    return f"https://{region}.{domain}/cloudwatch/home?region={region}#dashboards:name={name}"
+
+
+def to_json(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"), sort_keys=True)

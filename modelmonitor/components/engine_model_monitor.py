@@ -1,0 +1,162 @@
+"""Engine `modelMonitor`: SageMaker Model Monitor job definitions and schedules.
+
+A swappable child builder of `ModelMonitor`: it receives the BuildContext, creates its resources with the
+component as parent and reports what the alarms and dashboard need (`EngineResult`). The `lambda` and
+`processingJob` engines are later builders with the same signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws_native.sagemaker as native_sagemaker
+from pulumi_aws import sagemaker
+
+from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.schedules import cron_expression, model_quality_offsets
+from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
+
+ENDPOINT_LOCAL_PATH = "/opt/ml/processing/input/endpoint"
+OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
+ENVIRONMENT_MAX = 50
+# Our analyzer's knobs (internal-contracts §5) and the one variable SageMaker expects from us in schedules.
+RESERVED_ENVIRONMENT = frozenset({"publish_cloudwatch_metrics", "drift_methods", "comparison_method",
+                                  "drift_threshold", "categorical_drift_threshold"})
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    data_quality_schedule: str | None = None
+    model_quality_schedule: str | None = None
+    schedule_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    data_quality_heartbeat_metric: str | None = None
+    """A metric every successful data-quality run emits (None: none is known, see heartbeat_metric)."""
+
+
+def max_runtime_limit(schedule: str, hourly_limit: int) -> int | None:
+    """SageMaker caps MaxRuntimeInSeconds of hourly schedules (3600 data quality, 1800 model quality)."""
+    return hourly_limit if schedule_period_seconds(schedule) == 3600 else None
+
+
+def _check_runtime(section: str, schedule: str, runtime: int, hourly_limit: int) -> None:
+    limit = max_runtime_limit(schedule, hourly_limit)
+    if limit is not None and runtime > limit:
+        raise MonitorConfigError(
+            f"spec.{section}.maxRuntimeSeconds is {runtime}, but SageMaker allows at most {limit} for an hourly "
+            f"{section} schedule")
+
+
+def data_quality_environment(dq: DataQuality) -> dict[str, str]:
+    """Schedules set only `publish_cloudwatch_metrics=Enabled` (the service injects the rest) plus, for our
+    analyzer, its knobs; the user's extra environment may not override either."""
+    clash = sorted(RESERVED_ENVIRONMENT & dq.environment.keys())
+    if clash:
+        raise MonitorConfigError(
+            f"spec.dataQuality.environment must not set {', '.join(clash)}: ModelMonitor sets them from the spec")
+    environment = {**dq.environment, "publish_cloudwatch_metrics": "Enabled"}
+    if dq.analyzer == "custom":
+        environment |= {
+            "drift_methods": ",".join(dq.custom_metrics),
+            "comparison_method": dq.method.capitalize(),
+            "drift_threshold": repr(dq.drift_threshold),
+            "categorical_drift_threshold": repr(dq.categorical_drift_threshold),
+        }
+    if len(environment) > ENVIRONMENT_MAX:
+        raise MonitorConfigError(f"spec.dataQuality.environment: {len(environment)} variables in total, SageMaker "
+                                 f"allows {ENVIRONMENT_MAX}")
+    return environment
+
+
+def heartbeat_metric(dq: DataQuality) -> str | None:
+    if dq.analyzer == "custom":
+        return "monitoring_run_completed"
+    # The built-in analyzer emits feature_non_null_<f> for every feature on every run.
+    return f"feature_non_null_{dq.features[0]}" if dq.features else None
+
+
+class ModelMonitorEngine:
+    """Builds the modelMonitor engine's resources for one monitor."""
+
+    def build(self, ctx: BuildContext) -> EngineResult:
+        spec = ctx.document.spec
+        schedule_arns: dict[str, pulumi.Output[str]] = {}
+        dq_schedule = mq_schedule = None
+        if spec.data_quality.enabled:
+            dq_schedule, schedule_arns["dataQuality"] = self._data_quality(ctx, spec.data_quality)
+        if spec.model_quality.enabled:
+            mq_schedule, schedule_arns["modelQuality"] = self._model_quality(ctx, spec.model_quality)
+        return EngineResult(dq_schedule, mq_schedule, schedule_arns, heartbeat_metric(spec.data_quality))
+
+    def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
+        if analyzer == "custom":
+            return pulumi.Output.from_input(ctx.platform.analyzer_repository_url).apply(
+                lambda url: custom_analyzer_image(url, ctx.platform.analyzer_image_tag))
+        return builtin_analyzer_image(ctx.platform.region)
+
+    def _data_quality(self, ctx: BuildContext, dq: DataQuality) -> tuple[str, pulumi.Output[str]]:
+        _check_runtime("dataQuality", dq.schedule, dq.max_runtime_seconds, 3600)
+        names = ctx.names
+        job = sagemaker.DataQualityJobDefinition(
+            f"{names.logical}-dq-job", name=names.data_quality_job, role_arn=ctx.role_arn,
+            data_quality_app_specification={"image_uri": self._image(ctx, dq.analyzer),
+                                            "environment": data_quality_environment(dq)},
+            data_quality_baseline_config={"constraints_resource": {"s3_uri": ctx.constraints_s3_uri},
+                                          "statistics_resource": {"s3_uri": ctx.statistics_s3_uri}},
+            data_quality_job_input={"endpoint_input": {
+                "endpoint_name": ctx.endpoint_name, "local_path": ENDPOINT_LOCAL_PATH,
+                "s3_input_mode": "File", "s3_data_distribution_type": "FullyReplicated"}},
+            data_quality_job_output_config={
+                "kms_key_id": ctx.platform.kms_key_arn,
+                "monitoring_outputs": {"s3_output": {
+                    "s3_uri": ctx.locations.apply(lambda loc: loc.results("data-quality")),
+                    "local_path": OUTPUT_LOCAL_PATH, "s3_upload_mode": "EndOfJob"}}},
+            job_resources={"cluster_config": {"instance_count": 1, "instance_type": dq.instance_type,
+                                              "volume_size_in_gb": dq.volume_size_gb}},
+            stopping_condition={"max_runtime_in_seconds": dq.max_runtime_seconds},
+            tags=ctx.tags, opts=ctx.opts())
+        schedule = sagemaker.MonitoringSchedule(
+            f"{names.logical}-dq-schedule", name=names.data_quality_schedule,
+            monitoring_schedule_config={"monitoring_job_definition_name": job.name, "monitoring_type": "DataQuality",
+                                        "schedule_config": {"schedule_expression": cron_expression(dq.schedule)}},
+            tags=ctx.tags, opts=ctx.opts())
+        return names.data_quality_schedule, schedule.arn
+
+    def _model_quality(self, ctx: BuildContext, mq: ModelQuality) -> tuple[str, pulumi.Output[str]]:
+        _check_runtime("modelQuality", mq.schedule, mq.max_runtime_seconds, 1800)
+        assert mq.problem_type is not None and mq.ground_truth_s3_uri is not None  # the spec enforces both
+        names = ctx.names
+        start, end = model_quality_offsets(mq.schedule, mq.label_delay)
+        endpoint_input: dict[str, pulumi.Input[object]] = {
+            "endpoint_name": ctx.endpoint_name, "local_path": ENDPOINT_LOCAL_PATH,
+            "s3_input_mode": "File", "s3_data_distribution_type": "FullyReplicated",
+            "start_time_offset": start, "end_time_offset": end}
+        if mq.inference_attribute is not None:
+            endpoint_input["inference_attribute"] = mq.inference_attribute
+        if mq.problem_type == "BinaryClassification" and mq.probability_attribute is not None:
+            endpoint_input["probability_attribute"] = mq.probability_attribute
+            endpoint_input["probability_threshold_attribute"] = mq.probability_threshold
+        job = native_sagemaker.ModelQualityJobDefinition(
+            f"{names.logical}-mq-job", job_definition_name=names.model_quality_job, role_arn=ctx.role_arn,
+            endpoint_name=ctx.endpoint_name,
+            model_quality_app_specification={"image_uri": builtin_analyzer_image(ctx.platform.region),
+                                             "problem_type": mq.problem_type},
+            model_quality_job_input={"endpoint_input": endpoint_input,
+                                     "ground_truth_s3_input": {"s3_uri": mq.ground_truth_s3_uri}},
+            model_quality_job_output_config={
+                "kms_key_id": ctx.platform.kms_key_arn,
+                "monitoring_outputs": [{"s3_output": {
+                    "s3_uri": ctx.locations.apply(lambda loc: loc.results("model-quality")),
+                    "local_path": OUTPUT_LOCAL_PATH, "s3_upload_mode": "EndOfJob"}}]},
+            job_resources={"cluster_config": {"instance_count": 1, "instance_type": mq.instance_type,
+                                              "volume_size_in_gb": 20}},
+            stopping_condition={"max_runtime_in_seconds": mq.max_runtime_seconds},
+            tags=[{"key": k, "value": v} for k, v in sorted(ctx.tags.items())], opts=ctx.opts())
+        schedule = sagemaker.MonitoringSchedule(
+            f"{names.logical}-mq-schedule", name=names.model_quality_schedule,
+            monitoring_schedule_config={"monitoring_job_definition_name": job.job_definition_name,
+                                        "monitoring_type": "ModelQuality",
+                                        "schedule_config": {"schedule_expression": cron_expression(mq.schedule)}},
+            tags=ctx.tags, opts=ctx.opts())
+        return names.model_quality_schedule, schedule.arn

@@ -1,0 +1,247 @@
+"""`ModelMonitor` (`modelmonitor:index:ModelMonitor`): the complete monitoring of one endpoint.
+
+Children, in order: the endpoint (when created here), the monitoring role scoped to this model's prefixes, the
+baseline, the engine's resources (one swappable builder per engine), alarms on the real metrics plus a heartbeat,
+and the model's dashboard. No resource is created inside `.apply()`: previews and mocks see every child.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pulumi
+from pulumi_aws import cloudwatch, iam
+
+from modelmonitor.components import alarms, dashboards, policies
+from modelmonitor.components.baseline_job import BaselineJob, dataset_format, fingerprint
+from modelmonitor.components.context import (
+    BuildContext,
+    Locations,
+    PlatformRefs,
+    UnsupportedEngineError,
+)
+from modelmonitor.components.endpoint import build_endpoint
+from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
+from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.names import MonitorNames
+from modelmonitor.spec import Alerting, ModelMonitorDocument
+
+
+class EngineBuilder(Protocol):
+    def build(self, ctx: BuildContext) -> EngineResult: ...
+
+
+ENGINES: dict[str, type[EngineBuilder]] = {"modelMonitor": ModelMonitorEngine}
+
+
+@dataclass(frozen=True)
+class ModelMonitorArgs:
+    document: ModelMonitorDocument
+    platform: PlatformRefs
+
+
+def kms_statements(keys: Sequence[str], partition: str, region: str, account: str) -> list[policies.Statement]:
+    """kms:Decrypt/GenerateDataKey on key ARNs; aliases and bare key ids are resolved by IAM's own means."""
+    arns = sorted(k for k in keys if k.startswith("arn:") and ":key/" in k)
+    statements: list[policies.Statement] = []
+    if arns:
+        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": arns})
+    ids = sorted(f"arn:{partition}:kms:{region}:{account}:key/{k}" for k in keys
+                 if not k.startswith(("arn:", "alias/")))
+    if ids:
+        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": ids})
+    aliases = sorted(k.rsplit(":", 1)[-1] if k.startswith("arn:") else k for k in keys if "alias/" in k)
+    if aliases:
+        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS,
+                           "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
+                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}})
+    return statements
+
+
+def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
+    """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
+    spec = document.spec
+    endpoint = document.endpoint_name
+    if spec.endpoint.create is not None or spec.data_capture.destination_s3_uri is None:
+        # SageMaker writes captures under {destination}/{endpoint}/...; an existing endpoint without a declared
+        # destination is assumed to capture into the platform bucket (spec gap noted in the report).
+        captures = f"{loc.captures}/{endpoint}/"
+    else:
+        captures = spec.data_capture.destination_s3_uri.rstrip("/") + "/"
+    read = [captures, loc.baseline("data-quality") + "/", loc.baseline("model-quality") + "/"]
+    write = [loc.results("data-quality") + "/", loc.results("model-quality") + "/"]
+    if spec.baseline.precomputed is not None:
+        read += [spec.baseline.precomputed.statistics_s3_uri, spec.baseline.precomputed.constraints_s3_uri]
+    if spec.baseline.dataset is not None:
+        uri = spec.baseline.dataset.s3_uri
+        read.append(uri)
+        write.append(loc.baseline("data-quality") + "/")
+    if spec.model_quality.enabled and spec.model_quality.ground_truth_s3_uri is not None:
+        read.append(spec.model_quality.ground_truth_s3_uri.rstrip("/") + "/")
+    return policies.S3Access(read=sorted(set(read)), write=sorted(set(write)))
+
+
+class ModelMonitor(pulumi.ComponentResource):
+    endpoint_name: pulumi.Output[str]
+    schedule_arns: pulumi.Output[Mapping[str, str]]
+    dashboard_url: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("modelmonitor:index:ModelMonitor", name, None, opts)
+        document, platform = args.document, args.platform
+        spec = document.spec
+        engine = ENGINES.get(spec.engine)
+        if engine is None:
+            raise UnsupportedEngineError(
+                f"{document.metadata.namespace}/{document.metadata.name}: spec.engine {spec.engine!r} is not "
+                f"provisioned by this version yet (supported: {', '.join(sorted(ENGINES))})")
+        names = MonitorNames(document.metadata.namespace, document.metadata.name)
+        tags = {"modelmonitor:monitor": f"{names.namespace}/{names.name}", **spec.tags}
+        child = pulumi.ResourceOptions(parent=self)
+        locations = pulumi.Output.from_input(platform.bucket_name).apply(
+            lambda bucket: Locations(bucket, names.namespace, names.name))
+        capture_kms = spec.data_capture.kms_key_id or platform.kms_key_arn
+
+        self.endpoint_name = build_endpoint(
+            self, document, names, capture_destination=locations.apply(lambda loc: loc.captures),
+            capture_kms_key=capture_kms, account_id=platform.account_id, partition=platform.partition, tags=tags)
+        self.role_arn = self._role(document, platform, names, locations, tags)
+        statistics, constraints = self._baseline(document, platform, names, locations=locations,
+                                                 role_arn=self.role_arn, tags=tags)
+        ctx = BuildContext(document=document, platform=platform, names=names, endpoint_name=self.endpoint_name,
+                           role_arn=self.role_arn, statistics_s3_uri=statistics, constraints_s3_uri=constraints,
+                           locations=locations, parent=self, tags=tags)
+        result = engine().build(ctx)
+
+        dashboard_name = names.dashboard
+        self.dashboard_url = pulumi.Output.from_input(dashboards.dashboard_url(spec.region, dashboard_name))
+        definitions = self._alarm_definitions(document, result)
+        bucket = pulumi.Output.from_input(platform.bucket_name)
+        alarm_arns = [self._alarm(names, platform, spec.alerting, definition, bucket=bucket, child=child)
+                      for definition in definitions]
+        cloudwatch.Dashboard(
+            f"{names.logical}-dashboard", dashboard_name=dashboard_name,
+            dashboard_body=pulumi.Output.all(*alarm_arns).apply(lambda arns: dashboards.to_json(
+                dashboards.monitor_dashboard(
+                    region=spec.region, endpoint=document.endpoint_name,
+                    data_schedule=result.data_quality_schedule, model_schedule=result.model_quality_schedule,
+                    features=spec.data_quality.features, drift_threshold=spec.data_quality.drift_threshold,
+                    quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns))),
+            opts=child)
+        self.schedule_arns = pulumi.Output.all(**result.schedule_arns) if result.schedule_arns else \
+            pulumi.Output.from_input({})
+        self.register_outputs({"endpointName": self.endpoint_name, "scheduleArns": self.schedule_arns,
+                               "dashboardUrl": self.dashboard_url, "roleArn": self.role_arn})
+
+    def _role(self, document: ModelMonitorDocument, platform: PlatformRefs, names: MonitorNames,
+              locations: pulumi.Output[Locations], tags: dict[str, str]) -> pulumi.Output[str]:
+        spec = document.spec
+        child = pulumi.ResourceOptions(parent=self)
+        role = iam.Role(f"{names.logical}-monitoring-role", name=names.monitoring_role, assume_role_policy=json.dumps(
+            policies.assume_role_policy("sagemaker.amazonaws.com")), tags=tags, opts=child)
+        custom = spec.data_quality.enabled and spec.data_quality.analyzer == "custom"
+        extra_keys = [spec.data_capture.kms_key_id] if spec.data_capture.kms_key_id else []
+
+        def render(values: list[object]) -> str:
+            account, loc, key_arn, repo_arn = (str(values[0]), values[1], str(values[2]), str(values[3]))
+            assert isinstance(loc, Locations)
+            scope = policies.MonitoringRoleScope(
+                partition=platform.partition, region=spec.region, account=account,
+                s3=monitoring_s3_access(document, loc), kms_key_arns=[],
+                metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
+                ecr_repository_arn=repo_arn if custom else None,
+                extra=kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
+            return json.dumps(policies.monitoring_role_policy(scope))
+
+        policy = iam.RolePolicy(
+            f"{names.logical}-monitoring-policy", role=role.id, opts=child,
+            policy=pulumi.Output.all(platform.account_id, locations, platform.kms_key_arn,
+                                     platform.analyzer_repository_arn).apply(render))
+        # Consumers must not use the role before its permissions exist (IAM is eventually consistent anyway,
+        # but at least the order is right).
+        return pulumi.Output.all(role.arn, policy.id).apply(lambda values: str(values[0]))
+
+    def _baseline(self, document: ModelMonitorDocument, platform: PlatformRefs, names: MonitorNames, *,
+                  locations: pulumi.Output[Locations], role_arn: pulumi.Output[str],
+                  tags: dict[str, str]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        baseline = document.spec.baseline
+        if baseline.precomputed is not None:
+            return (pulumi.Output.from_input(baseline.precomputed.statistics_s3_uri),
+                    pulumi.Output.from_input(baseline.precomputed.constraints_s3_uri))
+        assert baseline.dataset is not None
+        dq = document.spec.data_quality
+        image: pulumi.Input[str] = builtin_analyzer_image(document.spec.region) if dq.analyzer == "builtin" else \
+            pulumi.Output.from_input(platform.analyzer_repository_url).apply(
+                lambda url: custom_analyzer_image(url, platform.analyzer_image_tag))
+        props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": dq.analyzer,
+                          "dataset_format": dataset_format(baseline.dataset.format, baseline.dataset.header),
+                          "instance_type": dq.instance_type, "region": document.spec.region}
+        output = locations.apply(lambda loc: loc.baseline("data-quality"))
+        job = BaselineJob(f"{names.logical}-baseline", {
+            "job_name": names.baseline_job(fingerprint(props_for_name)), "region": document.spec.region,
+            "role_arn": role_arn, "image_uri": image, "dataset_s3_uri": baseline.dataset.s3_uri,
+            "dataset_format": props_for_name["dataset_format"], "output_s3_uri": output,
+            "instance_type": dq.instance_type, "volume_size_gb": dq.volume_size_gb,
+            "max_runtime_seconds": dq.max_runtime_seconds, "kms_key_id": platform.kms_key_arn,
+            "environment": {}}, opts=pulumi.ResourceOptions(parent=self))
+        # Known up front (internal-contracts §1), but tied to the job so schedules wait for the baseline to exist.
+        return (pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/statistics.json"),
+                pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/constraints.json"))
+
+    @staticmethod
+    def _alarm_definitions(document: ModelMonitorDocument, result: EngineResult) -> list[alarms.AlarmDefinition]:
+        spec = document.spec
+        names = MonitorNames(document.metadata.namespace, document.metadata.name)
+        endpoint = document.endpoint_name
+        dashboard = dashboards.dashboard_url(spec.region, names.dashboard)
+        definitions: list[alarms.AlarmDefinition] = []
+        results_key = f"results/{names.namespace}/{names.name}"
+        if result.data_quality_schedule is not None:
+            context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
+                                          schedule=result.data_quality_schedule,
+                                          results_key=f"{results_key}/data-quality", dashboard=dashboard)
+            definitions += alarms.data_drift_alarms(spec.data_quality.features, spec.data_quality.drift_threshold,
+                                                    spec.data_quality.schedule, spec.alerting, context)
+            if result.data_quality_heartbeat_metric is not None:
+                definitions.append(alarms.heartbeat_alarm(
+                    "no-data-quality-metrics", namespace=alarms.DATA_METRICS_NAMESPACE,
+                    metric_name=result.data_quality_heartbeat_metric, schedule=spec.data_quality.schedule,
+                    alerting=spec.alerting, context=context, what="data-quality"))
+            else:
+                pulumi.log.warn(f"{names.namespace}/{names.name}: the built-in analyzer with no "
+                                "dataQuality.features has no per-run metric to watch; no heartbeat alarm")
+        if result.model_quality_schedule is not None:
+            mq = spec.model_quality
+            assert mq.problem_type is not None
+            context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
+                                          schedule=result.model_quality_schedule,
+                                          results_key=f"{results_key}/model-quality", dashboard=dashboard)
+            definitions += alarms.model_quality_alarms(mq.alarms, mq.schedule, spec.alerting, context)
+            definitions.append(alarms.heartbeat_alarm(
+                "no-model-quality-metrics", namespace=alarms.MODEL_METRICS_NAMESPACE,
+                metric_name=alarms.MODEL_QUALITY_HEARTBEAT[mq.problem_type], schedule=mq.schedule,
+                alerting=spec.alerting, context=context, what="model-quality"))
+        return definitions
+
+    @staticmethod
+    def _alarm(names: MonitorNames, platform: PlatformRefs, alerting: Alerting, definition: alarms.AlarmDefinition, *,
+               bucket: pulumi.Output[str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+        actions: list[pulumi.Input[str]] = [platform.alarm_topic_arn]
+        if alerting.sns_topic_arn is not None:
+            # Raw alarm JSON is what pager integrations subscribed to an existing topic expect.
+            actions.append(alerting.sns_topic_arn)
+        alarm = cloudwatch.MetricAlarm(
+            f"{names.logical}-{definition.key}", name=names.alarm(definition.key),
+            alarm_description=bucket.apply(definition.description), namespace=definition.namespace,
+            metric_name=definition.metric_name, dimensions=definition.dimensions, statistic=definition.statistic,
+            period=definition.period, threshold=definition.threshold,
+            comparison_operator=definition.comparison, evaluation_periods=definition.evaluation_periods,
+            datapoints_to_alarm=definition.datapoints_to_alarm, treat_missing_data=definition.treat_missing_data,
+            alarm_actions=actions, ok_actions=actions if alerting.notify_on_ok else [],
+            opts=child)
+        arn: pulumi.Output[str] = alarm.arn
+        return arn

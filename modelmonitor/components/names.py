@@ -1,0 +1,115 @@
+"""Deterministic, length-safe AWS names derived from a monitor's namespace/name.
+
+Every name is `{name}-{hash}-{suffix}`: `name` keeps it readable, the 6-character hash of `namespace/name` keeps
+two monitors of the same name in different namespaces apart, and the suffix says what the resource is. The budget
+is fixed in `modelmonitor.formats` (a monitor name may be at most 39 characters precisely so that the longest
+suffix still fits in SageMaker's 63): the assertions below keep the two from drifting apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from modelmonitor.formats import LONGEST_NAME_SUFFIX, MAX_MONITOR_NAME_LENGTH, NAME_HASH_LENGTH, SAGEMAKER_NAME_MAX
+
+SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
+IAM_ROLE_NAME_MAX = 64
+ALARM_NAME_MAX = 255
+
+assert MAX_MONITOR_NAME_LENGTH + 1 + NAME_HASH_LENGTH + 1 + LONGEST_NAME_SUFFIX == SAGEMAKER_NAME_MAX
+
+
+def name_hash(namespace: str, name: str, length: int = NAME_HASH_LENGTH) -> str:
+    """Stable short hash of `namespace/name` (hex, so it never breaks a SageMaker name)."""
+    return hashlib.sha256(f"{namespace}/{name}".encode()).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class MonitorNames:
+    """Every physical name a ModelMonitor's resources use. Pure: the same document gives the same names."""
+
+    namespace: str
+    name: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.name}-{name_hash(self.namespace, self.name)}"
+
+    def sagemaker(self, suffix: str) -> str:
+        """A SageMaker resource name (job definitions, schedules, models, endpoint configs, jobs)."""
+        if len(suffix) > LONGEST_NAME_SUFFIX:
+            raise ValueError(f"name suffix {suffix!r} is longer than {LONGEST_NAME_SUFFIX} characters")
+        full = f"{self.base}-{suffix}"
+        if len(full) > SAGEMAKER_NAME_MAX or not SAGEMAKER_NAME.fullmatch(full):
+            raise ValueError(f"{full!r} is not a valid SageMaker name (≤ {SAGEMAKER_NAME_MAX} chars, "
+                             "letters, digits and single '-')")
+        return full
+
+    @property
+    def model(self) -> str:
+        return self.sagemaker("model")
+
+    @property
+    def endpoint_config(self) -> str:
+        return self.sagemaker("endpoint-config")
+
+    @property
+    def data_quality_job(self) -> str:
+        return self.sagemaker("dq-job")
+
+    @property
+    def data_quality_schedule(self) -> str:
+        return self.sagemaker("dq-schedule")
+
+    @property
+    def model_quality_job(self) -> str:
+        return self.sagemaker("mq-job")
+
+    @property
+    def model_quality_schedule(self) -> str:
+        return self.sagemaker("mq-schedule")
+
+    def baseline_job(self, fingerprint: str) -> str:
+        """Processing job names are unique forever in an account/region: the inputs' fingerprint makes a new
+        baseline (changed dataset) a new name, and the same inputs the same name (so create can adopt it)."""
+        return self.sagemaker(f"bl-{fingerprint[:8]}")
+
+    @property
+    def monitoring_role(self) -> str:
+        return self._bounded(f"{self.base}-monitoring", IAM_ROLE_NAME_MAX)
+
+    @property
+    def model_role(self) -> str:
+        return self._bounded(f"{self.base}-model", IAM_ROLE_NAME_MAX)
+
+    @property
+    def dashboard(self) -> str:
+        # Dashboard names allow A-Za-z0-9 - _ only; ours are DNS labels plus hex, so they always qualify.
+        return f"modelmonitor-{self.namespace}-{self.name}"
+
+    def alarm(self, what: str) -> str:
+        """Alarm names allow 255 characters; a feature name may use 200, so an overlong one is cut and keeps a
+        hash of the whole so two long features never collide."""
+        full = f"modelmonitor-{self.namespace}-{self.name}-{what}"
+        if len(full) <= ALARM_NAME_MAX:
+            return full
+        digest = hashlib.sha256(what.encode()).hexdigest()[:8]
+        return f"{full[:ALARM_NAME_MAX - 9]}-{digest}"
+
+    @property
+    def logical(self) -> str:
+        """Pulumi logical-name prefix: unique per stack, readable in previews."""
+        return f"{self.namespace}-{self.name}"
+
+    @staticmethod
+    def _bounded(full: str, limit: int) -> str:
+        if len(full) > limit:
+            raise ValueError(f"{full!r} exceeds {limit} characters")
+        return full
+
+
+def platform_name(region: str) -> str:
+    """Logical name of the one Platform per account/region."""
+    return f"modelmonitor-{region}"

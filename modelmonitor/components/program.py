@@ -1,0 +1,107 @@
+"""Pulumi programs: one monitor (the operator's inline program, one stack per custom resource) or many
+(`__main__.py`, the GitOps path). Both build the Platform of each region the monitors use, then the monitors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws
+import pulumi_aws_native
+
+from modelmonitor.components.context import PlatformRefs
+from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
+from modelmonitor.components.names import MonitorNames, platform_name
+from modelmonitor.components.platform import Platform, PlatformArgs
+from modelmonitor.spec import ModelMonitorDocument
+
+
+@dataclass(frozen=True)
+class ProgramSettings:
+    """Stack-level choices that are not part of any one monitor's spec."""
+
+    existing_alert_topic_arn: str | None = None
+    """Publish readable alerts to this topic instead of creating one per platform."""
+    existing_bucket_name: str | None = None
+    """Use this artifact bucket instead of creating one per platform."""
+    kms_key_arn: str | None = None
+    """Use this customer-managed key instead of creating one per platform."""
+    analyzer_image_tag: str = "latest"
+    """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom)."""
+    platform_name: str | None = None
+    """Name of the Platform (and prefix of its physical names); derived from the region or monitor if unset."""
+
+
+def _providers(region: str) -> pulumi.ResourceOptions:
+    """Explicit providers per region: a spec's region decides where its resources go, not the stack config."""
+    aws = pulumi_aws.Provider(f"aws-{region}", region=region)
+    native = pulumi_aws_native.Provider(f"aws-native-{region}", region=region)
+    return pulumi.ResourceOptions(providers={"aws": aws, "aws-native": native})
+
+
+def build_platform(name: str, region: str, documents: Sequence[ModelMonitorDocument], settings: ProgramSettings,
+                   opts: pulumi.ResourceOptions) -> Platform:
+    alerting = [d.spec.alerting for d in documents]
+    args = PlatformArgs(
+        region=region,
+        alert_emails=sorted({e for a in alerting for e in a.emails}),
+        slack_secret_names=sorted({a.slack_webhook_secret for a in alerting if a.slack_webhook_secret}),
+        kms_key_arn=settings.kms_key_arn,
+        existing_alert_topic_arn=settings.existing_alert_topic_arn,
+        existing_bucket_name=settings.existing_bucket_name,
+        analyzer_image_tag=settings.analyzer_image_tag,
+    )
+    return Platform(name, args, opts)
+
+
+def platform_refs(platform: Platform) -> PlatformRefs:
+    return PlatformRefs(
+        region=platform.args.region, partition=platform.partition, account_id=platform.account_id,
+        bucket_name=platform.bucket_name, kms_key_arn=platform.kms_key_arn,
+        alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_url=platform.analyzer_repository_url,
+        analyzer_repository_arn=platform.analyzer_repository_arn,
+        analyzer_image_tag=platform.args.analyzer_image_tag)
+
+
+def _build_monitor(document: ModelMonitorDocument, platform: Platform,
+                   opts: pulumi.ResourceOptions) -> ModelMonitor:
+    names = MonitorNames(document.metadata.namespace, document.metadata.name)
+    return ModelMonitor(names.logical, ModelMonitorArgs(document, platform_refs(platform)), opts)
+
+
+def monitor_program(document: ModelMonitorDocument, settings: ProgramSettings) -> None:
+    """Inline program for ONE monitor: its own Platform (unless settings point at shared pieces) and monitor."""
+    names = MonitorNames(document.metadata.namespace, document.metadata.name)
+    opts = _providers(document.spec.region)
+    platform = build_platform(settings.platform_name or f"mm-{names.base}", document.spec.region, [document],
+                              settings, opts)
+    monitor = _build_monitor(document, platform, opts)
+    pulumi.export("endpointName", monitor.endpoint_name)
+    pulumi.export("scheduleArns", monitor.schedule_arns)
+    pulumi.export("dashboardUrl", monitor.dashboard_url)
+    pulumi.export("bucketName", platform.bucket_name)
+    pulumi.export("alertTopicArn", platform.alert_topic_arn)
+    pulumi.export("alarmTopicArn", platform.alarm_topic_arn)
+    pulumi.export("platformDashboardUrl", platform.dashboard_url)
+
+
+def monitors_program(documents: Sequence[ModelMonitorDocument], settings: ProgramSettings) -> None:
+    """Program for many monitors: one Platform per region they use, one ModelMonitor per document."""
+    regions = sorted({d.spec.region for d in documents})
+    platforms: dict[str, Platform] = {}
+    providers: dict[str, pulumi.ResourceOptions] = {}
+    for region in regions:
+        in_region = [d for d in documents if d.spec.region == region]
+        name = settings.platform_name if settings.platform_name and len(regions) == 1 else platform_name(region)
+        providers[region] = _providers(region)
+        platforms[region] = build_platform(name, region, in_region, settings, providers[region])
+        pulumi.export(f"platform/{region}", {
+            "bucketName": platforms[region].bucket_name, "alertTopicArn": platforms[region].alert_topic_arn,
+            "dashboardUrl": platforms[region].dashboard_url})
+    for document in documents:
+        platform = platforms[document.spec.region]
+        monitor = _build_monitor(document, platform, providers[document.spec.region])
+        pulumi.export(f"monitor/{document.metadata.namespace}/{document.metadata.name}", {
+            "endpointName": monitor.endpoint_name, "scheduleArns": monitor.schedule_arns,
+            "dashboardUrl": monitor.dashboard_url})

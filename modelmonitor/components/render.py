@@ -1,0 +1,242 @@
+"""`render_plan`: run the Pulumi program in-process under mocks and return what `pulumi up` would create.
+
+Every resource comes back as `{"type", "name", "parent", "inputs", "outputs"}`: inputs exactly as the provider
+would receive them (wire format: camelCase keys), the parent from a stack transformation (the mocks do not see
+parents), outputs as the mocks invent them — realistic names and ARNs, so dependent inputs render as they would.
+
+Threading: Pulumi keeps its runtime state in context variables and in the thread's event loop. Each call
+therefore runs in a fresh thread (Python 3.11 starts threads with an empty context) with a fresh event loop,
+so calls may come repeatedly, from any thread, even from inside a running event loop (the call blocks; run it
+in an executor there). Calls are serialized by a module lock: the Pulumi SDK has process-wide pieces (the
+callback server, provider plugin caches) that are not documented as safe to share between concurrent programs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from modelmonitor.components.images import dns_suffix, partition
+from modelmonitor.components.program import ProgramSettings, monitors_program
+from modelmonitor.spec import ModelMonitorDocument
+
+MOCK_ACCOUNT = "123456789012"
+_LOCK = threading.Lock()
+
+
+class PlannedResource(TypedDict):
+    type: str
+    name: str
+    parent: str | None
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+
+
+def _suffix(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+# type token → (ARN service, ARN resource part given the physical name). SageMaker lowercases names in ARNs.
+_ARNS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "aws:sns/topic:Topic": ("sns", lambda n: n),
+    "aws:lambda/function:Function": ("lambda", lambda n: f"function:{n}"),
+    "aws:ecr/repository:Repository": ("ecr", lambda n: f"repository/{n}"),
+    "aws:cloudwatch/eventRule:EventRule": ("events", lambda n: f"rule/{n}"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", lambda n: f"alarm:{n}"),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs", lambda n: f"log-group:{n}"),
+    "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", lambda n: f"dashboard/{n}"),
+    "aws:sagemaker/model:Model": ("sagemaker", lambda n: f"model/{n.lower()}"),
+    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": (
+        "sagemaker", lambda n: f"endpoint-config/{n.lower()}"),
+    "aws:sagemaker/endpoint:Endpoint": ("sagemaker", lambda n: f"endpoint/{n.lower()}"),
+    "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": (
+        "sagemaker", lambda n: f"data-quality-job-definition/{n.lower()}"),
+    "aws:sagemaker/monitoringSchedule:MonitoringSchedule": (
+        "sagemaker", lambda n: f"monitoring-schedule/{n.lower()}"),
+}
+_NAME_KEYS = {"aws:cloudwatch/dashboard:Dashboard": "dashboardName",
+              "aws-native:sagemaker:ModelQualityJobDefinition": "jobDefinitionName"}
+
+
+def plain(value: Any) -> Any:
+    """Assets and archives as data (what they hold, not object identities), recursively."""
+    if isinstance(value, pulumi.AssetArchive):
+        return {"archive": {k: plain(v) for k, v in sorted(value.assets.items())}}
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        return {"file": str(value.path)}
+    if isinstance(value, pulumi.StringAsset):
+        return {"text": value.text}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+class PlanMocks(pulumi.runtime.Mocks):
+    """Mocks that answer like AWS would: physical names, ARNs, ids."""
+
+    def __init__(self, default_region: str) -> None:
+        self.default_region = default_region
+        self.records: list[dict[str, Any]] = []
+        self._provider_regions: dict[str, str] = {}
+
+    def _region(self, args: pulumi.runtime.MockResourceArgs) -> str:
+        provider_id = (args.provider or "").rsplit("::", 1)[-1]
+        return self._provider_regions.get(provider_id, self.default_region)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        raw = {k: v for k, v in args.inputs.items() if not k.startswith("__")}
+        inputs = plain(raw)
+        typ, name = args.typ, args.name
+        outputs: dict[str, Any] = dict(raw)  # the SDK type-checks outputs: assets stay assets here
+        resource_id = f"{name}-id"
+        if typ.startswith("pulumi:providers:"):
+            resource_id = f"{name}-provider-id"
+            self._provider_regions[resource_id] = str(inputs.get("region", self.default_region))
+        elif args.custom:
+            resource_id = self._fill(typ, name, self._region(args), inputs, outputs)
+        self.records.append({"type": typ, "name": name, "inputs": inputs, "outputs": plain(outputs)})
+        return resource_id, outputs
+
+    @staticmethod
+    def _fill(typ: str, name: str, region: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> str:
+        part, account = partition(region), MOCK_ACCOUNT
+        physical = str(inputs.get(_NAME_KEYS.get(typ, "name")) or f"{name}-{_suffix(name)}")
+        outputs.setdefault("name", physical)
+        if typ == "aws:s3/bucket:Bucket":
+            bucket = f"{name}-{_suffix(name)}".lower()
+            outputs.update(bucket=bucket, arn=f"arn:{part}:s3:::{bucket}", id=bucket)
+            return bucket
+        if typ == "aws:kms/key:Key":
+            key_id = f"{_suffix(name)}-0000-4000-8000-{_suffix(name + 'key')}0000"
+            outputs.update(keyId=key_id, arn=f"arn:{part}:kms:{region}:{account}:key/{key_id}")
+            return key_id
+        if typ == "aws:iam/role:Role":
+            outputs.update(arn=f"arn:{part}:iam::{account}:role/{physical}", uniqueId=f"AROA{_suffix(name).upper()}")
+            return physical
+        if typ == "aws:ecr/repository:Repository":
+            outputs["repositoryUrl"] = f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{physical}"
+        if typ == "aws-native:sagemaker:ModelQualityJobDefinition":
+            outputs["jobDefinitionArn"] = (f"arn:{part}:sagemaker:{region}:{account}:"
+                                           f"model-quality-job-definition/{physical.lower()}")
+            return physical
+        if typ in _ARNS:
+            service, resource = _ARNS[typ]
+            global_service = service == "iam"
+            outputs["arn"] = f"arn:{part}:{service}:{'' if global_service else region}:{account}:{resource(physical)}"
+            return physical
+        return f"{physical}-id"
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": MOCK_ACCOUNT, "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/render",
+                    "userId": "AIDARENDER", "id": MOCK_ACCOUNT}, []
+        return {}, []
+
+
+class _ParentRecorder:
+    """Stack transformation: remembers every resource's parent (by logical name)."""
+
+    def __init__(self) -> None:
+        self.names: dict[int, str] = {}
+        self.parents: dict[tuple[str, str], str | None] = {}
+
+    def __call__(self, args: pulumi.ResourceTransformationArgs) -> None:
+        self.names[id(args.resource)] = args.name
+        parent = args.opts.parent if args.opts is not None else None
+        self.parents[(args.type_, args.name)] = self.names.get(id(parent)) if parent is not None else None
+
+
+class _LoopPerThreadExecutor(ThreadPoolExecutor):
+    """The default executor of the render loop. Pulumi's mock monitor runs in executor threads and calls
+    `asyncio.get_event_loop()` there, creating a loop per thread that nobody closes (ResourceWarnings at garbage
+    collection). Here each worker gets its loop up front, and `shutdown` closes them all."""
+
+    def __init__(self) -> None:
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._loops_lock = threading.Lock()
+        super().__init__(max_workers=4, thread_name_prefix="modelmonitor-render-worker",
+                         initializer=self._give_loop)
+
+    def _give_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with self._loops_lock:
+            self._loops.append(loop)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=True, cancel_futures=cancel_futures)
+        with self._loops_lock:
+            for loop in self._loops:
+                loop.close()
+            self._loops.clear()
+
+
+def _run(program: Callable[[], None], default_region: str) -> list[PlannedResource]:
+    loop = asyncio.new_event_loop()
+    executor = _LoopPerThreadExecutor()
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    try:
+        mocks = PlanMocks(default_region)
+        pulumi.runtime.set_mocks(mocks, project="modelmonitor", stack="render", preview=False)
+        recorder = _ParentRecorder()
+
+        def main() -> None:
+            pulumi.runtime.register_stack_transformation(recorder)
+            program()
+
+        _sync_await(run_pulumi_func(main))
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+        executor.shutdown()
+    plan = [PlannedResource(type=r["type"], name=r["name"], parent=recorder.parents.get((r["type"], r["name"])),
+                            inputs=r["inputs"], outputs=r["outputs"]) for r in mocks.records]
+    # Registration order depends on when outputs resolve; the plan should not.
+    return sorted(plan, key=_plan_order)
+
+
+def _plan_order(r: PlannedResource) -> tuple[int, str, str, str]:
+    rank = 0 if r["type"].startswith("pulumi:providers:") else 1 if r["parent"] is None else 2
+    return rank, r["parent"] or "", r["type"], r["name"]
+
+
+def render_program(program: Callable[[], None], default_region: str = "us-east-1") -> list[PlannedResource]:
+    """Run any Pulumi program under the plan mocks, in a fresh thread and event loop; re-raise its error."""
+    result: list[list[PlannedResource]] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(_run(program, default_region))
+        except BaseException as exc:  # noqa: BLE001 - carried to the calling thread and re-raised there
+            error.append(exc)
+
+    with _LOCK:
+        thread = threading.Thread(target=target, name="modelmonitor-render", daemon=True)
+        thread.start()
+        thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def render_plan(documents: Sequence[ModelMonitorDocument], region: str | None = None,
+                settings: ProgramSettings | None = None) -> list[PlannedResource]:
+    """What `pulumi up` would create for `documents`. `region` overrides every document's spec.region (render
+    the same monitors for another region, e.g. to check image URIs)."""
+    docs = [d.model_copy(update={"spec": d.spec.model_copy(update={"region": region})}) if region else d
+            for d in documents]
+    default_region = region or (docs[0].spec.region if docs else "us-east-1")
+    return render_program(lambda: monitors_program(docs, settings or ProgramSettings()), default_region)

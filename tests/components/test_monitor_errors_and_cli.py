@@ -1,0 +1,82 @@
+"""Clear domain errors for what cannot be provisioned, and the `render` command's three outputs."""
+
+from __future__ import annotations
+
+import json
+import runpy
+
+import pytest
+
+from modelmonitor.cli import main
+from modelmonitor.components.context import MonitorConfigError, UnsupportedEngineError
+from modelmonitor.components.images import UnsupportedRegionError
+from modelmonitor.components.render import render_plan
+from tests.components.conftest import REPO, example
+
+
+def with_spec(name: str, **changes: object):
+    document = example(name)
+    return document.model_copy(update={"spec": document.spec.model_copy(update=changes)})
+
+
+def test_other_engines_are_refused_clearly() -> None:
+    document = with_spec("existing-endpoint.yaml", engine="lambda")
+    with pytest.raises(UnsupportedEngineError, match=r"risk/fraud-scoring: spec.engine 'lambda' is not provisioned"):
+        render_plan([document])
+
+
+def test_hourly_runtime_over_sagemaker_limit_is_refused() -> None:
+    document = example("minimal.yaml")
+    dq = document.spec.data_quality.model_copy(update={"max_runtime_seconds": 4000})
+    with pytest.raises(MonitorConfigError, match=r"maxRuntimeSeconds is 4000.*at most 3600"):
+        render_plan([with_spec("minimal.yaml", data_quality=dq)])
+
+
+def test_reserved_environment_is_refused() -> None:
+    dq = example("minimal.yaml").spec.data_quality.model_copy(
+        update={"environment": {"publish_cloudwatch_metrics": "Disabled"}})
+    with pytest.raises(MonitorConfigError, match="must not set publish_cloudwatch_metrics"):
+        render_plan([with_spec("minimal.yaml", data_quality=dq)])
+
+
+def test_builtin_analyzer_in_unknown_region_is_refused() -> None:
+    dq = example("minimal.yaml").spec.data_quality.model_copy(update={"analyzer": "builtin"})
+    with pytest.raises(UnsupportedRegionError, match="ap-southeast-7"):
+        render_plan([with_spec("minimal.yaml", data_quality=dq)], region="ap-southeast-7")
+
+
+def test_render_json_lists_type_name_parent_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(REPO / "examples" / "minimal.yaml"), "--output", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    schedule = next(r for r in plan if r["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+    assert set(schedule) == {"type", "name", "parent", "inputs"}
+    assert schedule["parent"] == "default-churn-prod"
+    assert schedule["inputs"]["monitoringScheduleConfig"]["scheduleConfig"]["scheduleExpression"] == \
+        "cron(0 * ? * * *)"
+
+
+def test_render_mermaid_and_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(REPO / "examples" / "minimal.yaml"), "--output", "mermaid"]) == 0
+    mermaid = capsys.readouterr().out
+    assert mermaid.startswith("graph LR\n")
+    assert "n_default_churn_prod --> n_default_churn_prod_dq_schedule" in mermaid
+    assert main(["render", str(REPO / "examples"), "--region", "eu-west-1"]) == 0
+    assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in capsys.readouterr().out
+
+
+def test_render_reports_invalid_documents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((REPO / "examples" / "minimal.yaml").read_text().replace("region: us-east-1", "region: mars"))
+    assert main(["render", str(bad)]) == 1
+    assert "spec.region: must be an AWS region" in capsys.readouterr().err
+
+
+def test_pulumi_entry_point_stops_on_invalid_documents(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    bad = tmp_path / "monitors"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("apiVersion: modelmonitor.io/v1alpha1\nkind: ModelMonitor\nmetadata: {name: x}\n")
+    monkeypatch.setattr(pulumi.Config, "get", lambda self, key: str(bad) if key == "monitorsDir" else None)
+    with pytest.raises(pulumi.RunError, match=r"x\.yaml: x: spec: required field is missing"):
+        runpy.run_path(str(REPO / "__main__.py"))
