@@ -14,6 +14,8 @@ COMMANDS: dict[str, str] = {
     "crd": "modelmonitor.commands.crd",
     "demo": "modelmonitor.commands.demo",
     "render": "modelmonitor.commands.render",
+    "baseline": "modelmonitor.commands.baseline",
+    "analyze": "modelmonitor.commands.analyze",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
