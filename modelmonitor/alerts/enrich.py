@@ -39,6 +39,16 @@ class SageMakerReader(Protocol):
     def describe_processing_job(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
+class AwsReaders(Protocol):
+    """Where enrichment gets its clients; properties, so a client is only made when a lookup needs it."""
+
+    @property
+    def s3(self) -> S3Reader: ...
+
+    @property
+    def sagemaker(self) -> SageMakerReader: ...
+
+
 @dataclass(frozen=True)
 class JobOutcome:
     exit_message: str
@@ -82,23 +92,20 @@ def enrich(
     record: Alertable,
     ctx: MonitorContext,
     *,
-    s3: S3Reader,
-    sagemaker: SageMakerReader,
+    aws: AwsReaders,
     artifact_bucket: str,
     job: JobOutcome | None = None,
 ) -> Enrichment:
     if ctx.kind not in VIOLATION_KINDS or (isinstance(record, AlarmNotification) and record.new_state != "ALARM"):
         return Enrichment()
     errors: list[str] = []
-    run_uri = _run_uri(
-        record, ctx, s3=s3, sagemaker=sagemaker, artifact_bucket=artifact_bucket, job=job, errors=errors
-    )
+    run_uri = _run_uri(record, ctx, aws=aws, artifact_bucket=artifact_bucket, job=job, errors=errors)
     if not run_uri:
         if not errors:
             errors.append("no run folder found for this monitor (neither results prefix nor schedule known)")
         return Enrichment(errors=tuple(errors))
     try:
-        violations = read_violations(s3, run_uri)
+        violations = read_violations(aws.s3, run_uri)
     except AWS_ERRORS as err:
         errors.append(f"reading {VIOLATIONS_FILE}: {aws_error_note(err)}")
         return Enrichment(run_uri=run_uri, errors=tuple(errors))
@@ -112,8 +119,7 @@ def _run_uri(
     record: Alertable,
     ctx: MonitorContext,
     *,
-    s3: S3Reader,
-    sagemaker: SageMakerReader,
+    aws: AwsReaders,
     artifact_bucket: str,
     job: JobOutcome | None,
     errors: list[str],
@@ -125,7 +131,7 @@ def _run_uri(
     results = ctx.results or default_results_uri(artifact_bucket, ctx.monitor, ctx.kind)
     if results and ctx.endpoint and ctx.schedule:
         try:
-            found = latest_run_prefix(s3, results, ctx.endpoint, ctx.schedule)
+            found = latest_run_prefix(aws.s3, results, ctx.endpoint, ctx.schedule)
         except AWS_ERRORS as err:
             errors.append(f"listing {results}: {aws_error_note(err)}")
         except ValueError as err:
@@ -136,7 +142,7 @@ def _run_uri(
             errors.append(f"no yyyy/mm/dd/hh run folder under {results}/{ctx.endpoint}/{ctx.schedule}/")
     if ctx.schedule:
         try:
-            return latest_execution_output(sagemaker, ctx.schedule)
+            return latest_execution_output(aws.sagemaker, ctx.schedule)
         except AWS_ERRORS as err:
             errors.append(f"ListMonitoringExecutions({ctx.schedule}): {aws_error_note(err)}")
     return ""

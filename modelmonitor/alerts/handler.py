@@ -14,7 +14,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import boto3
 from botocore.config import Config
@@ -51,16 +51,48 @@ class Summary(TypedDict):
     errors: list[str]
 
 
+_SERVICES = {"s3": "s3", "sagemaker": "sagemaker", "sns": "sns", "ssm": "ssm", "secrets": "secretsmanager",
+             "dynamodb": "dynamodb"}
+
+
+class Clients:
+    """boto3 clients made on first use, so a cold start pays only for the services it calls; injectable by name."""
+
+    def __init__(self, injected: Mapping[str, Any] | None = None) -> None:
+        self._made: dict[str, Any] = dict(injected or {})
+
+    def get(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = boto3.client(_SERVICES[name], config=_AWS_CONFIG)
+        return self._made[name]
+
+    @property
+    def s3(self) -> S3Reader:
+        return cast(S3Reader, self.get("s3"))
+
+    @property
+    def sagemaker(self) -> SageMakerReader:
+        return cast(SageMakerReader, self.get("sagemaker"))
+
+    @property
+    def sns(self) -> Publisher:
+        return cast(Publisher, self.get("sns"))
+
+    @property
+    def ssm(self) -> ParameterReader:
+        return cast(ParameterReader, self.get("ssm"))
+
+    @property
+    def secrets(self) -> SecretReader:
+        return cast(SecretReader, self.get("secrets"))
+
+
 @dataclass
 class Runtime:
-    """Per-container state: settings, injected clients, the dedupe store and the cached webhook URL."""
+    """Per-container state: settings, clients, the dedupe store and the cached webhook URL."""
 
     settings: Settings
-    s3: S3Reader
-    sagemaker: SageMakerReader
-    sns: Publisher
-    ssm: ParameterReader
-    secrets: SecretReader
+    clients: Clients
     deduper: Deduper
     webhook_url: str = ""
 
@@ -69,22 +101,11 @@ def build_runtime(env: Mapping[str, str], **clients: Any) -> Runtime:
     """Settings from `env`; boto3 clients unless injected by keyword (s3, sagemaker, sns, ssm, secrets, dynamodb)."""
     settings = Settings.from_env(env)
     logs.configure(settings.log_level)
-
-    def client(name: str, service: str) -> Any:
-        return clients[name] if name in clients else boto3.client(service, config=_AWS_CONFIG)
-
+    made = Clients(clients)
     deduper: Deduper = MemoryDeduper()
     if settings.dedupe_table:
-        deduper = DynamoDeduper(client("dynamodb", "dynamodb"), settings.dedupe_table, settings.dedupe_ttl_seconds)
-    return Runtime(
-        settings=settings,
-        s3=client("s3", "s3"),
-        sagemaker=client("sagemaker", "sagemaker"),
-        sns=client("sns", "sns"),
-        ssm=client("ssm", "ssm"),
-        secrets=client("secrets", "secretsmanager"),
-        deduper=deduper,
-    )
+        deduper = DynamoDeduper(made.get("dynamodb"), settings.dedupe_table, settings.dedupe_ttl_seconds)
+    return Runtime(settings=settings, clients=made, deduper=deduper)
 
 
 _RUNTIME: Runtime | None = None
@@ -126,7 +147,7 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
     job: JobOutcome | None = None
     if decision.action == "check_exit_message" and isinstance(record, ProcessingJobChange):
         try:
-            job = describe_job(rt.sagemaker, record.job_name)
+            job = describe_job(rt.clients.sagemaker, record.job_name)
         except AWS_ERRORS as err:
             note = f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}"
             summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
@@ -149,9 +170,7 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
         return
     notes += [e for e in [getattr(rt.deduper, "last_error", "")] if e]
 
-    enrichment = enrich(
-        record, ctx, s3=rt.s3, sagemaker=rt.sagemaker, artifact_bucket=rt.settings.artifact_bucket, job=job
-    )
+    enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
     alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
     delivered = _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary)
@@ -174,7 +193,7 @@ def _deliver(
 ) -> bool:
     delivered = False
     try:
-        publish_sns(rt.sns, rt.settings.topic_arn, alert)
+        publish_sns(rt.clients.sns, rt.settings.topic_arn, alert)
         delivered = True
     except AWS_ERRORS as err:
         note = f"SNS publish failed: {aws_error_note(err)}"
@@ -199,7 +218,7 @@ def _webhook_url(where: str, ctx: MonitorContext, record: Alertable, rt: Runtime
     if rt.webhook_url or rt.settings.webhook_secret is None:
         return rt.webhook_url
     try:
-        rt.webhook_url = read_webhook_url(rt.settings.webhook_secret, rt.ssm, rt.secrets)
+        rt.webhook_url = read_webhook_url(rt.settings.webhook_secret, rt.clients.ssm, rt.clients.secrets)
     except AWS_ERRORS as err:
         note = f"webhook secret {rt.settings.webhook_secret.name} unreadable: {aws_error_note(err)}"
     except (WebhookSecretError, KeyError) as err:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 LOG_KEYS = ("monitor", "endpoint", "kind", "state", "outcome")
+QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 EMF_NAMESPACE = "ModelMonitor/Alerts"
 EMF_COUNTERS = ("processed", "alerted", "duplicates", "malformed", "ignored", "degraded")
 
@@ -42,6 +43,10 @@ def configure(level: str) -> None:
             continue
         handler.setFormatter(JsonFormatter())
     root.setLevel(level)
+    # botocore's DEBUG output includes request and response bodies, e.g. the decrypted webhook parameter: the SDK
+    # stays at WARNING whatever LOG_LEVEL says.
+    for noisy in QUIET_LOGGERS:
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelNamesMapping()[level]))
 
 
 def alert_fields(

@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 
 from modelmonitor.alerts import handler
-from tests.alerts.conftest import BUCKET, RUN_PREFIX, World, load_event, runtime, violations_bytes
+from tests.alerts.conftest import BUCKET, RUN_PREFIX, World, load_event, violations_bytes
 
 LATEST = f"{RUN_PREFIX}/2026/11/24/10"
 ANALYZER_IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
@@ -71,8 +72,7 @@ def _summary(**counts: Any) -> dict[str, Any]:
     return {**base, **counts}
 
 
-def test_drift_alarm_reads_the_latest_hour_folder_and_ranks_features(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker  # no SageMaker call expected: the results prefix comes from the alarm description
+def test_drift_alarm_reads_the_latest_hour_folder_and_ranks_features(world: World, sagemaker: Stubber) -> None:
     world.put(f"{LATEST}/constraint_violations.json", violations_bytes())
     older = {"violations": [{"feature_name": "old", "constraint_check_type": "baseline_drift_check",
                              "description": "distance: 0.9 exceeds threshold: 0.1"}]}
@@ -80,14 +80,14 @@ def test_drift_alarm_reads_the_latest_hour_folder_and_ranks_features(world: Worl
     world.put(f"{RUN_PREFIX}/2026/11/24/09/constraint_violations.json", json.dumps(older).encode())
     world.put(f"{RUN_PREFIX}/2025/12/31/23/constraint_violations.json", json.dumps(older).encode())
 
-    summary = handler.handle(load_event("sns_alarm_drift_metric_math.json"), runtime(world, client))
+    summary = handler.handle(load_event("sns_alarm_drift_metric_math.json"), world.runtime())
 
     assert summary == _summary(alerted=1)
     assert world.published() == [(DRIFT_SUBJECT, DRIFT_BODY)]
 
 
-def test_alarm_without_context_line_uses_dimensions_and_monitoring_executions(world: World, sagemaker: Any) -> None:
-    client, stubber = sagemaker
+def test_alarm_without_context_line_uses_dimensions_and_monitoring_executions(world: World, sagemaker: Stubber) -> None:
+    stubber = sagemaker
     run = "s3://mm-artifacts/churn/churn-prod/churn-prod-dq/2026/11/24/10"
     job_arn = "arn:aws:sagemaker:us-east-1:123456789012:processing-job/model-monitoring-202611241000-abc"
     stubber.add_response(
@@ -106,7 +106,7 @@ def test_alarm_without_context_line_uses_dimensions_and_monitoring_executions(wo
                               "description": "Baseline drift distance: 0.31 exceeds threshold: 0.2"}]}
     world.put("churn/churn-prod/churn-prod-dq/2026/11/24/10/constraint_violations.json", json.dumps(tenure).encode())
     # No modelmonitor line: endpoint/schedule come from the dimensions, the kind from the metric name.
-    summary = handler.handle(load_event("sns_alarm_single_metric_dimensions_only.json"), runtime(world, client))
+    summary = handler.handle(load_event("sns_alarm_single_metric_dimensions_only.json"), world.runtime())
 
     assert summary == _summary(alerted=1)
     [(subject, body)] = world.published()
@@ -116,9 +116,8 @@ def test_alarm_without_context_line_uses_dimensions_and_monitoring_executions(wo
     assert f"Report:    {run}/" in body
 
 
-def test_recovery_to_ok_is_announced_without_reading_s3(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
-    summary = handler.handle(load_event("sns_alarm_ok.json"), runtime(world, client))
+def test_recovery_to_ok_is_announced_without_reading_s3(world: World, sagemaker: Stubber) -> None:
+    summary = handler.handle(load_event("sns_alarm_ok.json"), world.runtime())
     assert summary == _summary(alerted=1)
     [(subject, body)] = world.published()
     assert subject == "[ModelMonitor] OK data drift: lending/credit-default"
@@ -127,9 +126,8 @@ def test_recovery_to_ok_is_announced_without_reading_s3(world: World, sagemaker:
     assert "Next step" not in body and "Top violations" not in body
 
 
-def test_heartbeat_alarm_gets_meta_wording_and_a_concrete_next_step(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
-    handler.handle(load_event("sns_alarm_no_metrics.json"), runtime(world, client))
+def test_heartbeat_alarm_gets_meta_wording_and_a_concrete_next_step(world: World, sagemaker: Stubber) -> None:
+    handler.handle(load_event("sns_alarm_no_metrics.json"), world.runtime())
     [(subject, body)] = world.published()
     assert subject == "[ModelMonitor] ALARM no monitoring metrics: lending/credit-default"
     assert "No monitoring run reported metrics for credit-default-v3 in 3 schedule periods." in body
@@ -145,33 +143,33 @@ def test_heartbeat_alarm_gets_meta_wording_and_a_concrete_next_step(world: World
         ("execution_failed", ["A monitoring run failed", "/aws/sagemaker/ProcessingJobs"]),
     ],
 )
-def test_each_meta_kind_has_its_own_wording(world: World, sagemaker: Any, kind: str, expected_words: list[str]) -> None:
-    client, _ = sagemaker
+def test_each_meta_kind_has_its_own_wording(
+    world: World, sagemaker: Stubber, kind: str, expected_words: list[str]
+) -> None:
     event = load_event("sns_alarm_no_metrics.json")
     message = json.loads(event["Records"][0]["Sns"]["Message"])
     message["AlarmDescription"] = message["AlarmDescription"].split("\n")[-1].replace("no_metrics", kind)
     event["Records"][0]["Sns"]["Message"] = json.dumps(message)
-    handler.handle(event, runtime(world, client))
+    handler.handle(event, world.runtime())
     [(_, body)] = world.published()
     for words in expected_words:
         assert words in body
 
 
-def test_failed_processing_job_alerts_with_the_failure_reason(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
-    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), runtime(world, client))
+def test_failed_processing_job_alerts_with_the_failure_reason(world: World, sagemaker: Stubber) -> None:
+    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
     assert summary == _summary(alerted=1)
     assert world.published() == [(FAILED_SUBJECT, FAILED_BODY)]
 
 
-def test_completed_job_with_violations_exit_message_alerts(world: World, sagemaker: Any) -> None:
-    client, stubber = sagemaker
+def test_completed_job_with_violations_exit_message_alerts(world: World, sagemaker: Stubber) -> None:
+    stubber = sagemaker
     run = f"s3://{BUCKET}/{LATEST}"
     exit_message = "CompletedWithViolations: Job completed successfully with 3 violations."
     stubber.add_response("describe_processing_job", _describe_job(JOB, run, exit_message), {"ProcessingJobName": JOB})
     world.put(f"{LATEST}/constraint_violations.json", violations_bytes())
 
-    summary = handler.handle(load_event("eventbridge_processing_job_completed.json"), runtime(world, client))
+    summary = handler.handle(load_event("eventbridge_processing_job_completed.json"), world.runtime())
 
     assert summary == _summary(alerted=1)
     [(subject, body)] = world.published()
@@ -180,19 +178,18 @@ def test_completed_job_with_violations_exit_message_alerts(world: World, sagemak
     assert f"Report:    {run}/" in body
 
 
-def test_completed_job_without_violations_is_ignored(world: World, sagemaker: Any) -> None:
-    client, stubber = sagemaker
+def test_completed_job_without_violations_is_ignored(world: World, sagemaker: Stubber) -> None:
+    stubber = sagemaker
     stubber.add_response("describe_processing_job",
                          _describe_job(JOB, "s3://x/y", "Completed: Job completed successfully with no violations."),
                          {"ProcessingJobName": JOB})
-    summary = handler.handle(load_event("eventbridge_processing_job_completed.json"), runtime(world, client))
+    summary = handler.handle(load_event("eventbridge_processing_job_completed.json"), world.runtime())
     assert summary == _summary(ignored=1)
     assert world.published() == []
 
 
-def test_stopped_schedule_alerts_and_scheduled_is_ignored(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
-    rt = runtime(world, client)
+def test_stopped_schedule_alerts_and_scheduled_is_ignored(world: World, sagemaker: Stubber) -> None:
+    rt = world.runtime()
     assert handler.handle(load_event("eventbridge_monitoring_schedule_stopped.json"), rt) == _summary(alerted=1)
     scheduled = load_event("eventbridge_monitoring_schedule_stopped.json")
     scheduled["detail"]["MonitoringScheduleStatus"] = "Scheduled"
@@ -202,10 +199,9 @@ def test_stopped_schedule_alerts_and_scheduled_is_ignored(world: World, sagemake
     assert "describe-monitoring-schedule --monitoring-schedule-name credit-default-dq" in body
 
 
-def test_run_event_with_violations_reads_its_report_folder(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
+def test_run_event_with_violations_reads_its_report_folder(world: World, sagemaker: Stubber) -> None:
     world.put(f"{LATEST}/constraint_violations.json", violations_bytes())
-    summary = handler.handle(load_event("eventbridge_run_violations.json"), runtime(world, client))
+    summary = handler.handle(load_event("eventbridge_run_violations.json"), world.runtime())
     assert summary == _summary(alerted=1)
     [(subject, body)] = world.published()
     assert subject == "[ModelMonitor] VIOLATIONS data drift: lending/credit-default"
@@ -214,9 +210,8 @@ def test_run_event_with_violations_reads_its_report_folder(world: World, sagemak
     assert "  - age: distance 0.2 > threshold 0.1 (baseline_drift_check)" in body
 
 
-def test_failed_run_event_and_completed_run_event(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
-    rt = runtime(world, client)
+def test_failed_run_event_and_completed_run_event(world: World, sagemaker: Stubber) -> None:
+    rt = world.runtime()
     assert handler.handle(load_event("eventbridge_run_failed.json"), rt) == _summary(alerted=1)
     completed = load_event("eventbridge_run_violations.json")
     completed["detail"]["status"] = "Completed"
@@ -236,10 +231,9 @@ def test_direct_test_invocation_through_the_real_entry_point(world: World, monke
     assert body.startswith("TEST: Route check from the runbook\n")
 
 
-def test_dashboard_template_fills_in_when_the_alarm_has_no_dashboard(world: World, sagemaker: Any) -> None:
-    client, _ = sagemaker
+def test_dashboard_template_fills_in_when_the_alarm_has_no_dashboard(world: World, sagemaker: Stubber) -> None:
     template = "https://dash.example/d/{namespace}/{name}?endpoint={endpoint}&x={unknown}"
-    rt = handler.build_runtime(world.env(DASHBOARD_URL_TEMPLATE=template), sagemaker=client)
+    rt = world.runtime(DASHBOARD_URL_TEMPLATE=template)
     handler.handle(load_event("eventbridge_run_failed.json"), rt)
     [(_, body)] = world.published()
     assert "Dashboard: https://dash.example/d/lending/credit-default?endpoint=credit-default-v3&x={unknown}" in body
