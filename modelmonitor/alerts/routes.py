@@ -6,6 +6,7 @@ cached per container, and never logged, returned or put into an error message.
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
@@ -111,7 +112,7 @@ def post_webhook(
             detail = f"HTTP {err.code}"
             if err.code != 429 and err.code < 500:
                 return WebhookResult(False, attempt, detail)
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
             reason = getattr(err, "reason", None)
             detail = type(reason).__name__ if isinstance(reason, BaseException) else type(err).__name__
         if attempt < attempts:

@@ -257,3 +257,24 @@ def _describe_job(name: str, output_uri: str, exit_message: str) -> dict[str, An
         response["ExitMessage"] = exit_message
     return response
 
+
+
+def test_eventbridge_event_forwarded_through_sns_is_unwrapped(world: World, sagemaker: Stubber) -> None:
+    inner = load_event("eventbridge_processing_job_failed.json")
+    wrapped = {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "MessageId": "f-1",
+                                                               "Message": json.dumps(inner)}}]}
+    summary = handler.handle(wrapped, world.runtime())
+    assert summary == {**_summary(alerted=1), "errors": []}
+    assert world.published() == [(FAILED_SUBJECT, FAILED_BODY)]
+
+
+def test_insufficient_data_is_reported_without_enrichment(world: World, sagemaker: Stubber) -> None:
+    event = load_event("sns_alarm_ok.json")
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    message.update(NewStateValue="INSUFFICIENT_DATA", NewStateReason="Insufficient Data: 1 datapoint was unknown.")
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    handler.handle(event, world.runtime())
+    [(subject, body)] = world.published()
+    assert subject == "[ModelMonitor] INSUFFICIENT_DATA data drift: lending/credit-default"
+    assert "Reason:    Insufficient Data: 1 datapoint was unknown.\n" in body
+    assert "Top violations" not in body and "Enrichment degraded" not in body
