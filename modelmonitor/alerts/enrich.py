@@ -124,10 +124,11 @@ def _run_uri(
     job: JobOutcome | None,
     errors: list[str],
 ) -> str:
-    if isinstance(record, RunChange):
+    if isinstance(record, RunChange) and record.report_uri:
         return record.report_uri
-    if isinstance(record, ProcessingJobChange):
+    if isinstance(record, ProcessingJobChange) and ((job.output_uri if job else "") or record.output_uri):
         return (job.output_uri if job else "") or record.output_uri
+    # Otherwise find the monitor's latest run like an alarm would.
     results = ctx.results or default_results_uri(artifact_bucket, ctx.monitor, ctx.kind)
     if results and ctx.endpoint and ctx.schedule:
         try:

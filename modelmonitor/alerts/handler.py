@@ -157,7 +157,7 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
             summary["ignored"] += 1
             _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
             return
-        ctx = replace(ctx, endpoint=ctx.endpoint or job.endpoint, schedule=ctx.schedule or job.schedule)
+        ctx = _with_job(ctx, job)
     elif decision.action == "ignore":
         summary["ignored"] += 1
         _log(logging.INFO, decision.why, ctx, record, "ignored", where=where)
@@ -169,6 +169,14 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
         _log(logging.INFO, "duplicate delivery suppressed", ctx, record, "duplicate", where=where, dedupe_key=key)
         return
     notes += [e for e in [getattr(rt.deduper, "last_error", "")] if e]
+    if isinstance(record, ProcessingJobChange) and job is None and not (ctx.endpoint and ctx.schedule):
+        # The documented event detail has no Environment: the job's description names endpoint and schedule.
+        try:
+            job = describe_job(rt.clients.sagemaker, record.job_name)
+        except AWS_ERRORS as err:
+            notes.append(f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}")
+        else:
+            ctx = _with_job(ctx, job)
 
     enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
@@ -186,6 +194,10 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
         outcome = "alerted_degraded"
     _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, outcome, where=where,
          reason="; ".join(enrichment.errors))
+
+
+def _with_job(ctx: MonitorContext, job: JobOutcome) -> MonitorContext:
+    return replace(ctx, endpoint=ctx.endpoint or job.endpoint, schedule=ctx.schedule or job.schedule)
 
 
 def _deliver(

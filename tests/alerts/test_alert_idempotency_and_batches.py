@@ -48,9 +48,11 @@ def test_a_new_transition_of_the_same_alarm_alerts_again(world: World, sagemaker
 def test_sagemaker_repeating_a_job_event_with_a_new_id_is_a_duplicate(world: World, sagemaker: Stubber) -> None:
     rt = world.runtime()
     event = load_event("eventbridge_processing_job_failed.json")
-    handler.handle(event, rt)
+    _describe_once(sagemaker)  # the duplicate costs no SageMaker call: the Stubber would report an extra one
+    assert handler.handle(event, rt)["errors"] == []
     event["id"] = "another-delivery-id"
-    assert handler.handle(event, rt)["duplicates"] == 1
+    second = handler.handle(event, rt)
+    assert (second["duplicates"], second["errors"]) == (1, [])
     assert len(world.published()) == 1
 
 
@@ -84,9 +86,10 @@ def test_anonymous_test_invocations_are_never_deduplicated(world: World, sagemak
 def test_durable_store_dedupes_across_containers(world: World, sagemaker: Stubber) -> None:
     _create_table(world)
     event = load_event("eventbridge_processing_job_failed.json")
+    _describe_once(sagemaker)
     cold_start_a = world.runtime(DEDUPE_TABLE=TABLE)
     cold_start_b = world.runtime(DEDUPE_TABLE=TABLE)  # another container: its memory set is empty
-    assert handler.handle(event, cold_start_a)["alerted"] == 1
+    assert handler.handle(event, cold_start_a)["errors"] == []
     assert handler.handle(event, cold_start_b)["duplicates"] == 1
     item = world.clients["dynamodb"].get_item(
         TableName=TABLE, Key={"pk": {"S": "job|model-monitoring-202611241000-5d1e0a2b9c8f7e6d5c4b3a29|Failed"}})
@@ -127,3 +130,16 @@ def test_memory_set_stays_bounded(capacity: int) -> None:
         assert seen.claim(key)
     assert seen.claim("d") is False
     assert seen.claim("a") is True  # evicted long ago
+
+
+def _describe_once(stubber: Stubber) -> None:
+    job = "model-monitoring-202611241000-5d1e0a2b9c8f7e6d5c4b3a29"
+    stubber.add_response("describe_processing_job", {
+        "ProcessingJobName": job, "ProcessingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:processing-job/{job}",
+        "ProcessingJobStatus": "Failed", "CreationTime": "2026-11-24T10:02:00Z",
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
+                                                  "VolumeSizeInGB": 30}},
+        "AppSpecification": {"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/modelmonitor-analyzer"},
+        "Environment": {"sagemaker_endpoint_name": "credit-default-v3",
+                        "sagemaker_monitoring_schedule_name": "credit-default-dq"},
+    }, {"ProcessingJobName": job})

@@ -157,6 +157,9 @@ def test_each_meta_kind_has_its_own_wording(
 
 
 def test_failed_processing_job_alerts_with_the_failure_reason(world: World, sagemaker: Stubber) -> None:
+    # The documented event carries no Environment: endpoint and schedule come from DescribeProcessingJob.
+    sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
+                           {"ProcessingJobName": JOB})
     summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
     assert summary == _summary(alerted=1)
     assert world.published() == [(FAILED_SUBJECT, FAILED_BODY)]
@@ -239,27 +242,42 @@ def test_dashboard_template_fills_in_when_the_alarm_has_no_dashboard(world: Worl
     assert "Dashboard: https://dash.example/d/lending/credit-default?endpoint=credit-default-v3&x={unknown}" in body
 
 
-def _describe_job(name: str, output_uri: str, exit_message: str) -> dict[str, Any]:
+def test_failed_job_whose_description_fails_still_alerts(world: World, sagemaker: Stubber) -> None:
+    sagemaker.add_client_error("describe_processing_job", service_error_code="ValidationException",
+                               service_message="Could not find processing job", http_status_code=400)
+    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
+    assert summary["alerted"] == 1 and summary["degraded"] == 1
+    [(subject, body)] = world.published()
+    assert subject == f"[ModelMonitor] FAILED monitoring run: {JOB}"
+    assert body.endswith(f"Enrichment degraded: DescribeProcessingJob({JOB}): ValidationException: Could not find "
+                         "processing job")
+
+
+def _describe_job(name: str, output_uri: str, exit_message: str, status: str = "Completed") -> dict[str, Any]:
     response: dict[str, Any] = {
         "ProcessingJobName": name,
         "ProcessingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:processing-job/{name}",
-        "ProcessingJobStatus": "Completed",
+        "ProcessingJobStatus": status,
         "CreationTime": "2026-11-24T10:02:00Z",
         "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
                                                   "VolumeSizeInGB": 30}},
         "AppSpecification": {"ImageUri": ANALYZER_IMAGE},
-        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "result", "S3Output": {
-            "S3Uri": output_uri, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "EndOfJob"}}]},
+        "MonitoringScheduleArn": "arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/credit-default-dq",
         "Environment": {"sagemaker_endpoint_name": "credit-default-v3",
                         "sagemaker_monitoring_schedule_name": "credit-default-dq"},
     }
     if exit_message:
         response["ExitMessage"] = exit_message
+    if output_uri:
+        response["ProcessingOutputConfig"] = {"Outputs": [{"OutputName": "result", "S3Output": {
+            "S3Uri": output_uri, "LocalPath": "/opt/ml/processing/output", "S3UploadMode": "EndOfJob"}}]}
     return response
 
 
 
 def test_eventbridge_event_forwarded_through_sns_is_unwrapped(world: World, sagemaker: Stubber) -> None:
+    sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
+                           {"ProcessingJobName": JOB})
     inner = load_event("eventbridge_processing_job_failed.json")
     wrapped = {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "MessageId": "f-1",
                                                                "Message": json.dumps(inner)}}]}

@@ -77,7 +77,7 @@ def _assert_secret_kept(caplog: pytest.LogCaptureFixture, summary: object) -> No
 def test_webhook_success(world: World, sagemaker: Stubber, hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
     rt = _ssm_runtime(world, hook)
     with caplog.at_level(logging.DEBUG):
-        summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), rt)
+        summary = handler.handle(load_event("eventbridge_run_failed.json"), rt)
     assert summary["alerted"] == 1 and summary["errors"] == []
     [(subject, body)] = world.published()
     [posted] = hook.bodies
@@ -92,7 +92,7 @@ def test_webhook_500_is_retried_once_and_sns_still_delivers(
     hook.status = 500
     rt = _ssm_runtime(world, hook)
     with caplog.at_level(logging.DEBUG):
-        summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), rt)
+        summary = handler.handle(load_event("eventbridge_run_failed.json"), rt)
     assert len(hook.bodies) == 2
     assert summary["alerted"] == 1
     assert summary["errors"] == ["event: webhook failed after 2 attempt(s): HTTP 500"]
@@ -102,7 +102,7 @@ def test_webhook_500_is_retried_once_and_sns_still_delivers(
 
 def test_webhook_4xx_is_not_retried(world: World, sagemaker: Stubber, hook: Hook) -> None:
     hook.status = 404
-    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), _ssm_runtime(world, hook))
+    summary = handler.handle(load_event("eventbridge_run_failed.json"), _ssm_runtime(world, hook))
     assert len(hook.bodies) == 1
     assert summary["errors"] == ["event: webhook failed after 1 attempt(s): HTTP 404"]
 
@@ -114,7 +114,7 @@ def test_webhook_timeout_is_bounded(
     started = time.monotonic()
     rt = _ssm_runtime(world, hook)
     with caplog.at_level(logging.DEBUG):
-        summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), rt)
+        summary = handler.handle(load_event("eventbridge_run_failed.json"), rt)
     elapsed = time.monotonic() - started
     assert elapsed < 1.8  # two attempts of 0.3 s plus the pause, not two full server delays
     assert summary["alerted"] == 1
