@@ -9,9 +9,12 @@ least `datapointsToAlarm` of them breach. Missing datapoints are treated per `tr
 
 from __future__ import annotations
 
+import json
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
@@ -114,3 +117,38 @@ def _reason(alarm: AlarmDefinition, window: Sequence[float | None], state: Alarm
     verb = "was" if state == "ALARM" else "was not"
     return (f"Threshold Crossed: {alarm.datapoints_to_alarm} out of the last {alarm.evaluation_periods} "
             f"datapoints [{shown}] {verb} {alarm.comparison} the threshold ({alarm.threshold:g}).")
+
+
+REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
+                "us-west-2": "US West (Oregon)", "eu-west-1": "Europe (Ireland)"}
+
+
+def sns_alarm_event(transition: Transition, *, region: str, account: str, alarms_topic_arn: str,
+                    changed_at: datetime) -> dict[str, Any]:
+    """The Lambda event SNS delivers when CloudWatch publishes this state change to the alarm's action topic."""
+    alarm = transition.alarm
+    region_name = REGION_NAMES.get(region, region)
+    message = {
+        "AlarmName": alarm.name, "AlarmDescription": alarm.description, "AWSAccountId": account,
+        "NewStateValue": transition.new_state, "NewStateReason": transition.reason,
+        "StateChangeTime": changed_at.strftime("%Y-%m-%dT%H:%M:%S.000+0000"), "Region": region_name,
+        "AlarmArn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{alarm.name}",
+        "OldStateValue": transition.old_state,
+        "Trigger": {
+            "MetricName": alarm.metric_name, "Namespace": alarm.namespace, "StatisticType": "Statistic",
+            "Statistic": alarm.statistic.upper(), "Unit": None,
+            "Dimensions": [{"value": v, "name": k} for k, v in alarm.dimensions.items()],
+            "Period": alarm.period, "EvaluationPeriods": alarm.evaluation_periods,
+            "DatapointsToAlarm": alarm.datapoints_to_alarm, "ComparisonOperator": alarm.comparison,
+            "Threshold": alarm.threshold, "TreatMissingData": alarm.treat_missing_data,
+            "EvaluateLowSampleCountPercentile": "",
+        },
+    }
+    return {"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": f"{alarms_topic_arn}:{uuid.uuid5(uuid.NAMESPACE_URL, alarms_topic_arn)}",
+        "Sns": {"Type": "Notification", "MessageId": str(uuid.uuid4()), "TopicArn": alarms_topic_arn,
+                "Subject": f'{transition.new_state}: "{alarm.name}" in {region_name}'[:100],
+                "Message": json.dumps(message), "Timestamp": changed_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "MessageAttributes": {}},
+    }]}

@@ -4,7 +4,9 @@ gets the emulator's endpoint URL."""
 
 from __future__ import annotations
 
+import logging
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +27,8 @@ _CLIENT_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_tim
 
 @dataclass(frozen=True)
 class LocalAws:
-    endpoint_url: str
+    endpoint_url: str | None
+    """The emulator server's URL; None when AWS is emulated in-process (no server, no port)."""
     region: str
 
     def client(self, service: str) -> Any:
@@ -35,8 +38,14 @@ class LocalAws:
     def environment(self) -> dict[str, str]:
         """Environment for code (or subprocesses) that builds its own boto3 clients: they honour
         AWS_ENDPOINT_URL, so production code paths talk to the emulator unchanged."""
-        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url, "AWS_DEFAULT_REGION": self.region,
-                "AWS_REGION": self.region}
+        env = {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        if self.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        return env
+
+    @property
+    def description(self) -> str:
+        return f"moto server at {self.endpoint_url}" if self.endpoint_url else "moto in-process (no server)"
 
 
 def _credentials() -> dict[str, str]:
@@ -46,16 +55,34 @@ def _credentials() -> dict[str, str]:
 
 
 @contextmanager
-def local_aws(region: str = "us-east-1") -> Iterator[LocalAws]:
-    """Start moto's server on 127.0.0.1, point this process's AWS environment at it, stop it afterwards."""
+def local_aws(region: str = "us-east-1", *, server: bool = True) -> Iterator[LocalAws]:
+    """Start moto's server on 127.0.0.1, point this process's AWS environment at it, stop it afterwards.
+    With `server=False`, AWS is emulated inside this process instead (no socket at all)."""
+    if not server:
+        from moto import mock_aws
+
+        aws = LocalAws(None, region)
+        with mock.patch.dict(os.environ, aws.environment()), mock_aws():
+            yield aws
+        return
     from moto.server import ThreadedMotoServer  # the emulator is a demo/dev extra, not a runtime dependency
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    # The emulator's HTTP server logs every request; the demo's output is the timeline, not an access log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    emulator = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    emulator.start()
     try:
-        host, port = server.get_host_and_port()
+        host, port = emulator.get_host_and_port()
         aws = LocalAws(f"http://{host}:{port}", region)
+        _reset(aws)  # moto keeps its backends per process: start from an empty account
         with mock.patch.dict(os.environ, aws.environment()):
             yield aws
+        _reset(aws)
     finally:
-        server.stop()
+        emulator.stop()
+
+
+def _reset(aws: LocalAws) -> None:
+    request = urllib.request.Request(f"{aws.endpoint_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()

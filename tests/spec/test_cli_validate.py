@@ -58,8 +58,3 @@ def test_crd_command_matches_committed_file(capsys: pytest.CaptureFixture[str]) 
     assert main(["crd"]) == 0
     assert capsys.readouterr().out == (REPO / "crds/modelmonitors.modelmonitor.io.yaml").read_text()
 
-
-def test_demo_placeholder_validates_bundled_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert "3 bundled manifest(s) parsed and validated" in out and "lending/credit-default" in out
