@@ -126,7 +126,7 @@ def reset_runtime() -> None:
 
 def handle(event: object, rt: Runtime, function_name: str = "") -> Summary:
     summary = Summary(processed=0, alerted=0, duplicates=0, malformed=0, ignored=0, degraded=0, errors=[])
-    for where, item in parse_event(event):
+    for where, item in parse_event(event, own_topic_arn=rt.settings.topic_arn):
         summary["processed"] += 1
         if isinstance(item, Malformed):
             summary["malformed"] += 1
