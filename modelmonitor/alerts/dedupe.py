@@ -26,6 +26,9 @@ MEMORY_CAPACITY = 10_000
 
 
 class Deduper(Protocol):
+    last_error: str
+    """Why the last claim could not consult the durable store ('' when it could, or there is none)."""
+
     def claim(self, key: str) -> bool:
         """True when `key` was not seen before (and is now claimed); False for a duplicate."""
         ...
@@ -44,6 +47,7 @@ class MemoryDeduper:
     def __init__(self, capacity: int = MEMORY_CAPACITY) -> None:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._capacity = capacity
+        self.last_error = ""
 
     def claim(self, key: str) -> bool:
         if key in self._seen:

@@ -123,8 +123,12 @@ Alertable = AlarmNotification | ProcessingJobChange | ScheduleChange | RunChange
 Parsed = Alertable | Malformed
 
 
-def parse_event(event: object) -> list[tuple[str, Parsed]]:
-    """Split one Lambda event into (where, record) pairs; bad records become `Malformed`, never exceptions."""
+def parse_event(event: object, own_topic_arn: str = "") -> list[tuple[str, Parsed]]:
+    """Split one Lambda event into (where, record) pairs; bad records become `Malformed`, never exceptions.
+
+    A record from `own_topic_arn` (where this handler publishes) is rejected: subscribing the handler to its own
+    output topic would feed every alert back in.
+    """
     if not isinstance(event, Mapping):
         return [("event", Malformed("event", f"event is a {type(event).__name__}, expected a JSON object"))]
     if "Records" in event:
@@ -133,7 +137,10 @@ def parse_event(event: object) -> list[tuple[str, Parsed]]:
             return [("event", Malformed("event", "Records is not a non-empty list"))]
         if len(records) > MAX_RECORDS:
             return [("event", Malformed("event", f"{len(records)} records exceed the limit of {MAX_RECORDS}"))]
-        return [_guarded(f"Records[{i}]", _parse_sns_record, record) for i, record in enumerate(records)]
+        return [
+            _guarded(f"Records[{i}]", lambda raw: _parse_sns_record(raw, own_topic_arn), record)
+            for i, record in enumerate(records)
+        ]
     return [_guarded("event", _parse_top_level, event)]
 
 
@@ -151,15 +158,19 @@ def _parse_top_level(event: Mapping[str, Any]) -> Alertable:
         return _parse_eventbridge(event)
     if not event:
         raise MalformedEvent("empty event")
-    raise MalformedEvent(f"unknown event shape (top-level keys: {', '.join(sorted(map(str, event))[:8])})")
+    keys = ", ".join(sorted(map(str, event))[:8])
+    raise MalformedEvent(f"unknown event shape (top-level keys: {keys[:200]})")
 
 
-def _parse_sns_record(record: object) -> Alertable:
+def _parse_sns_record(record: object, own_topic_arn: str) -> Alertable:
     if not isinstance(record, Mapping):
         raise MalformedEvent("record is not an object")
     if record.get("EventSource") != "aws:sns":
         raise MalformedEvent(f"unsupported record source {_short(record.get('EventSource'))}")
     sns = _obj(record, "Sns")
+    if own_topic_arn and sns.get("TopicArn") == own_topic_arn:
+        raise MalformedEvent("record comes from ALERT_TOPIC_ARN itself: subscribe the handler to the alarm topic, "
+                             "not to the topic it publishes to")
     message = _str(sns, "Message", limit=None)
     if len(message.encode()) > MAX_MESSAGE_BYTES:
         raise MalformedEvent(f"SNS message of {len(message.encode())} bytes exceeds {MAX_MESSAGE_BYTES}")

@@ -126,7 +126,7 @@ def reset_runtime() -> None:
 
 def handle(event: object, rt: Runtime, function_name: str = "") -> Summary:
     summary = Summary(processed=0, alerted=0, duplicates=0, malformed=0, ignored=0, degraded=0, errors=[])
-    for where, item in parse_event(event):
+    for where, item in parse_event(event, own_topic_arn=rt.settings.topic_arn):
         summary["processed"] += 1
         if isinstance(item, Malformed):
             summary["malformed"] += 1
@@ -142,58 +142,62 @@ def handle(event: object, rt: Runtime, function_name: str = "") -> Summary:
 
 def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> None:
     ctx, problem = context_for(record)
-    notes = [problem] if problem else []
-    decision = decide(record)
-    job: JobOutcome | None = None
-    if decision.action == "check_exit_message" and isinstance(record, ProcessingJobChange):
-        try:
-            job = describe_job(rt.clients.sagemaker, record.job_name)
-        except AWS_ERRORS as err:
-            note = f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}"
-            summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
-            _log(logging.ERROR, "completed job not verified", ctx, record, "unverified", reason=note, where=where)
-            return
-        if not has_violations(job.exit_message):
-            summary["ignored"] += 1
-            _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
-            return
-        ctx = _with_job(ctx, job)
-    elif decision.action == "ignore":
-        summary["ignored"] += 1
-        _log(logging.INFO, decision.why, ctx, record, "ignored", where=where)
+    decided = _decide(where, record, ctx, rt, summary)
+    if decided is None:
         return
-
+    ctx, job = decided
     key = dedupe_key(record)
     if key and not rt.deduper.claim(key):
         summary["duplicates"] += 1
         _log(logging.INFO, "duplicate delivery suppressed", ctx, record, "duplicate", where=where, dedupe_key=key)
         return
-    notes += [e for e in [getattr(rt.deduper, "last_error", "")] if e]
+    notes = [note for note in (problem, rt.deduper.last_error) if note]
     if isinstance(record, ProcessingJobChange) and job is None and not (ctx.endpoint and ctx.schedule):
         # The documented event detail has no Environment: the job's description names endpoint and schedule.
         try:
             job = describe_job(rt.clients.sagemaker, record.job_name)
+            ctx = _with_job(ctx, job)
         except AWS_ERRORS as err:
             notes.append(f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}")
-        else:
-            ctx = _with_job(ctx, job)
-
     enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
     alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
-    delivered = _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary)
-    if not delivered:
+    if not _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary):
         if key:
             rt.deduper.release(key)  # let a retry of this delivery alert
         return
     summary["alerted"] += 1
-    outcome = "alerted"
     if enrichment.errors:
         summary["degraded"] += 1
         summary["errors"].append(f"{where}: degraded: {'; '.join(enrichment.errors)}")
-        outcome = "alerted_degraded"
+    outcome = "alerted_degraded" if enrichment.errors else "alerted"
     _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, outcome, where=where,
          reason="; ".join(enrichment.errors))
+
+
+def _decide(
+    where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary
+) -> tuple[MonitorContext, JobOutcome | None] | None:
+    """(context, job description if fetched) for records to alert on; None when the record needs no alert."""
+    decision = decide(record)
+    if decision.action == "ignore":
+        summary["ignored"] += 1
+        _log(logging.INFO, decision.why, ctx, record, "ignored", where=where)
+        return None
+    if decision.action == "alert" or not isinstance(record, ProcessingJobChange):
+        return ctx, None
+    try:
+        job = describe_job(rt.clients.sagemaker, record.job_name)
+    except AWS_ERRORS as err:
+        note = f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}"
+        summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
+        _log(logging.ERROR, "completed job not verified", ctx, record, "unverified", reason=note, where=where)
+        return None
+    if not has_violations(job.exit_message):
+        summary["ignored"] += 1
+        _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
+        return None
+    return _with_job(ctx, job), job
 
 
 def _with_job(ctx: MonitorContext, job: JobOutcome) -> MonitorContext:

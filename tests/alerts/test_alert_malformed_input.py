@@ -11,6 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from modelmonitor.alerts import handler
+from modelmonitor.alerts.config import ConfigError
 from tests.alerts.conftest import REGION, RUN_PREFIX, World, load_event, violations_bytes
 
 
@@ -194,3 +195,16 @@ def test_sns_publish_failure_is_reported_and_the_batch_continues(world: World, s
     summary = handler.handle(event, rt)
     assert summary["alerted"] == 0
     assert "SNS publish failed: NotFound" in summary["errors"][0]
+
+
+def test_alerts_fed_back_from_our_own_topic_are_rejected(world: World, sagemaker: Stubber) -> None:
+    echo = {"Records": [{"EventSource": "aws:sns", "Sns": {"TopicArn": world.topic_arn, "Message": "ALARM: ..."}}]}
+    summary = handler.handle(echo, world.runtime())
+    assert summary["malformed"] == 1 and "record comes from ALERT_TOPIC_ARN itself" in summary["errors"][0]
+    assert world.published() == []
+
+
+def test_missing_configuration_fails_the_invocation_loudly(world: World) -> None:
+    # Not a per-record problem: every record would be lost, so the function errors (and Lambda retries / DLQs).
+    with pytest.raises(ConfigError, match="ALERT_TOPIC_ARN must be set"):
+        handler.handler(load_event("test_invocation.json"), None)
