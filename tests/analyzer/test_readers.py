@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -168,3 +169,22 @@ def test_aws_endpoint_url_is_honoured(tmp_path: Path, monkeypatch: pytest.Monkey
         assert result.item_count == 120
     finally:
         server.stop()
+
+
+def test_quoted_csv_takes_the_csv_module_path(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('name,city,n\n"Smith, J",Paris,1\n"Doe ""JD"", K",Rome,2\n')
+    counters = ReadCounters()
+    batches = list(read_csv([DataObject(str(path), 1)], "auto", counters))
+    assert batches[0].names == ["name", "city", "n"]
+    assert batches[0].columns == [["Smith, J", 'Doe "JD", K'], ["Paris", "Rome"], ["1", "2"]]
+    assert counters.malformed == 0
+
+
+@pytest.mark.parametrize(("header", "message"), [("a,b,a", "repeats column name(s) 'a'"),
+                                                 ("a,,c", "empty column name (column 2)")])
+def test_bad_csv_header_is_a_precise_error(tmp_path: Path, header: str, message: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(f"{header}\n1,2,3\n")
+    with pytest.raises(AnalyzerInputError, match=re.escape(message)):
+        list(read_csv([DataObject(str(path), 1)], "present", ReadCounters()))
