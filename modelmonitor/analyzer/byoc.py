@@ -51,8 +51,9 @@ def write_message(root: Path, text: str) -> None:
 def job_environment(env: Mapping[str, str], root: Path) -> dict[str, str]:
     """processingjobconfig.json's Environment, overridden by the process environment."""
     merged: dict[str, str] = {}
-    config = root / "config" / "processingjobconfig.json"
-    if config.is_file():
+    # The contract names /opt/ml/config/; the BYOC metrics page names /opt/ml/processing/: read whichever exists.
+    candidates = (root / "config" / "processingjobconfig.json", root / "processing" / "processingjobconfig.json")
+    for config in (c for c in candidates if c.is_file()):
         try:
             declared = json.loads(config.read_text()).get("Environment") or {}
         except (OSError, ValueError) as exc:
@@ -69,7 +70,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         job = AnalysisJob.from_environment(job_environment(environment, root), opt_ml_root=str(root))
-        if job.mode == "monitor" and job.stage != "shard" and not job.output_path.startswith("s3://"):
+        if job.mode == "monitor" and job.stage != "shard":
             job = _with_report(job)
         result = run(job)
     except ModelMonitorError as exc:
@@ -89,4 +90,4 @@ def main(env: Mapping[str, str] | None = None) -> int:
 def _with_report(job: AnalysisJob) -> AnalysisJob:
     from dataclasses import replace
 
-    return replace(job, report_html=str(Path(job.output_path) / REPORT_FILE))
+    return replace(job, report_html=f"{job.output_path.rstrip('/')}/{REPORT_FILE}")
