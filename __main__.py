@@ -6,6 +6,7 @@ document stops the run with the loader's precise message (file, document, field 
 
 import pulumi
 
+from modelmonitor import __version__
 from modelmonitor.components.program import ProgramSettings, monitors_program
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import load_monitors
@@ -16,12 +17,22 @@ try:
 except ManifestError as exc:
     raise pulumi.RunError(f"invalid ModelMonitor documents:\n{exc}") from None
 
+# Each monitor's spec.region decides where its resources go (explicit per-region providers); the stack's
+# aws:region only names the stack's home. Say so when they differ, so nobody is surprised.
+stack_region = pulumi.Config("aws").get("region")
+for monitor in monitors:
+    if stack_region and monitor.document.spec.region != stack_region:
+        pulumi.log.info(f"{monitor.document.metadata.namespace}/{monitor.document.metadata.name}: deployed to "
+                        f"{monitor.document.spec.region} (spec.region), not the stack's aws:region {stack_region}")
+
 monitors_program(
     [m.document for m in monitors],
     ProgramSettings(
         existing_alert_topic_arn=config.get("alertTopicArn"),
         existing_bucket_name=config.get("bucketName"),
         kms_key_arn=config.get("kmsKeyArn"),
-        analyzer_image_tag=config.get("analyzerImageTag") or "latest",
+        analyzer_image_tag=config.get("analyzerImageTag") or __version__,
+        analyzer_build_context=config.get("analyzerBuildContext"),
+        platform_name=config.get("platformName"),
     ),
 )

@@ -34,21 +34,23 @@ class BaselineJobFailed(RuntimeError):
     """The baseline job ended in Failed or Stopped; the message carries SageMaker's FailureReason."""
 
 
-def dataset_format(file_format: str, header: bool) -> dict[str, Any]:
-    """The `dataset_format` environment value of the SageMaker SDK's DatasetFormat helpers."""
-    if file_format == "csv":
-        return {"csv": {"header": header, "output_columns_position": "START"}}
-    if file_format == "jsonl":
-        return {"json": {"lines": True}}
-    if file_format == "parquet":
-        return {"parquet": {}}
-    raise ValueError(f"unsupported baseline dataset format {file_format!r}")
+def dataset_format(file_format: str, header: bool) -> str:
+    """The `dataset_format` environment value (a JSON string) of the SageMaker SDK's DatasetFormat helpers.
+    Kept a string end to end: a nested dict would pass through Pulumi's serialisation with its keys reordered."""
+    formats: dict[str, dict[str, Any]] = {
+        "csv": {"csv": {"header": header, "output_columns_position": "START"}},
+        "jsonl": {"json": {"lines": True}},
+        "parquet": {"parquet": {}},
+    }
+    if file_format not in formats:
+        raise ValueError(f"unsupported baseline dataset format {file_format!r}")
+    return json.dumps(formats[file_format], separators=(",", ":"))
 
 
 def baseline_environment(props: Mapping[str, Any]) -> dict[str, str]:
     return {
         **{str(k): str(v) for k, v in (props.get("environment") or {}).items()},
-        "dataset_format": json.dumps(props["dataset_format"], separators=(",", ":")),
+        "dataset_format": str(props["dataset_format"]),
         "dataset_source": DATASET_LOCAL_PATH,
         "output_path": OUTPUT_LOCAL_PATH,
         # Metrics describe monitoring runs; a baseline must not publish into the alarms' series.
@@ -90,6 +92,22 @@ def _client(region: str) -> Any:
     return boto3.client("sagemaker", region_name=region)
 
 
+def _already_exists(exc: Any) -> bool:
+    """SageMaker answers a duplicate job name with ResourceInUse (or a ValidationException saying so)."""
+    error = exc.response.get("Error", {})
+    message = str(error.get("Message", "")).lower()
+    return error.get("Code") == "ResourceInUse" or (
+        error.get("Code") == "ValidationException" and ("unique" in message or "already exists" in message))
+
+
+def _not_found(exc: Any) -> bool:
+    """SageMaker reports an unknown job as a ValidationException ("Could not find processing job ...")."""
+    error = exc.response.get("Error", {})
+    message = str(error.get("Message", "")).lower()
+    return error.get("Code") == "ResourceNotFound" or (
+        error.get("Code") == "ValidationException" and ("could not find" in message or "not found" in message))
+
+
 class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
     """create: start (or adopt) the job and wait for it; diff: any input change replaces; delete: stop if still
     running (finished processing jobs cannot be deleted; their output stays under baselines/)."""
@@ -106,11 +124,15 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
         return (self._client_factory or _client)(region)
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        from botocore.exceptions import ClientError
+
         client = self._sagemaker(props["region"])
         name = props["job_name"]
         try:
             client.create_processing_job(**processing_job_request(props))
-        except client.exceptions.ResourceInUse:
+        except ClientError as exc:
+            if not _already_exists(exc):
+                raise
             log.info("baseline job %s already exists (same inputs): adopting it", name)
         description = self._wait(client, name, int(props["max_runtime_seconds"]))
         outs = {**props, "job_arn": description.get("ProcessingJobArn", ""),
@@ -138,11 +160,13 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
         client = self._sagemaker(props["region"])
         try:
             status = client.describe_processing_job(ProcessingJobName=_id)["ProcessingJobStatus"]
-        except client.exceptions.ClientError as exc:
-            if "ValidationException" in str(exc) or "not found" in str(exc).lower():
+        except ClientError as exc:
+            if _not_found(exc):
                 return
             raise
         if status == "InProgress":

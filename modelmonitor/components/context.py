@@ -11,8 +11,8 @@ from modelmonitor.errors import ModelMonitorError
 from modelmonitor.spec import ModelMonitorDocument
 
 
-class UnsupportedEngineError(ModelMonitorError):
-    """The monitor asks for an engine this version cannot provision yet."""
+class UnsupportedEngineError(ModelMonitorError, NotImplementedError):
+    """The monitor asks for an engine this version cannot provision yet (lambda, processingJob: a later issue)."""
 
 
 class MonitorConfigError(ModelMonitorError):
@@ -29,9 +29,9 @@ class PlatformRefs:
     bucket_name: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
-    analyzer_repository_url: pulumi.Input[str]
     analyzer_repository_arn: pulumi.Input[str]
-    analyzer_image_tag: str = "latest"
+    analyzer_image_uri: pulumi.Input[str]
+    """Our analyzer image (dataQuality.analyzer: custom), tag- or digest-qualified."""
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,12 @@ def build_endpoint(parent: pulumi.Resource, document: ModelMonitorDocument, name
     else:
         role = iam.Role(f"{names.logical}-model-role", name=names.model_role, assume_role_policy=json.dumps(
             policies.assume_role_policy("sagemaker.amazonaws.com")), tags=tags, opts=child)
-        iam.RolePolicy(f"{names.logical}-model-policy", role=role.id, policy=pulumi.Output.from_input(
-            account_id).apply(lambda account: json.dumps(policies.model_role_policy(
-                partition, spec.region, account, model_data_url=create.model_data_url, image=create.image))),
-            opts=child)
+        # Data capture is written with the model's role: it needs the capture prefix and the capture key.
+        policy = pulumi.Output.all(account_id, capture_destination, capture_kms_key).apply(
+            lambda v: json.dumps(policies.model_role_policy(
+                partition, spec.region, str(v[0]), model_data_url=create.model_data_url, image=create.image,
+                capture_prefix=f"{str(v[1]).rstrip('/')}/{document.endpoint_name}/", kms_keys=[str(v[2])])))
+        iam.RolePolicy(f"{names.logical}-model-policy", role=role.id, policy=policy, opts=child)
         role_arn = role.arn
     model = sagemaker.Model(
         f"{names.logical}-model", name=names.model, execution_role_arn=role_arn,

@@ -14,7 +14,7 @@ import pulumi_aws_native.sagemaker as native_sagemaker
 from pulumi_aws import sagemaker
 
 from modelmonitor.components.context import BuildContext, MonitorConfigError
-from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
 
@@ -81,6 +81,14 @@ class ModelMonitorEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         spec = ctx.document.spec
+        if spec.endpoint.create is not None:
+            # What we capture is ours to check; an existing endpoint's capture settings are not visible here.
+            if spec.data_quality.enabled and not spec.data_capture.capture_input:
+                raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set "
+                                         "spec.dataCapture.captureInput: true or disable dataQuality")
+            if spec.model_quality.enabled and not spec.data_capture.capture_output:
+                raise MonitorConfigError("spec.modelQuality needs the endpoint's predictions: set "
+                                         "spec.dataCapture.captureOutput: true or disable modelQuality")
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         dq_schedule = mq_schedule = None
         if spec.data_quality.enabled:
@@ -91,8 +99,7 @@ class ModelMonitorEngine:
 
     def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
         if analyzer == "custom":
-            return pulumi.Output.from_input(ctx.platform.analyzer_repository_url).apply(
-                lambda url: custom_analyzer_image(url, ctx.platform.analyzer_image_tag))
+            return ctx.platform.analyzer_image_uri
         return builtin_analyzer_image(ctx.platform.region)
 
     def _data_quality(self, ctx: BuildContext, dq: DataQuality) -> tuple[str, pulumi.Output[str]]:

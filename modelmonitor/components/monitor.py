@@ -8,7 +8,7 @@ and the model's dashboard. No resource is created inside `.apply()`: previews an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,12 +20,13 @@ from modelmonitor.components.baseline_job import BaselineJob, dataset_format, fi
 from modelmonitor.components.context import (
     BuildContext,
     Locations,
+    MonitorConfigError,
     PlatformRefs,
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
-from modelmonitor.components.images import builtin_analyzer_image, custom_analyzer_image
+from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import Alerting, ModelMonitorDocument
 
@@ -43,34 +44,25 @@ class ModelMonitorArgs:
     platform: PlatformRefs
 
 
-def kms_statements(keys: Sequence[str], partition: str, region: str, account: str) -> list[policies.Statement]:
-    """kms:Decrypt/GenerateDataKey on key ARNs; aliases and bare key ids are resolved by IAM's own means."""
-    arns = sorted(k for k in keys if k.startswith("arn:") and ":key/" in k)
-    statements: list[policies.Statement] = []
-    if arns:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": arns})
-    ids = sorted(f"arn:{partition}:kms:{region}:{account}:key/{k}" for k in keys
-                 if not k.startswith(("arn:", "alias/")))
-    if ids:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS, "Resource": ids})
-    aliases = sorted(k.rsplit(":", 1)[-1] if k.startswith("arn:") else k for k in keys if "alias/" in k)
-    if aliases:
-        statements.append({"Effect": "Allow", "Action": policies.KMS_DATA_ACTIONS,
-                           "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
-                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}})
-    return statements
+def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+    return pulumi.ResourceTransformationResult(
+        args.props, pulumi.ResourceOptions.merge(args.opts, pulumi.ResourceOptions(retain_on_delete=True)))
 
 
 def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
     """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
     spec = document.spec
     endpoint = document.endpoint_name
-    if spec.endpoint.create is not None or spec.data_capture.destination_s3_uri is None:
-        # SageMaker writes captures under {destination}/{endpoint}/...; an existing endpoint without a declared
-        # destination is assumed to capture into the platform bucket (spec gap noted in the report).
+    destination = spec.data_capture.destination_s3_uri
+    if destination is None:
+        # Created endpoints capture into the platform bucket; an existing endpoint without a declared destination
+        # is assumed to do the same (the spec cannot say otherwise for engine modelMonitor; see the report).
         captures = f"{loc.captures}/{endpoint}/"
+    elif spec.endpoint.create is not None:
+        captures = f"{destination.rstrip('/')}/{endpoint}/"
     else:
-        captures = spec.data_capture.destination_s3_uri.rstrip("/") + "/"
+        # an existing endpoint's declared prefix may already include the endpoint name: grant the whole prefix
+        captures = destination.rstrip("/") + "/"
     read = [captures, loc.baseline("data-quality") + "/", loc.baseline("model-quality") + "/"]
     write = [loc.results("data-quality") + "/", loc.results("model-quality") + "/"]
     if spec.baseline.precomputed is not None:
@@ -91,9 +83,13 @@ class ModelMonitor(pulumi.ComponentResource):
     role_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: ModelMonitorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("modelmonitor:index:ModelMonitor", name, None, opts)
         document, platform = args.document, args.platform
         spec = document.spec
+        if spec.deletion_policy == "Retain":
+            # deletionPolicy Retain: deleting the monitor (or its document) leaves every AWS resource in place and
+            # only stops tracking it. A transformation on the component reaches all of its children.
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[retain_on_delete]))
+        super().__init__("modelmonitor:index:ModelMonitor", name, None, opts)
         engine = ENGINES.get(spec.engine)
         if engine is None:
             raise UnsupportedEngineError(
@@ -101,13 +97,28 @@ class ModelMonitor(pulumi.ComponentResource):
                 f"provisioned by this version yet (supported: {', '.join(sorted(ENGINES))})")
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
         tags = {"modelmonitor:monitor": f"{names.namespace}/{names.name}", **spec.tags}
+        topic = spec.alerting.sns_topic_arn
+        if topic is not None and topic.split(":")[3] != spec.region:
+            # CloudWatch alarm actions may only name a topic in the alarm's own region.
+            raise MonitorConfigError(
+                f"{names.namespace}/{names.name}: spec.alerting.snsTopicArn is in region {topic.split(':')[3]}, "
+                f"but alarms in {spec.region} can only notify topics in {spec.region}")
+        if spec.endpoint.existing is not None and spec.data_capture.destination_s3_uri is None:
+            pulumi.log.warn(
+                f"{names.namespace}/{names.name}: endpoint {document.endpoint_name} is not created here and "
+                "spec.dataCapture.destinationS3Uri is not set; the monitoring role may read captures only under "
+                "the platform bucket's captures/ prefix. Set destinationS3Uri if the endpoint captures elsewhere.",
+                resource=self)
         child = pulumi.ResourceOptions(parent=self)
         locations = pulumi.Output.from_input(platform.bucket_name).apply(
             lambda bucket: Locations(bucket, names.namespace, names.name))
         capture_kms = spec.data_capture.kms_key_id or platform.kms_key_arn
 
+        declared_destination = spec.data_capture.destination_s3_uri
         self.endpoint_name = build_endpoint(
-            self, document, names, capture_destination=locations.apply(lambda loc: loc.captures),
+            self, document, names,
+            capture_destination=declared_destination.rstrip("/") if declared_destination else locations.apply(
+                lambda loc: loc.captures),
             capture_kms_key=capture_kms, account_id=platform.account_id, partition=platform.partition, tags=tags)
         self.role_arn = self._role(document, platform, names, locations, tags)
         statistics, constraints = self._baseline(document, platform, names, locations=locations,
@@ -121,7 +132,7 @@ class ModelMonitor(pulumi.ComponentResource):
         self.dashboard_url = pulumi.Output.from_input(dashboards.dashboard_url(spec.region, dashboard_name))
         definitions = self._alarm_definitions(document, result)
         bucket = pulumi.Output.from_input(platform.bucket_name)
-        alarm_arns = [self._alarm(names, platform, spec.alerting, definition, bucket=bucket, child=child)
+        alarm_arns = [self._alarm(names, platform, spec.alerting, definition, bucket=bucket, tags=tags, child=child)
                       for definition in definitions]
         cloudwatch.Dashboard(
             f"{names.logical}-dashboard", dashboard_name=dashboard_name,
@@ -154,7 +165,7 @@ class ModelMonitor(pulumi.ComponentResource):
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
                 metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
                 ecr_repository_arn=repo_arn if custom else None,
-                extra=kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
+                extra=policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
             return json.dumps(policies.monitoring_role_policy(scope))
 
         policy = iam.RolePolicy(
@@ -175,8 +186,7 @@ class ModelMonitor(pulumi.ComponentResource):
         assert baseline.dataset is not None
         dq = document.spec.data_quality
         image: pulumi.Input[str] = builtin_analyzer_image(document.spec.region) if dq.analyzer == "builtin" else \
-            pulumi.Output.from_input(platform.analyzer_repository_url).apply(
-                lambda url: custom_analyzer_image(url, platform.analyzer_image_tag))
+            platform.analyzer_image_uri
         props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": dq.analyzer,
                           "dataset_format": dataset_format(baseline.dataset.format, baseline.dataset.header),
                           "instance_type": dq.instance_type, "region": document.spec.region}
@@ -229,7 +239,7 @@ class ModelMonitor(pulumi.ComponentResource):
 
     @staticmethod
     def _alarm(names: MonitorNames, platform: PlatformRefs, alerting: Alerting, definition: alarms.AlarmDefinition, *,
-               bucket: pulumi.Output[str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+               bucket: pulumi.Output[str], tags: dict[str, str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         actions: list[pulumi.Input[str]] = [platform.alarm_topic_arn]
         if alerting.sns_topic_arn is not None:
             # Raw alarm JSON is what pager integrations subscribed to an existing topic expect.
@@ -242,6 +252,6 @@ class ModelMonitor(pulumi.ComponentResource):
             comparison_operator=definition.comparison, evaluation_periods=definition.evaluation_periods,
             datapoints_to_alarm=definition.datapoints_to_alarm, treat_missing_data=definition.treat_missing_data,
             alarm_actions=actions, ok_actions=actions if alerting.notify_on_ok else [],
-            opts=child)
+            tags=tags, opts=child)
         arn: pulumi.Output[str] = alarm.arn
         return arn

@@ -110,6 +110,6 @@ class MonitorNames:
         return full
 
 
-def platform_name(region: str) -> str:
-    """Logical name of the one Platform per account/region."""
-    return f"modelmonitor-{region}"
+def platform_name(region: str, prefix: str = "modelmonitor") -> str:
+    """Name of the one Platform per account/region of a stack."""
+    return f"{prefix}-{region}"

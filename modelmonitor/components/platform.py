@@ -21,8 +21,9 @@ import pulumi
 import pulumi_aws
 from pulumi_aws import cloudwatch, ecr, iam, kms, lambda_, s3, sns
 
+from modelmonitor import __version__
 from modelmonitor.components import dashboards, policies
-from modelmonitor.components.images import partition
+from modelmonitor.components.images import custom_analyzer_image, partition
 
 ALERTS_PACKAGE = Path(__file__).resolve().parent.parent / "alerts"
 ALERT_HANDLER = "modelmonitor.alerts.handler.handler"
@@ -48,7 +49,10 @@ class PlatformArgs:
     capture_retention_days: int = 90
     """Captured inference data expires after this many days (it is the bulk of the bucket)."""
     log_retention_days: int = 30
-    analyzer_image_tag: str = "latest"
+    analyzer_image_tag: str = __version__
+    analyzer_build_context: str | None = None
+    """Build our analyzer image from this directory (its Dockerfile) and push it to the platform repository with
+    pulumi-docker-build; None: the image is pushed by other means (CI) under `analyzer_image_tag`."""
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -82,6 +86,7 @@ class Platform(pulumi.ComponentResource):
     alert_topic_arn: pulumi.Output[str]
     analyzer_repository_url: pulumi.Output[str]
     analyzer_repository_arn: pulumi.Output[str]
+    analyzer_image_uri: pulumi.Output[str]
     account_id: pulumi.Output[str]
     dashboard_url: pulumi.Output[str]
 
@@ -107,6 +112,7 @@ class Platform(pulumi.ComponentResource):
             tags=tags, opts=self._child)
         self.analyzer_repository_url = repository.repository_url
         self.analyzer_repository_arn = repository.arn
+        self.analyzer_image_uri = self._analyzer_image(repository)
         dashboard_name = f"{name}-overview"
         cloudwatch.Dashboard(
             f"{name}-overview", dashboard_name=dashboard_name,
@@ -115,8 +121,31 @@ class Platform(pulumi.ComponentResource):
         self.register_outputs({
             "bucketName": self.bucket_name, "kmsKeyArn": self.kms_key_arn, "alarmTopicArn": self.alarm_topic_arn,
             "alertTopicArn": self.alert_topic_arn, "analyzerRepositoryUrl": self.analyzer_repository_url,
+            "analyzerImageUri": self.analyzer_image_uri,
             "dashboardUrl": self.dashboard_url,
         })
+
+    def _analyzer_image(self, repository: ecr.Repository) -> pulumi.Output[str]:
+        """The image the custom analyzer runs: digest-pinned when built here (a schedule then never runs an image
+        nobody deployed), else the release tag in the repository."""
+        tag = self.args.analyzer_image_tag
+        url: pulumi.Output[str] = repository.repository_url
+        if self.args.analyzer_build_context is None:
+            return url.apply(lambda u: custom_analyzer_image(u, tag))
+        import pulumi_docker_build as docker_build  # only when building: the SDK is not free to import
+
+        context = self.args.analyzer_build_context
+        token = ecr.get_authorization_token_output(
+            registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        image = docker_build.Image(
+            f"{self._name}-analyzer-image", push=True, platforms=["linux/amd64"],
+            context={"location": context}, dockerfile={"location": f"{context}/Dockerfile"},
+            tags=[url.apply(lambda u: custom_analyzer_image(u, tag))],
+            registries=[{"address": token.proxy_endpoint, "username": token.user_name,
+                         "password": token.password}],
+            opts=self._child)
+        pinned: pulumi.Output[str] = pulumi.Output.all(url, image.digest).apply(lambda v: f"{v[0]}@{v[1]}")
+        return pinned
 
     def _key(self, tags: Mapping[str, str]) -> pulumi.Output[str]:
         if self.args.kms_key_arn is not None:

@@ -66,6 +66,24 @@ def _list_statements(uris: Sequence[str], part: str) -> list[Statement]:
             for bucket, keys in sorted(prefixes.items())]
 
 
+def kms_statements(keys: Sequence[str], partition: str, region: str, account: str) -> list[Statement]:
+    """kms:Decrypt/GenerateDataKey on key ARNs; aliases and bare key ids are resolved by IAM's own means."""
+    arns = sorted(k for k in keys if k.startswith("arn:") and ":key/" in k)
+    statements: list[Statement] = []
+    if arns:
+        statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS, "Resource": arns})
+    ids = sorted(f"arn:{partition}:kms:{region}:{account}:key/{k}" for k in keys
+                 if not k.startswith(("arn:", "alias/")))
+    if ids:
+        statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS, "Resource": ids})
+    aliases = sorted(k.rsplit(":", 1)[-1] if k.startswith("arn:") else k for k in keys if "alias/" in k)
+    if aliases:
+        statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS,
+                           "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
+                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": aliases}}})
+    return statements
+
+
 def s3_statements(access: S3Access, part: str = "aws") -> list[Statement]:
     statements: list[Statement] = []
     if access.read:
@@ -123,10 +141,13 @@ def monitoring_role_policy(scope: MonitoringRoleScope) -> Policy:
 
 
 def model_role_policy(partition: str, region: str, account: str, *, model_data_url: str, image: str,
-                      kms_key_arns: Sequence[str] = ()) -> Policy:
-    """Role of an endpoint we create: read its artifact, pull its image, write its logs."""
+                      capture_prefix: str, kms_keys: Sequence[str] = ()) -> Policy:
+    """Role of an endpoint we create: read its artifact, pull its image, write its logs and its data captures
+    (`capture_prefix`, an s3:// prefix ending in '/', encrypted with `kms_keys`)."""
     statements: list[Statement] = [
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": s3_object_arn(model_data_url, partition)},
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+         "Resource": s3_object_arn(capture_prefix, partition) + "*"},
         {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                        "logs:DescribeLogStreams"],
          "Resource": log_group_arn(partition, region, account, "/aws/sagemaker/Endpoints/*") + ":*"},
@@ -140,8 +161,7 @@ def model_role_policy(partition: str, region: str, account: str, *, model_data_u
             {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
                                            "ecr:BatchCheckLayerAvailability"], "Resource": repository},
         ]
-    if kms_key_arns:
-        statements.append({"Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": sorted(kms_key_arns)})
+    statements.extend(kms_statements(kms_keys, partition, region, account))
     return document(*statements)
 
 

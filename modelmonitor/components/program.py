@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws
 import pulumi_aws_native
 
+from modelmonitor import __version__
 from modelmonitor.components.context import PlatformRefs
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, platform_name
@@ -27,10 +28,15 @@ class ProgramSettings:
     """Use this artifact bucket instead of creating one per platform."""
     kms_key_arn: str | None = None
     """Use this customer-managed key instead of creating one per platform."""
-    analyzer_image_tag: str = "latest"
-    """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom)."""
+    analyzer_image_tag: str = __version__
+    """Tag of our analyzer image in the platform's ECR repository (dataQuality.analyzer: custom). The repository's
+    tags are immutable, so a release tag, never `latest`: a re-push cannot silently change what runs."""
+    analyzer_build_context: str | None = None
+    """Build and push our analyzer image from this directory during `pulumi up` (needs Docker where it runs)."""
     platform_name: str | None = None
-    """Name of the Platform (and prefix of its physical names); derived from the region or monitor if unset."""
+    """Prefix of the Platform's name and physical names (Lambda, KMS alias, dashboards), which are unique per
+    account/region: two stacks in one account need different prefixes. Default `modelmonitor` (many monitors) or
+    `mm-{monitor name}-{hash}` (one monitor)."""
 
 
 def _providers(region: str) -> pulumi.ResourceOptions:
@@ -51,6 +57,7 @@ def build_platform(name: str, region: str, documents: Sequence[ModelMonitorDocum
         existing_alert_topic_arn=settings.existing_alert_topic_arn,
         existing_bucket_name=settings.existing_bucket_name,
         analyzer_image_tag=settings.analyzer_image_tag,
+        analyzer_build_context=settings.analyzer_build_context,
     )
     return Platform(name, args, opts)
 
@@ -59,9 +66,8 @@ def platform_refs(platform: Platform) -> PlatformRefs:
     return PlatformRefs(
         region=platform.args.region, partition=platform.partition, account_id=platform.account_id,
         bucket_name=platform.bucket_name, kms_key_arn=platform.kms_key_arn,
-        alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_url=platform.analyzer_repository_url,
-        analyzer_repository_arn=platform.analyzer_repository_arn,
-        analyzer_image_tag=platform.args.analyzer_image_tag)
+        alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_arn=platform.analyzer_repository_arn,
+        analyzer_image_uri=platform.analyzer_image_uri)
 
 
 def _build_monitor(document: ModelMonitorDocument, platform: Platform,
@@ -75,7 +81,7 @@ def monitor_program(document: ModelMonitorDocument, settings: ProgramSettings) -
     names = MonitorNames(document.metadata.namespace, document.metadata.name)
     opts = _providers(document.spec.region)
     platform = build_platform(settings.platform_name or f"mm-{names.base}", document.spec.region, [document],
-                              settings, opts)
+                              settings, opts)  # one region: the prefix is the whole name
     monitor = _build_monitor(document, platform, opts)
     pulumi.export("endpointName", monitor.endpoint_name)
     pulumi.export("scheduleArns", monitor.schedule_arns)
@@ -93,7 +99,7 @@ def monitors_program(documents: Sequence[ModelMonitorDocument], settings: Progra
     providers: dict[str, pulumi.ResourceOptions] = {}
     for region in regions:
         in_region = [d for d in documents if d.spec.region == region]
-        name = settings.platform_name if settings.platform_name and len(regions) == 1 else platform_name(region)
+        name = platform_name(region, settings.platform_name or "modelmonitor")
         providers[region] = _providers(region)
         platforms[region] = build_platform(name, region, in_region, settings, providers[region])
         pulumi.export(f"platform/{region}", {

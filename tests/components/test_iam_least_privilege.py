@@ -145,3 +145,20 @@ def test_existing_endpoint_reads_its_declared_capture_prefix() -> None:
                              if r["name"] == "risk-fraud-scoring-monitoring-policy")["inputs"]["policy"])
     reads = next(s for s in statements(policy) if s["Action"] == ["s3:GetObject"])["Resource"]
     assert "arn:aws:s3:::acme-risk-captures/fraud-scoring/*" in reads
+
+
+def test_created_endpoints_role_writes_only_its_captures() -> None:
+    plan = plan_of("full.yaml")
+    bucket = one(plan, "s3/bucket:Bucket")["outputs"]["bucket"]
+    policy = json.loads(next(r for r in of_type(plan, "iam/rolePolicy:RolePolicy")
+                             if r["name"] == "lending-credit-default-model-policy")["inputs"]["policy"])
+    by_action = {json.dumps(s["Action"]): s for s in statements(policy)}
+    assert by_action['["s3:PutObject", "s3:AbortMultipartUpload"]']["Resource"] == \
+        f"arn:aws:s3:::{bucket}/captures/credit-default-v3/*"
+    assert by_action['"s3:GetObject"']["Resource"] == \
+        "arn:aws:s3:::acme-lending-models/credit-default/v3/model.tar.gz"
+    # the inference image is AWS's XGBoost image in account 246618743249: pull rights on that repository only
+    assert by_action['["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]'][
+        "Resource"] == "arn:aws:ecr:us-west-2:246618743249:repository/sagemaker-xgboost"
+    kms = by_action['["kms:Decrypt", "kms:GenerateDataKey"]']
+    assert kms["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/lending-ml"]}}

@@ -60,7 +60,8 @@ def test_render_mermaid_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     mermaid = capsys.readouterr().out
     assert mermaid.startswith("graph LR\n")
     assert "n_default_churn_prod --> n_default_churn_prod_dq_schedule" in mermaid
-    assert main(["render", str(REPO / "examples"), "--region", "eu-west-1"]) == 0
+    assert main(["render", str(REPO / "examples" / "minimal.yaml"), str(REPO / "examples" / "existing-endpoint.yaml"),
+                 "--region", "eu-west-1"]) == 0
     assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in capsys.readouterr().out
 
 
@@ -80,3 +81,41 @@ def test_pulumi_entry_point_stops_on_invalid_documents(tmp_path, monkeypatch: py
     monkeypatch.setattr(pulumi.Config, "get", lambda self, key: str(bad) if key == "monitorsDir" else None)
     with pytest.raises(pulumi.RunError, match=r"x\.yaml: x: spec: required field is missing"):
         runpy.run_path(str(REPO / "__main__.py"))
+
+
+def _retained(document) -> dict[str, bool]:
+    import pulumi
+
+    from modelmonitor.components.program import ProgramSettings, monitors_program
+    from modelmonitor.components.render import render_program
+
+    seen: dict[str, bool] = {}
+
+    def record(args: pulumi.ResourceTransformationArgs) -> None:
+        seen[args.name] = bool(args.opts and args.opts.retain_on_delete)
+
+    def program() -> None:
+        pulumi.runtime.register_stack_transformation(record)
+        monitors_program([document], ProgramSettings())
+
+    render_program(program, document.spec.region)
+    return seen
+
+
+def test_deletion_policy_retain_keeps_every_monitor_resource() -> None:
+    retained = _retained(example("minimal.yaml"))  # deletionPolicy defaults to Retain
+    assert retained["default-churn-prod-dq-schedule"] and retained["default-churn-prod-monitoring-role"]
+    assert not retained["modelmonitor-us-east-1-artifacts"]  # the shared platform is not the monitor's to keep
+    deleted = _retained(example("full.yaml"))  # deletionPolicy: Delete
+    assert not deleted["lending-credit-default-dq-schedule"]
+
+
+def test_model_quality_without_captured_predictions_is_refused() -> None:
+    capture = example("full.yaml").spec.data_capture.model_copy(update={"capture_output": False})
+    with pytest.raises(MonitorConfigError, match="captureOutput: true"):
+        render_plan([with_spec("full.yaml", data_capture=capture)])
+
+
+def test_alarm_topic_in_another_region_is_refused() -> None:
+    with pytest.raises(MonitorConfigError, match="snsTopicArn is in region us-west-2, but alarms in eu-west-1"):
+        render_plan([example("full.yaml")], region="eu-west-1")

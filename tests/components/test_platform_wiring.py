@@ -108,3 +108,40 @@ def test_existing_bucket_and_topic_are_used_not_created() -> None:
         "s3://shared-ml-artifacts/results/default/churn-prod/data-quality"
     assert one(plan, "lambda/function:Function")["inputs"]["environment"]["variables"][
         "MODELMONITOR_ALERT_TOPIC_ARN"] == "arn:aws:sns:us-east-1:123456789012:ml-alerts"
+
+
+def test_analyzer_image_built_here_is_pushed_and_digest_pinned() -> None:
+    settings = ProgramSettings(analyzer_build_context="/src/analyzer")
+    plan = render_program(lambda: monitor_program(example("minimal.yaml"), settings), "us-east-1")
+    image = one(plan, "docker-build:index:Image")
+    repository = one(plan, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
+    assert image["inputs"]["push"] is True
+    assert image["inputs"]["tags"] == [f"{repository}:0.1.0"]
+    assert image["inputs"]["context"] == {"location": "/src/analyzer"}
+    assert image["inputs"]["registries"][0]["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    dq = one(plan, "DataQualityJobDefinition")["inputs"]
+    assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}@{image['outputs']['digest']}"
+    assert one(plan, "ecr/repository:Repository")["inputs"]["imageTagMutability"] == "IMMUTABLE"
+
+
+def test_monitors_in_three_regions_get_three_platforms_and_regional_resources() -> None:
+    from modelmonitor.components.render import render_plan
+    from tests.components.conftest import EXAMPLES
+
+    documents = [example(p.name) for p in EXAMPLES]
+    plan = render_plan(documents)
+    platforms = sorted(r["name"] for r in plan if r["type"] == "modelmonitor:index:Platform")
+    assert platforms == ["modelmonitor-eu-west-1", "modelmonitor-us-east-1", "modelmonitor-us-west-2"]
+    for document in documents:
+        schedules = [r for r in of_type(plan, "MonitoringSchedule")
+                     if r["parent"] == f"{document.metadata.namespace}-{document.metadata.name}"]
+        assert schedules
+        assert all(f":sagemaker:{document.spec.region}:" in r["outputs"]["arn"] for r in schedules)
+
+
+def test_platform_prefix_setting_names_the_platforms() -> None:
+    from modelmonitor.components.program import monitors_program
+
+    plan = render_program(lambda: monitors_program([example("minimal.yaml")], ProgramSettings(
+        platform_name="team-a")), "us-east-1")
+    assert one(plan, "lambda/function:Function")["inputs"]["name"] == "team-a-us-east-1-alerts"

@@ -53,7 +53,7 @@ def test_full_example_schedules_and_images() -> None:
         "publish_cloudwatch_metrics": "Enabled", "drift_methods": "psi,ks,js,wasserstein,chi2",
         "comparison_method": "Robust", "drift_threshold": "0.1", "categorical_drift_threshold": "0.15"}
     repository = one(plan, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
-    assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}:latest"
+    assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}:0.1.0"
     assert dq["dataQualityJobInput"]["endpointInput"]["endpointName"] == "credit-default-v3"
     assert dq["dataQualityJobInput"]["endpointInput"]["localPath"] == "/opt/ml/processing/input/endpoint"
 
