@@ -54,6 +54,7 @@ CAPTURE_DATASET_FORMAT = json.dumps({"sagemakerCaptureJson": {"captureIndexNames
 _ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 MAX_ENVIRONMENT = 50
+_INTRINSIC_RESERVED = re.compile(r"['{}\\]")
 
 
 SCHEDULE_MINUTE = 10
@@ -85,7 +86,10 @@ class ProcessingJobMachineArgs:
     baseline_statistics_s3_uri: str | None = None
     baseline_constraints_s3_uri: str | None = None
     monitoring_type: Literal["DataQuality", "ModelQuality"] = "DataQuality"
-    metrics_namespace: str = "ModelMonitor/DataQuality"
+    metrics_namespace: str | None = None
+    """Default: `ModelMonitor/DataQuality` or `ModelMonitor/ModelQuality` (internal-contracts §4)."""
+    ground_truth_s3_uri: str | None = None
+    """Model quality (required there): the ground-truth prefix, passed as `ground_truth_source`."""
     window_seconds: int = 3600
     window_end_offset_seconds: int = 0
     """Model quality: the label delay — the window ends this long before the run, whose time is the evaluation
@@ -121,9 +125,15 @@ def _validate(args: ProcessingJobMachineArgs) -> None:
     if not 0 <= args.capacity_retries <= 9:
         raise StateMachineError(f"capacity_retries must be 0..9 (one digit of the job name), got "
                                 f"{args.capacity_retries}")
-    for name in ("capture_s3_uri", "results_s3_uri"):
-        if not getattr(args, name).startswith("s3://"):
-            raise StateMachineError(f"{name} must be an s3:// URI, got {getattr(args, name)!r}")
+    for name in ("capture_s3_uri", "results_s3_uri", "ground_truth_s3_uri"):
+        value = getattr(args, name)
+        if value is not None and not value.startswith("s3://"):
+            raise StateMachineError(f"{name} must be an s3:// URI, got {value!r}")
+        if value is not None and _INTRINSIC_RESERVED.search(value):
+            # These URIs are spliced into States.Format literals, where ' { } \ are syntax.
+            raise StateMachineError(f"{name} may not contain ' {{ }} or \\ (got {value!r})")
+    if (args.monitoring_type == "ModelQuality") != (args.ground_truth_s3_uri is not None):
+        raise StateMachineError("ground_truth_s3_uri is required for ModelQuality runs and only for them")
     if (args.baseline_statistics_s3_uri is None) != (args.baseline_constraints_s3_uri is None):
         raise StateMachineError("baseline statistics and constraints URIs go together (both or neither)")
     if not 1 <= args.instance_count <= 100:
@@ -170,7 +180,7 @@ def _environment(args: ProcessingJobMachineArgs, stage: Literal["full", "shard",
         "dataset_source": args.capture_s3_uri.rstrip("/"),
         "output_path": LOCAL_OUTPUT,
         "publish_cloudwatch_metrics": "Enabled",
-        "cloudwatch_metrics_namespace": args.metrics_namespace,
+        "cloudwatch_metrics_namespace": args.metrics_namespace or f"ModelMonitor/{args.monitoring_type}",
         "sagemaker_endpoint_name": args.endpoint_name,
         "sagemaker_monitoring_schedule_name": args.schedule_name,
         "start_time.$": "$.window_start",
@@ -180,7 +190,8 @@ def _environment(args: ProcessingJobMachineArgs, stage: Literal["full", "shard",
         "modelmonitor_engine": "processingJob",
         "run_event_bus_name": args.event_bus_name,
     }
-    if args.monitoring_type == "ModelQuality":
+    if args.ground_truth_s3_uri is not None:
+        env["ground_truth_source"] = args.ground_truth_s3_uri.rstrip("/")
         env["evaluation_time.$"] = "$.evaluation_time"
     if stage == "shard":
         env["dataset_source"] = LOCAL_CAPTURES

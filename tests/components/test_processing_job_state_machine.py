@@ -52,9 +52,9 @@ SHARDED = dataclasses.replace(BASE, instance_count=4)
 MODEL_QUALITY = dataclasses.replace(
     BASE, monitoring_type="ModelQuality", metrics_namespace="ModelMonitor/ModelQuality", window_seconds=86400,
     window_end_offset_seconds=86400, baseline_statistics_s3_uri=None, baseline_constraints_s3_uri=None,
+    ground_truth_s3_uri="s3://mm-artifacts/ground-truth/credit-default",
     environment={"problem_type": "BinaryClassification", "probability_attribute": "0",
-                 "probability_threshold_attribute": "0.5",
-                 "ground_truth_source": "s3://mm-artifacts/ground-truth/credit-default"})
+                 "probability_threshold_attribute": "0.5"})
 MD5_OF_NAME = hashlib.md5(b"run-1", usedforsecurity=False).hexdigest()
 SAMPLES: dict[str, Any] = {
     "$.window_start": "2026-11-24T10:00:00Z",
@@ -159,6 +159,7 @@ def test_window_resolution_is_jsonata_with_hour_floor_and_scheduler_input() -> N
     ({"capacity_retries": 10}, "capacity_retries must be 0..9"),
     ({"job_name_prefix": "bad_name"}, "SageMaker name pattern"),
     ({"capture_s3_uri": "/local/path"}, "capture_s3_uri must be an s3://"),
+    ({"results_s3_uri": "s3://b/team's/results"}, "results_s3_uri may not contain"),
     ({"baseline_constraints_s3_uri": None}, "both or neither"),
     ({"instance_count": 3, "window_seconds": 5 * 3600}, "must divide 24 h"),
     ({"window_seconds": 1800}, "whole number of hours"),
@@ -308,12 +309,14 @@ def test_scheduler_target_matches_botocore_create_schedule() -> None:
         schedule_expression("weekly")
 
 
-def test_model_quality_runs_carry_the_evaluation_time() -> None:
-    args = dataclasses.replace(BASE, monitoring_type="ModelQuality", metrics_namespace="ModelMonitor/ModelQuality",
-                               window_seconds=86400, window_end_offset_seconds=86400)
-    env = processing_job_state_machine(args)["States"]["Analyze"]["Parameters"]["Environment"]
+def test_model_quality_runs_carry_ground_truth_and_the_evaluation_time() -> None:
+    env = processing_job_state_machine(MODEL_QUALITY)["States"]["Analyze"]["Parameters"]["Environment"]
     assert env["evaluation_time.$"] == "$.evaluation_time"
+    assert env["ground_truth_source"] == "s3://mm-artifacts/ground-truth/credit-default"
     assert env["monitoring_type"] == "ModelQuality"
     assert env["cloudwatch_metrics_namespace"] == "ModelMonitor/ModelQuality"
-    assert "evaluation_time.$" not in processing_job_state_machine(BASE)["States"]["Analyze"]["Parameters"][
-        "Environment"]
+    data_quality_env = processing_job_state_machine(BASE)["States"]["Analyze"]["Parameters"]["Environment"]
+    assert "evaluation_time.$" not in data_quality_env and "ground_truth_source" not in data_quality_env
+    assert data_quality_env["cloudwatch_metrics_namespace"] == "ModelMonitor/DataQuality"
+    with pytest.raises(StateMachineError, match="ground_truth_s3_uri is required for ModelQuality"):
+        processing_job_state_machine(dataclasses.replace(MODEL_QUALITY, ground_truth_s3_uri=None))

@@ -54,7 +54,8 @@ def resolve(args: ProcessingJobMachineArgs, state_input: dict[str, Any]) -> dict
      {"window_start": "2028-02-29T00:00:00.000Z", "window_end": "2028-03-01T00:00:00.000Z",
       "evaluation_time": "2028-03-01T00:00:00.000Z", "hour_path": "2028/02/29/00", "shard_path": "2028/02/29"}),
     # Model quality, daily, 24 h label delay: judged at 10:00 on the 25th, the window is the day ending 24 h earlier.
-    ({"monitoring_type": "ModelQuality", "window_seconds": 86400, "window_end_offset_seconds": 86400},
+    ({"monitoring_type": "ModelQuality", "ground_truth_s3_uri": "s3://b/gt", "window_seconds": 86400,
+      "window_end_offset_seconds": 86400},
      {"scheduled_time": "2026-11-25T10:00:00Z"},
      {"window_start": "2026-11-23T10:00:00.000Z", "window_end": "2026-11-24T10:00:00.000Z",
       "evaluation_time": "2026-11-25T10:00:00.000Z", "hour_path": "2026/11/23/10", "shard_path": "2026/11/23"}),
