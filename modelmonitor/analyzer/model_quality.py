@@ -9,12 +9,14 @@ in the tests. The constraints file is the built-in analyzer's model-quality `con
 `suggested_constraints().body_dict["binary_classification_constraints"]`). A violation reads
 `{"metric_name", "constraint_check_type": <the operator>, "description": "Metric f1 with 0.61 was
 LessThanThreshold 0.8"}` — the shape AWS's custom-metrics sample container mirrors; that the built-in analyzer
-words it exactly so is unconfirmed.
+words it exactly so is unconfirmed. The multiclass and regression sections (`multiclass_classification_constraints`,
+`regression_constraints`, `*_metrics` in statistics) are named as SDK users read them in public repositories.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -32,8 +34,6 @@ __all__ = ["Coverage", "Labels", "ModelQualityError", "ModelQualityResult", "Pre
            "average_ranks", "check_constraints", "evaluate", "parse_constraints", "roc_auc"]
 
 ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-ComparisonOperator = Literal["LessThanThreshold", "LessThanOrEqualToThreshold", "GreaterThanThreshold",
-                             "GreaterThanOrEqualToThreshold"]
 
 CONSTRAINTS_SECTION: dict[str, str] = {
     "BinaryClassification": "binary_classification_constraints",
@@ -45,12 +45,13 @@ STATISTICS_SECTION: dict[str, str] = {
     "MulticlassClassification": "multiclass_classification_metrics",
     "Regression": "regression_metrics",
 }
-_OPERATORS: dict[str, Any] = {
-    "LessThanThreshold": lambda value, threshold: value < threshold,
-    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
-    "GreaterThanThreshold": lambda value, threshold: value > threshold,
-    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+    "GreaterThanThreshold": operator.gt,
+    "GreaterThanOrEqualToThreshold": operator.ge,
 }
+"""comparison_operator → "is this a violation?" for (metric value, threshold)."""
 GROUND_TRUTH_COVERAGE = "ground_truth_coverage"
 
 
@@ -243,11 +244,11 @@ def parse_constraints(document: Mapping[str, Any], problem_type: ProblemType) ->
     for name, entry in section.items():
         if not isinstance(entry, Mapping):
             raise ModelQualityError(f"constraints.json {section_name}.{name} must be an object")
-        operator = entry.get("comparison_operator")
-        if operator not in _OPERATORS:
+        comparison = entry.get("comparison_operator")
+        if comparison not in _OPERATORS:
             raise ModelQualityError(
                 f"constraints.json {section_name}.{name}.comparison_operator must be one of "
-                f"{', '.join(_OPERATORS)}, got {operator!r}")
+                f"{', '.join(_OPERATORS)}, got {comparison!r}")
         threshold = entry.get("threshold")
         if isinstance(threshold, bool) or not isinstance(threshold, int | float | str):
             raise ModelQualityError(f"constraints.json {section_name}.{name}.threshold must be a number")
@@ -255,20 +256,20 @@ def parse_constraints(document: Mapping[str, Any], problem_type: ProblemType) ->
             value = float(threshold)  # the SDK notes thresholds may come in scientific notation strings
         except ValueError as err:
             raise ModelQualityError(f"constraints.json {section_name}.{name}.threshold: {err}") from err
-        parsed[_metric_key(name)] = (str(operator), value)
+        parsed[_metric_key(name)] = (str(comparison), value)
     return parsed
 
 
 def check_constraints(metrics: Mapping[str, float],
                       constraints: Mapping[str, tuple[str, float]]) -> list[Violation]:
     violations = []
-    for name, (operator, threshold) in sorted(constraints.items()):
+    for name, (comparison, threshold) in sorted(constraints.items()):
         value = metrics.get(name)
         if value is None:
             continue  # undefined this window (e.g. AUC with one class) or not a metric of this problem type
-        if _OPERATORS[operator](value, threshold):
-            violations.append(Violation(name, operator, f"Metric {name} with {value:.6g} was {operator} "
-                                                        f"{threshold:.6g}"))
+        if _OPERATORS[comparison](value, threshold):
+            violations.append(Violation(name, comparison, f"Metric {name} with {value:.6g} was {comparison} "
+                                                          f"{threshold:.6g}"))
     return violations
 
 
