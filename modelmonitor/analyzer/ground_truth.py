@@ -1,4 +1,4 @@
-"""Thin readers for model quality: captured predictions and SageMaker-format ground truth → `model_quality` inputs.
+"""Thin I/O for model quality: captured predictions and SageMaker-format ground truth in, run files out.
 
 Ground truth is SageMaker's: JSON lines under `{GroundTruthS3Uri}/yyyy/mm/dd/hh/…`, dated by when the label was
 collected, each `{"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "…"},
@@ -16,11 +16,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
-from modelmonitor.analyzer.model_quality import Labels, ModelQualityError, Predictions
+from modelmonitor.analyzer.model_quality import Labels, ModelQualityError, ModelQualityResult, Predictions
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
 
@@ -115,7 +116,10 @@ def extract(text: str, kind: str, attribute: str | None, where: str) -> str:
         if isinstance(value, bool):
             return "1" if value else "0"
         return str(value)
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if len(rows) > 1:
+        raise GroundTruthError(f"{where}: output holds {len(rows)} rows; ground truth matches one prediction per "
+                               "captured request (event id)")
     fields = rows[0] if rows else []
     column = 0
     if attribute is not None:
@@ -232,3 +236,34 @@ def iter_s3_objects(s3: S3Reader, prefixes: Iterable[str]) -> Iterator[tuple[str
 def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWindow) -> Labels:
     """Every label filed from the window's start hour through the evaluation hour (later ones count as late)."""
     return read_labels(iter_s3_objects(s3, hour_prefixes(ground_truth_uri, window.start, window.evaluation_time)))
+
+
+def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
+                        probability_attribute: str | None = None) -> Predictions:
+    """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed)."""
+    last_instant = window.end - timedelta(microseconds=1)
+    lines: list[bytes] = []
+    for _key, _modified, object_lines in iter_s3_objects(s3, hour_prefixes(capture_uri, window.start, last_instant)):
+        lines.extend(object_lines)
+    return read_predictions(lines, inference_attribute=inference_attribute,
+                            probability_attribute=probability_attribute, start=window.start, end=window.end,
+                            source=capture_uri)
+
+
+def write_outputs(result: ModelQualityResult, *, output_dir: Path, metrics_dir: Path | None, endpoint: str,
+                  schedule: str, evaluation_time: datetime) -> list[Path]:
+    """`statistics.json`, `constraint_violations.json` and (when publishing) the CloudWatch metric lines."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in (("statistics.json", result.statistics(evaluation_time=evaluation_time)),
+                           ("constraint_violations.json", result.violations_document())):
+        path = output_dir / name
+        path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        written.append(path)
+    if metrics_dir is not None:
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        path = metrics_dir / "cloudwatch_metrics.jsonl"
+        records = result.metric_records(endpoint=endpoint, schedule=schedule, timestamp=evaluation_time)
+        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        written.append(path)
+    return written

@@ -9,25 +9,31 @@ in the tests. The constraints file is the built-in analyzer's model-quality `con
 `suggested_constraints().body_dict["binary_classification_constraints"]`). A violation reads
 `{"metric_name", "constraint_check_type": <the operator>, "description": "Metric f1 with 0.61 was
 LessThanThreshold 0.8"}` — the shape AWS's custom-metrics sample container mirrors; that the built-in analyzer
-words it exactly so is unconfirmed.
+words it exactly so is unconfirmed. The multiclass and regression sections (`multiclass_classification_constraints`,
+`regression_constraints`, `*_metrics` in statistics) are named as SDK users read them in public repositories.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import numpy as np
-import numpy.typing as npt
+from modelmonitor.analyzer.quality_metrics import (
+    ModelQualityError,
+    average_ranks,
+    binary_metrics,
+    multiclass_metrics,
+    regression_metrics,
+    roc_auc,
+)
 
-from modelmonitor.errors import ModelMonitorError
+__all__ = ["Coverage", "Labels", "ModelQualityError", "ModelQualityResult", "Predictions", "Violation",
+           "average_ranks", "check_constraints", "evaluate", "parse_constraints", "roc_auc"]
 
 ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-ComparisonOperator = Literal["LessThanThreshold", "LessThanOrEqualToThreshold", "GreaterThanThreshold",
-                             "GreaterThanOrEqualToThreshold"]
 
 CONSTRAINTS_SECTION: dict[str, str] = {
     "BinaryClassification": "binary_classification_constraints",
@@ -39,19 +45,14 @@ STATISTICS_SECTION: dict[str, str] = {
     "MulticlassClassification": "multiclass_classification_metrics",
     "Regression": "regression_metrics",
 }
-_OPERATORS: dict[str, Any] = {
-    "LessThanThreshold": lambda value, threshold: value < threshold,
-    "LessThanOrEqualToThreshold": lambda value, threshold: value <= threshold,
-    "GreaterThanThreshold": lambda value, threshold: value > threshold,
-    "GreaterThanOrEqualToThreshold": lambda value, threshold: value >= threshold,
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "LessThanThreshold": operator.lt,
+    "LessThanOrEqualToThreshold": operator.le,
+    "GreaterThanThreshold": operator.gt,
+    "GreaterThanOrEqualToThreshold": operator.ge,
 }
-_TRUE_LABELS = frozenset({"1", "1.0", "true", "yes", "y", "t"})
-_FALSE_LABELS = frozenset({"0", "0.0", "false", "no", "n", "f"})
+"""comparison_operator → "is this a violation?" for (metric value, threshold)."""
 GROUND_TRUTH_COVERAGE = "ground_truth_coverage"
-
-
-class ModelQualityError(ModelMonitorError):
-    """Predictions, labels or constraints that cannot be evaluated; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -214,142 +215,6 @@ def _merge(predictions: Predictions, labels: Labels, evaluation_time: datetime |
     return _Merged(predicted, scores, actual, coverage)
 
 
-# --- metrics -------------------------------------------------------------------------------------------------
-
-def _safe_divide(numerator: float, denominator: float) -> float:
-    """scikit-learn's zero_division=0 convention: an empty denominator gives 0, not NaN."""
-    return numerator / denominator if denominator else 0.0
-
-
-def _f_beta(precision: npt.NDArray[np.float64], recall: npt.NDArray[np.float64],
-            beta: float) -> npt.NDArray[np.float64]:
-    beta2 = beta * beta
-    denominator = beta2 * precision + recall
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = (1 + beta2) * precision * recall / denominator
-    return np.where(denominator > 0, score, 0.0)
-
-
-def average_ranks(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """1-based ranks, ties sharing the mean of the ranks they span (what Mann-Whitney needs)."""
-    unique, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
-    del unique
-    ends = np.cumsum(counts)
-    mean_rank_of_group = ends - (counts - 1) / 2.0
-    ranks: npt.NDArray[np.float64] = mean_rank_of_group[inverse].astype(np.float64)
-    return ranks
-
-
-def roc_auc(positive: npt.NDArray[np.bool_], scores: npt.NDArray[np.float64]) -> float | None:
-    """Area under the ROC curve via the Mann-Whitney U statistic; None when only one class is present."""
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return None
-    ranks = average_ranks(scores)
-    u_statistic = float(ranks[positive].sum()) - n_pos * (n_pos + 1) / 2.0
-    return u_statistic / (n_pos * n_neg)
-
-
-def _binary_flag(text: str | None, what: str) -> bool:
-    normalized = (text or "").strip().lower()
-    if normalized in _TRUE_LABELS:
-        return True
-    if normalized in _FALSE_LABELS:
-        return False
-    raise ModelQualityError(f"binary classification needs 0/1 (or true/false) {what}, got {text!r}")
-
-
-def _binary_metrics(merged: _Merged, threshold: float) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
-    actual = np.fromiter((_binary_flag(v, "labels") for v in merged.actual), dtype=np.bool_,
-                         count=len(merged.actual))
-    if merged.scores is not None:
-        score = np.asarray(merged.scores, dtype=np.float64)
-        if not np.all(np.isfinite(score)):
-            raise ModelQualityError("binary classification probabilities must be finite numbers")
-        predicted = score >= threshold
-    else:
-        predicted = np.fromiter((_binary_flag(v, "predictions") for v in merged.predicted), dtype=np.bool_,
-                                count=len(merged.predicted))
-        # Without probabilities the ROC curve has one operating point; AUC is still defined (as scikit-learn's).
-        score = predicted.astype(np.float64)
-    tp = int(np.sum(actual & predicted))
-    fp = int(np.sum(~actual & predicted))
-    fn = int(np.sum(actual & ~predicted))
-    tn = int(np.sum(~actual & ~predicted))
-    precision = _safe_divide(tp, tp + fp)
-    recall = _safe_divide(tp, tp + fn)
-    p, r = np.array([precision]), np.array([recall])
-    metrics = {
-        "accuracy": _safe_divide(tp + tn, actual.size),
-        "precision": precision,
-        "recall": recall,
-        "f0_5": float(_f_beta(p, r, 0.5)[0]),
-        "f1": float(_f_beta(p, r, 1.0)[0]),
-        "f2": float(_f_beta(p, r, 2.0)[0]),
-        "true_positive_rate": recall,
-        "true_negative_rate": _safe_divide(tn, tn + fp),
-        "false_positive_rate": _safe_divide(fp, fp + tn),
-        "false_negative_rate": _safe_divide(fn, fn + tp),
-    }
-    auc = roc_auc(actual, score)
-    if auc is not None:
-        metrics["auc"] = auc
-    confusion = {"0": {"0": tn, "1": fp}, "1": {"0": fn, "1": tp}}
-    return metrics, confusion
-
-
-def _multiclass_metrics(merged: _Merged) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
-    if any(p is None for p in merged.predicted):
-        raise ModelQualityError("multiclass classification needs a predicted label for every matched inference")
-    actual_text = np.asarray([v.strip() for v in merged.actual])
-    predicted_text = np.asarray([(p or "").strip() for p in merged.predicted])
-    classes, encoded = np.unique(np.concatenate([actual_text, predicted_text]), return_inverse=True)
-    n = actual_text.size
-    actual, predicted = encoded[:n], encoded[n:]
-    k = classes.size
-    confusion = np.bincount(actual * k + predicted, minlength=k * k).reshape(k, k)
-    true_positive = np.diag(confusion).astype(np.float64)
-    support = confusion.sum(axis=1).astype(np.float64)
-    predicted_count = confusion.sum(axis=0).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(predicted_count > 0, true_positive / predicted_count, 0.0)
-        recall = np.where(support > 0, true_positive / support, 0.0)
-    weights = support / support.sum()
-    metrics = {
-        "accuracy": float(true_positive.sum() / n),
-        "weighted_precision": float(weights @ precision),
-        "weighted_recall": float(weights @ recall),
-        "weighted_f0_5": float(weights @ _f_beta(precision, recall, 0.5)),
-        "weighted_f1": float(weights @ _f_beta(precision, recall, 1.0)),
-        "weighted_f2": float(weights @ _f_beta(precision, recall, 2.0)),
-    }
-    table = {str(classes[i]): {str(classes[j]): int(confusion[i, j]) for j in range(k)} for i in range(k)}
-    return metrics, table
-
-
-def _numbers(values: Sequence[str | None], what: str) -> npt.NDArray[np.float64]:
-    try:
-        array = np.asarray([float(v) if v is not None else math.nan for v in values], dtype=np.float64)
-    except ValueError as err:
-        raise ModelQualityError(f"regression needs numeric {what}: {err}") from err
-    if not np.all(np.isfinite(array)):
-        raise ModelQualityError(f"regression needs a finite numeric value in every one of the {what}")
-    return array
-
-
-def _regression_metrics(merged: _Merged) -> dict[str, float]:
-    actual = _numbers(merged.actual, "labels")
-    predicted = _numbers(merged.predicted, "predictions")
-    error = actual - predicted
-    mse = float(np.mean(error * error))
-    total = float(np.sum((actual - actual.mean()) ** 2))
-    residual = float(np.sum(error * error))
-    # scikit-learn's force_finite convention for a constant target: 1 when perfect, else 0.
-    r2 = (1.0 - residual / total) if total > 0 else (1.0 if residual == 0 else 0.0)
-    return {"mae": float(np.mean(np.abs(error))), "mse": mse, "rmse": math.sqrt(mse), "r2": r2}
-
-
 # --- constraints ---------------------------------------------------------------------------------------------
 
 def _metric_key(name: str) -> str:
@@ -379,11 +244,11 @@ def parse_constraints(document: Mapping[str, Any], problem_type: ProblemType) ->
     for name, entry in section.items():
         if not isinstance(entry, Mapping):
             raise ModelQualityError(f"constraints.json {section_name}.{name} must be an object")
-        operator = entry.get("comparison_operator")
-        if operator not in _OPERATORS:
+        comparison = entry.get("comparison_operator")
+        if comparison not in _OPERATORS:
             raise ModelQualityError(
                 f"constraints.json {section_name}.{name}.comparison_operator must be one of "
-                f"{', '.join(_OPERATORS)}, got {operator!r}")
+                f"{', '.join(_OPERATORS)}, got {comparison!r}")
         threshold = entry.get("threshold")
         if isinstance(threshold, bool) or not isinstance(threshold, int | float | str):
             raise ModelQualityError(f"constraints.json {section_name}.{name}.threshold must be a number")
@@ -391,20 +256,20 @@ def parse_constraints(document: Mapping[str, Any], problem_type: ProblemType) ->
             value = float(threshold)  # the SDK notes thresholds may come in scientific notation strings
         except ValueError as err:
             raise ModelQualityError(f"constraints.json {section_name}.{name}.threshold: {err}") from err
-        parsed[_metric_key(name)] = (str(operator), value)
+        parsed[_metric_key(name)] = (str(comparison), value)
     return parsed
 
 
 def check_constraints(metrics: Mapping[str, float],
                       constraints: Mapping[str, tuple[str, float]]) -> list[Violation]:
     violations = []
-    for name, (operator, threshold) in sorted(constraints.items()):
+    for name, (comparison, threshold) in sorted(constraints.items()):
         value = metrics.get(name)
         if value is None:
             continue  # undefined this window (e.g. AUC with one class) or not a metric of this problem type
-        if _OPERATORS[operator](value, threshold):
-            violations.append(Violation(name, operator, f"Metric {name} with {value:.6g} was {operator} "
-                                                        f"{threshold:.6g}"))
+        if _OPERATORS[comparison](value, threshold):
+            violations.append(Violation(name, comparison, f"Metric {name} with {value:.6g} was {comparison} "
+                                                          f"{threshold:.6g}"))
     return violations
 
 
@@ -430,11 +295,12 @@ def evaluate(predictions: Predictions, labels: Labels, *, problem_type: ProblemT
     confusion: dict[str, dict[str, int]] = {}
     if merged.coverage.matched:
         if problem_type == "BinaryClassification":
-            metrics, confusion = _binary_metrics(merged, probability_threshold)
+            metrics, confusion = binary_metrics(merged.actual, merged.predicted, merged.scores,
+                                                probability_threshold)
         elif problem_type == "MulticlassClassification":
-            metrics, confusion = _multiclass_metrics(merged)
+            metrics, confusion = multiclass_metrics(merged.actual, merged.predicted)
         else:
-            metrics = _regression_metrics(merged)
+            metrics = regression_metrics(merged.actual, merged.predicted)
     violations = check_constraints(metrics, parsed)
     if min_ground_truth_coverage is not None and merged.coverage.ratio < min_ground_truth_coverage:
         violations.append(Violation(

@@ -54,6 +54,13 @@ CAPTURE_DATASET_FORMAT = json.dumps({"sagemakerCaptureJson": {"captureIndexNames
 _ENV_KEY = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 MAX_ENVIRONMENT = 50
+_INTRINSIC_RESERVED = re.compile(r"['{}\\]")
+
+
+SCHEDULE_MINUTE = 10
+"""Runs fire 10 minutes past the hour: captures of the window's last minutes are still being flushed to S3 at
+HH:00 (the delivery lag is not published; Model Monitor itself starts runs up to 20 minutes late). The window
+is floored to the hour, so the offset never shifts it."""
 
 
 class StateMachineError(ValueError):
@@ -79,8 +86,14 @@ class ProcessingJobMachineArgs:
     baseline_statistics_s3_uri: str | None = None
     baseline_constraints_s3_uri: str | None = None
     monitoring_type: Literal["DataQuality", "ModelQuality"] = "DataQuality"
-    metrics_namespace: str = "ModelMonitor/DataQuality"
+    metrics_namespace: str | None = None
+    """Default: `ModelMonitor/DataQuality` or `ModelMonitor/ModelQuality` (internal-contracts §4)."""
+    ground_truth_s3_uri: str | None = None
+    """Model quality (required there): the ground-truth prefix, passed as `ground_truth_source`."""
     window_seconds: int = 3600
+    window_end_offset_seconds: int = 0
+    """Model quality: the label delay — the window ends this long before the run, whose time is the evaluation
+    time (labels collected after it are late)."""
     instance_type: str = "ml.m5.xlarge"
     instance_count: int = 1
     volume_size_gb: int = 20
@@ -112,13 +125,22 @@ def _validate(args: ProcessingJobMachineArgs) -> None:
     if not 0 <= args.capacity_retries <= 9:
         raise StateMachineError(f"capacity_retries must be 0..9 (one digit of the job name), got "
                                 f"{args.capacity_retries}")
-    for name in ("capture_s3_uri", "results_s3_uri"):
-        if not getattr(args, name).startswith("s3://"):
-            raise StateMachineError(f"{name} must be an s3:// URI, got {getattr(args, name)!r}")
+    for name in ("capture_s3_uri", "results_s3_uri", "ground_truth_s3_uri"):
+        value = getattr(args, name)
+        if value is not None and not value.startswith("s3://"):
+            raise StateMachineError(f"{name} must be an s3:// URI, got {value!r}")
+        if value is not None and _INTRINSIC_RESERVED.search(value):
+            # These URIs are spliced into States.Format literals, where ' { } \ are syntax.
+            raise StateMachineError(f"{name} may not contain ' {{ }} or \\ (got {value!r})")
+    if (args.monitoring_type == "ModelQuality") != (args.ground_truth_s3_uri is not None):
+        raise StateMachineError("ground_truth_s3_uri is required for ModelQuality runs and only for them")
     if (args.baseline_statistics_s3_uri is None) != (args.baseline_constraints_s3_uri is None):
         raise StateMachineError("baseline statistics and constraints URIs go together (both or neither)")
     if not 1 <= args.instance_count <= 100:
         raise StateMachineError(f"instance_count must be 1..100, got {args.instance_count}")
+    if args.window_end_offset_seconds < 0:
+        raise StateMachineError(f"window_end_offset_seconds (label delay) must be >= 0, got "
+                                f"{args.window_end_offset_seconds}")
     if args.window_seconds < 3600 or args.window_seconds % 3600:
         raise StateMachineError(f"window_seconds must be a whole number of hours, got {args.window_seconds}")
     if args.instance_count > 1 and 86400 % args.window_seconds:
@@ -131,16 +153,21 @@ def _validate(args: ProcessingJobMachineArgs) -> None:
                                     "be at most 256 characters")
 
 
-def _resolve_window_state(window_seconds: int, sharded_picture: str) -> dict[str, Any]:
-    """JSONata Pass: explicit window → as given; else [end − window, end) with end = the scheduled (or start)
-    time floored to the hour. Also the window start's `yyyy/mm/dd/hh` path and the sharded input's prefix."""
+def _resolve_window_state(window_seconds: int, end_offset_seconds: int, sharded_picture: str) -> dict[str, Any]:
+    """JSONata Pass. Explicit window → as given (evaluated `end_offset` after its end). Otherwise the evaluation
+    time is the scheduled (or execution start) time floored to the hour, the window ends `end_offset` before it
+    (model quality: the label delay) and spans `window_seconds`. Also the window start's `yyyy/mm/dd/hh` (results
+    path) and the sharded input's hour or day prefix."""
     expression = (
         "{% ( $in := $states.input;"
         " $explicit := $exists($in.window_start) and $exists($in.window_end);"
         " $fire := $exists($in.scheduled_time) ? $in.scheduled_time : $states.context.Execution.StartTime;"
-        " $endMs := $explicit ? $toMillis($in.window_end) : $floor($toMillis($fire) / 3600000) * 3600000;"
+        f" $evalMs := $explicit ? $toMillis($in.window_end) + {end_offset_seconds * 1000}"
+        " : $floor($toMillis($fire) / 3600000) * 3600000;"
+        f" $endMs := $explicit ? $toMillis($in.window_end) : $evalMs - {end_offset_seconds * 1000};"
         f" $startMs := $explicit ? $toMillis($in.window_start) : $endMs - {window_seconds * 1000};"
         " {'window_start': $fromMillis($startMs), 'window_end': $fromMillis($endMs),"
+        " 'evaluation_time': $fromMillis($evalMs),"
         " 'hour_path': $fromMillis($startMs, '[Y0001]/[M01]/[D01]/[H01]'),"
         f" 'shard_path': $fromMillis($startMs, '{sharded_picture}')}} ) %}}"
     )
@@ -153,7 +180,7 @@ def _environment(args: ProcessingJobMachineArgs, stage: Literal["full", "shard",
         "dataset_source": args.capture_s3_uri.rstrip("/"),
         "output_path": LOCAL_OUTPUT,
         "publish_cloudwatch_metrics": "Enabled",
-        "cloudwatch_metrics_namespace": args.metrics_namespace,
+        "cloudwatch_metrics_namespace": args.metrics_namespace or f"ModelMonitor/{args.monitoring_type}",
         "sagemaker_endpoint_name": args.endpoint_name,
         "sagemaker_monitoring_schedule_name": args.schedule_name,
         "start_time.$": "$.window_start",
@@ -163,6 +190,9 @@ def _environment(args: ProcessingJobMachineArgs, stage: Literal["full", "shard",
         "modelmonitor_engine": "processingJob",
         "run_event_bus_name": args.event_bus_name,
     }
+    if args.ground_truth_s3_uri is not None:
+        env["ground_truth_source"] = args.ground_truth_s3_uri.rstrip("/")
+        env["evaluation_time.$"] = "$.evaluation_time"
     if stage == "shard":
         env["dataset_source"] = LOCAL_CAPTURES
     elif stage == "merge":
@@ -263,11 +293,12 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
         "failureReason.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
     }
     states: dict[str, Any] = {
-        "ResolveWindow": _resolve_window_state(args.window_seconds, shard_picture),
+        "ResolveWindow": _resolve_window_state(args.window_seconds, args.window_end_offset_seconds, shard_picture),
         "PrepareRun": {
             "Type": "Pass",
             "Parameters": {"window_start.$": "$.window_start", "window_end.$": "$.window_end",
-                           "hour_path.$": "$.hour_path", "shard_path.$": "$.shard_path",
+                           "evaluation_time.$": "$.evaluation_time", "hour_path.$": "$.hour_path",
+                           "shard_path.$": "$.shard_path",
                            "job_id.$": "States.Hash($$.Execution.Name, 'MD5')", "attempt": {"n": 0}},
             "Next": "Analyze",
         },
@@ -306,3 +337,40 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
         "StartAt": "ResolveWindow",
         "States": states,
     }
+
+
+def schedule_expression(schedule: str, *, minute: int = SCHEDULE_MINUTE) -> str:
+    """EventBridge Scheduler expression for a spec `Schedule` (hourly, daily, daily@HH, every Nh, or
+    SageMaker's `cron(0 H ? * * *)` forms — the field order is the same in both services)."""
+    if not 0 <= minute <= 59:
+        raise StateMachineError(f"minute must be 0..59, got {minute}")
+    if schedule == "hourly":
+        hours = "*"
+    elif schedule == "daily":
+        hours = "0"
+    elif match := re.fullmatch(r"daily@(\d{1,2})", schedule):
+        hours = str(int(match.group(1)))
+    elif match := re.fullmatch(r"every (\d{1,2})h", schedule):
+        hours = f"0/{int(match.group(1))}"
+    elif match := re.fullmatch(r"cron\(0 (\S+) \? \* \* \*\)", schedule):
+        hours = match.group(1)
+    else:
+        raise StateMachineError(f"not a ModelMonitor schedule: {schedule!r}")
+    return f"cron({minute} {hours} ? * * *)"
+
+
+def scheduler_target(target_arn: str, role_arn: str, *, max_event_age_seconds: int = 3600,
+                     max_retry_attempts: int = 3, dead_letter_arn: str | None = None) -> dict[str, Any]:
+    """EventBridge Scheduler `Target` (CreateSchedule shape) starting one run: the state machine (processingJob)
+    or the analyzer Lambda, with the firing time as input. A run that cannot start within the hour is dropped
+    (or dead-lettered): the next hour's run does not need it, and the heartbeat alarm reports the gap."""
+    if not 60 <= max_event_age_seconds <= 86400 or not 0 <= max_retry_attempts <= 185:
+        raise StateMachineError("max_event_age_seconds must be 60..86400 and max_retry_attempts 0..185")
+    target: dict[str, Any] = {
+        "Arn": target_arn, "RoleArn": role_arn, "Input": SCHEDULER_INPUT,
+        "RetryPolicy": {"MaximumEventAgeInSeconds": max_event_age_seconds,
+                        "MaximumRetryAttempts": max_retry_attempts},
+    }
+    if dead_letter_arn is not None:
+        target["DeadLetterConfig"] = {"Arn": dead_letter_arn}
+    return target

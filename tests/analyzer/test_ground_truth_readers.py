@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import numpy as np
@@ -20,6 +21,8 @@ from modelmonitor.analyzer.ground_truth import (
     read_ground_truth_s3,
     read_labels,
     read_predictions,
+    read_predictions_s3,
+    write_outputs,
 )
 from modelmonitor.analyzer.model_quality import evaluate
 
@@ -139,3 +142,43 @@ def test_end_to_end_from_s3_with_late_and_missing_labels() -> None:
     assert result.coverage.late_labels == 50
     assert result.coverage.unmatched_predictions == 100
     assert result.metrics["auc"] == pytest.approx(skm.roc_auc_score(y[:200], score[:200]))
+
+
+def test_multi_row_outputs_cannot_be_matched_to_one_label() -> None:
+    line = capture({"data": "0.1\n0.9", "encoding": "CSV"}, event_id="e1")
+    with pytest.raises(GroundTruthError, match="holds 2 rows"):
+        read_predictions([line], inference_attribute="0")
+
+
+@mock_aws
+def test_window_from_s3_captures_and_files_written(tmp_path: Path) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="mm-bucket")
+    window = quality_window(datetime(2026, 11, 25, 11, 10, tzinfo=UTC), period_seconds=3600,
+                            label_delay_seconds=3600)  # window 09:00–10:00, judged at 11:10
+    inside = [capture({"data": f"{p}", "encoding": "CSV"}, event_id=f"in-{i}",
+                      at=window.start + timedelta(minutes=10 * i)) for i, p in enumerate([0.9, 0.2, 0.7])]
+    outside = capture({"data": "0.5", "encoding": "CSV"}, event_id="late-hour", at=window.end)
+    s3.put_object(Bucket="mm-bucket", Key="cap/ep/AllTraffic/2026/11/25/09/a.jsonl", Body="\n".join(inside).encode())
+    s3.put_object(Bucket="mm-bucket", Key="cap/ep/AllTraffic/2026/11/25/10/b.jsonl", Body=outside.encode())
+    s3.put_object(Bucket="mm-bucket", Key="gt/2026/11/25/10/l.jsonl",
+                  Body="\n".join([label("in-0", "1"), label("in-1", "0"), label("in-2", "0")]).encode())
+    preds = read_predictions_s3(s3, "s3://mm-bucket/cap/ep/AllTraffic", window, inference_attribute=None,
+                                probability_attribute="0")
+    assert preds.ids == ["in-0", "in-1", "in-2"]  # the 10h prefix is not even listed
+    result = evaluate(preds, read_ground_truth_s3(s3, "s3://mm-bucket/gt", window), problem_type="BinaryClassification",
+                      evaluation_time=window.evaluation_time,
+                      constraints={"binary_classification_constraints": {
+                          "precision": {"threshold": 0.9, "comparison_operator": "LessThanThreshold"}}})
+    # Predicted 1,0,1 vs truth 1,0,0: precision 1/2, recall 1, accuracy 2/3.
+    assert result.metrics["precision"] == 0.5 and result.metrics["recall"] == 1.0
+    written = write_outputs(result, output_dir=tmp_path / "out", metrics_dir=tmp_path / "metrics",
+                            endpoint="ep", schedule="ep-mq", evaluation_time=window.evaluation_time)
+    assert [p.name for p in written] == ["statistics.json", "constraint_violations.json",
+                                         "cloudwatch_metrics.jsonl"]
+    violations = json.loads((tmp_path / "out" / "constraint_violations.json").read_text())
+    assert violations["violations"][0]["metric_name"] == "precision"
+    stats = json.loads((tmp_path / "out" / "statistics.json").read_text())
+    assert stats["binary_classification_metrics"]["accuracy"]["value"] == pytest.approx(2 / 3)
+    metric_lines = (tmp_path / "metrics" / "cloudwatch_metrics.jsonl").read_text().splitlines()
+    assert {json.loads(line)["MetricName"] for line in metric_lines} >= {"precision", "ground_truth_coverage"}

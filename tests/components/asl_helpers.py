@@ -97,7 +97,7 @@ def offline_variant(definition: dict[str, Any], *, hour_path: str, shard_path: s
     variant["States"]["ResolveWindow"] = {
         "Type": "Pass", "Next": "PrepareRun",
         "Parameters": {"window_start.$": "$.window_start", "window_end.$": "$.window_end",
-                       "hour_path": hour_path, "shard_path": shard_path}}
+                       "evaluation_time.$": "$.window_end", "hour_path": hour_path, "shard_path": shard_path}}
     for name in ("Analyze", "Merge"):
         if name in variant["States"]:
             state = variant["States"][name]

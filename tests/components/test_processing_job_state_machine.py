@@ -22,6 +22,8 @@ from modelmonitor.components.stepfunctions import (
     StateMachineError,
     job_name_prefix,
     processing_job_state_machine,
+    schedule_expression,
+    scheduler_target,
 )
 from tests.components.asl_helpers import (
     TERMINAL,
@@ -47,10 +49,17 @@ BASE = ProcessingJobMachineArgs(
     environment={"drift_methods": "psi,ks", "comparison_method": "Robust"},
 )
 SHARDED = dataclasses.replace(BASE, instance_count=4)
+MODEL_QUALITY = dataclasses.replace(
+    BASE, monitoring_type="ModelQuality", metrics_namespace="ModelMonitor/ModelQuality", window_seconds=86400,
+    window_end_offset_seconds=86400, baseline_statistics_s3_uri=None, baseline_constraints_s3_uri=None,
+    ground_truth_s3_uri="s3://mm-artifacts/ground-truth/credit-default",
+    environment={"problem_type": "BinaryClassification", "probability_attribute": "0",
+                 "probability_threshold_attribute": "0.5"})
 MD5_OF_NAME = hashlib.md5(b"run-1", usedforsecurity=False).hexdigest()
 SAMPLES: dict[str, Any] = {
     "$.window_start": "2026-11-24T10:00:00Z",
     "$.window_end": "2026-11-24T11:00:00Z",
+    "$.evaluation_time": "2026-11-25T11:00:00Z",
 }
 
 
@@ -91,7 +100,7 @@ def test_every_state_reachable_and_wired(args: ProcessingJobMachineArgs) -> None
     json.dumps(definition)  # serialisable as is
 
 
-@pytest.mark.parametrize("args", [BASE, SHARDED], ids=["single", "sharded"])
+@pytest.mark.parametrize("args", [BASE, SHARDED, MODEL_QUALITY], ids=["single", "sharded", "model-quality"])
 def test_job_requests_satisfy_botocore_create_processing_job(args: ProcessingJobMachineArgs) -> None:
     definition = processing_job_state_machine(args)
     for name in ("Analyze", "Merge"):
@@ -150,6 +159,7 @@ def test_window_resolution_is_jsonata_with_hour_floor_and_scheduler_input() -> N
     ({"capacity_retries": 10}, "capacity_retries must be 0..9"),
     ({"job_name_prefix": "bad_name"}, "SageMaker name pattern"),
     ({"capture_s3_uri": "/local/path"}, "capture_s3_uri must be an s3://"),
+    ({"results_s3_uri": "s3://b/team's/results"}, "results_s3_uri may not contain"),
     ({"baseline_constraints_s3_uri": None}, "both or neither"),
     ({"instance_count": 3, "window_seconds": 5 * 3600}, "must divide 24 h"),
     ({"window_seconds": 1800}, "whole number of hours"),
@@ -266,3 +276,47 @@ def test_moto_non_capacity_failure_is_not_retried() -> None:
     assert entered_states(sfn, result["executionArn"]).count("Analyze") == 1
     [message] = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert "AlgorithmError-analyzer-crashed" in json.loads(message["Body"])["detail"]["failureReason"]
+
+
+# --- scheduling ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("schedule", "expression"), [
+    ("hourly", "cron(10 * ? * * *)"),
+    ("daily", "cron(10 0 ? * * *)"),
+    ("daily@07", "cron(10 7 ? * * *)"),
+    ("every 6h", "cron(10 0/6 ? * * *)"),
+    ("cron(0 3/4 ? * * *)", "cron(10 3/4 ? * * *)"),
+])
+def test_schedule_expressions(schedule: str, expression: str) -> None:
+    assert schedule_expression(schedule) == expression
+
+
+def test_scheduler_target_matches_botocore_create_schedule() -> None:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    target = scheduler_target(f"arn:aws:states:us-east-1:{ACCOUNT}:stateMachine:credit-run",
+                              f"arn:aws:iam::{ACCOUNT}:role/credit-scheduler",
+                              dead_letter_arn=f"arn:aws:sqs:us-east-1:{ACCOUNT}:credit-dlq")
+    request = {"Name": "credit-default-dq", "ScheduleExpression": schedule_expression("hourly"),
+               "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": target}
+    shape = botocore.session.get_session().get_service_model("scheduler").operation_model(
+        "CreateSchedule").input_shape
+    report = ParamValidator().validate(request, shape)
+    assert not report.has_errors(), report.generate_report()
+    assert json.loads(target["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+    with pytest.raises(StateMachineError, match="not a ModelMonitor schedule"):
+        schedule_expression("weekly")
+
+
+def test_model_quality_runs_carry_ground_truth_and_the_evaluation_time() -> None:
+    env = processing_job_state_machine(MODEL_QUALITY)["States"]["Analyze"]["Parameters"]["Environment"]
+    assert env["evaluation_time.$"] == "$.evaluation_time"
+    assert env["ground_truth_source"] == "s3://mm-artifacts/ground-truth/credit-default"
+    assert env["monitoring_type"] == "ModelQuality"
+    assert env["cloudwatch_metrics_namespace"] == "ModelMonitor/ModelQuality"
+    data_quality_env = processing_job_state_machine(BASE)["States"]["Analyze"]["Parameters"]["Environment"]
+    assert "evaluation_time.$" not in data_quality_env and "ground_truth_source" not in data_quality_env
+    assert data_quality_env["cloudwatch_metrics_namespace"] == "ModelMonitor/DataQuality"
+    with pytest.raises(StateMachineError, match="ground_truth_s3_uri is required for ModelQuality"):
+        processing_job_state_machine(dataclasses.replace(MODEL_QUALITY, ground_truth_s3_uri=None))
