@@ -68,7 +68,7 @@ def test_report_and_outputs_exist(demo: tuple) -> None:
     assert result.report == out / "report.html"
     parser = _Html()
     parser.feed(result.report.read_text())
-    assert {"html", "body", "table"} <= set(parser.tags)
+    assert {"html", "body", "table", "svg"} <= set(parser.tags)
     assert (out / "plan.json").is_file() and (out / "churn-demo.yaml").is_file()
     assert (out / "baseline" / "statistics.json").is_file()
     assert result.plan_counts["aws:cloudwatch/metricAlarm:MetricAlarm"] >= 10
