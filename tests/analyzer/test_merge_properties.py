@@ -15,7 +15,7 @@ values = st.one_of(st.integers(-1000, 1000).map(str),
                    st.sampled_from(["", "a", "b", "n/a", "1e3", "nan", "7"]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(values, min_size=1, max_size=200), st.lists(st.integers(0, 200), max_size=4))
 def test_split_and_merge_equals_one_pass(column: list[str], cuts: list[int]) -> None:
     whole = DatasetStats()

@@ -89,3 +89,11 @@ def test_result_carries_metric_records_without_writing_files(baseline_dir: Path,
     assert "metrics" not in result.outputs
     names = {m["MetricName"] for m in result.metrics}
     assert {"monitoring_run_completed", "violations_count", "feature_baseline_drift_score"} <= names
+
+
+def test_result_prefix_follows_the_artifact_layout() -> None:
+    from modelmonitor.analyzer.runner import result_prefix
+
+    start = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+    assert result_prefix("s3://b/results/lending/credit/data-quality/", "ep", "sched", start) == \
+        "s3://b/results/lending/credit/data-quality/ep/sched/2026/11/24/10/"
