@@ -320,3 +320,18 @@ def test_model_quality_runs_carry_ground_truth_and_the_evaluation_time() -> None
     assert data_quality_env["cloudwatch_metrics_namespace"] == "ModelMonitor/DataQuality"
     with pytest.raises(StateMachineError, match="ground_truth_s3_uri is required for ModelQuality"):
         processing_job_state_machine(dataclasses.replace(MODEL_QUALITY, ground_truth_s3_uri=None))
+
+
+@mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+@pytest.mark.parametrize("args", [SHARDED, MODEL_QUALITY], ids=["sharded", "model-quality"])
+def test_unmodified_definitions_pass_moto_asl_grammar(args: ProcessingJobMachineArgs) -> None:
+    """moto's ANTLR ASL grammar (LocalStack's) parses the real definition — the JSONata state, the .sync task,
+    Retry fields such as JitterStrategy — and refuses unknown fields. It does not check intrinsic-function or
+    JSONata expression syntax: the executions above and the jsonata-python tests cover those."""
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    _machine(sfn, processing_job_state_machine(args))
+    misspelt = processing_job_state_machine(args)
+    misspelt["States"]["PrepareRun"]["Nxt"] = "Analyze"
+    with pytest.raises(sfn.exceptions.ClientError, match="Nxt"):
+        sfn.create_state_machine(name="misspelt", definition=json.dumps(misspelt),
+                                 roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn")
