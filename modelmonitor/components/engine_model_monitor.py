@@ -69,6 +69,16 @@ def data_quality_environment(dq: DataQuality) -> dict[str, str]:
     return environment
 
 
+NOTIFY_ON_FAILURE_TAG = "modelmonitor:notify-on-execution-failure"
+
+
+def schedule_tags(ctx: BuildContext) -> dict[str, str]:
+    """Schedules carry the monitor's alerting choice for failed executions: the alert Lambda, which receives every
+    processing job's failure from EventBridge, reads it from the schedule (internal-contracts §6)."""
+    notify = ctx.document.spec.alerting.notify_on_execution_failure
+    return {**ctx.tags, NOTIFY_ON_FAILURE_TAG: "true" if notify else "false"}
+
+
 def heartbeat_metric(dq: DataQuality) -> str | None:
     if dq.analyzer == "custom":
         return "monitoring_run_completed"
@@ -127,7 +137,7 @@ class ModelMonitorEngine:
             f"{names.logical}-dq-schedule", name=names.data_quality_schedule,
             monitoring_schedule_config={"monitoring_job_definition_name": job.name, "monitoring_type": "DataQuality",
                                         "schedule_config": {"schedule_expression": cron_expression(dq.schedule)}},
-            tags=ctx.tags, opts=ctx.opts())
+            tags=schedule_tags(ctx), opts=ctx.opts())
         return names.data_quality_schedule, schedule.arn
 
     def _model_quality(self, ctx: BuildContext, mq: ModelQuality) -> tuple[str, pulumi.Output[str]]:
@@ -165,5 +175,5 @@ class ModelMonitorEngine:
             monitoring_schedule_config={"monitoring_job_definition_name": job.job_definition_name,
                                         "monitoring_type": "ModelQuality",
                                         "schedule_config": {"schedule_expression": cron_expression(mq.schedule)}},
-            tags=ctx.tags, opts=ctx.opts())
+            tags=schedule_tags(ctx), opts=ctx.opts())
         return names.model_quality_schedule, schedule.arn

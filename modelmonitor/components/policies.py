@@ -199,7 +199,7 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{scope.bucket_arn}/results/*"},
         {"Effect": "Allow", "Action": ["sagemaker:DescribeProcessingJob"],
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:processing-job/*"},
-        {"Effect": "Allow", "Action": "sagemaker:DescribeMonitoringSchedule",
+        {"Effect": "Allow", "Action": ["sagemaker:DescribeMonitoringSchedule", "sagemaker:ListTags"],
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:monitoring-schedule/*"},
         # List actions take no resource ARN in IAM; this one only reads execution summaries.
         {"Effect": "Allow", "Action": "sagemaker:ListMonitoringExecutions", "Resource": "*"},

@@ -14,14 +14,18 @@ callback server, provider plugin caches) that are not documented as safe to shar
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi.runtime
+import pulumi.runtime.resource as pulumi_runtime_resource
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -221,6 +225,38 @@ def _plan_order(r: PlannedResource) -> tuple[int, str, str, str]:
     return rank, r["parent"] or "", r["type"], r["name"]
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A render allocates hundreds of thousands of short-lived futures and Outputs; with the default gen-0
+    threshold (700) the collector runs thousands of times and rescans them. A larger threshold for the duration
+    (process-wide, restored after) cut the CPU time of 100 monitors from 10.4 s to 5.8 s at the same peak memory."""
+    old = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+@contextlib.contextmanager
+def _no_source_positions() -> Iterator[None]:
+    """Pulumi records for every resource the Python stack that created it (traceback.extract_stack, a file stat
+    per frame) so the CLI can point at source lines; under mocks nothing reads it, and it cost a quarter of a
+    render (100 monitors: 6.3 → 4.8 s CPU). The hook is private (`pulumi.runtime.resource._get_stack_trace`):
+    it is replaced only if present, for the duration of the render, and restored after. If a Pulumi release
+    renames it, renders are merely slower. Process-wide: a real Pulumi program running in another thread of this
+    process at the same moment would lose source positions in its diagnostics, nothing else."""
+    original = getattr(pulumi_runtime_resource, "_get_stack_trace", None)
+    if original is None:
+        yield
+        return
+    setattr(pulumi_runtime_resource, "_get_stack_trace", source_pb2.StackTrace)  # noqa: B010 - private hook
+    try:
+        yield
+    finally:
+        setattr(pulumi_runtime_resource, "_get_stack_trace", original)  # noqa: B010
+
+
 def render_program(program: Callable[[], None], default_region: str = "us-east-1") -> list[PlannedResource]:
     """Run any Pulumi program under the plan mocks, in a fresh thread and event loop; re-raise its error."""
     result: list[list[PlannedResource]] = []
@@ -232,7 +268,7 @@ def render_program(program: Callable[[], None], default_region: str = "us-east-1
         except BaseException as exc:  # noqa: BLE001 - carried to the calling thread and re-raised there
             error.append(exc)
 
-    with _LOCK:
+    with _LOCK, _fewer_collections(), _no_source_positions():
         thread = threading.Thread(target=target, name="modelmonitor-render", daemon=True)
         thread.start()
         thread.join()

@@ -145,7 +145,25 @@ def test_platform_requests_are_valid_and_moto_accepts_them() -> None:
             iam.put_role_policy(**params)
         kms = boto3.client("kms", region_name=region)
         key = one(plan, "kms/key:Key")["inputs"]
-        kms.create_key(**request("kms", "CreateKey", {"description": key["description"], "policy": key["policy"]}))
+        key_id = kms.create_key(**request("kms", "CreateKey", {
+            "description": key["description"], "policy": key["policy"]}))["KeyMetadata"]["KeyId"]
+        kms.enable_key_rotation(KeyId=key_id)
+        kms.create_alias(**request("kms", "CreateAlias", {
+            "aliasName": one(plan, "kms/alias:Alias")["inputs"]["name"], "targetKeyId": key_id}))
+        repository = one(plan, "ecr/repository:Repository")
+        ecr = boto3.client("ecr", region_name=region)
+        ecr.create_repository(**request("ecr", "CreateRepository", {
+            "repositoryName": repository["outputs"]["name"],
+            "imageTagMutability": repository["inputs"]["imageTagMutability"],
+            "imageScanningConfiguration": {"scanOnPush": repository["inputs"]["imageScanningConfiguration"][
+                "scanOnPush"]},
+            "encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": repository["inputs"][
+                "encryptionConfigurations"][0]["kmsKey"]}}))
+        logs = boto3.client("logs", region_name=region)
+        group = one(plan, "cloudwatch/logGroup:LogGroup")["inputs"]
+        logs.create_log_group(**request("logs", "CreateLogGroup", {"logGroupName": group["name"]}))
+        logs.put_retention_policy(**request("logs", "PutRetentionPolicy", {
+            "logGroupName": group["name"], "retentionInDays": group["retentionInDays"]}))
 
         s3 = boto3.client("s3", region_name=region)
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})

@@ -38,6 +38,10 @@ def test_full_example_schedules_and_images() -> None:
         "scheduleExpression": "cron(0 * ? * * *)"}
     assert schedules["ModelQuality"]["inputs"]["monitoringScheduleConfig"]["scheduleConfig"] == {
         "scheduleExpression": "cron(0 6 ? * * *)"}
+    for schedule in schedules.values():
+        assert schedule["inputs"]["tags"] == {
+            "cost-center": "lending-ml", "modelmonitor:monitor": "lending/credit-default",
+            "modelmonitor:notify-on-execution-failure": "true"}
     mq = one(plan, "ModelQualityJobDefinition")["inputs"]
     # model quality always runs AWS's built-in analyzer: us-west-2's account from the SDK's table
     assert mq["modelQualityAppSpecification"] == {
@@ -143,3 +147,14 @@ async def test_render_plan_runs_from_inside_an_event_loop() -> None:
 
 def test_render_plan_after_an_async_test_still_works() -> None:
     assert one(plan_of("minimal.yaml", "eu-west-1"), SCHEDULE)
+
+
+def test_render_restores_the_process_wide_settings_it_tunes() -> None:
+    import gc
+
+    import pulumi.runtime.resource
+
+    hook, threshold = pulumi.runtime.resource._get_stack_trace, gc.get_threshold()
+    render_plan([example("minimal.yaml")])
+    assert pulumi.runtime.resource._get_stack_trace is hook
+    assert gc.get_threshold() == threshold
