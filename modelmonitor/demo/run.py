@@ -129,17 +129,42 @@ def _planned_job(plan: list[dict[str, Any]]) -> PlannedJob:
                       str(output["s3Output"]["s3Uri"]))
 
 
-def _setup_aws(aws: LocalAws, results_uri: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class PlannedPlatform:
+    bucket: str
+    alarm_topic: str
+    alert_topic: str
+    alert_lambda_environment: dict[str, str]
+
+
+def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
+    def one(type_: str, suffix: str = "") -> dict[str, Any]:
+        return next(r for r in plan if r["type"] == type_ and r["name"].endswith(suffix))
+
+    function = one("aws:lambda/function:Function")
+    return PlannedPlatform(
+        bucket=str(one("aws:s3/bucket:Bucket")["outputs"]["bucket"]),
+        alarm_topic=str(one("aws:sns/topic:Topic", "-alarms")["outputs"]["name"]),
+        alert_topic=str(one("aws:sns/topic:Topic", "-alerts")["outputs"]["name"]),
+        alert_lambda_environment={str(k): str(v) for k, v in function["inputs"]["environment"]["variables"].items()})
+
+
+def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
+    """Create what `pulumi up` would have created that the loop touches, under the plan's own names: the team's
+    data bucket, the platform bucket, the alarm and alert topics, and an SQS inbox subscribed to the alert topic
+    (standing in for the e-mail subscribers)."""
     s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
     s3.create_bucket(Bucket=BUCKET)
-    s3.create_bucket(Bucket=results_uri.removeprefix("s3://").split("/")[0])
-    alarms_topic = sns.create_topic(Name="modelmonitor-alarms")["TopicArn"]
-    alerts_topic = sns.create_topic(Name="modelmonitor-alerts")["TopicArn"]
+    s3.create_bucket(Bucket=platform.bucket)
+    alarms_topic = sns.create_topic(Name=platform.alarm_topic)["TopicArn"]
+    alerts_topic = sns.create_topic(Name=platform.alert_topic)["TopicArn"]
+    if alerts_topic != platform.alert_lambda_environment.get("ALERT_TOPIC_ARN"):
+        raise RuntimeError(f"emulated alert topic {alerts_topic} differs from the plan's "
+                           f"{platform.alert_lambda_environment.get('ALERT_TOPIC_ARN')}")
     queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=alerts_topic, Protocol="sqs", Endpoint=queue_arn)
-    return {"alarms_topic": alarms_topic, "alerts_topic": alerts_topic, "queue_url": queue_url,
-            "results_bucket": results_uri.removeprefix("s3://").split("/")[0]}
+    return {"alarms_topic": alarms_topic, "alerts_topic": alerts_topic, "queue_url": queue_url}
 
 
 def _baseline(aws: LocalAws, scenario: Scenario, out: Path) -> None:
@@ -176,12 +201,10 @@ def _read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:
 
 
 @contextmanager
-def _alert_lambda_environment(resources: dict[str, str]) -> Iterator[None]:
+def _alert_lambda_environment(env: dict[str, str]) -> Iterator[None]:
+    """The alert Lambda's environment exactly as the plan declares it."""
     from modelmonitor.alerts import handler
 
-    env = {"ALERT_TOPIC_ARN": resources["alerts_topic"], "ARTIFACT_BUCKET": resources["results_bucket"],
-           "DASHBOARD_URL_TEMPLATE": "https://console.aws.amazon.com/cloudwatch/home?region={region}"
-                                     "#dashboards/dashboard/{dashboard}"}
     with mock.patch.dict(os.environ, env):
         handler.reset_runtime()  # a fresh "container" that reads this configuration
         try:
@@ -227,7 +250,8 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     start = demo_start(options.hours)
     with local_aws(REGION, server=options.emulator) as aws:
         console.print(f"[bold]3. Local AWS[/]: {aws.description}")
-        resources = _setup_aws(aws, job.results_uri)
+        platform = _planned_platform(plan)
+        resources = _setup_aws(aws, platform)
         _baseline(aws, scenario, out)
         console.print(f"   baseline computed by the analyzer → s3://{BUCKET}/{BASELINE_PREFIX}/")
         cloudwatch = aws.client("cloudwatch")
@@ -241,7 +265,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
         states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
         console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC")
         loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler)
-        with _alert_lambda_environment(resources):
+        with _alert_lambda_environment(platform.alert_lambda_environment):
             for hour in range(options.hours):
                 row = loop.run_hour(hour)
                 result.hours.append(row)
