@@ -18,11 +18,18 @@ from moto import mock_aws
 from modelmonitor.analyzer.engine_outputs import Clients
 from modelmonitor.analyzer.job import AnalysisJob
 from modelmonitor.analyzer.runner import run
+from modelmonitor.components.engine_environment import EngineLocations, analyzer_function_environment
+from modelmonitor.components.engine_names import MonitoringType
+from modelmonitor.components.names import MonitorNames
 from modelmonitor.demo.scenario import Drift, Scenario
 from modelmonitor.demo.traffic import hour_capture_files
+from modelmonitor.loader import parse_document
+from modelmonitor.spec import ModelMonitorDocument
 
 REGION, BUCKET = "us-east-1", "mm-artifacts"
-ENDPOINT, VARIANT, SCHEDULE, MONITOR = "churn-prod", "AllTraffic", "churn-abc123-dq-schedule", "lending/churn"
+ENDPOINT, VARIANT, MONITOR = "churn-prod", "AllTraffic", "lending/churn"
+NAMES = MonitorNames("lending", "churn")
+SCHEDULE = NAMES.data_quality_schedule
 CAPTURE_PREFIX = f"s3://{BUCKET}/captures/{ENDPOINT}/{VARIANT}"
 RESULTS = f"s3://{BUCKET}/results/lending/churn/data-quality"
 BASELINE = f"s3://{BUCKET}/baselines/lending/churn/data-quality"
@@ -122,25 +129,27 @@ def upload_hours(aws: Aws, scenario: Scenario, hours: range) -> dict[int, list[s
     return keys
 
 
-def engine_env(**overrides: str) -> dict[str, str]:
-    """What the ModelMonitor component sets on the analyzer function (docs/engines.md)."""
-    env = {
-        "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
-                                                                                     "endpointOutput"]}}),
-        "dataset_source": CAPTURE_PREFIX,
-        "output_path": RESULTS,
-        "baseline_statistics": f"{BASELINE}/statistics.json",
-        "baseline_constraints": f"{BASELINE}/constraints.json",
-        "sagemaker_endpoint_name": ENDPOINT,
-        "sagemaker_monitoring_schedule_name": SCHEDULE,
-        "drift_methods": "psi,ks",
-        "cloudwatch_metrics_namespace": "ModelMonitor/DataQuality",
-        "run_event_bus_name": "default",
-        "modelmonitor_monitor": MONITOR,
-        "modelmonitor_engine": "lambda",
-        "monitoring_type": "DataQuality",
-        "max_window_mb": "64",
-        "schedule_period_seconds": "3600",
-    }
+def document(**spec: Any) -> ModelMonitorDocument:
+    """The monitor the tests run: lending/churn on the existing endpoint churn-prod, engine lambda."""
+    return parse_document({
+        "apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
+        "metadata": {"name": "churn", "namespace": "lending"},
+        "spec": {"region": REGION, "engine": "lambda", "endpoint": {"existing": {"name": ENDPOINT}},
+                 "dataCapture": {"destinationS3Uri": f"s3://{BUCKET}/captures"},
+                 "baseline": {"precomputed": {"statisticsS3Uri": f"{BASELINE}/statistics.json",
+                                              "constraintsS3Uri": f"{BASELINE}/constraints.json"}},
+                 "dataQuality": {"customMetrics": ["psi", "ks"]},
+                 "engineSettings": {"maxLambdaWindowMb": 64}, **spec}})
+
+
+def engine_env(monitoring_type: MonitoringType = "DataQuality", doc: ModelMonitorDocument | None = None,
+               constraints: str | None = None, **overrides: str) -> dict[str, str]:
+    """What the ModelMonitor component sets on the analyzer function: the pure builder's output."""
+    kind = "data-quality" if monitoring_type == "DataQuality" else "model-quality"
+    locations = EngineLocations(
+        capture_destination=f"s3://{BUCKET}/captures", results=f"s3://{BUCKET}/results/lending/churn/{kind}",
+        baseline_statistics=f"{BASELINE}/statistics.json" if monitoring_type == "DataQuality" else None,
+        baseline_constraints=f"{BASELINE}/constraints.json" if monitoring_type == "DataQuality" else constraints)
+    env = analyzer_function_environment(doc or document(), monitoring_type, locations)
     env.update(overrides)
     return env

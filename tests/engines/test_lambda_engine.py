@@ -20,6 +20,7 @@ from tests.engines.conftest import (
     MONITOR,
     SCHEDULE,
     Aws,
+    document,
     engine_env,
     upload_baseline,
     upload_hours,
@@ -109,9 +110,10 @@ def test_too_large_window_fails_loudly_naming_processing_job(aws: Aws, scenario:
     aws.s3.put_object(Bucket=BUCKET, Key=f"captures/{ENDPOINT}/AllTraffic/2026/11/24/02/59-59-999-big.jsonl",
                       Body=b"x" * (1 << 20))
     total = (1 << 20) + sum(aws.s3.head_object(Bucket=BUCKET, Key=k)["ContentLength"] for k in keys)
+    env = engine_env(doc=document(engineSettings={"maxLambdaWindowMb": 1}))
     with pytest.raises(AnalyzerInputError,
                        match=rf"holds {total / 2**20:.1f} MB .*limit of 1 MB.*engine: processingJob"):
-        lambda_handler.run_invocation({"scheduled_time": "2026-11-24T03:10:00Z"}, engine_env(max_window_mb="1"),
+        lambda_handler.run_invocation({"scheduled_time": "2026-11-24T03:10:00Z"}, env,
                                       clients=aws.clients, s3=aws.s3, now=datetime.now(UTC))
     [event] = aws.run_events()
     assert event["status"] == "Failed" and "processingJob" in event["failureReason"]

@@ -13,10 +13,9 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 from modelmonitor.analyzer import lambda_handler
 from modelmonitor.demo.scenario import Scenario, true_churn_logit
 from modelmonitor.demo.traffic import ground_truth_lines, hour_capture_files
-from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, VARIANT, Aws, engine_env
+from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, NAMES, VARIANT, Aws, document, engine_env
 
-SCHEDULE = "churn-abc123-mq-schedule"
-RESULTS = f"s3://{BUCKET}/results/lending/churn/model-quality"
+SCHEDULE = NAMES.model_quality_schedule
 GROUND_TRUTH = f"s3://{BUCKET}/ground-truth/churn"
 DIMENSIONS = [{"Name": "Endpoint", "Value": ENDPOINT}, {"Name": "MonitoringSchedule", "Value": SCHEDULE}]
 
@@ -49,13 +48,17 @@ def test_binary_model_quality_run(aws: Aws, scenario: Scenario) -> None:
         "version": 0.0, "binary_classification_constraints": {
             "accuracy": {"threshold": 0.99, "comparison_operator": "LessThanThreshold"},
             "auc": {"threshold": 0.5, "comparison_operator": "LessThanThreshold"}}}))
-    env = engine_env(
-        monitoring_type="ModelQuality", cloudwatch_metrics_namespace="ModelMonitor/ModelQuality",
-        sagemaker_monitoring_schedule_name=SCHEDULE, output_path=RESULTS, ground_truth_source=GROUND_TRUTH,
-        problem_type="BinaryClassification", probability_attribute="0", probability_threshold_attribute="0.5",
-        min_ground_truth_coverage="0.8", label_delay_seconds="7200",
-        baseline_constraints=f"s3://{BUCKET}/baselines/lending/churn/model-quality/constraints.json")
-    del env["baseline_statistics"]
+    monitor = document(modelQuality={
+        "enabled": True, "schedule": "hourly", "problemType": "BinaryClassification", "probabilityAttribute": "0",
+        "groundTruthS3Uri": GROUND_TRUTH + "/", "labelDelay": "90m", "minGroundTruthCoverage": 0.8})
+    env = engine_env("ModelQuality", monitor,
+                     constraints=f"s3://{BUCKET}/baselines/lending/churn/model-quality/constraints.json")
+    # The builder's run settings: a 90 min label delay becomes 2 whole hours (as the modelMonitor engine's
+    # EndTimeOffset), metrics go to our model-quality namespace.
+    assert (env["label_delay_seconds"], env["schedule_period_seconds"]) == ("7200", "3600")
+    assert (env["cloudwatch_metrics_namespace"], env["probability_threshold_attribute"]) == \
+        ("ModelMonitor/ModelQuality", "0.5")
+    assert "baseline_statistics" not in env and env["ground_truth_source"] == GROUND_TRUTH
 
     # Fired at 05:10 with a 2 h label delay: evaluated at 05:00, window 02:00–03:00; labels filed at 06:00 are
     # not in yet (a rerun later would not change this run's inputs: it reads up to the evaluation hour only).
