@@ -90,3 +90,46 @@ def test_shard_file_names_are_unique_per_host(tmp_path: Path, monkeypatch: pytes
     assert current_host(tmp_path) == "algo-3"
     monkeypatch.setattr("socket.gethostname", lambda: "ip-10-0-0-1.ec2/internal")
     assert current_host(tmp_path / "elsewhere") == "ip-10-0-0-1.ec2-internal"
+
+
+def test_model_quality_job_publishes_and_emits(aws: Aws, scenario: Scenario, tmp_path: Path) -> None:
+    from modelmonitor.components.engine_environment import analyzer_knobs
+    from tests.engines.conftest import FIRST_HOUR, document
+    from tests.engines.test_model_quality_engine import GROUND_TRUTH, _put_hour, _put_labels
+
+    ids, _, truth = _put_hour(aws, scenario, 2)
+    _put_labels(aws, FIRST_HOUR.replace(hour=4), ids[:300], truth[:300], "labels")
+    monitor = document(engine="processingJob", modelQuality={
+        "enabled": True, "schedule": "hourly", "problemType": "BinaryClassification", "probabilityAttribute": "0",
+        "groundTruthS3Uri": GROUND_TRUTH, "labelDelay": "2h", "minGroundTruthCoverage": 0.8})
+    results = f"s3://{BUCKET}/results/lending/churn/model-quality"
+    machine = processing_job_state_machine(ProcessingJobMachineArgs(
+        monitor=MONITOR, endpoint_name=ENDPOINT, schedule_name="churn-mq", job_name_prefix="churn-mq-abc123",
+        image_uri="analyzer:1", job_role_arn="arn:aws:iam::123456789012:role/churn-analyzer",
+        capture_s3_uri=CAPTURE_PREFIX, results_s3_uri=results, monitoring_type="ModelQuality",
+        ground_truth_s3_uri=GROUND_TRUTH, window_end_offset_seconds=7200,
+        environment=analyzer_knobs(monitor.spec, "ModelQuality")))
+    job = resolve(machine["States"]["Analyze"]["Parameters"], {**CONTEXT, "evaluation_time": "2026-11-24T05:00:00Z"})
+    assert run_job(job, s3=aws.s3, workdir=tmp_path) == [0]
+
+    prefix = f"results/lending/churn/model-quality/{ENDPOINT}/churn-mq/2026/11/24/02/"
+    assert aws.json(prefix + "statistics.json")["ground_truth"]["matched"] == 300
+    [violation] = aws.json(prefix + "constraint_violations.json")["violations"]
+    assert violation["metric_name"] == "ground_truth_coverage"
+    [event] = aws.run_events()
+    assert (event["engine"], event["monitoringType"], event["status"], event["violations"], event["reportUri"]) == \
+        ("processingJob", "ModelQuality", "CompletedWithViolations", 1, f"s3://{BUCKET}/{prefix}")
+    message = (tmp_path / "algo-1/output/message").read_text()
+    assert message.startswith("CompletedWithViolations: 1 violation(s); 300 of 400 predictions labelled")
+
+
+def test_failed_job_exits_non_zero_and_leaves_the_failed_event_to_the_state_machine(
+        aws: Aws, scenario: Scenario, tmp_path: Path) -> None:
+    upload_hours(aws, scenario, range(2, 3))  # no baseline uploaded: the baseline input downloads nothing
+    machine = _machine(1)
+    assert run_job(resolve(machine["States"]["Analyze"]["Parameters"], CONTEXT), s3=aws.s3, workdir=tmp_path) == [2]
+    assert (tmp_path / "algo-1/output/message").read_text().startswith("Failed: ")
+    assert aws.run_events() == []
+    # The state machine's Catch → EmitFailedEvent sends the one Failed event of this run.
+    assert machine["States"]["Analyze"]["Catch"][0]["Next"] == "ClassifyFailure"
+    assert machine["States"]["EmitFailedEvent"]["Parameters"]["Entries"][0]["Source"] == "modelmonitor"
