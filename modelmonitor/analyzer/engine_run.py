@@ -10,10 +10,10 @@ period. An explicit window (run-now, backfill) is taken as given and evaluated `
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from modelmonitor.analyzer.engine_outputs import Clients, EngineRun, RunOutcome, publish
 from modelmonitor.analyzer.errors import AnalyzerInputError
@@ -101,17 +101,25 @@ def check_window_size(source: str, window: Window, max_bytes: int | None) -> int
     return total
 
 
+class Analysis(NamedTuple):
+    outcome: RunOutcome
+    outputs: dict[str, str]
+    """File name → URI or path written."""
+    metrics: tuple[dict[str, Any], ...]
+    """The run's metric records (BYOC line format)."""
+    summary: str
+
+
 def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, report_uri: str | None,
-            s3: Any, monitoring_type: str, html_report: bool = True) -> tuple[RunOutcome, dict[str, str],
-                                                                               tuple[dict[str, Any], ...], str]:
-    """Data or model quality of one window → (outcome, files written, metric records, summary)."""
+            s3: Any, monitoring_type: str, html_report: bool = True) -> Analysis:
+    """Data or model quality of one window: files written, nothing published yet."""
     window = run_window.window
     if monitoring_type == "ModelQuality":
         quality = run_quality(QualityJob.from_environment(env, window, output_path=output_path,
                                                           evaluation_time=run_window.evaluation_time), s3)
         outcome = RunOutcome(status=quality.status, window=window, violations=len(quality.result.violations),
                              report_uri=report_uri)
-        return outcome, quality.outputs, quality.metrics, quality.summary()
+        return Analysis(outcome, quality.outputs, quality.metrics, quality.summary())
     job = replace(AnalysisJob.from_environment(env), window=window, output_path=output_path,
                   publish_cloudwatch_metrics=False, metrics_dir=None)
     if job.mode != "monitor":
@@ -121,12 +129,12 @@ def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, 
     result = run(job)
     outcome = RunOutcome(status=result.status, window=window, violations=len(result.violations),
                          drifted_features=result.drifted_features, report_uri=report_uri)
-    return outcome, result.outputs, result.metrics, result.summary()
+    return Analysis(outcome, result.outputs, result.metrics, result.summary())
 
 
 def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow, *, output_path: str,
             report_uri: str | None, clients: Clients, s3: Any, max_window_bytes: int | None = None,
-            emit_failure: bool = True, analysis: Callable[..., Any] = analyze) -> EngineResult:
+            emit_failure: bool = True) -> EngineResult:
     """Analyse, publish, emit. On failure: the Failed event (when `emit_failure`), then the error propagates,
     so the host reports it too (Lambda: function error → retries / on-failure destination; Processing job: a
     non-zero exit). `emit_failure=False` where another party emits it (the state machine's Catch)."""
@@ -134,9 +142,8 @@ def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow
     try:
         if max_window_bytes is not None:
             check_window_size(env.get("dataset_source", ""), window, max_window_bytes)
-        outcome, outputs, records, summary = analysis(env, run_window, output_path=output_path,
-                                                      report_uri=report_uri, s3=s3,
-                                                      monitoring_type=engine_run.monitoring_type)
+        analysis = analyze(env, run_window, output_path=output_path, report_uri=report_uri, s3=s3,
+                           monitoring_type=engine_run.monitoring_type)
     except Exception as exc:
         # Whatever went wrong, the run's one event says Failed; the error itself is re-raised, never swallowed.
         if emit_failure:
@@ -144,9 +151,11 @@ def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow
             log.error("run failed: %s", reason)
             publish(engine_run, RunOutcome(status="Failed", window=window, failure_reason=reason), (), clients)
         raise
-    sent = publish(engine_run, outcome, records, clients)
-    log.info("%s: %s (%d metric datums to %s)", outcome.status, summary, sent, engine_run.metrics_namespace)
-    return EngineResult(outcome=outcome, outputs=outputs, metrics_sent=sent, summary=summary)
+    sent = publish(engine_run, analysis.outcome, analysis.metrics, clients)
+    log.info("%s: %s (%d metric datums to %s)", analysis.outcome.status, analysis.summary, sent,
+             engine_run.metrics_namespace)
+    return EngineResult(outcome=analysis.outcome, outputs=analysis.outputs, metrics_sent=sent,
+                        summary=analysis.summary)
 
 
 def results_location(env: Mapping[str, str], engine_run: EngineRun, window: Window) -> str:
