@@ -67,3 +67,18 @@ def test_a_refused_event_is_an_error() -> None:
 def test_incomplete_engine_environment_is_named(change: dict[str, str], message: str) -> None:
     with pytest.raises(AnalyzerInputError, match=message):
         EngineRun.from_environment({**engine_env(), **change})
+
+
+def test_the_alert_handler_reads_our_run_event() -> None:
+    from modelmonitor.alerts.events import RunChange, parse_event
+
+    entry = run_event_entry(RUN, RunOutcome(status="CompletedWithViolations", window=WINDOW, violations=2,
+                                            drifted_features=("income",), report_uri="s3://b/r/2026/11/24/02/"))
+    envelope = {"version": "0", "id": "e-1", "detail-type": entry["DetailType"], "source": entry["Source"],
+                "account": "123456789012", "time": "2026-11-24T03:11:00Z", "region": "us-east-1",
+                "resources": [], "detail": json.loads(entry["Detail"])}
+    [(_, parsed)] = parse_event(envelope)
+    assert isinstance(parsed, RunChange)
+    assert (parsed.monitor, parsed.status, parsed.violations, parsed.drifted_features, parsed.report_uri,
+            parsed.window_start) == ("lending/churn", "CompletedWithViolations", 2, ("income",),
+                                     "s3://b/r/2026/11/24/02/", "2026-11-24T02:00:00Z")
