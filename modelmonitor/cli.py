@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "render": "modelmonitor.commands.render",
     "baseline": "modelmonitor.commands.baseline",
     "analyze": "modelmonitor.commands.analyze",
+    "run-now": "modelmonitor.commands.run_now",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

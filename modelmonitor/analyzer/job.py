@@ -3,6 +3,8 @@ Processing jobs — internal-contracts §5) or from CLI arguments."""
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +53,9 @@ class AnalysisJob:
     stage: Stage = "full"
     """`shard`: write partial statistics only; `merge`: combine the partial statistics found in dataset_source."""
     report_html: str | None = None
+    shard_id: str = ""
+    """Shard stage: names this instance's partial statistics file (instances of one sharded job upload to the
+    same S3 prefix, so each needs its own file name)."""
 
     def __post_init__(self) -> None:
         if self.mode == "monitor" and not (self.baseline_statistics and self.baseline_constraints):
@@ -96,7 +101,22 @@ class AnalysisJob:
             drift_threshold=_float(env, "drift_threshold"),
             categorical_drift_threshold=_float(env, "categorical_drift_threshold"),
             stage="shard" if stage == "shard" else "merge" if stage == "merge" else "full",
+            shard_id=current_host(root) if stage == "shard" else "",
         )
+
+
+def current_host(root: Path) -> str:
+    """This instance's name in a Processing job (`current_host` of `/opt/ml/config/resourceconfig.json`, e.g.
+    `algo-2`), else the machine's host name; reduced to characters safe in a file name."""
+    host = ""
+    config = root / "config" / "resourceconfig.json"
+    if config.is_file():
+        try:
+            host = str(orjson.loads(config.read_bytes()).get("current_host") or "")
+        except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
+            raise AnalyzerInputError(f"{config}: unreadable resource configuration ({exc})") from exc
+    host = host or socket.gethostname()
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
 
 
 def _float(env: Mapping[str, str], name: str) -> float | None:

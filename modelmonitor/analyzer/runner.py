@@ -44,6 +44,7 @@ from modelmonitor.analyzer.statsfile import ReferenceFeature, read_statistics, s
 log = logging.getLogger(__name__)
 
 PARTIAL_FILE = "partial_statistics.json"
+"""Shard stage output; with a shard id `partial_statistics-{id}.json` (`partial_file_name`)."""
 Status = Literal["Completed", "CompletedWithViolations"]
 
 
@@ -188,6 +189,12 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     return stats, counters.malformed
 
 
+def partial_file_name(shard_id: str) -> str:
+    """One file per shard instance: the instances of a sharded Processing job upload the same local output path
+    to one S3 prefix, so a shared name would leave only the last instance's statistics to merge."""
+    return f"partial_statistics-{shard_id}.json" if shard_id else PARTIAL_FILE
+
+
 def _out(job: AnalysisJob, name: str) -> str:
     base = job.output_path.rstrip("/")
     return f"{base}/{name}"
@@ -202,7 +209,7 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
     stats, malformed = accumulate(job, baseline, progress)
     written: dict[str, str] = {}
     if job.stage == "shard":
-        written["partial_statistics"] = _out(job, PARTIAL_FILE)
+        written["partial_statistics"] = _out(job, partial_file_name(job.shard_id))
         _write_json(written["partial_statistics"], stats.to_json(malformed=malformed))
         return AnalysisResult(job.mode, "Completed", stats.item_count, malformed, outputs=written)
     written["statistics"] = _out(job, "statistics.json")
