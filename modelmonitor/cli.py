@@ -12,7 +12,11 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "validate": "modelmonitor.commands.validate",
     "crd": "modelmonitor.commands.crd",
+    "demo": "modelmonitor.commands.demo",
     "render": "modelmonitor.commands.render",
+    "baseline": "modelmonitor.commands.baseline",
+    "analyze": "modelmonitor.commands.analyze",
+    "run-now": "modelmonitor.commands.run_now",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

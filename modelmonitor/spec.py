@@ -321,6 +321,18 @@ class DriftDetection(_Model):
 Engine = Literal["modelMonitor", "lambda", "processingJob"]
 
 
+class EngineSettings(_Model):
+    lambda_memory_mb: Annotated[int, Field(ge=512, le=10240)] = 3008
+    """engine lambda: memory of the analyzer function (MB); CPU scales with it."""
+    lambda_timeout_seconds: Annotated[int, Field(ge=60, le=900)] = 900
+    """engine lambda: timeout of one analysis (Lambda allows at most 900 s)."""
+    max_lambda_window_mb: Annotated[int, Field(ge=1, le=10240)] = 2048
+    """engine lambda: a window with more captured data than this fails with a message naming processingJob,
+    never silently sampled."""
+    analyzer_image: ContainerImage | None = None
+    """Prebuilt analyzer image URI; default: the image built into the platform's ECR repository."""
+
+
 class ModelMonitorSpec(_Model):
     model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
         {"rule": "!has(self.engine) || self.engine == 'modelMonitor' || has(self.endpoint.create) "
@@ -346,6 +358,8 @@ class ModelMonitorSpec(_Model):
     engine: Engine = "modelMonitor"
     """What runs the analysis: modelMonitor (SageMaker Model Monitor schedules; accounts that have it), lambda or
     processingJob (our analyzer, no Model Monitor needed)."""
+    engine_settings: EngineSettings = Field(default_factory=EngineSettings)
+    """Settings of the lambda and processingJob engines."""
     deletion_policy: Literal["Delete", "Retain"] = "Retain"
     """On deletion: Delete destroys the AWS resources; Retain leaves them and only stops tracking them."""
     drift_detection: DriftDetection = Field(default_factory=DriftDetection)

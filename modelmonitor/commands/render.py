@@ -55,12 +55,12 @@ def print_table(plan: Sequence[Any]) -> None:
 
     table = Table(title="Resources ModelMonitor would create", show_lines=False)
     for column in ("type", "name", "parent"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for r in plan:
         if not r["type"].startswith("pulumi:providers:"):
             table.add_row(r["type"], r["name"], r["parent"] or "")
     counts = Table(title="Resource types")
-    counts.add_column("type")
+    counts.add_column("type", overflow="fold")
     counts.add_column("count", justify="right")
     for typ, count in sorted(Counter(r["type"] for r in plan).items()):
         counts.add_row(typ, str(count))

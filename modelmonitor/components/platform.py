@@ -56,6 +56,23 @@ class PlatformArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
+def alert_lambda_environment(topic_arn: pulumi.Input[str], bucket_name: pulumi.Input[str],
+                             slack_secret_names: Sequence[str]) -> dict[str, pulumi.Input[str]]:
+    """The variables `modelmonitor.alerts.config.Settings.from_env` reads (tests tie the two together).
+
+    One alert Lambda serves every monitor of the platform and posts to one webhook, so the monitors must agree
+    on `alerting.slackWebhookSecret`."""
+    variables: dict[str, pulumi.Input[str]] = {"ALERT_TOPIC_ARN": topic_arn, "ARTIFACT_BUCKET": bucket_name}
+    secrets = sorted(set(slack_secret_names))
+    if len(secrets) > 1:
+        raise ValueError(
+            f"spec.alerting.slackWebhookSecret: monitors sharing one platform (region) must name the same secret, "
+            f"got {', '.join(secrets)}")
+    if secrets:
+        variables["SLACK_WEBHOOK_SECRET"] = secrets[0]
+    return variables
+
+
 def _lambda_code() -> pulumi.AssetArchive:
     """The alerts package as `modelmonitor/alerts/...` plus an empty `modelmonitor/__init__.py`, so the handler
     path `modelmonitor.alerts.handler.handler` resolves in Lambda exactly as it does in tests. Only .py files:
@@ -233,10 +250,8 @@ class Platform(pulumi.ComponentResource):
         function = lambda_.Function(
             f"{self._name}-alerts", name=function_name, role=role.arn, runtime=LAMBDA_RUNTIME,
             handler=ALERT_HANDLER, code=_lambda_code(), timeout=60, memory_size=256,
-            environment={"variables": {
-                "MODELMONITOR_ALERT_TOPIC_ARN": self.alert_topic_arn,
-                "MODELMONITOR_BUCKET": self.bucket_name,
-            }},
+            environment={"variables": alert_lambda_environment(
+                self.alert_topic_arn, self.bucket_name, self.args.slack_secret_names)},
             logging_config={"log_format": "JSON", "log_group": log_group.name},
             tags=dict(tags),
             # The log group first, so Lambda never creates an unmanaged one without retention.

@@ -197,6 +197,9 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
          "Resource": f"{logs}:log-stream:*"},
         {"Effect": "Allow", "Action": "sns:Publish", "Resource": scope.topic_arn},
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{scope.bucket_arn}/results/*"},
+        # The handler finds the latest run by listing the results prefix's yyyy/mm/dd/hh folders.
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": scope.bucket_arn,
+         "Condition": {"StringLike": {"s3:prefix": ["results/*"]}}},
         {"Effect": "Allow", "Action": ["sagemaker:DescribeProcessingJob"],
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:processing-job/*"},
         {"Effect": "Allow", "Action": ["sagemaker:DescribeMonitoringSchedule", "sagemaker:ListTags"],

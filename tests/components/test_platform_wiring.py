@@ -107,7 +107,7 @@ def test_existing_bucket_and_topic_are_used_not_created() -> None:
     assert dq["dataQualityJobOutputConfig"]["monitoringOutputs"]["s3Output"]["s3Uri"] == \
         "s3://shared-ml-artifacts/results/default/churn-prod/data-quality"
     assert one(plan, "lambda/function:Function")["inputs"]["environment"]["variables"][
-        "MODELMONITOR_ALERT_TOPIC_ARN"] == "arn:aws:sns:us-east-1:123456789012:ml-alerts"
+        "ALERT_TOPIC_ARN"] == "arn:aws:sns:us-east-1:123456789012:ml-alerts"
 
 
 def test_analyzer_image_built_here_is_pushed_and_digest_pinned() -> None:

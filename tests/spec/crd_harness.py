@@ -5,6 +5,7 @@ with a real CEL engine, transition rules (`oldSelf`) included."""
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,11 @@ CRD_PATH = Path(__file__).resolve().parents[2] / "crds" / "modelmonitors.modelmo
 
 
 def load_crd() -> dict[str, Any]:
+    return copy.deepcopy(_parsed_crd())
+
+
+@functools.cache
+def _parsed_crd() -> dict[str, Any]:
     return yaml.safe_load(CRD_PATH.read_text())
 
 

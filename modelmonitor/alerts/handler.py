@@ -1,0 +1,261 @@
+"""Lambda entry point: `modelmonitor.alerts.handler.handler(event, context)`.
+
+Parse at entry (events.py) → decide and describe (logic.py, pure) → enrich (enrich.py, AWS reads that may fail
+without stopping the alert) → render (render.py) → deliver (routes.py). One bad record never stops the batch: it is
+logged with its reason and counted in the returned summary and in an EMF metrics line.
+
+Environment: ALERT_TOPIC_ARN (required), ARTIFACT_BUCKET, DASHBOARD_URL_TEMPLATE, SLACK_WEBHOOK_SECRET (syntax in
+config.SecretRef), LOG_LEVEL, and opt-in DEDUPE_TABLE / DEDUPE_TTL_SECONDS (dedupe.py), WEBHOOK_TIMEOUT_SECONDS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, TypedDict, cast
+
+import boto3
+from botocore.config import Config
+
+from . import logs
+from .config import Settings
+from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
+from .enrich import AWS_ERRORS, JobOutcome, S3Reader, SageMakerReader, aws_error_note, describe_job, enrich
+from .events import AlarmNotification, Alertable, Malformed, ProcessingJobChange, RunChange, ScheduleChange, parse_event
+from .logic import MonitorContext, context_for, decide, dedupe_key, has_violations
+from .render import Alert, render
+from .routes import (
+    ParameterReader,
+    Publisher,
+    SecretReader,
+    WebhookSecretError,
+    post_webhook,
+    publish_sns,
+    read_webhook_url,
+)
+
+logger = logging.getLogger(__name__)
+
+_AWS_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
+
+
+class Summary(TypedDict):
+    processed: int
+    alerted: int
+    duplicates: int
+    malformed: int
+    ignored: int
+    degraded: int
+    errors: list[str]
+
+
+_SERVICES = {"s3": "s3", "sagemaker": "sagemaker", "sns": "sns", "ssm": "ssm", "secrets": "secretsmanager",
+             "dynamodb": "dynamodb"}
+
+
+class Clients:
+    """boto3 clients made on first use, so a cold start pays only for the services it calls; injectable by name."""
+
+    def __init__(self, injected: Mapping[str, Any] | None = None) -> None:
+        self._made: dict[str, Any] = dict(injected or {})
+
+    def get(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = boto3.client(_SERVICES[name], config=_AWS_CONFIG)
+        return self._made[name]
+
+    @property
+    def s3(self) -> S3Reader:
+        return cast(S3Reader, self.get("s3"))
+
+    @property
+    def sagemaker(self) -> SageMakerReader:
+        return cast(SageMakerReader, self.get("sagemaker"))
+
+    @property
+    def sns(self) -> Publisher:
+        return cast(Publisher, self.get("sns"))
+
+    @property
+    def ssm(self) -> ParameterReader:
+        return cast(ParameterReader, self.get("ssm"))
+
+    @property
+    def secrets(self) -> SecretReader:
+        return cast(SecretReader, self.get("secrets"))
+
+
+@dataclass
+class Runtime:
+    """Per-container state: settings, clients, the dedupe store and the cached webhook URL."""
+
+    settings: Settings
+    clients: Clients
+    deduper: Deduper
+    webhook_url: str = ""
+
+
+def build_runtime(env: Mapping[str, str], **clients: Any) -> Runtime:
+    """Settings from `env`; boto3 clients unless injected by keyword (s3, sagemaker, sns, ssm, secrets, dynamodb)."""
+    settings = Settings.from_env(env)
+    logs.configure(settings.log_level)
+    made = Clients(clients)
+    deduper: Deduper = MemoryDeduper()
+    if settings.dedupe_table:
+        deduper = DynamoDeduper(made.get("dynamodb"), settings.dedupe_table, settings.dedupe_ttl_seconds)
+    return Runtime(settings=settings, clients=made, deduper=deduper)
+
+
+_RUNTIME: Runtime | None = None
+
+
+def handler(event: object, context: object) -> Summary:
+    global _RUNTIME  # noqa: PLW0603 — one runtime per Lambda container is the point of the cache
+    if _RUNTIME is None:
+        _RUNTIME = build_runtime(os.environ)
+    return handle(event, _RUNTIME, function_name=str(getattr(context, "function_name", "") or ""))
+
+
+def reset_runtime() -> None:
+    """Forget the container's runtime (tests; a new configuration)."""
+    global _RUNTIME  # noqa: PLW0603
+    _RUNTIME = None
+
+
+def handle(event: object, rt: Runtime, function_name: str = "") -> Summary:
+    summary = Summary(processed=0, alerted=0, duplicates=0, malformed=0, ignored=0, degraded=0, errors=[])
+    for where, item in parse_event(event, own_topic_arn=rt.settings.topic_arn):
+        summary["processed"] += 1
+        if isinstance(item, Malformed):
+            summary["malformed"] += 1
+            summary["errors"].append(f"{where}: malformed: {item.reason}")
+            logger.warning("rejected malformed record", extra=logs.alert_fields(
+                outcome="malformed", reason=item.reason, where=where))
+            continue
+        _process(where, item, rt, summary)
+    counters = {key: value for key, value in summary.items() if isinstance(value, int)}
+    logger.info("alert handler metrics", extra={"emf": logs.emf_record(counters, function_name)})
+    return summary
+
+
+def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> None:
+    ctx, problem = context_for(record)
+    decided = _decide(where, record, ctx, rt, summary)
+    if decided is None:
+        return
+    ctx, job = decided
+    key = dedupe_key(record)
+    if key and not rt.deduper.claim(key):
+        summary["duplicates"] += 1
+        _log(logging.INFO, "duplicate delivery suppressed", ctx, record, "duplicate", where=where, dedupe_key=key)
+        return
+    notes = [note for note in (problem, rt.deduper.last_error) if note]
+    if isinstance(record, ProcessingJobChange) and job is None and not (ctx.endpoint and ctx.schedule):
+        # The documented event detail has no Environment: the job's description names endpoint and schedule.
+        try:
+            job = describe_job(rt.clients.sagemaker, record.job_name)
+            ctx = _with_job(ctx, job)
+        except AWS_ERRORS as err:
+            notes.append(f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}")
+    enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
+    enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
+    alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
+    if not _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary):
+        if key:
+            rt.deduper.release(key)  # let a retry of this delivery alert
+        return
+    summary["alerted"] += 1
+    if enrichment.errors:
+        summary["degraded"] += 1
+        summary["errors"].append(f"{where}: degraded: {'; '.join(enrichment.errors)}")
+    outcome = "alerted_degraded" if enrichment.errors else "alerted"
+    _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, outcome, where=where,
+         reason="; ".join(enrichment.errors))
+
+
+def _decide(
+    where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary
+) -> tuple[MonitorContext, JobOutcome | None] | None:
+    """(context, job description if fetched) for records to alert on; None when the record needs no alert."""
+    decision = decide(record)
+    if decision.action == "ignore":
+        summary["ignored"] += 1
+        _log(logging.INFO, decision.why, ctx, record, "ignored", where=where)
+        return None
+    if decision.action == "alert" or not isinstance(record, ProcessingJobChange):
+        return ctx, None
+    try:
+        job = describe_job(rt.clients.sagemaker, record.job_name)
+    except AWS_ERRORS as err:
+        note = f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}"
+        summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
+        _log(logging.ERROR, "completed job not verified", ctx, record, "unverified", reason=note, where=where)
+        return None
+    if not has_violations(job.exit_message):
+        summary["ignored"] += 1
+        _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
+        return None
+    return _with_job(ctx, job), job
+
+
+def _with_job(ctx: MonitorContext, job: JobOutcome) -> MonitorContext:
+    return replace(ctx, endpoint=ctx.endpoint or job.endpoint, schedule=ctx.schedule or job.schedule)
+
+
+def _deliver(
+    where: str, alert: Alert, *, ctx: MonitorContext, record: Alertable, rt: Runtime, summary: Summary
+) -> bool:
+    delivered = False
+    try:
+        publish_sns(rt.clients.sns, rt.settings.topic_arn, alert)
+        delivered = True
+    except AWS_ERRORS as err:
+        note = f"SNS publish failed: {aws_error_note(err)}"
+        summary["errors"].append(f"{where}: {note}")
+        _log(logging.ERROR, "SNS publish failed", ctx, record, "publish_failed", reason=note, where=where)
+    if rt.settings.webhook_secret is None:
+        return delivered
+    url = _webhook_url(where, ctx, record, rt, summary)
+    if not url:
+        return delivered
+    result = post_webhook(url, alert, timeout=rt.settings.webhook_timeout_seconds)
+    if result.delivered:
+        _log(logging.INFO, "webhook delivered", ctx, record, "webhook_delivered", reason=result.detail, where=where)
+        return True
+    summary["errors"].append(f"{where}: webhook failed after {result.attempts} attempt(s): {result.detail}")
+    _log(logging.WARNING, "webhook failed", ctx, record, "webhook_failed",
+         reason=f"{result.detail} after {result.attempts} attempt(s)", where=where)
+    return delivered
+
+
+def _webhook_url(where: str, ctx: MonitorContext, record: Alertable, rt: Runtime, summary: Summary) -> str:
+    if rt.webhook_url or rt.settings.webhook_secret is None:
+        return rt.webhook_url
+    try:
+        rt.webhook_url = read_webhook_url(rt.settings.webhook_secret, rt.clients.ssm, rt.clients.secrets)
+    except AWS_ERRORS as err:
+        note = f"webhook secret {rt.settings.webhook_secret.name} unreadable: {aws_error_note(err)}"
+    except (WebhookSecretError, KeyError) as err:
+        note = f"webhook secret {rt.settings.webhook_secret.name} unusable: {err}"
+    else:
+        return rt.webhook_url
+    summary["errors"].append(f"{where}: {note}")
+    _log(logging.ERROR, "webhook secret unavailable", ctx, record, "webhook_failed", reason=note, where=where)
+    return ""
+
+
+def _log(level: int, message: str, ctx: MonitorContext, record: Alertable, outcome: str, **more: str) -> None:
+    logger.log(level, message, extra=logs.alert_fields(
+        monitor=ctx.monitor, endpoint=ctx.endpoint, kind=ctx.kind, state=_state(record), outcome=outcome,
+        **{k: v for k, v in more.items() if v}))
+
+
+def _state(record: Alertable) -> str:
+    match record:
+        case AlarmNotification():
+            return record.new_state
+        case ProcessingJobChange() | ScheduleChange() | RunChange():
+            return record.status
+    return "TEST"

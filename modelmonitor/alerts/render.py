@@ -1,0 +1,220 @@
+"""Render one concise alert (SNS subject + body) from a parsed record, its monitor context and its enrichment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange, ScheduleChange, TestInvocation
+from .logic import SCHEDULE_KIND, TEST_KIND, MonitorContext, Violation, rank_violations, split_s3_uri
+
+# SNS: "Subjects must be ... text with no line breaks or control characters, and less than 100 characters long";
+# older docs say ASCII and starting with a letter, number or punctuation. We meet the strictest reading.
+MAX_SUBJECT = 99
+MAX_BODY = 16 * 1024
+TOP_VIOLATIONS = 5
+
+_KIND_TITLES = {
+    "data_drift": "data drift",
+    "model_quality": "model quality",
+    "no_metrics": "no monitoring metrics",
+    "execution_failed": "monitoring run",
+    "no_captures": "no data captures",
+    "ground_truth_coverage": "ground truth coverage low",
+    SCHEDULE_KIND: "monitoring schedule",
+    TEST_KIND: "alert route",
+}
+
+_KIND_MEANING = {
+    "no_metrics": "No monitoring metrics arrived for several schedule periods: monitoring is not running, fails "
+    "before it publishes, or publishes under another namespace. Drift would go unnoticed meanwhile.",
+    "no_captures": "No new data-capture files arrived: the endpoint gets no traffic or data capture is off, so "
+    "the next monitoring runs have nothing to analyse.",
+    "ground_truth_coverage": "Too few predictions have ground-truth labels after the label delay: model-quality "
+    "metrics are missing or unreliable.",
+    "execution_failed": "A monitoring run failed: this window was not analysed.",
+}
+
+_NEXT_STEPS = {
+    "data_drift": "Open the report and compare the drifted features with the baseline; if the shift is expected, "
+    "re-baseline, otherwise trace the upstream data source feeding the endpoint.",
+    "model_quality": "Open the report and check which metric degraded and since when; consider retraining on "
+    "recent labelled data or rolling back the model.",
+    "no_metrics": "List the schedule's recent executions (aws sagemaker list-monitoring-executions "
+    "--monitoring-schedule-name {schedule} --sort-by ScheduledTime --sort-order Descending) or our engine's "
+    "scheduler/Lambda logs, and check the alarm's metric namespace matches what the analyzer publishes.",
+    "no_captures": "Check the endpoint's Invocations metric and its DataCaptureConfig (aws sagemaker "
+    "describe-endpoint --endpoint-name {endpoint}), and that the capture prefix in the artifact bucket is writable.",
+    "ground_truth_coverage": "Check that the labelling pipeline writes to the ground-truth S3 URI in the "
+    "yyyy/mm/dd/hh layout and that its eventId/inferenceId values match the captured requests.",
+    "execution_failed": "Read the failure reason and the run's logs (SageMaker jobs: /aws/sagemaker/ProcessingJobs; "
+    "lambda engine: the analyzer function's log group); fix the cause (permissions, baseline, input data) and "
+    "wait for the next scheduled run.",
+    SCHEDULE_KIND: "Describe the schedule (aws sagemaker describe-monitoring-schedule --monitoring-schedule-name "
+    "{schedule}); restart it if it was stopped on purpose, fix FailureReason otherwise.",
+    TEST_KIND: "Nothing to do: this confirms the alert route works.",
+}
+
+
+@dataclass(frozen=True)
+class Enrichment:
+    violations: tuple[Violation, ...] = ()
+    run_uri: str = ""
+    """S3 folder of the run the violations came from."""
+    errors: tuple[str, ...] = field(default=())
+    """Why enrichment is partial (API failures, bad files); the alert says it is degraded."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    subject: str
+    body: str
+
+
+def render(record: Alertable, ctx: MonitorContext, enrichment: Enrichment, dashboard_template: str = "") -> Alert:
+    state, since, headline, reason = _state_headline_reason(record, ctx)
+    who = ctx.monitor or ctx.endpoint or ctx.schedule or _record_name(record)
+    title = _KIND_TITLES.get(ctx.kind, "alarm")
+    subject = sanitize_subject(f"[ModelMonitor] {state} {title}: {who}")
+
+    lines = [f"{state}: {headline}"]
+    meaning = "Recovered: the alarm condition no longer holds." if state == "OK" else (
+        ctx.summary or _KIND_MEANING.get(ctx.kind, ""))
+    if meaning:
+        lines += ["", meaning]
+    lines.append("")
+    lines += _field_lines(
+        ("Model", ctx.monitor),
+        ("Endpoint", ctx.endpoint),
+        ("Schedule", ctx.schedule),
+        ("State", state + since),
+        ("Reason", reason),
+    )
+    if enrichment.violations:
+        ranked = rank_violations(enrichment.violations)
+        shown = ranked[:TOP_VIOLATIONS]
+        lines += ["", f"Top violations ({len(shown)} of {len(ranked)}):"]
+        lines += [f"  - {_violation_line(v)}" for v in shown]
+    elif isinstance(record, RunChange) and record.drifted_features:
+        lines += ["", "Drifted features: " + ", ".join(record.drifted_features[:TOP_VIOLATIONS])]
+    links = _field_lines(*_links(record, ctx, enrichment, dashboard_template))
+    if links:
+        lines += ["", *links]
+    if state != "OK":
+        step = _NEXT_STEPS.get(ctx.kind, "Open the alarm and its metric to see what breached.")
+        lines += ["", "Next step: " + step.format(schedule=ctx.schedule or "<schedule>",
+                                                  endpoint=ctx.endpoint or "<endpoint>")]
+    if enrichment.errors:
+        lines += ["", "Enrichment degraded: " + "; ".join(enrichment.errors)]
+    body = "\n".join(lines)
+    if len(body) > MAX_BODY:
+        body = body[: MAX_BODY - 20] + "\n… (truncated)"
+    return Alert(subject=subject, body=body)
+
+
+def sanitize_subject(text: str) -> str:
+    """ASCII printable only, single line, starts with a printable non-space, < 100 characters."""
+    ascii_only = "".join(ch if 32 <= ord(ch) < 127 else " " for ch in text)
+    collapsed = re.sub(r"\s+", " ", ascii_only).strip()
+    if len(collapsed) > MAX_SUBJECT:
+        collapsed = collapsed[: MAX_SUBJECT - 3].rstrip() + "..."
+    return collapsed or "ModelMonitor alert"
+
+
+def dashboard_url(template: str, ctx: MonitorContext) -> str:
+    """Fill `{monitor}`, `{namespace}`, `{name}`, `{endpoint}`, `{schedule}`, `{region}`; other braces stay as
+    they are, so a bad template gives a visibly wrong link rather than a crash."""
+    if ctx.dashboard:
+        return ctx.dashboard
+    if not template:
+        return ""
+    namespace, _, name = ctx.monitor.partition("/")
+    values = {"monitor": ctx.monitor, "namespace": namespace, "name": name, "endpoint": ctx.endpoint,
+              "schedule": ctx.schedule, "region": ctx.region}
+    return re.sub(r"\{(\w+)\}", lambda m: quote(values.get(m[1], m[0]), safe="/") if m[1] in values else m[0],
+                  template)
+
+
+def _state_headline_reason(record: Alertable, ctx: MonitorContext) -> tuple[str, str, str, str]:
+    """(state word, ' since …' suffix, headline, reason)."""
+    where = f"{ctx.monitor or ctx.endpoint or '?'}" + (f" / {ctx.schedule}" if ctx.schedule else "")
+    match record:
+        case AlarmNotification():
+            was = f" (was {record.old_state})" if record.old_state else ""
+            since = f" since {record.state_change_time}{was}"
+            return record.new_state, since, f"{record.alarm_name} on {where}", record.reason
+        case ProcessingJobChange():
+            if record.status == "Completed":
+                return "VIOLATIONS", "", f"processing job {record.job_name} found violations on {where}", (
+                    "the job's exit message reports CompletedWithViolations")
+            return record.status.upper(), "", f"processing job {record.job_name} {record.status.lower()} on {where}", (
+                record.failure_reason or "no failure reason given")
+        case ScheduleChange():
+            return record.status.upper(), "", f"monitoring schedule {record.schedule_name} is {record.status}", (
+                record.failure_reason or f"schedule status changed to {record.status}")
+        case RunChange():
+            window = f" for window {record.window_start} to {record.window_end}" if record.window_start else ""
+            if record.status == "Failed":
+                return "FAILED", "", f"{record.engine or 'monitoring'} run failed on {where}{window}", (
+                    record.failure_reason or "no failure reason given")
+            return "VIOLATIONS", "", f"{record.violations} violation(s) on {where}{window}", (
+                f"{record.monitoring_type or 'monitoring'} run completed with violations")
+        case TestInvocation():
+            return "TEST", "", record.message, "direct test invocation"
+    raise AssertionError(f"unhandled record {type(record).__name__}")
+
+
+def _record_name(record: Alertable) -> str:
+    match record:
+        case AlarmNotification():
+            return record.alarm_name
+        case ProcessingJobChange():
+            return record.job_name
+        case ScheduleChange():
+            return record.schedule_name
+        case RunChange():
+            return record.monitor
+        case TestInvocation():
+            return "alert route"
+    raise AssertionError(f"unhandled record {type(record).__name__}")
+
+
+def _violation_line(v: Violation) -> str:
+    if v.distance is not None and v.threshold is not None:
+        return f"{v.feature}: distance {v.distance:.4g} > threshold {v.threshold:.4g} ({v.check_type})"
+    return f"{v.feature}: {v.check_type}" + (f" - {v.description}" if v.description else "")
+
+
+def _links(record: Alertable, ctx: MonitorContext, enrichment: Enrichment, template: str) -> list[tuple[str, str]]:
+    links: list[tuple[str, str]] = []
+    report = enrichment.run_uri or (record.report_uri if isinstance(record, RunChange) else "")
+    if report:
+        links.append(("Report", report.rstrip("/") + "/"))
+        console = _s3_console_url(report, ctx.region)
+        if console:
+            links.append(("Console", console))
+    dashboard = dashboard_url(template, ctx)
+    if dashboard:
+        links.append(("Dashboard", dashboard))
+    if isinstance(record, AlarmNotification) and record.region:
+        links.append(("Alarm", f"https://{record.region}.console.aws.amazon.com/cloudwatch/home?region="
+                               f"{record.region}#alarmsV2:alarm/{quote(record.alarm_name, safe='')}"))
+    if isinstance(record, ProcessingJobChange) and record.region:
+        links.append(("Job", f"https://{record.region}.console.aws.amazon.com/sagemaker/home?region="
+                             f"{record.region}#/processing-jobs/{quote(record.job_name, safe='')}"))
+    return links
+
+
+def _s3_console_url(uri: str, region: str) -> str:
+    try:
+        bucket, key = split_s3_uri(uri)
+    except ValueError:
+        return ""
+    prefix = quote(key.rstrip("/") + "/", safe="")
+    region_part = f"region={region}&" if region else ""
+    return f"https://s3.console.aws.amazon.com/s3/buckets/{quote(bucket, safe='')}?{region_part}prefix={prefix}"
+
+
+def _field_lines(*pairs: tuple[str, str]) -> list[str]:
+    return [f"{label + ':':<11}{value}" for label, value in pairs if value]

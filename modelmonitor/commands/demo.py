@@ -1,0 +1,50 @@
+"""`modelmonitor demo` (what `make demo` runs): the whole monitoring loop on this machine, no cloud needed."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from modelmonitor.demo.run import DemoOptions, run_demo
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "demo", help="run the monitoring loop locally: emulated AWS, hourly drift analysis, alarms, alerts")
+    parser.add_argument("--hours", type=int, default=24, help="simulated hours of traffic (default 24)")
+    parser.add_argument("--drift-at", type=int, default=12, help="hour from which the data drifts (default 12)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed of the scenario (default 7)")
+    parser.add_argument("--requests-per-hour", type=int, default=400)
+    parser.add_argument("--output-dir", type=Path, default=Path("demo-output"))
+    parser.add_argument("--no-emulator", action="store_true",
+                        help="emulate AWS inside this process (no local server or port)")
+    parser.add_argument("--no-operator", action="store_true", help="skip the Kubernetes operator part")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    if args.hours < 1 or not 0 <= args.drift_at <= args.hours:
+        console.print(f"[red]error:[/] --hours must be ≥ 1 and --drift-at within 0..{args.hours}")
+        return 2
+    started = time.monotonic()
+    result = run_demo(DemoOptions(hours=args.hours, drift_at=args.drift_at, seed=args.seed,
+                                  requests_per_hour=args.requests_per_hour, output_dir=args.output_dir,
+                                  emulator=not args.no_emulator, operator=not args.no_operator), console)
+    if result.alerts:
+        first = result.alerts[0]
+        console.rule("First alert, as delivered to the alert topic's subscribers")
+        console.print(f"Subject: {first.subject}\n{first.body}", markup=False, highlight=False, soft_wrap=True)
+        console.rule()
+    else:
+        console.print("No alert was sent.")
+    if result.operator_view:
+        console.print(result.operator_view, markup=False, highlight=False)
+    console.print(f"Report: {result.report or 'not written'}")
+    console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html)")
+    console.print(f"Done in {time.monotonic() - started:.1f} s.")
+    return 0

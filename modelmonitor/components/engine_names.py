@@ -1,0 +1,67 @@
+"""Physical names of the `lambda` and `processingJob` engines' resources (pure; `names.py` has the rest).
+
+The Pulumi component that creates the analyzer function and the state machine must use these, because
+`modelmonitor run-now` finds them by name. The `MonitoringSchedule` dimension and results path segment of our
+engines' runs is `MonitorNames.data_quality_schedule` / `model_quality_schedule`, as under Model Monitor, so
+alarms, dashboards and the alert handler read every engine the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from modelmonitor.components.names import MonitorNames
+
+MonitoringType = Literal["DataQuality", "ModelQuality"]
+LAMBDA_NAME_MAX = 64
+STATE_MACHINE_NAME_MAX = 80
+_LAMBDA_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+_KIND: dict[str, str] = {"DataQuality": "dq", "ModelQuality": "mq"}
+
+
+def kind(monitoring_type: MonitoringType) -> str:
+    return _KIND[monitoring_type]
+
+
+def analyzer_function(names: MonitorNames, monitoring_type: MonitoringType) -> str:
+    """The analyzer Lambda of one monitoring type: `{name}-{hash}-dq-analyzer` (≤ 58 of Lambda's 64 chars)."""
+    full = f"{names.base}-{kind(monitoring_type)}-analyzer"
+    if len(full) > LAMBDA_NAME_MAX or not _LAMBDA_NAME.fullmatch(full):
+        raise ValueError(f"{full!r} is not a valid Lambda function name")
+    return full
+
+
+def state_machine(names: MonitorNames, monitoring_type: MonitoringType) -> str:
+    """The processingJob engine's state machine: `{name}-{hash}-dq-runs`."""
+    full = f"{names.base}-{kind(monitoring_type)}-runs"
+    if len(full) > STATE_MACHINE_NAME_MAX:
+        raise ValueError(f"{full!r} exceeds {STATE_MACHINE_NAME_MAX} characters")
+    return full
+
+
+def state_machine_arn(name: str, *, region: str, account_id: str) -> str:
+    return f"arn:{partition(region)}:states:{region}:{account_id}:stateMachine:{name}"
+
+
+def schedule(names: MonitorNames, monitoring_type: MonitoringType) -> str:
+    """The schedule name every engine's runs carry (metric dimension, results path segment, run event)."""
+    return names.data_quality_schedule if monitoring_type == "DataQuality" else names.model_quality_schedule
+
+
+def job_definition(names: MonitorNames, monitoring_type: MonitoringType) -> str:
+    return names.data_quality_job if monitoring_type == "DataQuality" else names.model_quality_job
+
+
+def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:
+    """A one-off (`NOW`) Model Monitor schedule: unique per second, within SageMaker's 63 characters."""
+    return names.sagemaker(f"{kind(monitoring_type)}-now-{now:%d%H%M%S}")
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"

@@ -1,0 +1,343 @@
+"""`modelmonitor demo`: the whole monitoring loop on one machine, through the product's own code paths.
+
+Scenario → manifest (validated, rendered to the plan `pulumi up` would create) → local AWS (moto server) →
+baseline by the analyzer → hourly captures in SageMaker's layout → each hour the analyzer's container entrypoint
+under an emulated Processing job → metrics into CloudWatch → the plan's alarms evaluated on the metrics read back
+→ on ALARM the alert Lambda handler with the message SNS would deliver → the alert read back from an SQS
+subscription of the alert topic. Optionally the operator, on a local Kubernetes API emulator (see kube.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from modelmonitor.analyzer.job import AnalysisJob
+from modelmonitor.analyzer.runner import run as run_analysis
+from modelmonitor.demo.alarm_eval import AlarmDefinition, AlarmState, run_alarm, sns_alarm_event
+from modelmonitor.demo.aws import LocalAws, local_aws
+from modelmonitor.demo.processing import Execution, run_execution
+from modelmonitor.demo.scenario import FEATURES, Drift, Scenario
+from modelmonitor.demo.timeline import HourResult, print_hours
+from modelmonitor.demo.traffic import demo_start, hour_capture_files
+from modelmonitor.loader import parse_document
+from modelmonitor.spec import ModelMonitorDocument
+
+NAMESPACE, NAME, ENDPOINT, VARIANT = "default", "churn-demo", "churn-demo", "AllTraffic"
+# The team's own bucket: the existing endpoint captures there and the baseline lives there. Monitoring results go
+# to the platform's artifact bucket, wherever the rendered plan says.
+BUCKET, REGION, ACCOUNT = "acme-churn-data", "us-east-1", "123456789012"
+BASELINE_PREFIX = f"baselines/{NAME}"
+CAPTURE_URI = f"s3://{BUCKET}/captures"
+_STATE_RANK = {"OK": 0, "INSUFFICIENT_DATA": 1, "ALARM": 2}
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    hours: int = 24
+    drift_at: int = 12
+    seed: int = 7
+    requests_per_hour: int = 400
+    training_rows: int = 5000
+    output_dir: Path = Path("demo-output")
+    emulator: bool = True
+    operator: bool = True
+
+
+@dataclass(frozen=True)
+class Alert:
+    subject: str
+    body: str
+
+
+@dataclass
+class DemoResult:
+    hours: list[HourResult] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    plan_counts: dict[str, int] = field(default_factory=dict)
+    report: Path | None = None
+    operator_view: str | None = None
+
+
+def demo_manifest() -> dict[str, Any]:
+    return {
+        "apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
+        "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": {"app": "churn"}},
+        "spec": {
+            "region": REGION,
+            "endpoint": {"existing": {"name": ENDPOINT, "variantName": VARIANT}},
+            "dataCapture": {"destinationS3Uri": CAPTURE_URI, "samplingPercentage": 100},
+            "baseline": {"precomputed": {"statisticsS3Uri": f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
+                                         "constraintsS3Uri": f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json"}},
+            "dataQuality": {"schedule": "hourly", "analyzer": "custom", "method": "robust", "driftThreshold": 0.1,
+                            "categoricalDriftThreshold": 0.1, "features": list(FEATURES),
+                            "customMetrics": ["psi", "ks", "js", "wasserstein", "chi2"]},
+            "alerting": {"emails": ["ml-oncall@example.com"], "evaluationPeriods": 3, "datapointsToAlarm": 2},
+            "engine": "modelMonitor",
+        },
+    }
+
+
+def plan_for(document: ModelMonitorDocument) -> list[dict[str, Any]]:
+    from modelmonitor.components.render import render_plan  # Pulumi is heavy: load it only here
+
+    return [dict(r) for r in render_plan([document], region=REGION)]
+
+
+def _plan_table(counts: dict[str, int]) -> Table:
+    table = Table(title="What `pulumi up` would create for this monitor", header_style="bold")
+    table.add_column("resource type")
+    table.add_column("count", justify="right")
+    for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        table.add_row(kind, str(count))
+    return table
+
+
+def _alarms(plan: list[dict[str, Any]]) -> list[AlarmDefinition]:
+    return [AlarmDefinition.from_plan_inputs(r["name"], r["inputs"]) for r in plan
+            if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    schedule: str
+    environment: dict[str, str]
+    results_uri: str
+
+
+def _planned_job(plan: list[dict[str, Any]]) -> PlannedJob:
+    schedule = next(r for r in plan if r["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+    job = next(r for r in plan if r["type"] == "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition")
+    environment = job["inputs"]["dataQualityAppSpecification"].get("environment") or {}
+    outputs = job["inputs"]["dataQualityJobOutputConfig"]["monitoringOutputs"]
+    output = outputs[0] if isinstance(outputs, list) else outputs
+    return PlannedJob(str(schedule["inputs"]["name"]), {str(k): str(v) for k, v in environment.items()},
+                      str(output["s3Output"]["s3Uri"]))
+
+
+@dataclass(frozen=True)
+class PlannedPlatform:
+    bucket: str
+    alarm_topic: str
+    alert_topic: str
+    alert_lambda_environment: dict[str, str]
+
+
+def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
+    def one(type_: str, suffix: str = "") -> dict[str, Any]:
+        return next(r for r in plan if r["type"] == type_ and r["name"].endswith(suffix))
+
+    function = one("aws:lambda/function:Function")
+    return PlannedPlatform(
+        bucket=str(one("aws:s3/bucket:Bucket")["outputs"]["bucket"]),
+        alarm_topic=str(one("aws:sns/topic:Topic", "-alarms")["outputs"]["name"]),
+        alert_topic=str(one("aws:sns/topic:Topic", "-alerts")["outputs"]["name"]),
+        alert_lambda_environment={str(k): str(v) for k, v in function["inputs"]["environment"]["variables"].items()})
+
+
+def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
+    """Create what `pulumi up` would have created that the loop touches, under the plan's own names: the team's
+    data bucket, the platform bucket, the alarm and alert topics, and an SQS inbox subscribed to the alert topic
+    (standing in for the e-mail subscribers)."""
+    s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=platform.bucket)
+    alarms_topic = sns.create_topic(Name=platform.alarm_topic)["TopicArn"]
+    alerts_topic = sns.create_topic(Name=platform.alert_topic)["TopicArn"]
+    if alerts_topic != platform.alert_lambda_environment.get("ALERT_TOPIC_ARN"):
+        raise RuntimeError(f"emulated alert topic {alerts_topic} differs from the plan's "
+                           f"{platform.alert_lambda_environment.get('ALERT_TOPIC_ARN')}")
+    queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=alerts_topic, Protocol="sqs", Endpoint=queue_arn)
+    return {"alarms_topic": alarms_topic, "alerts_topic": alerts_topic, "queue_url": queue_url}
+
+
+def _baseline(aws: LocalAws, scenario: Scenario, out: Path) -> None:
+    training_csv = out / "training.csv"
+    training_csv.write_text("\n".join(scenario.training.csv_rows(header=True)) + "\n")
+    baseline_dir = out / "baseline"
+    run_analysis(AnalysisJob(mode="baseline", dataset_source=str(training_csv), output_path=str(baseline_dir),
+                             data_format="csv", csv_header="present"))
+    s3 = aws.client("s3")
+    for name in ("statistics.json", "constraints.json"):
+        s3.upload_file(str(baseline_dir / name), BUCKET, f"{BASELINE_PREFIX}/{name}")
+
+
+def _series(cloudwatch: Any, alarm: AlarmDefinition, start: datetime, hours: int) -> list[float | None]:
+    """The alarm's metric per period, read back from CloudWatch as the alarm would see it."""
+    response = cloudwatch.get_metric_statistics(
+        Namespace=alarm.namespace, MetricName=alarm.metric_name,
+        Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()],
+        StartTime=start, EndTime=start + timedelta(hours=hours), Period=alarm.period, Statistics=[alarm.statistic])
+    by_time = {p["Timestamp"].astimezone(UTC): p[alarm.statistic] for p in response["Datapoints"]}
+    return [by_time.get(start + timedelta(seconds=alarm.period * i)) for i in range(hours)]
+
+
+def _read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:
+    sqs, alerts = aws.client("sqs"), list[Alert]()
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        if not messages.get("Messages"):
+            return alerts
+        for message in messages["Messages"]:
+            envelope = json.loads(message["Body"])
+            alerts.append(Alert(envelope.get("Subject", ""), envelope["Message"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@contextmanager
+def _alert_lambda_environment(env: dict[str, str]) -> Iterator[None]:
+    """The alert Lambda's environment exactly as the plan declares it."""
+    from modelmonitor.alerts import handler
+
+    with mock.patch.dict(os.environ, env):
+        handler.reset_runtime()  # a fresh "container" that reads this configuration
+        try:
+            yield
+        finally:
+            handler.reset_runtime()
+
+
+def _hour_summary(output: Path) -> tuple[tuple[str, ...], float | None, tuple[str, ...]]:
+    report_file = output / "drift_report.json"
+    if not report_file.is_file():
+        return (), None, ()
+    report = json.loads(report_file.read_text())
+    distances = [f["methods"]["linf"].get("statistic") for f in report["features"] if "linf" in f["methods"]]
+    values = [d for d in distances if isinstance(d, int | float)]
+    violations_file = output / "constraint_violations.json"
+    violations = json.loads(violations_file.read_text()).get("violations", []) if violations_file.is_file() else []
+    kinds = tuple(sorted({f"{v['feature_name']}:{v['constraint_check_type']}" for v in violations}))
+    return tuple(report["drifted_features"]), (max(values) if values else None), kinds
+
+
+def run_demo(options: DemoOptions, console: Console) -> DemoResult:
+    from modelmonitor.alerts import handler
+
+    result = DemoResult()
+    out = options.output_dir
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    scenario = Scenario(seed=options.seed, training_rows=options.training_rows,
+                        requests_per_hour=options.requests_per_hour, drift=Drift(start_hour=options.drift_at))
+    console.print(f"[bold]1. Scenario[/]: churn model on {len(FEATURES)} features, {options.training_rows} training "
+                  f"rows, {options.requests_per_hour} requests/hour; drift from hour {options.drift_at}: "
+                  f"{', '.join(scenario.drift.drifted_features)} (shift, new category, missing values)")
+    manifest = demo_manifest()
+    (out / "churn-demo.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    document = parse_document(manifest, source=str(out / "churn-demo.yaml"))
+    plan = plan_for(document)
+    (out / "plan.json").write_text(json.dumps(plan, indent=2, default=str))
+    result.plan_counts = dict(Counter(r["type"] for r in plan))
+    console.print(f"[bold]2. Manifest[/] {out / 'churn-demo.yaml'} is valid; planned {len(plan)} resources")
+    console.print(_plan_table(result.plan_counts))
+    alarms, job = _alarms(plan), _planned_job(plan)
+    start = demo_start(options.hours)
+    with local_aws(REGION, server=options.emulator) as aws:
+        console.print(f"[bold]3. Local AWS[/]: {aws.description}")
+        platform = _planned_platform(plan)
+        resources = _setup_aws(aws, platform)
+        _baseline(aws, scenario, out)
+        console.print(f"   baseline computed by the analyzer → s3://{BUCKET}/{BASELINE_PREFIX}/")
+        cloudwatch = aws.client("cloudwatch")
+        for alarm in alarms:
+            cloudwatch.put_metric_alarm(
+                AlarmName=alarm.name, Namespace=alarm.namespace, MetricName=alarm.metric_name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()], Statistic=alarm.statistic,
+                Period=alarm.period, EvaluationPeriods=alarm.evaluation_periods, Threshold=alarm.threshold,
+                DatapointsToAlarm=alarm.datapoints_to_alarm, ComparisonOperator=alarm.comparison,
+                TreatMissingData=alarm.treat_missing_data, AlarmActions=[resources["alarms_topic"]])
+        states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
+        console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC")
+        loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler)
+        with _alert_lambda_environment(platform.alert_lambda_environment):
+            for hour in range(options.hours):
+                row = loop.run_hour(hour)
+                result.hours.append(row)
+                result.alerts.extend(_read_alerts(aws, resources["queue_url"]))
+                drifted = ", ".join(row.drifted_features) or "-"
+                console.print(f"   hour {hour:>2}: {row.status:<23} drifted: {drifted:<48} alarm: {row.alarm_state}"
+                              f"{'  → alert sent' if row.alerts else ''}")
+        result.report = _copy_report(out, result)
+    print_hours(console, result.hours, options.drift_at)
+    return result
+
+
+@dataclass
+class _HourlyLoop:
+    """One scheduled execution per hour, then CloudWatch's alarm evaluation, then SNS → the alert Lambda."""
+
+    start: datetime
+    scenario: Scenario
+    aws: LocalAws
+    alarms: list[AlarmDefinition]
+    states: dict[str, AlarmState]
+    job: PlannedJob
+    resources: dict[str, str]
+    out: Path
+    alert_handler: Any
+
+    def run_hour(self, hour: int) -> HourResult:
+        s3, cloudwatch = self.aws.client("s3"), self.aws.client("cloudwatch")
+        window_start = self.start + timedelta(hours=hour)
+        table = self.scenario.hour_traffic(hour)
+        files = hour_capture_files(table, self.scenario.model.predict_proba(table), endpoint=ENDPOINT,
+                                   variant=VARIANT, hour_start=window_start,
+                                   rng=np.random.default_rng([self.scenario.seed, hour, 1]))
+        for capture in files:
+            s3.put_object(Bucket=BUCKET, Key=f"captures/{capture.key}", Body=capture.body)
+        execution = Execution(
+            endpoint=ENDPOINT, variant=VARIANT, schedule=self.job.schedule, capture_uri=CAPTURE_URI,
+            statistics_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
+            constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json", output_uri=self.job.results_uri,
+            window_start=window_start, window_end=window_start + timedelta(hours=1),
+            environment=self.job.environment)
+        outcome = run_execution(execution, s3=s3, cloudwatch=cloudwatch,
+                                workdir=self.out / "runs" / f"hour-{hour:02d}", extra_env=dict(os.environ))
+        drifted, max_drift, violations = _hour_summary(outcome.local_output)
+        sent = sum(self._evaluate_alarm(alarm, hour, cloudwatch, window_start) for alarm in self.alarms)
+        worst = max(self.states.values(), key=lambda s: _STATE_RANK[s]) if self.states else "OK"
+        return HourResult(hour, window_start, len(table), outcome.status, drifted, max_drift, worst, sent,
+                          violations)
+
+    def _evaluate_alarm(self, alarm: AlarmDefinition, hour: int, cloudwatch: Any, window_start: datetime) -> int:
+        """Evaluate after this hour's datapoint; on a transition to ALARM deliver the alarm to the Lambda."""
+        _, transitions = run_alarm(alarm, _series(cloudwatch, alarm, self.start, hour + 1))
+        sent = 0
+        for transition in (t for t in transitions if t.period_index == hour):
+            self.states[alarm.name] = transition.new_state
+            cloudwatch.set_alarm_state(AlarmName=alarm.name, StateValue=transition.new_state,
+                                       StateReason=transition.reason[:1023])
+            if transition.new_state == "ALARM":
+                event = sns_alarm_event(transition, region=REGION, account=ACCOUNT,
+                                        alarms_topic_arn=self.resources["alarms_topic"],
+                                        changed_at=window_start + timedelta(hours=1, minutes=5))
+                sent += int(self.alert_handler(event, None)["alerted"])
+        return sent
+
+
+def _copy_report(out: Path, result: DemoResult) -> Path | None:
+    """The report of the first hour with drift (else the last hour) becomes demo-output/report.html."""
+    chosen = next((r for r in result.hours if r.drifted_features), result.hours[-1] if result.hours else None)
+    if chosen is None:
+        return None
+    source = out / "runs" / f"hour-{chosen.index:02d}" / "opt-ml/processing/output/report.html"
+    if not source.is_file():
+        return None
+    shutil.copyfile(source, out / "report.html")
+    return out / "report.html"

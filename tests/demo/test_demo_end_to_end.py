@@ -1,0 +1,96 @@
+"""`modelmonitor demo` end to end on small data: the alert comes after the drift and names it, the report is
+real HTML, and every emulator is stopped afterwards."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from rich.console import Console
+
+from modelmonitor.demo import aws as demo_aws
+from modelmonitor.demo.run import DemoOptions, run_demo
+
+HOURS, DRIFT_AT = 5, 2
+
+
+class _Html(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    seen_urls: list[str] = []
+    original = demo_aws.LocalAws.client
+
+    def recording_client(self: demo_aws.LocalAws, service: str):  # type: ignore[no-untyped-def]
+        if self.endpoint_url:
+            seen_urls.append(self.endpoint_url)
+        return original(self, service)
+
+    threads_before = set(threading.enumerate())
+    out = tmp_path_factory.mktemp("demo") / "demo-output"
+    demo_aws.LocalAws.client = recording_client  # type: ignore[method-assign]
+    try:
+        result = run_demo(DemoOptions(hours=HOURS, drift_at=DRIFT_AT, requests_per_hour=300, training_rows=2000,
+                                      output_dir=out, operator=False), Console(file=io.StringIO()))
+    finally:
+        demo_aws.LocalAws.client = original  # type: ignore[method-assign]
+    return result, out, seen_urls, threads_before
+
+
+def test_no_alert_before_drift_and_alert_after_naming_shifted_features(demo: tuple) -> None:
+    result = demo[0]
+    assert [h.index for h in result.hours] == list(range(HOURS))
+    assert all(h.alerts == 0 and h.alarm_state != "ALARM" and not h.drifted_features
+               for h in result.hours[:DRIFT_AT])
+    assert {"monthly_charges", "payment_method"} <= set(result.hours[DRIFT_AT].drifted_features)
+    alerted = [h.index for h in result.hours if h.alerts]
+    assert alerted and alerted[0] == DRIFT_AT + 1  # 2 of 3 breaching windows: the second drifted hour
+    subjects_and_bodies = " ".join(a.subject + a.body for a in result.alerts)
+    assert "monthly_charges" in subjects_and_bodies and "payment_method" in subjects_and_bodies
+    assert "support_calls: completeness_check" in subjects_and_bodies  # rising missing values reported too
+    assert all(a.subject.startswith("[ModelMonitor] ALARM") for a in result.alerts)
+
+
+def test_report_and_outputs_exist(demo: tuple) -> None:
+    result, out = demo[0], demo[1]
+    assert result.report == out / "report.html"
+    parser = _Html()
+    parser.feed(result.report.read_text())
+    assert {"html", "body", "table", "svg"} <= set(parser.tags)
+    assert (out / "plan.json").is_file() and (out / "churn-demo.yaml").is_file()
+    assert (out / "baseline" / "statistics.json").is_file()
+    assert result.plan_counts["aws:cloudwatch/metricAlarm:MetricAlarm"] >= 10
+
+
+def test_emulator_stopped_and_loopback_only(demo: tuple) -> None:
+    urls = set(demo[2])
+    assert len(urls) == 1
+    url = urlparse(urls.pop())
+    assert url.hostname == "127.0.0.1"
+    with pytest.raises(OSError), socket.create_connection((url.hostname, url.port), timeout=1):
+        pass
+    leftover = [t for t in threading.enumerate() if t not in demo[3] and t.is_alive() and not t.daemon]
+    assert leftover == []
+
+
+def test_cli_rejects_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from modelmonitor.cli import main
+
+    assert main(["demo", "--hours", "3", "--drift-at", "9"]) == 2
+    assert "--drift-at within 0..3" in capsys.readouterr().out
+
+
+def test_output_dir_is_not_the_repo_root(demo: tuple) -> None:
+    assert Path(demo[1]).name == "demo-output"

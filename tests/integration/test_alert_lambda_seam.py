@@ -1,0 +1,62 @@
+"""The Platform's alert Lambda and the alert handler agree: the rendered function environment is exactly what
+the handler's own configuration parser accepts, and the role allows every call the handler makes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from modelmonitor.alerts.config import Settings
+from modelmonitor.components.render import render_plan
+from modelmonitor.loader import load_monitors, parse_document
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _plan(path: str) -> list[dict]:
+    return [dict(r) for r in render_plan([m.document for m in load_monitors(REPO / path)])]
+
+
+def _one(plan: list[dict], type_: str, suffix: str = "") -> dict:
+    (found,) = [r for r in plan if r["type"] == type_ and r["name"].endswith(suffix)]
+    return found
+
+
+def test_rendered_environment_is_what_the_handler_reads() -> None:
+    plan = _plan("examples/full.yaml")
+    function = _one(plan, "aws:lambda/function:Function")
+    env = function["inputs"]["environment"]["variables"]
+    settings = Settings.from_env(env)
+    alert_topic = _one(plan, "aws:sns/topic:Topic", "-alerts")
+    bucket = _one(plan, "aws:s3/bucket:Bucket")
+    assert settings.topic_arn == alert_topic["outputs"]["arn"]
+    assert settings.artifact_bucket == bucket["outputs"]["bucket"]
+    assert settings.webhook_secret is not None  # full.yaml names /modelmonitor/lending/slack-webhook
+    assert set(env) == {"ALERT_TOPIC_ARN", "ARTIFACT_BUCKET", "SLACK_WEBHOOK_SECRET"}
+
+
+def test_role_allows_listing_and_reading_results() -> None:
+    plan = _plan("examples/full.yaml")
+    policy = json.loads(_one(plan, "aws:iam/rolePolicy:RolePolicy", "-alerts-policy")["inputs"]["policy"])
+    actions = {(a if isinstance(a, str) else tuple(a)) for s in policy["Statement"] for a in [s["Action"]]}
+    flat = {x for a in actions for x in ([a] if isinstance(a, str) else a)}
+    assert {"s3:ListBucket", "s3:GetObject", "sns:Publish", "sagemaker:ListMonitoringExecutions",
+            "sagemaker:DescribeProcessingJob", "ssm:GetParameter"} <= flat
+    listing = next(s for s in policy["Statement"] if s["Action"] == "s3:ListBucket")
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["results/*"]}}
+
+
+def test_monitors_sharing_a_platform_must_agree_on_the_webhook_secret() -> None:
+    raw = json.loads(json.dumps(load_monitors(REPO / "examples/full.yaml")[0].document.model_dump(
+        by_alias=True, exclude_none=True)))
+    other = copy.deepcopy(raw)
+    other["metadata"]["name"] = "credit-default-b"
+    other["spec"]["endpoint"]["create"]["name"] = "credit-default-b"
+    other["spec"]["alerting"]["slackWebhookSecret"] = "/modelmonitor/other-webhook"
+    docs = [parse_document(raw), parse_document(other)]
+    with pytest.raises(Exception, match="slackWebhookSecret: monitors sharing one platform") as caught:
+        render_plan(docs)
+    assert "/modelmonitor/other-webhook" in str(caught.value)
