@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         console.print("No alert was sent.")
     if result.operator_view:
-        console.print(result.operator_view, markup=False, highlight=False)
+        console.print(f"$ kubectl get mm -n default\n{result.operator_view}", markup=False, highlight=False,
+                      soft_wrap=True)
     console.print(f"Report: {result.report or 'not written'}")
     console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html)")
     console.print(f"Done in {time.monotonic() - started:.1f} s.")

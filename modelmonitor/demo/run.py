@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -265,7 +268,8 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
         states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
         console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC")
         loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler)
-        with _alert_lambda_environment(platform.alert_lambda_environment):
+        with _kubernetes(manifest, platform, out, console, options.operator and options.emulator) as drift_view, \
+                _alert_lambda_environment(platform.alert_lambda_environment):
             for hour in range(options.hours):
                 row = loop.run_hour(hour)
                 result.hours.append(row)
@@ -273,6 +277,8 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
                 drifted = ", ".join(row.drifted_features) or "-"
                 console.print(f"   hour {hour:>2}: {row.status:<23} drifted: {drifted:<48} alarm: {row.alarm_state}"
                               f"{'  → alert sent' if row.alerts else ''}")
+            last_drift = next((h.drifted_features for h in reversed(result.hours) if h.drifted_features), ())
+            result.operator_view = drift_view(last_drift)
         result.report = _copy_report(out, result)
     print_hours(console, result.hours, options.drift_at)
     return result
@@ -329,6 +335,76 @@ class _HourlyLoop:
                                         changed_at=window_start + timedelta(hours=1, minutes=5))
                 sent += int(self.alert_handler(event, None)["alerted"])
         return sent
+
+
+@contextmanager
+def _kubernetes(manifest: dict[str, Any], platform: PlannedPlatform, out: Path, console: Console,
+                enabled: bool) -> Iterator[Callable[[tuple[str, ...]], str | None]]:
+    """The Kubernetes entry path: a local API server emulator, the real operator process (render driver: the
+    plan, not AWS), the same manifest applied as a ModelMonitor resource. Yields a function that waits until the
+    resource's status shows the expected drift (read by the operator from the emulator's S3, as in production)
+    and returns the `kubectl get mm` view."""
+    if not enabled:
+        yield lambda _drifted: None
+        return
+    from modelmonitor.crd import PRINTER_COLUMNS
+    from modelmonitor.demo.kube import kubectl_get, local_kube
+
+    with local_kube(out) as kube:
+        env = {**os.environ, "KUBECONFIG": str(kube.kubeconfig), "MODELMONITOR_DRIVER": "render",
+               "MODELMONITOR_ARTIFACT_BUCKET": platform.bucket,
+               "MODELMONITOR_ALERT_TOPIC_ARN": platform.alert_lambda_environment["ALERT_TOPIC_ARN"],
+               "MODELMONITOR_STATE_DIR": str(out / "operator-state"), "MODELMONITOR_TIMER_TICK_SECONDS": "1",
+               "MODELMONITOR_EXECUTION_REFRESH_SECONDS": "0"}
+        log = (out / "operator.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelmonitor.operator", "--standalone", "--metrics-port", "0", "--liveness", ""],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            kube.apply(manifest)
+            namespace, name = manifest["metadata"]["namespace"], manifest["metadata"]["name"]
+            ready = _wait(lambda: _condition(kube.get(namespace, name), "Ready") == "True", OPERATOR_TIMEOUT)
+            console.print(f"[bold]5. Kubernetes[/]: local API server at {kube.url}; operator (render driver) "
+                          f"{'reconciled' if ready else 'did NOT reconcile'} {namespace}/{name}"
+                          f"{'' if ready else ' (see ' + str(out / 'operator.log') + ')'}")
+
+            def drift_view(drifted: tuple[str, ...]) -> str | None:
+                _wait(lambda: _drift_shown(kube.get(namespace, name).get("status", {}).get("drift"), drifted),
+                      OPERATOR_TIMEOUT)
+                return kubectl_get(PRINTER_COLUMNS, [kube.get(namespace, name)])
+
+            yield drift_view
+        finally:
+            process.terminate()
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+            log.close()
+
+
+OPERATOR_TIMEOUT = 60.0
+
+
+def _drift_shown(column: str | None, drifted: tuple[str, ...]) -> bool:
+    """The Drift column lists up to three features, else counts them."""
+    if not column:
+        return False
+    return {f.strip() for f in column.split(",")} >= set(drifted) or column == f"{len(drifted)} features"
+
+
+def _condition(obj: dict[str, Any], kind: str) -> str | None:
+    return next((c.get("status") for c in obj.get("status", {}).get("conditions", []) if c.get("type") == kind), None)
+
+
+def _wait(check: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.25)
+    return check()
 
 
 def _copy_report(out: Path, result: DemoResult) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import socket
+import subprocess
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +15,10 @@ import pytest
 from rich.console import Console
 
 from modelmonitor.demo import aws as demo_aws
+from modelmonitor.demo import run as demo_run
 from modelmonitor.demo.run import DemoOptions, run_demo
+
+_POPEN = subprocess.Popen
 
 HOURS, DRIFT_AT = 5, 2
 
@@ -38,15 +42,24 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple:
             seen_urls.append(self.endpoint_url)
         return original(self, service)
 
+    processes: list[subprocess.Popen[bytes]] = []
+
+    class RecordingPopen(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            processes.append(self)
+
     threads_before = set(threading.enumerate())
     out = tmp_path_factory.mktemp("demo") / "demo-output"
     demo_aws.LocalAws.client = recording_client  # type: ignore[method-assign]
+    demo_run.subprocess.Popen = RecordingPopen  # type: ignore[misc]
     try:
         result = run_demo(DemoOptions(hours=HOURS, drift_at=DRIFT_AT, requests_per_hour=300, training_rows=2000,
-                                      output_dir=out, operator=False), Console(file=io.StringIO()))
+                                      output_dir=out, operator=True), Console(file=io.StringIO()))
     finally:
         demo_aws.LocalAws.client = original  # type: ignore[method-assign]
-    return result, out, seen_urls, threads_before
+        demo_run.subprocess.Popen = _POPEN  # type: ignore[misc]
+    return result, out, seen_urls, threads_before, processes
 
 
 def test_no_alert_before_drift_and_alert_after_naming_shifted_features(demo: tuple) -> None:
@@ -90,6 +103,18 @@ def test_cli_rejects_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["demo", "--hours", "3", "--drift-at", "9"]) == 2
     assert "--drift-at within 0..3" in capsys.readouterr().out
+
+
+def test_operator_status_shows_the_drift_and_operator_stopped(demo: tuple) -> None:
+    result, processes = demo[0], demo[4]
+    assert result.operator_view is not None
+    header, row = result.operator_view.splitlines()
+    assert header.split() == ["NAME", "ENDPOINT", "READY", "REASON", "DRIFT", "LAST-OP", "AGE"]
+    assert row.startswith("churn-demo") and " True " in row
+    assert "monthly_charges" in row and "payment_method" in row and "up Succeeded" in row
+    operators = [p for p in processes if "modelmonitor.operator" in " ".join(map(str, p.args))]
+    assert len(operators) == 1 and operators[0].poll() is not None
+    assert not any(t.name == "kube-emulator" and t.is_alive() for t in threading.enumerate())
 
 
 def test_output_dir_is_not_the_repo_root(demo: tuple) -> None:

@@ -9,131 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
-import itertools
-import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
-import kmock
 import kopf
-import yaml
-from kmock._internal import apps, dicts, enums, k8s
+from kmock._internal import apps
 
+from modelmonitor.demo.kube import RESOURCE, ApiServerEmulator, register_resources, write_kubeconfig
 from modelmonitor.operator import flows
 from modelmonitor.operator.fakes import FakeBackend
 from modelmonitor.operator.settings import OperatorSettings
 
-RESOURCE = "modelmonitor.io/v1alpha1/modelmonitors"
 NAMESPACE = "ml"
-
-
-@attrs.define(kw_only=True)
-class ApiServerEmulator(kmock.KubernetesEmulator):
-    _versions: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
-    _latest: int = attrs.field(default=0, init=False)
-
-    # Direct lookups instead of kmock's scan over every stored object (events included) per request, which makes
-    # the emulator, not the operator, the bottleneck at a thousand resources.
-    def _lookup(self, request: Any, namespace: str | None = None, name: str | None = None) -> Any:
-        try:
-            return self.objects[request.resource, namespace or request.namespace, name or request.name]
-        except KeyError:
-            raise k8s.KubernetesObjectNotFoundError() from None
-
-    async def _serve_fetch(self, request: Any) -> Any:
-        obj = self._lookup(request)
-        if obj.deleted:
-            raise k8s.KubernetesObjectNotFoundError()
-        return obj.raw
-
-    async def _serve_create(self, request: Any) -> Any:
-        meta = request.data.get("metadata", {})
-        return self._lookup(request, request.namespace or meta.get("namespace"), meta.get("name")).raw
-
-    async def _serve_update(self, request: Any) -> Any:
-        return self._lookup(request).last.raw
-
-    async def _serve_delete(self, request: Any) -> Any:
-        return self._lookup(request).last.raw
-
-    async def _serve_list(self, request: Any) -> Any:
-        listing = await super()._serve_list(request)
-        listing["metadata"]["resourceVersion"] = str(self._latest)
-        return listing
-
-    async def _serve_watch(self, request: Any) -> AsyncIterator[Any]:
-        """Events newer than the watch's resourceVersion only, as an API server streams them."""
-        since = request.params.get("resourceVersion", "")
-        since_version = int(since) if since.isdigit() else 0
-        async for event in super()._serve_watch(request):
-            if isinstance(event, dict):
-                version = str(event.get("object", {}).get("metadata", {}).get("resourceVersion", ""))
-                if event.get("type") != "DELETED" and version.isdigit() and int(version) <= since_version:
-                    continue
-            yield event
-
-    async def _handle(self, request: Any) -> Any:
-        # kmock keeps every request and matches each new one against its filters by scanning that history:
-        # quadratic in the request count. Nothing here asserts on past requests, so keep only the current one.
-        del self._requests[:-1]
-        if request.resource is not None and request.action in (enums.action.CREATE, enums.action.UPDATE):
-            self._stamp(request)
-        return await super()._handle(request)
-
-    def _stamp(self, request: Any) -> None:
-        self._latest = next(self._versions)
-        version = str(self._latest)
-        data = request.data
-        if request.action == enums.action.CREATE and isinstance(data, dict):
-            meta = data.setdefault("metadata", {})
-            meta.update(resourceVersion=version, generation=1, uid=str(uuid.uuid4()),
-                        creationTimestamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
-            if not meta.get("name") and meta.get("generateName"):
-                meta["name"] = f"{meta['generateName']}{uuid.uuid4().hex[:8]}"
-            if request.namespace and not meta.get("namespace"):
-                meta["namespace"] = request.namespace
-            return
-        key = (request.resource, request.namespace, request.name)
-        if request.name is None or key not in self.objects or self.objects[key].deleted:
-            return
-        current = self.objects[key].raw
-        try:
-            predicted = dicts.patch_dict(copy.deepcopy(current), data)
-        except Exception:  # noqa: BLE001 - a failing JSON-patch test is for the emulator to report
-            return
-        generation = current.get("metadata", {}).get("generation", 1)
-        if predicted.get("spec") != current.get("spec"):
-            generation += 1
-        if isinstance(data, dict):
-            data.setdefault("metadata", {}).update(resourceVersion=version, generation=generation)
-        elif isinstance(data, list):
-            data.append({"op": "add", "path": "/metadata/resourceVersion", "value": version})
-            data.append({"op": "add", "path": "/metadata/generation", "value": generation})
-
-
-def register_resources(k: ApiServerEmulator) -> None:
-    k.resources[RESOURCE] = kmock.ResourceInfo(
-        kind="ModelMonitor", namespaced=True, subresources={"status"},
-        verbs={"list", "watch", "get", "patch", "create", "delete", "update"})
-    k.resources["apiextensions.k8s.io/v1/customresourcedefinitions"] = kmock.ResourceInfo(
-        kind="CustomResourceDefinition", namespaced=False, verbs={"list", "watch", "get"})
-    k.resources["v1/namespaces"] = kmock.ResourceInfo(kind="Namespace", namespaced=False,
-                                                      verbs={"list", "watch", "get"})
-    k.resources["v1/events"] = kmock.ResourceInfo(kind="Event", namespaced=True,
-                                                  verbs={"create", "list", "get", "patch"})
-
-
-def write_kubeconfig(path: Path, url: str) -> Path:
-    path.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "kmock",
-        "clusters": [{"name": "kmock", "cluster": {"server": str(url), "insecure-skip-tls-verify": True}}],
-        "users": [{"name": "kmock", "user": {"token": "test-token"}}],
-        "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "kmock"}}]}))
-    return path
 
 
 @attrs.define
