@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 
     gc.collect()
 
+from modelmonitor.components.engine_processing_job import LOG_DELIVERY_ACTIONS
 from modelmonitor.components.render import PlannedResource, render_plan
 from tests.components.conftest import EXAMPLES, example, of_type, one, plan_of
 
@@ -33,7 +34,7 @@ SEVERITIES = {"MEDIUM", "HIGH", "CRITICAL"}
 def all_plans() -> list[list[PlannedResource]]:
     builtin = example("existing-endpoint.yaml")
     builtin = builtin.model_copy(update={"spec": builtin.spec.model_copy(update={
-        "data_quality": builtin.spec.data_quality.model_copy(update={"analyzer": "builtin"})})})
+        "data_quality": builtin.spec.data_quality.model_copy(update={"analyzer": "builtin"})})})  # engine modelMonitor
     return [*(plan_of(p.name) for p in EXAMPLES), render_plan([builtin])]
 
 
@@ -93,8 +94,8 @@ def test_no_full_access_and_no_s3_star(index: int) -> None:
             if "*" in resources:
                 # the only actions IAM cannot scope to a resource; key policies ("*" = this key) aside
                 assert resource["type"] == "aws:kms/key:Key" or set(actions) <= {
-                    "cloudwatch:PutMetricData", "ecr:GetAuthorizationToken", "sagemaker:ListMonitoringExecutions"}, (
-                    resource["name"], actions)
+                    "cloudwatch:PutMetricData", "ecr:GetAuthorizationToken", "sagemaker:ListMonitoringExecutions",
+                    *LOG_DELIVERY_ACTIONS}, (resource["name"], actions)
 
 
 def test_trust_policies_name_one_service() -> None:
