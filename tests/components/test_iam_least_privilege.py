@@ -3,6 +3,7 @@ prefixes (docs/internal-contracts.md §1)."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import warnings
@@ -19,7 +20,7 @@ with warnings.catch_warnings():
 
 from modelmonitor.components.engine_processing_job import LOG_DELIVERY_ACTIONS
 from modelmonitor.components.render import PlannedResource, render_plan
-from tests.components.conftest import EXAMPLES, example, of_type, one, plan_of
+from tests.components.conftest import EXAMPLES, example, of_type, on_engine, one, plan_of
 
 RESOURCE_POLICY_TYPES = ("aws:s3/bucketPolicy:BucketPolicy", "aws:sns/topicPolicy:TopicPolicy", "aws:kms/key:Key")
 # Justified parliament findings (issue, detail fragment) → why it is acceptable.
@@ -31,11 +32,14 @@ ALLOWED_FINDINGS = {
 SEVERITIES = {"MEDIUM", "HIGH", "CRITICAL"}
 
 
+@functools.cache
 def all_plans() -> list[list[PlannedResource]]:
     builtin = example("existing-endpoint.yaml")
     builtin = builtin.model_copy(update={"spec": builtin.spec.model_copy(update={
         "data_quality": builtin.spec.data_quality.model_copy(update={"analyzer": "builtin"})})})  # engine modelMonitor
-    return [*(plan_of(p.name) for p in EXAMPLES), render_plan([builtin])]
+    # the lambda example's monitor (model quality too) on the processingJob engine: job and state machine roles
+    sharded = on_engine(example("lambda-engine.yaml"), "processingJob")
+    return [*(plan_of(p.name) for p in EXAMPLES), render_plan([builtin]), render_plan([sharded])]
 
 
 def policies(plan: list[PlannedResource]) -> list[tuple[PlannedResource, str, dict[str, Any]]]:
@@ -57,7 +61,7 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-@pytest.mark.parametrize("index", range(len(EXAMPLES) + 1))
+@pytest.mark.parametrize("index", range(len(EXAMPLES) + 2))
 def test_policies_pass_parliament(index: int) -> None:
     plan = all_plans()[index]
     problems = []
@@ -78,7 +82,7 @@ def test_policies_pass_parliament(index: int) -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("index", range(len(EXAMPLES) + 1))
+@pytest.mark.parametrize("index", range(len(EXAMPLES) + 2))
 def test_no_full_access_and_no_s3_star(index: int) -> None:
     plan = all_plans()[index]
     assert "FullAccess" not in json.dumps([r["inputs"] for r in plan])
