@@ -26,6 +26,8 @@ LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-
 HANDLER = "modelmonitor.analyzer.lambda_handler.handler"
 """The image's CMD already names it; set explicitly so a generic base image still runs the analyzer."""
 ENGINE = "lambda"
+ASYNC_RETRIES = 0
+MAX_EVENT_AGE_SECONDS = 3600
 
 
 def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
@@ -67,7 +69,7 @@ class LambdaEngine:
                                    retention_in_days=common.LOG_RETENTION_DAYS, tags=ctx.tags, opts=ctx.opts())
         scope = common.aws_scope(ctx)
         policy = pulumi.Output.all(
-            scope, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
+            scope, dead_letter.arn, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
             ctx.constraints_s3_uri, logs.arn, *common.kms_key_arns(ctx),
         ).apply(lambda v: self._policy(ctx, kind, v))
         role_arn = common.role(ctx, f"{kind.key}-analyzer", "lambda.amazonaws.com", policy=policy,
@@ -80,11 +82,20 @@ class LambdaEngine:
             environment={"variables": common.run_environment(ctx, kind, engine=ENGINE)},
             description=f"ModelMonitor analyzer: {kind.monitoring_type} of {ctx.monitor}",
             tags=ctx.tags, opts=ctx.opts([logs]))
+        # Scheduler invokes asynchronously: a run that fails is not retried by Lambda (it already emitted its
+        # Failed run event; re-running a deterministic failure, e.g. a window too large, only burns 15 minutes
+        # again) and its event — the firing time, enough to re-drive the run — goes to the dead-letter queue.
+        lambda_.FunctionEventInvokeConfig(
+            f"{ctx.names.logical}-{kind.key}-analyzer-invoke", function_name=function.name,
+            maximum_retry_attempts=ASYNC_RETRIES, maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+            destination_config={"on_failure": {"destination": dead_letter.arn}}, opts=ctx.opts())
         return common.schedule_runs(ctx, kind, target_arn=function.arn, target_policy=invoke_policy,
                                     dead_letter=dead_letter, input_json=LAMBDA_SCHEDULER_INPUT)
 
     @staticmethod
     def _policy(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> str:
+        """values: scope, dead-letter queue ARN, then analyzer_access's values."""
         scope = values[0]
         assert isinstance(scope, AwsScope)
-        return json.dumps(analyzer_policy(scope, analyzer_access(ctx, kind, values[1:])))
+        policy = analyzer_policy(scope, analyzer_access(ctx, kind, values[2:]))
+        return json.dumps(common.with_dead_letter(policy, str(values[1])))

@@ -165,6 +165,9 @@ def test_platform_requests_are_valid_and_moto_accepts_them() -> None:
                 "scanOnPush"]},
             "encryptionConfiguration": {"encryptionType": "KMS", "kmsKey": repository["inputs"][
                 "encryptionConfigurations"][0]["kmsKey"]}}))
+        repository_policy = one(plan, "ecr/repositoryPolicy:RepositoryPolicy")["inputs"]
+        ecr.set_repository_policy(**request("ecr", "SetRepositoryPolicy", {
+            "repositoryName": repository["outputs"]["name"], "policyText": repository_policy["policy"]}))
         logs = boto3.client("logs", region_name=region)
         group = one(plan, "cloudwatch/logGroup:LogGroup")["inputs"]
         logs.create_log_group(**request("logs", "CreateLogGroup", {"logGroupName": group["name"]}))

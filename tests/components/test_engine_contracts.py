@@ -115,6 +115,12 @@ def test_lambda_engine_requests_are_valid_and_moto_creates_them() -> None:
             assert stored["Configuration"]["Environment"]["Variables"] == \
                 function["inputs"]["environment"]["variables"]
             assert (stored["Configuration"]["MemorySize"], stored["Configuration"]["Timeout"]) == (4096, 600)
+        for config in monitor_resources(resources, "functionEventInvokeConfig:FunctionEventInvokeConfig"):
+            params = request("lambda", "PutFunctionEventInvokeConfig", config["inputs"])
+            lam.put_function_event_invoke_config(**params)
+            stored = lam.get_function_event_invoke_config(FunctionName=params["FunctionName"])
+            assert stored["MaximumRetryAttempts"] == 0
+            assert stored["DestinationConfig"]["OnFailure"]["Destination"].endswith(":churn-scoring-c4c8f8-runs-dlq")
         create_schedules(resources)
 
 

@@ -73,6 +73,7 @@ EXPECTED_MONITOR_TYPES = {
         # monitoring role (baseline job) + per run kind: analyzer role, scheduler role
         "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 5, "pulumi-python:dynamic:Resource": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:lambda/function:Function": 2,
+        "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
         # 3 drift + dq heartbeat + auc + mq heartbeat + ground-truth coverage
         "aws:cloudwatch/metricAlarm:MetricAlarm": 7, "aws:cloudwatch/dashboard:Dashboard": 1},
@@ -135,6 +136,27 @@ def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
     logs = named(resources, "logGroup:LogGroup", "dq-analyzer-logs")["inputs"]
     assert logs == {"name": f"/aws/lambda/{BASE}-dq-analyzer", "retentionInDays": 30,
                     "tags": {"modelmonitor:monitor": "growth/churn-scoring"}}
+
+
+def test_failed_async_runs_are_not_retried_and_go_to_the_dead_letter_queue() -> None:
+    resources = plan("lambda")
+    dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{BASE}-runs-dlq"
+    for kind in ("dq", "mq"):
+        config = named(resources, "functionEventInvokeConfig:FunctionEventInvokeConfig", f"{kind}-analyzer-invoke")
+        assert config["inputs"] == {"functionName": f"{BASE}-{kind}-analyzer", "maximumRetryAttempts": 0,
+                                    "maximumEventAgeInSeconds": 3600,
+                                    "destinationConfig": {"onFailure": {"destination": dlq_arn}}}
+        # Lambda delivers on-failure destinations with the function's own role
+        assert {"Sid": "DeadLetterUndeliveredRuns", "Effect": "Allow", "Action": "sqs:SendMessage",
+                "Resource": dlq_arn} in _policy(resources, f"{kind}-analyzer")["Statement"]
+
+
+def test_platform_repository_lets_only_this_accounts_lambda_functions_pull() -> None:
+    policy = json.loads(one(plan("lambda"), "ecr/repositoryPolicy:RepositoryPolicy")["inputs"]["policy"])
+    assert policy["Statement"] == [{
+        "Sid": "LambdaPullsAnalyzerImage", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "Condition": {"StringLike": {"aws:SourceArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:*"}}}]
 
 
 def test_a_prebuilt_analyzer_image_is_used_for_the_function_and_the_baseline() -> None:
