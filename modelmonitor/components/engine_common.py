@@ -20,6 +20,7 @@ from modelmonitor.components import alarms
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AwsScope, Policy, trust_policy
+from modelmonitor.components.policies import ecr_repository_arn_of_image
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import DataQuality, ModelMonitorSpec, ModelQuality, duration_seconds, schedule_period_seconds
 
@@ -98,8 +99,12 @@ def analyzer_image(ctx: BuildContext) -> pulumi.Input[str]:
     return ctx.document.spec.engine_settings.analyzer_image or ctx.platform.analyzer_image_uri
 
 
-def uses_platform_image(ctx: BuildContext) -> bool:
-    return ctx.document.spec.engine_settings.analyzer_image is None
+def image_repository_arn(ctx: BuildContext) -> pulumi.Input[str]:
+    """The ECR repository SageMaker pulls the analyzer image from ("" when a prebuilt image is not in ECR)."""
+    prebuilt = ctx.document.spec.engine_settings.analyzer_image
+    if prebuilt is None:
+        return ctx.platform.analyzer_repository_arn
+    return ecr_repository_arn_of_image(prebuilt, ctx.platform.partition) or ""
 
 
 def variant_name(spec: ModelMonitorSpec) -> str:

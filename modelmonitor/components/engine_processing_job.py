@@ -116,8 +116,7 @@ class ProcessingJobEngine:
 
     def _run(self, ctx: BuildContext, kind: common.RunKind, dead_letter: sqs.Queue) -> pulumi.Output[str]:
         scope = common.aws_scope(ctx)
-        repository: pulumi.Input[str] = ctx.platform.analyzer_repository_arn if common.uses_platform_image(ctx) \
-            else ""
+        repository = common.image_repository_arn(ctx)
         job_policy = pulumi.Output.all(
             scope, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
             ctx.constraints_s3_uri, repository, *common.kms_key_arns(ctx),

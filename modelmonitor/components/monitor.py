@@ -182,11 +182,15 @@ class ModelMonitor(pulumi.ComponentResource):
         def render(values: list[object]) -> str:
             account, loc, key_arn, repo_arn = (str(values[0]), values[1], str(values[2]), str(values[3]))
             assert isinstance(loc, Locations)
+            prebuilt = spec.engine_settings.analyzer_image if spec.engine != "modelMonitor" else None
+            # a prebuilt analyzer image (our engines) is pulled from its own repository by the baseline job
+            image_repository = policies.ecr_repository_arn_of_image(prebuilt, platform.partition) if prebuilt \
+                else repo_arn
             scope = policies.MonitoringRoleScope(
                 partition=platform.partition, region=spec.region, account=account,
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
                 metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
-                ecr_repository_arn=repo_arn if custom else None,
+                ecr_repository_arn=image_repository if custom else None,
                 extra=policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
             return json.dumps(policies.monitoring_role_policy(scope))
 

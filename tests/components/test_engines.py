@@ -164,6 +164,12 @@ def test_a_prebuilt_analyzer_image_is_used_for_the_function_and_the_baseline() -
     resources = plan("lambda", analyzer_image=image)
     assert named(resources, "lambda/function:Function", "dq-analyzer")["inputs"]["imageUri"] == image
     assert one(resources, "pulumi-python:dynamic:Resource")["inputs"]["image_uri"] == image
+    # the baseline job's role pulls from that image's repository, not the platform's
+    pulls = [s for s in _policy(resources, "monitoring")["Statement"] if "ecr:BatchGetImage" in s["Action"]]
+    assert [s["Resource"] for s in pulls] == ["arn:aws:ecr:us-east-1:111122223333:repository/analyzer"]
+    processing = plan("processingJob", analyzer_image=image)
+    job = {s["Sid"]: s for s in _policy(processing, "dq-job")["Statement"]}
+    assert job["PullAnalyzerImage"]["Resource"] == "arn:aws:ecr:us-east-1:111122223333:repository/analyzer"
 
 
 @pytest.mark.parametrize("engine", ["lambda", "processingJob"])
