@@ -20,7 +20,7 @@ from modelmonitor.components import alarms
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AwsScope, Policy, trust_policy
-from modelmonitor.components.policies import ecr_repository_arn_of_image
+from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import DataQuality, ModelMonitorSpec, ModelQuality, duration_seconds, schedule_period_seconds
 
@@ -71,6 +71,15 @@ def run_kinds(ctx: BuildContext) -> list[RunKind]:
         kinds.append(RunKind("mq", "ModelQuality", "model-quality", spec.model_quality.schedule,
                              ctx.names.model_quality_schedule, alarms.OWN_MODEL_METRICS_NAMESPACE))
     return kinds
+
+
+def check_spec(ctx: BuildContext) -> None:
+    """What our engines cannot honour is refused (capture modes) or said (settings of the modelMonitor engine)."""
+    spec = ctx.document.spec
+    if spec.data_quality.enabled and spec.data_quality.analyzer == "builtin":
+        pulumi.log.warn(f"{ctx.monitor}: spec.dataQuality.analyzer builtin applies to engine modelMonitor only; "
+                        f"engine {spec.engine} runs our analyzer", resource=ctx.parent)
+    check_capture_modes(spec)
 
 
 def check_capture_modes(spec: ModelMonitorSpec) -> None:
@@ -246,6 +255,15 @@ def schedule_runs(ctx: BuildContext, kind: RunKind, *, target_arn: pulumi.Output
         opts=ctx.opts(depends_on))
     arn: pulumi.Output[str] = schedule.arn
     return arn
+
+
+def with_capture_key(policy: Policy, ctx: BuildContext, scope: AwsScope) -> Policy:
+    """A capture key named by alias or key id (not an ARN) is granted by IAM's own means (kms:ResourceAliases)."""
+    key = ctx.document.spec.data_capture.kms_key_id
+    if key is None or (key.startswith("arn:") and ":key/" in key):
+        return policy
+    extra = kms_statements([key], scope.partition, scope.region, scope.account_id)
+    return {**policy, "Statement": [*policy["Statement"], *extra]}
 
 
 def kms_key_arns(ctx: BuildContext) -> list[pulumi.Input[str]]:

@@ -24,7 +24,9 @@ from modelmonitor.components.engine_policies import scheduler_invoke_lambda_poli
 LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-time>"})
 """The analyzer handler's event: EventBridge Scheduler substitutes the firing time (UTC, ISO-8601)."""
 HANDLER = "modelmonitor.analyzer.lambda_handler.handler"
-"""The image's CMD already names it; set explicitly so a generic base image still runs the analyzer."""
+LAMBDA_ENTRYPOINT = "/lambda-entrypoint.sh"
+"""The analyzer image's ENTRYPOINT is the BYOC/Processing entrypoint (docker/analyzer/Dockerfile); as a Lambda
+function it must start the base image's runtime interface client with the handler instead."""
 ENGINE = "lambda"
 ASYNC_RETRIES = 0
 MAX_EVENT_AGE_SECONDS = 3600
@@ -53,7 +55,7 @@ class LambdaEngine:
     """Builds the lambda engine's resources for one monitor."""
 
     def build(self, ctx: BuildContext) -> EngineResult:
-        common.check_capture_modes(ctx.document.spec)
+        common.check_spec(ctx)
         kinds = common.run_kinds(ctx)
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         if kinds:
@@ -77,7 +79,7 @@ class LambdaEngine:
         function = lambda_.Function(
             f"{ctx.names.logical}-{kind.key}-analyzer", name=name, package_type="Image",
             image_uri=common.analyzer_image(ctx), role=role_arn, architectures=["x86_64"],
-            image_config={"commands": [HANDLER]},
+            image_config={"entry_points": [LAMBDA_ENTRYPOINT], "commands": [HANDLER]},
             memory_size=settings.lambda_memory_mb, timeout=settings.lambda_timeout_seconds,
             environment={"variables": common.run_environment(ctx, kind, engine=ENGINE)},
             description=f"ModelMonitor analyzer: {kind.monitoring_type} of {ctx.monitor}",
@@ -97,5 +99,5 @@ class LambdaEngine:
         """values: scope, dead-letter queue ARN, then analyzer_access's values."""
         scope = values[0]
         assert isinstance(scope, AwsScope)
-        policy = analyzer_policy(scope, analyzer_access(ctx, kind, values[2:]))
+        policy = common.with_capture_key(analyzer_policy(scope, analyzer_access(ctx, kind, values[2:])), ctx, scope)
         return json.dumps(common.with_dead_letter(policy, str(values[1])))

@@ -105,7 +105,7 @@ class ProcessingJobEngine:
     """Builds the processingJob engine's resources for one monitor."""
 
     def build(self, ctx: BuildContext) -> EngineResult:
-        common.check_capture_modes(ctx.document.spec)
+        common.check_spec(ctx)
         kinds = common.run_kinds(ctx)
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         if kinds:
@@ -120,7 +120,8 @@ class ProcessingJobEngine:
         job_policy = pulumi.Output.all(
             scope, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
             ctx.constraints_s3_uri, repository, *common.kms_key_arns(ctx),
-        ).apply(lambda v: json.dumps(analyzer_policy(v[0], job_access(ctx, kind, v))))
+        ).apply(lambda v: json.dumps(common.with_capture_key(analyzer_policy(v[0], job_access(ctx, kind, v)), ctx,
+                                                             v[0])))
         job_role = common.role(ctx, f"{kind.key}-job", "sagemaker.amazonaws.com", policy=job_policy,
                                source_arn=None)
         logs = cloudwatch.LogGroup(

@@ -89,10 +89,13 @@ def create_schedules(resources: list[PlannedResource]) -> None:
 
 def function_request(function: PlannedResource, role_arn: str) -> dict[str, Any]:
     inputs = dict(function["inputs"])
-    # pulumi-aws's flat image_uri and image_config.commands are CreateFunction's Code.ImageUri / ImageConfig.Command
+    # pulumi-aws's flat image_uri and image_config.{entry_points,commands} are CreateFunction's Code.ImageUri and
+    # ImageConfig.{EntryPoint,Command}
     wire = {k: v for k, v in inputs.items() if k not in ("imageUri", "imageConfig", "tags", "role")}
     return request("lambda", "CreateFunction", wire, {"name": "FunctionName"}, {
-        "Code": {"ImageUri": inputs["imageUri"]}, "ImageConfig": {"Command": inputs["imageConfig"]["commands"]},
+        "Code": {"ImageUri": inputs["imageUri"]},
+        "ImageConfig": {"EntryPoint": inputs["imageConfig"]["entryPoints"],
+                        "Command": inputs["imageConfig"]["commands"]},
         "Role": role_arn, "Tags": inputs["tags"]})
 
 
@@ -112,6 +115,8 @@ def test_lambda_engine_requests_are_valid_and_moto_creates_them() -> None:
             assert created["FunctionArn"] == function["outputs"]["arn"]
             stored = lam.get_function(FunctionName=params["FunctionName"])
             assert stored["Code"]["ImageUri"] == function["inputs"]["imageUri"]
+            assert created["ImageConfigResponse"]["ImageConfig"] == {
+                "EntryPoint": ["/lambda-entrypoint.sh"], "Command": ["modelmonitor.analyzer.lambda_handler.handler"]}
             assert stored["Configuration"]["Environment"]["Variables"] == \
                 function["inputs"]["environment"]["variables"]
             assert (stored["Configuration"]["MemorySize"], stored["Configuration"]["Timeout"]) == (4096, 600)

@@ -106,7 +106,9 @@ def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
     assert function["imageUri"] == f"{repository}:0.1.0"  # the Platform's ECR image: no analyzerImage set
     assert (function["memorySize"], function["timeout"]) == (4096, 600)
     assert function["role"] == f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-analyzer"
-    assert function["imageConfig"] == {"commands": ["modelmonitor.analyzer.lambda_handler.handler"]}
+    # docker/analyzer/Dockerfile: ENTRYPOINT is the Processing one; Lambda starts the runtime client + handler
+    assert function["imageConfig"] == {"entryPoints": ["/lambda-entrypoint.sh"],
+                                       "commands": ["modelmonitor.analyzer.lambda_handler.handler"]}
     assert function["environment"]["variables"] == {
         "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
                                                                                      "endpointOutput"]}}),
@@ -392,3 +394,38 @@ def test_every_engine_policy_passes_parliament_without_wildcard_actions(engine: 
                      if not (issue == "RESOURCE_STAR" and severity == "LOW")]
         assert star_only == [], resource["name"]
     assert checked == (4 if engine == "lambda" else 6)
+
+
+@pytest.mark.parametrize("engine", ["lambda", "processingJob"])
+def test_model_quality_without_captured_predictions_is_refused_under_our_engines(engine: str) -> None:
+    from modelmonitor.components.context import MonitorConfigError
+
+    full = on_engine(example("full.yaml"), engine)
+    capture = full.spec.data_capture.model_copy(update={"capture_output": False})
+    document = full.model_copy(update={"spec": full.spec.model_copy(update={"data_capture": capture})})
+    with pytest.raises(MonitorConfigError, match="captureOutput: true"):
+        render_plan([document])
+
+
+@pytest.mark.parametrize("engine", ["lambda", "processingJob"])
+def test_the_full_example_renders_on_our_engines_with_a_created_endpoint(engine: str) -> None:
+    resources = render_plan([on_engine(example("full.yaml"), engine)])
+    data = bucket(resources)
+    assert not [r for r in resources if any(t in r["type"] for t in MODEL_MONITOR_TYPES)]
+    assert one(resources, "sagemaker/endpoint:Endpoint")
+    # created endpoints capture into the platform bucket: the runs read {captures}/{endpoint}/{variant}
+    if engine == "lambda":
+        (function,) = [r for r in of_type(resources, "lambda/function:Function") if r["name"].endswith("dq-analyzer")]
+        source = function["inputs"]["environment"]["variables"]["dataset_source"]
+    else:
+        (machine,) = [r for r in of_type(resources, "stateMachine:StateMachine") if r["name"].endswith("dq-run")]
+        source = json.loads(machine["inputs"]["definition"])["States"]["Analyze"]["Parameters"]["Environment"][
+            "dataset_source"]
+    assert source == f"s3://{data}/captures/credit-default-v3/AllTraffic"
+    # full.yaml names its capture key by alias: the analyzer may use exactly that alias's key
+    role = "dq-analyzer" if engine == "lambda" else "dq-job"
+    (policy,) = [r for r in of_type(resources, "rolePolicy:RolePolicy") if r["name"].endswith(f"{role}-policy")]
+    assert {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": "arn:aws:kms:us-west-2:123456789012:key/*",
+            "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/lending-ml"]}}} in json.loads(
+        policy["inputs"]["policy"])["Statement"]
