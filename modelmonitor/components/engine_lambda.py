@@ -16,7 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, sqs
 
 from modelmonitor.components import engine_common as common
-from modelmonitor.components.context import BuildContext
+from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy
 from modelmonitor.components.engine_policies import scheduler_invoke_lambda_policy as invoke_policy
@@ -30,6 +30,17 @@ function it must start the base image's runtime interface client with the handle
 ENGINE = "lambda"
 ASYNC_RETRIES = 0
 MAX_EVENT_AGE_SECONDS = 3600
+
+
+# Lambda refuses to set these (its runtime owns them): https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+LAMBDA_RESERVED_PREFIXES = ("AWS_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
+
+
+def check_lambda_environment(ctx: BuildContext) -> None:
+    reserved = sorted(k for k in ctx.document.spec.data_quality.environment if k.startswith(LAMBDA_RESERVED_PREFIXES))
+    if reserved:
+        raise MonitorConfigError(f"spec.dataQuality.environment: {', '.join(reserved)} are reserved by Lambda's "
+                                 "runtime (engine lambda); remove them or use engine processingJob")
 
 
 def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
@@ -56,6 +67,7 @@ class LambdaEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         common.check_spec(ctx)
+        check_lambda_environment(ctx)
         kinds = common.run_kinds(ctx)
         schedule_arns: dict[str, pulumi.Output[str]] = {}
         if kinds:

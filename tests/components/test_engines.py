@@ -429,3 +429,15 @@ def test_the_full_example_renders_on_our_engines_with_a_created_endpoint(engine:
             "Resource": "arn:aws:kms:us-west-2:123456789012:key/*",
             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/lending-ml"]}}} in json.loads(
         policy["inputs"]["policy"])["Statement"]
+
+
+def test_lambda_reserved_environment_is_refused() -> None:
+    from modelmonitor.components.context import MonitorConfigError
+
+    document = example("lambda-engine.yaml")
+    dq = document.spec.data_quality.model_copy(update={"environment": {"AWS_REGION": "eu-west-1", "MY_KNOB": "1"}})
+    document = document.model_copy(update={"spec": document.spec.model_copy(update={"data_quality": dq})})
+    with pytest.raises(MonitorConfigError, match=r"AWS_REGION are reserved by Lambda's runtime"):
+        render_plan([document])
+    # the same knob is fine for a processing job
+    assert render_plan([on_engine(document, "processingJob")])
