@@ -335,7 +335,8 @@ class EngineSettings(_Model):
 
 class ModelMonitorSpec(_Model):
     model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
-        {"rule": "!has(self.engine) || self.engine == 'modelMonitor' || has(self.endpoint.create) "
+        # An absent engine is the default (lambda), which needs the capture prefix too.
+        {"rule": "(has(self.engine) && self.engine == 'modelMonitor') || has(self.endpoint.create) "
                  "|| (has(self.dataCapture) && has(self.dataCapture.destinationS3Uri))",
          "message": "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is "
                     "modelMonitor"},
@@ -355,9 +356,10 @@ class ModelMonitorSpec(_Model):
     """Model-quality monitoring against ground-truth labels."""
     alerting: Alerting = Field(default_factory=Alerting)
     """Where alerts go and how alarms decide."""
-    engine: Engine = "modelMonitor"
-    """What runs the analysis: modelMonitor (SageMaker Model Monitor schedules; accounts that have it), lambda or
-    processingJob (our analyzer, no Model Monitor needed)."""
+    engine: Engine = "lambda"
+    """What runs the analysis. lambda (default) and processingJob run our analyzer in any account, lambda for windows
+    that fit Lambda's 15 min / 10 GB (most hourly windows), processingJob for larger or sharded windows;
+    modelMonitor uses SageMaker Model Monitor schedules, only in accounts that still have Model Monitor."""
     engine_settings: EngineSettings = Field(default_factory=EngineSettings)
     """Settings of the lambda and processingJob engines."""
     deletion_policy: Literal["Delete", "Retain"] = "Retain"

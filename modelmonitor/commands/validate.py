@@ -11,9 +11,12 @@ from modelmonitor.errors import ManifestError
 from modelmonitor.loader import LoadedMonitor, load_monitors
 
 ENGINE_NOTES = {
-    "modelMonitor": "SageMaker Model Monitor schedules (accounts that still have Model Monitor)",
-    "lambda": "our analyzer in Lambda (any account; windows that fit 15 min / 10 GB)",
-    "processingJob": "our analyzer in SageMaker Processing jobs (any account; large or sharded windows)",
+    "modelMonitor": "SageMaker Model Monitor schedules. Only for accounts that still have Model Monitor (AWS no "
+                    "longer opens it to new customers); any window size the processing instance can hold.",
+    "lambda": "our analyzer in Lambda, the default. Any account, no Model Monitor needed; for windows that fit "
+              "Lambda's 15 min / 10 GB (most hourly windows; larger ones fail loudly, naming processingJob).",
+    "processingJob": "our analyzer in SageMaker Processing jobs via Step Functions. Any account; for windows too "
+                     "large for Lambda (instanceCount > 1 shards them).",
 }
 
 

@@ -19,6 +19,10 @@ from modelmonitor.spec import Alerting, ModelQualityAlarm, schedule_period_secon
 
 DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"
+# Our engines (lambda, processingJob) publish with PutMetricData into namespaces of our own (internal-contracts §4).
+OWN_DATA_METRICS_NAMESPACE = "ModelMonitor/DataQuality"
+OWN_MODEL_METRICS_NAMESPACE = "ModelMonitor/ModelQuality"
+GROUND_TRUTH_COVERAGE_METRIC = "ground_truth_coverage"
 # Our analyzer's per-run metric (internal-contracts §4). Under Model Monitor with the custom analyzer the service
 # publishes our metric file into DATA_METRICS_NAMESPACE with the same dimensions.
 RUN_COMPLETED_METRIC = "monitoring_run_completed"
@@ -89,14 +93,21 @@ def _window(period: int, periods: int) -> tuple[int, int]:
     return period, max(1, min(periods, MAX_EVALUATION_SECONDS // period))
 
 
+def metric_namespaces(engine: str) -> tuple[str, str]:
+    """(data-quality, model-quality) namespace the engine's runs publish into: the alarms must follow it."""
+    if engine == "modelMonitor":
+        return DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
+    return OWN_DATA_METRICS_NAMESPACE, OWN_MODEL_METRICS_NAMESPACE
+
+
 def data_drift_alarms(features: Sequence[str], threshold: float, schedule: str, alerting: Alerting,
-                      context: AlarmContext) -> list[AlarmDefinition]:
+                      context: AlarmContext, *, namespace: str = DATA_METRICS_NAMESPACE) -> list[AlarmDefinition]:
     """One alarm per monitored feature on `feature_baseline_drift_<f>` (the L∞ drift distance), M of N periods."""
     period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
     m = min(alerting.datapoints_to_alarm, n)
     dims = {"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule}
     return [AlarmDefinition(
-        key=f"drift-{feature}", kind="data_drift", namespace=DATA_METRICS_NAMESPACE,
+        key=f"drift-{feature}", kind="data_drift", namespace=namespace,
         metric_name=f"feature_baseline_drift_{feature}", dimensions=dims,
         # One datapoint per run: Maximum is that run's distance (AWS samples use Average; same value here).
         statistic="Maximum", period=period, threshold=threshold, comparison="GreaterThanThreshold",
@@ -111,7 +122,7 @@ def data_drift_alarms(features: Sequence[str], threshold: float, schedule: str, 
 
 
 def model_quality_alarms(alarms: Sequence[ModelQualityAlarm], schedule: str, alerting: Alerting,
-                         context: AlarmContext) -> list[AlarmDefinition]:
+                         context: AlarmContext, *, namespace: str = MODEL_METRICS_NAMESPACE) -> list[AlarmDefinition]:
     period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
     m = min(alerting.datapoints_to_alarm, n)
     dims = {"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule}
@@ -119,7 +130,7 @@ def model_quality_alarms(alarms: Sequence[ModelQualityAlarm], schedule: str, ale
     for alarm in alarms:
         below = alarm.comparison == "lessThan"
         result.append(AlarmDefinition(
-            key=f"quality-{alarm.metric.replace('_', '-')}", kind="model_quality", namespace=MODEL_METRICS_NAMESPACE,
+            key=f"quality-{alarm.metric.replace('_', '-')}", kind="model_quality", namespace=namespace,
             metric_name=alarm.metric, dimensions=dims, statistic="Minimum" if below else "Maximum",
             period=period, threshold=alarm.threshold,
             comparison="LessThanThreshold" if below else "GreaterThanThreshold",
@@ -150,3 +161,20 @@ def heartbeat_alarm(key: str, *, namespace: str, metric_name: str, schedule: str
         sentence=f"No {what} monitoring metrics from endpoint {context.endpoint} for {n} schedule periods: the "
             f"schedule is not running, its runs fail, or the endpoint captured no data.", context=context,
     )
+
+
+def ground_truth_coverage_alarm(minimum: float, schedule: str, alerting: Alerting,
+                                context: AlarmContext) -> AlarmDefinition:
+    """Our analyzer's `ground_truth_coverage` (labelled fraction of the window's predictions, after the label
+    delay) below `modelQuality.minGroundTruthCoverage` in M of N evaluations. Missing runs are the heartbeat's."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    return AlarmDefinition(
+        key="ground-truth-coverage", kind="ground_truth_coverage", namespace=OWN_MODEL_METRICS_NAMESPACE,
+        metric_name=GROUND_TRUTH_COVERAGE_METRIC,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="Minimum", period=period, threshold=minimum, comparison="LessThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=m, treat_missing_data="ignore",
+        sentence=f"Ground truth of endpoint {context.endpoint} covers less than {minimum:.0%} of its predictions "
+                 f"after the label delay in {m} of the last {n} evaluations: labels are late or missing, so model "
+                 "quality cannot be trusted.", context=context)

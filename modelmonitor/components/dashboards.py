@@ -52,7 +52,9 @@ def multi_model_dashboard(region: str, period: int = 3600) -> dict[str, Any]:
 
 def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, model_schedule: str | None,
                       features: Sequence[str], drift_threshold: float, quality_metrics: Sequence[str],
-                      alarm_arns: Sequence[str], period: int = 3600) -> dict[str, Any]:
+                      alarm_arns: Sequence[str], period: int = 3600,
+                      data_namespace: str = DATA_METRICS_NAMESPACE,
+                      model_namespace: str = MODEL_METRICS_NAMESPACE) -> dict[str, Any]:
     """One model: its drift per feature (or all features by SEARCH when none are declared), its quality metrics
     and the state of its alarms."""
     widgets: list[Widget] = []
@@ -64,10 +66,10 @@ def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, 
     if data_schedule is not None:
         dims = ["Endpoint", endpoint, "MonitoringSchedule", data_schedule]
         if features:
-            metrics: list[Any] = [[DATA_METRICS_NAMESPACE, f"feature_baseline_drift_{f}", *dims] for f in features]
+            metrics: list[Any] = [[data_namespace, f"feature_baseline_drift_{f}", *dims] for f in features]
         else:
             term = (f'Endpoint="{endpoint}" MonitoringSchedule="{data_schedule}" feature_baseline_drift')
-            metrics = [[{"expression": f"SEARCH('{{{DATA_METRICS_NAMESPACE},Endpoint,MonitoringSchedule}} "
+            metrics = [[{"expression": f"SEARCH('{{{data_namespace},Endpoint,MonitoringSchedule}} "
                                        f"{term}', 'Maximum', {period})", "id": "drift", "label": ""}]]
         widgets.append(_metric_widget(f"{endpoint}: feature drift (L∞)", region, 0, y, metrics=metrics,
                                       period=period, threshold=drift_threshold))
@@ -75,7 +77,7 @@ def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, 
         dims = ["Endpoint", endpoint, "MonitoringSchedule", model_schedule]
         widgets.append(_metric_widget(
             f"{endpoint}: model quality", region, 12, y, period=86400,
-            metrics=[[MODEL_METRICS_NAMESPACE, metric, *dims] for metric in quality_metrics]))
+            metrics=[[model_namespace, metric, *dims] for metric in quality_metrics]))
     return {"widgets": widgets}
 
 

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws_native.sagemaker as native_sagemaker
 from pulumi_aws import sagemaker
 
+from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
@@ -33,6 +34,13 @@ class EngineResult:
     schedule_arns: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     data_quality_heartbeat_metric: str | None = None
     """A metric every successful data-quality run emits (None: none is known, see heartbeat_metric)."""
+    model_quality_heartbeat_metric: str | None = None
+    """A metric every model-quality run emits (None: the built-in analyzer's first metric of the problem type)."""
+    data_metrics_namespace: str = DATA_METRICS_NAMESPACE
+    model_metrics_namespace: str = MODEL_METRICS_NAMESPACE
+    """Where the engine's runs publish (internal-contracts §4): alarms and dashboard follow it."""
+    ground_truth_coverage_metric: bool = False
+    """The engine's model-quality runs publish `ground_truth_coverage` (our analyzer only)."""
 
 
 def max_runtime_limit(schedule: str, hourly_limit: int) -> int | None:

@@ -25,7 +25,9 @@ from modelmonitor.components.context import (
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
+from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
+from modelmonitor.components.engine_processing_job import ProcessingJobEngine
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import Alerting, ModelMonitorDocument
@@ -35,7 +37,25 @@ class EngineBuilder(Protocol):
     def build(self, ctx: BuildContext) -> EngineResult: ...
 
 
-ENGINES: dict[str, type[EngineBuilder]] = {"modelMonitor": ModelMonitorEngine}
+ENGINES: dict[str, type[EngineBuilder]] = {
+    "modelMonitor": ModelMonitorEngine, "lambda": LambdaEngine, "processingJob": ProcessingJobEngine}
+
+
+def runs_our_analyzer(document: ModelMonitorDocument) -> bool:
+    """Our analyzer image runs the baseline and the schedules: our engines always, modelMonitor when custom."""
+    spec = document.spec
+    return spec.engine != "modelMonitor" or spec.data_quality.analyzer == "custom"
+
+
+def analyzer_image(document: ModelMonitorDocument, platform: PlatformRefs) -> pulumi.Input[str]:
+    """The image baselines and runs use: AWS's built-in analyzer, a prebuilt image of ours
+    (`engineSettings.analyzerImage`, our engines), or the Platform's ECR image."""
+    spec = document.spec
+    if not runs_our_analyzer(document):
+        return builtin_analyzer_image(spec.region)
+    if spec.engine != "modelMonitor" and spec.engine_settings.analyzer_image is not None:
+        return spec.engine_settings.analyzer_image
+    return platform.analyzer_image_uri
 
 
 @dataclass(frozen=True)
@@ -141,7 +161,8 @@ class ModelMonitor(pulumi.ComponentResource):
                     region=spec.region, endpoint=document.endpoint_name,
                     data_schedule=result.data_quality_schedule, model_schedule=result.model_quality_schedule,
                     features=spec.data_quality.features, drift_threshold=spec.data_quality.drift_threshold,
-                    quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns))),
+                    quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns,
+                    data_namespace=result.data_metrics_namespace, model_namespace=result.model_metrics_namespace))),
             opts=child)
         self.schedule_arns = pulumi.Output.all(**result.schedule_arns) if result.schedule_arns else \
             pulumi.Output.from_input({})
@@ -154,17 +175,22 @@ class ModelMonitor(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         role = iam.Role(f"{names.logical}-monitoring-role", name=names.monitoring_role, assume_role_policy=json.dumps(
             policies.assume_role_policy("sagemaker.amazonaws.com")), tags=tags, opts=child)
-        custom = spec.data_quality.enabled and spec.data_quality.analyzer == "custom"
+        # Our engines use this role for the baseline job only (with our image).
+        custom = runs_our_analyzer(document) and (spec.data_quality.enabled or spec.engine != "modelMonitor")
         extra_keys = [spec.data_capture.kms_key_id] if spec.data_capture.kms_key_id else []
 
         def render(values: list[object]) -> str:
             account, loc, key_arn, repo_arn = (str(values[0]), values[1], str(values[2]), str(values[3]))
             assert isinstance(loc, Locations)
+            prebuilt = spec.engine_settings.analyzer_image if spec.engine != "modelMonitor" else None
+            # a prebuilt analyzer image (our engines) is pulled from its own repository by the baseline job
+            image_repository = policies.ecr_repository_arn_of_image(prebuilt, platform.partition) if prebuilt \
+                else repo_arn
             scope = policies.MonitoringRoleScope(
                 partition=platform.partition, region=spec.region, account=account,
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
                 metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
-                ecr_repository_arn=repo_arn if custom else None,
+                ecr_repository_arn=image_repository if custom else None,
                 extra=policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
             return json.dumps(policies.monitoring_role_policy(scope))
 
@@ -185,9 +211,10 @@ class ModelMonitor(pulumi.ComponentResource):
                     pulumi.Output.from_input(baseline.precomputed.constraints_s3_uri))
         assert baseline.dataset is not None
         dq = document.spec.data_quality
-        image: pulumi.Input[str] = builtin_analyzer_image(document.spec.region) if dq.analyzer == "builtin" else \
-            platform.analyzer_image_uri
-        props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": dq.analyzer,
+        # Under our engines the baseline is always our analyzer's (the SDK's baseline environment, our image).
+        image = analyzer_image(document, platform)
+        analyzer = "custom" if runs_our_analyzer(document) else "builtin"
+        props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": analyzer,
                           "dataset_format": dataset_format(baseline.dataset.format, baseline.dataset.header),
                           "instance_type": dq.instance_type, "region": document.spec.region}
         output = locations.apply(lambda loc: loc.baseline("data-quality"))
@@ -215,10 +242,11 @@ class ModelMonitor(pulumi.ComponentResource):
                                           schedule=result.data_quality_schedule,
                                           results_key=f"{results_key}/data-quality", dashboard=dashboard)
             definitions += alarms.data_drift_alarms(spec.data_quality.features, spec.data_quality.drift_threshold,
-                                                    spec.data_quality.schedule, spec.alerting, context)
+                                                    spec.data_quality.schedule, spec.alerting, context,
+                                                    namespace=result.data_metrics_namespace)
             if result.data_quality_heartbeat_metric is not None:
                 definitions.append(alarms.heartbeat_alarm(
-                    "no-data-quality-metrics", namespace=alarms.DATA_METRICS_NAMESPACE,
+                    "no-data-quality-metrics", namespace=result.data_metrics_namespace,
                     metric_name=result.data_quality_heartbeat_metric, schedule=spec.data_quality.schedule,
                     alerting=spec.alerting, context=context, what="data-quality"))
             else:
@@ -230,11 +258,15 @@ class ModelMonitor(pulumi.ComponentResource):
             context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
                                           schedule=result.model_quality_schedule,
                                           results_key=f"{results_key}/model-quality", dashboard=dashboard)
-            definitions += alarms.model_quality_alarms(mq.alarms, mq.schedule, spec.alerting, context)
+            definitions += alarms.model_quality_alarms(mq.alarms, mq.schedule, spec.alerting, context,
+                                                       namespace=result.model_metrics_namespace)
             definitions.append(alarms.heartbeat_alarm(
-                "no-model-quality-metrics", namespace=alarms.MODEL_METRICS_NAMESPACE,
-                metric_name=alarms.MODEL_QUALITY_HEARTBEAT[mq.problem_type], schedule=mq.schedule,
-                alerting=spec.alerting, context=context, what="model-quality"))
+                "no-model-quality-metrics", namespace=result.model_metrics_namespace,
+                metric_name=result.model_quality_heartbeat_metric or alarms.MODEL_QUALITY_HEARTBEAT[mq.problem_type],
+                schedule=mq.schedule, alerting=spec.alerting, context=context, what="model-quality"))
+            if result.ground_truth_coverage_metric:
+                definitions.append(alarms.ground_truth_coverage_alarm(
+                    mq.min_ground_truth_coverage, mq.schedule, spec.alerting, context))
         return definitions
 
     @staticmethod

@@ -127,6 +127,11 @@ class Platform(pulumi.ComponentResource):
             image_scanning_configuration={"scan_on_push": True},
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": self.kms_key_arn}],
             tags=tags, opts=self._child)
+        # The lambda engine (the default) runs this image as its analyzer function.
+        ecr.RepositoryPolicy(
+            f"{name}-analyzer-policy", repository=repository.name, opts=self._child,
+            policy=self.account_id.apply(lambda account: json.dumps(
+                policies.analyzer_repository_policy(self.partition, args.region, account))))
         self.analyzer_repository_url = repository.repository_url
         self.analyzer_repository_arn = repository.arn
         self.analyzer_image_uri = self._analyzer_image(repository)

@@ -250,3 +250,14 @@ def alert_topic_policy(topic_arn: str, partition: str, account: str) -> Policy:
          "Action": "sns:Publish", "Resource": topic_arn,
          "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
     )
+
+
+def analyzer_repository_policy(partition: str, region: str, account: str) -> Policy:
+    """Lambda pulls a function's container image with the Lambda service principal: the repository must allow it
+    (otherwise CreateFunction tries to add this statement itself, which needs ecr:SetRepositoryPolicy). Only this
+    account's functions in this region."""
+    return document(
+        {"Sid": "LambdaPullsAnalyzerImage", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+         "Condition": {"StringLike": {"aws:SourceArn": f"arn:{partition}:lambda:{region}:{account}:function:*"}}},
+    )

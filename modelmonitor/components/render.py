@@ -58,6 +58,9 @@ _ARNS: dict[str, tuple[str, Callable[[str], str]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch", lambda n: f"alarm:{n}"),
     "aws:cloudwatch/logGroup:LogGroup": ("logs", lambda n: f"log-group:{n}"),
     "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", lambda n: f"dashboard/{n}"),
+    "aws:sqs/queue:Queue": ("sqs", lambda n: n),
+    "aws:sfn/stateMachine:StateMachine": ("states", lambda n: f"stateMachine:{n}"),
+    "aws:scheduler/schedule:Schedule": ("scheduler", lambda n: f"schedule/default/{n}"),
     "aws:sagemaker/model:Model": ("sagemaker", lambda n: f"model/{n.lower()}"),
     "aws:sagemaker/endpointConfiguration:EndpointConfiguration": (
         "sagemaker", lambda n: f"endpoint-config/{n.lower()}"),

@@ -48,6 +48,16 @@ def example(name: str) -> ModelMonitorDocument:
     return loaded.document
 
 
+def on_engine(document: ModelMonitorDocument, engine: str) -> ModelMonitorDocument:
+    """The same monitor on another engine (the spec's own validator runs again)."""
+    return ModelMonitorDocument.model_validate(
+        {**document.model_dump(by_alias=True), "spec": {**document.spec.model_dump(by_alias=True), "engine": engine}})
+
+
+MODEL_MONITOR_EXAMPLES = [p for p in EXAMPLES if example(p.name).spec.engine == "modelMonitor"]
+OUR_ENGINE_EXAMPLES = [p for p in EXAMPLES if example(p.name).spec.engine != "modelMonitor"]
+
+
 _PLANS: dict[tuple[str, str | None], list[PlannedResource]] = {}
 
 

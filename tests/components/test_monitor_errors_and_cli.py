@@ -10,6 +10,7 @@ import pytest
 from modelmonitor.cli import main
 from modelmonitor.components.context import MonitorConfigError, UnsupportedEngineError
 from modelmonitor.components.images import UnsupportedRegionError
+from modelmonitor.components.monitor import ENGINES
 from modelmonitor.components.render import render_plan
 from tests.components.conftest import REPO, example
 
@@ -19,9 +20,11 @@ def with_spec(name: str, **changes: object):
     return document.model_copy(update={"spec": document.spec.model_copy(update=changes)})
 
 
-def test_other_engines_are_refused_clearly() -> None:
-    document = with_spec("existing-endpoint.yaml", engine="lambda")
-    with pytest.raises(UnsupportedEngineError, match=r"risk/fraud-scoring: spec.engine 'lambda' is not provisioned"):
+def test_an_engine_without_a_builder_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(ENGINES, "processingJob")
+    document = with_spec("existing-endpoint.yaml", engine="processingJob")
+    with pytest.raises(UnsupportedEngineError,
+                       match=r"fraud-scoring: spec.engine 'processingJob' is not provisioned.*lambda, modelMonitor"):
         render_plan([document])
 
 
@@ -29,7 +32,7 @@ def test_hourly_runtime_over_sagemaker_limit_is_refused() -> None:
     document = example("minimal.yaml")
     dq = document.spec.data_quality.model_copy(update={"max_runtime_seconds": 4000})
     with pytest.raises(MonitorConfigError, match=r"maxRuntimeSeconds is 4000.*at most 3600"):
-        render_plan([with_spec("minimal.yaml", data_quality=dq)])
+        render_plan([with_spec("minimal.yaml", data_quality=dq, engine="modelMonitor")])
 
 
 def test_reserved_environment_is_refused() -> None:
@@ -42,27 +45,29 @@ def test_reserved_environment_is_refused() -> None:
 def test_builtin_analyzer_in_unknown_region_is_refused() -> None:
     dq = example("minimal.yaml").spec.data_quality.model_copy(update={"analyzer": "builtin"})
     with pytest.raises(UnsupportedRegionError, match="ap-southeast-7"):
-        render_plan([with_spec("minimal.yaml", data_quality=dq)], region="ap-southeast-7")
+        render_plan([with_spec("minimal.yaml", data_quality=dq, engine="modelMonitor")], region="ap-southeast-7")
 
 
 def test_render_json_lists_type_name_parent_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", str(REPO / "examples" / "minimal.yaml"), "--output", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    schedule = next(r for r in plan if r["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule")
+    # minimal.yaml runs on the default engine: an EventBridge Scheduler schedule, 10 minutes past each hour
+    schedule = next(r for r in plan if r["type"] == "aws:scheduler/schedule:Schedule")
     assert set(schedule) == {"type", "name", "parent", "inputs"}
     assert schedule["parent"] == "default-churn-prod"
-    assert schedule["inputs"]["monitoringScheduleConfig"]["scheduleConfig"]["scheduleExpression"] == \
-        "cron(0 * ? * * *)"
+    assert schedule["inputs"]["scheduleExpression"] == "cron(10 * ? * * *)"
 
 
 def test_render_mermaid_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", str(REPO / "examples" / "minimal.yaml"), "--output", "mermaid"]) == 0
     mermaid = capsys.readouterr().out
     assert mermaid.startswith("graph LR\n")
-    assert "n_default_churn_prod --> n_default_churn_prod_dq_schedule" in mermaid
+    assert "n_default_churn_prod --> n_default_churn_prod_dq_run_schedule" in mermaid
     assert main(["render", str(REPO / "examples" / "minimal.yaml"), str(REPO / "examples" / "existing-endpoint.yaml"),
                  "--region", "eu-west-1"]) == 0
-    assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in capsys.readouterr().out
+    table = capsys.readouterr().out
+    assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in table  # existing-endpoint.yaml: modelMonitor
+    assert "aws:scheduler/schedule:Schedule" in table  # minimal.yaml: lambda
 
 
 def test_render_reports_invalid_documents(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,7 +109,8 @@ def _retained(document) -> dict[str, bool]:
 
 def test_deletion_policy_retain_keeps_every_monitor_resource() -> None:
     retained = _retained(example("minimal.yaml"))  # deletionPolicy defaults to Retain
-    assert retained["default-churn-prod-dq-schedule"] and retained["default-churn-prod-monitoring-role"]
+    assert retained["default-churn-prod-dq-run-schedule"] and retained["default-churn-prod-monitoring-role"]
+    assert retained["default-churn-prod-dq-analyzer"] and retained["default-churn-prod-runs-dlq"]
     assert not retained["modelmonitor-us-east-1-artifacts"]  # the shared platform is not the monitor's to keep
     deleted = _retained(example("full.yaml"))  # deletionPolicy: Delete
     assert not deleted["lending-credit-default-dq-schedule"]

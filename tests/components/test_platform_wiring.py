@@ -93,7 +93,7 @@ def test_single_monitor_program_builds_platform_and_monitor() -> None:
     components = {r["type"]: r["name"] for r in plan if r["type"].startswith("modelmonitor:")}
     assert components["modelmonitor:index:ModelMonitor"] == "default-churn-prod"
     assert components["modelmonitor:index:Platform"].startswith("mm-churn-prod-")
-    assert len(one(plan, "lambda/function:Function")["inputs"]["name"]) <= 64
+    assert len(by_suffix(plan, "lambda/function:Function", "-alerts")["inputs"]["name"]) <= 64
 
 
 def test_existing_bucket_and_topic_are_used_not_created() -> None:
@@ -103,10 +103,10 @@ def test_existing_bucket_and_topic_are_used_not_created() -> None:
     assert not of_type(plan, "s3/bucket:Bucket")
     assert [t["name"] for t in of_type(plan, "sns/topic:Topic")] == [
         next(r["name"] for r in plan if r["type"] == "modelmonitor:index:Platform") + "-alarms"]
-    dq = one(plan, "DataQualityJobDefinition")["inputs"]
-    assert dq["dataQualityJobOutputConfig"]["monitoringOutputs"]["s3Output"]["s3Uri"] == \
+    analyzer = by_suffix(plan, "lambda/function:Function", "-dq-analyzer")["inputs"]
+    assert analyzer["environment"]["variables"]["output_path"] == \
         "s3://shared-ml-artifacts/results/default/churn-prod/data-quality"
-    assert one(plan, "lambda/function:Function")["inputs"]["environment"]["variables"][
+    assert by_suffix(plan, "lambda/function:Function", "-alerts")["inputs"]["environment"]["variables"][
         "ALERT_TOPIC_ARN"] == "arn:aws:sns:us-east-1:123456789012:ml-alerts"
 
 
@@ -119,8 +119,10 @@ def test_analyzer_image_built_here_is_pushed_and_digest_pinned() -> None:
     assert image["inputs"]["tags"] == [f"{repository}:0.1.0"]
     assert image["inputs"]["context"] == {"location": "/src/analyzer"}
     assert image["inputs"]["registries"][0]["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
-    dq = one(plan, "DataQualityJobDefinition")["inputs"]
-    assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}@{image['outputs']['digest']}"
+    # minimal.yaml runs on the default engine (lambda) with no prebuilt image: the Platform's pushed image
+    analyzer = by_suffix(plan, "lambda/function:Function", "-dq-analyzer")["inputs"]
+    assert analyzer["packageType"] == "Image"
+    assert analyzer["imageUri"] == f"{repository}@{image['outputs']['digest']}"
     assert one(plan, "ecr/repository:Repository")["inputs"]["imageTagMutability"] == "IMMUTABLE"
 
 
@@ -133,10 +135,12 @@ def test_monitors_in_three_regions_get_three_platforms_and_regional_resources() 
     platforms = sorted(r["name"] for r in plan if r["type"] == "modelmonitor:index:Platform")
     assert platforms == ["modelmonitor-eu-west-1", "modelmonitor-us-east-1", "modelmonitor-us-west-2"]
     for document in documents:
-        schedules = [r for r in of_type(plan, "MonitoringSchedule")
+        service, suffix = (("sagemaker", "MonitoringSchedule") if document.spec.engine == "modelMonitor"
+                           else ("scheduler", "scheduler/schedule:Schedule"))
+        schedules = [r for r in of_type(plan, suffix)
                      if r["parent"] == f"{document.metadata.namespace}-{document.metadata.name}"]
         assert schedules
-        assert all(f":sagemaker:{document.spec.region}:" in r["outputs"]["arn"] for r in schedules)
+        assert all(f":{service}:{document.spec.region}:" in r["outputs"]["arn"] for r in schedules)
 
 
 def test_platform_prefix_setting_names_the_platforms() -> None:
@@ -144,4 +148,4 @@ def test_platform_prefix_setting_names_the_platforms() -> None:
 
     plan = render_program(lambda: monitors_program([example("minimal.yaml")], ProgramSettings(
         platform_name="team-a")), "us-east-1")
-    assert one(plan, "lambda/function:Function")["inputs"]["name"] == "team-a-us-east-1-alerts"
+    assert by_suffix(plan, "lambda/function:Function", "-alerts")["inputs"]["name"] == "team-a-us-east-1-alerts"

@@ -141,12 +141,12 @@ def test_render_plan_is_repeatable_and_works_from_a_worker_thread() -> None:
 async def test_render_plan_runs_from_inside_an_event_loop() -> None:
     import asyncio
 
-    plan = await asyncio.to_thread(render_plan, [example("minimal.yaml")])
-    assert one(plan, SCHEDULE)["inputs"]["name"].startswith("churn-prod-")
+    plan = await asyncio.to_thread(render_plan, [example("existing-endpoint.yaml")])
+    assert one(plan, SCHEDULE)["inputs"]["name"].startswith("fraud-scoring-")
 
 
 def test_render_plan_after_an_async_test_still_works() -> None:
-    assert one(plan_of("minimal.yaml", "eu-west-1"), SCHEDULE)
+    assert one(plan_of("existing-endpoint.yaml", "eu-west-1"), SCHEDULE)
 
 
 def test_render_restores_the_process_wide_settings_it_tunes() -> None:

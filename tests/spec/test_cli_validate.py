@@ -23,12 +23,16 @@ def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert any("lending/credit-default  endpoint=credit-default-v3 (create)  region=us-west-2" in line
                for line in monitor_lines)
     assert any(line.startswith("engine modelMonitor: ") for line in lines)
+    # the default engine explains itself: which accounts, which window sizes
+    (note,) = [line for line in lines if line.startswith("engine lambda: ")]
+    assert "the default" in note and "Any account" in note and "15 min / 10 GB" in note
 
 
 def test_invalid_manifest_exit_1_with_file_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "churn.yaml"
     text = (REPO / "examples/minimal.yaml").read_text().replace(
-        "  region: us-east-1", "  region: us-east-1\n  dataCapture:\n    samplingPercentage: 150")
+        "  dataCapture:\n", "  dataCapture:\n    samplingPercentage: 150\n")
+    assert "samplingPercentage: 150" in text
     bad.write_text(text)
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err

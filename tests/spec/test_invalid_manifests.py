@@ -17,6 +17,7 @@ from tests.spec.crd_harness import api_server_errors, load_crd
 
 Doc = dict[str, Any]
 
+CAPTURE = {"destinationS3Uri": "s3://bucket-a/captures/"}
 BASE: Doc = {
     "apiVersion": "modelmonitor.io/v1alpha1",
     "kind": "ModelMonitor",
@@ -24,6 +25,8 @@ BASE: Doc = {
     "spec": {
         "region": "us-east-1",
         "endpoint": {"existing": {"name": "churn-prod"}},
+        # the default engine (lambda) reads an existing endpoint's captures from its declared prefix
+        "dataCapture": {"destinationS3Uri": "s3://bucket-a/captures/"},
         "baseline": {"precomputed": {"statisticsS3Uri": "s3://bucket-a/stats.json",
                                      "constraintsS3Uri": "s3://bucket-a/constraints.json"}},
     },
@@ -74,9 +77,9 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, bool]] = [
     ("bad-s3-uri", _set("spec.baseline.precomputed.statisticsS3Uri", "https://bucket-a/stats.json"),
      "spec.baseline.precomputed.statisticsS3Uri", "must be an s3:// URI (e.g. s3://my-bucket/prefix/), got "
      "'https://bucket-a/stats.json'", True),
-    ("sampling-out-of-range", _set("spec.dataCapture", {"samplingPercentage": 150}),
+    ("sampling-out-of-range", _set("spec.dataCapture", {**CAPTURE, "samplingPercentage": 150}),
      "spec.dataCapture.samplingPercentage", "must be at most 100, got 150", True),
-    ("sampling-zero", _set("spec.dataCapture", {"samplingPercentage": 0}),
+    ("sampling-zero", _set("spec.dataCapture", {**CAPTURE, "samplingPercentage": 0}),
      "spec.dataCapture.samplingPercentage", "must be at least 1, got 0", True),
     ("bad-schedule", _set("spec.dataQuality", {"schedule": "every 5 minutes"}), "spec.dataQuality.schedule",
      "must be hourly, daily, daily@HH, every Nh (N=1..24) or cron(0 H/N ? * * *) (e.g. hourly), got "
@@ -95,7 +98,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, bool]] = [
     ("model-quality-alarm-wrong-metric",
      _set("spec.modelQuality", {**MQ_ON, "alarms": [{"metric": "auc", "threshold": 0.7}]}), "spec.modelQuality",
      "alarm metric 'auc' is not a Regression metric; one of: mae, mse, rmse, r2", False),
-    ("unknown-field", _set("spec.dataCapture", {"captureInptu": True}), "spec.dataCapture.captureInptu",
+    ("unknown-field", _set("spec.dataCapture", {**CAPTURE, "captureInptu": True}), "spec.dataCapture.captureInptu",
      "unknown field; did you mean 'captureInput'?", True),
     ("unknown-top-level-field", _set("spec.alarms", []), "spec.alarms", "unknown field", True),
     ("bad-email", _set("spec.alerting", {"emails": ["ops@example.com", "not-an-email"]}), "spec.alerting.emails[1]",
@@ -109,20 +112,24 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, bool]] = [
      "datapointsToAlarm (3) must not exceed evaluationPeriods (2)", True),
     ("m-greater-than-default-n", _set("spec.alerting", {"datapointsToAlarm": 5}), "spec.alerting",
      "datapointsToAlarm (5) must not exceed evaluationPeriods (3)", True),
-    ("captures-nothing", _set("spec.dataCapture", {"captureInput": False, "captureOutput": False}),
+    ("captures-nothing", _set("spec.dataCapture", {**CAPTURE, "captureInput": False, "captureOutput": False}),
      "spec.dataCapture", "at least one of captureInput or captureOutput must be true", True),
     ("bad-region", _set("spec.region", "useast1"), "spec.region", "must be an AWS region", True),
     ("missing-region", _delete("spec.region"), "spec.region", "required field is missing", True),
     ("bad-enum", _set("spec.dataQuality", {"method": "fancy"}), "spec.dataQuality.method",
      "must be one of 'robust' or 'simple', got 'fancy'", True),
-    ("wrong-type", _set("spec.dataCapture", {"samplingPercentage": "lots"}), "spec.dataCapture.samplingPercentage",
+    ("wrong-type", _set("spec.dataCapture", {**CAPTURE, "samplingPercentage": "lots"}),
+     "spec.dataCapture.samplingPercentage",
      "must be a whole number, got 'lots'", True),
     ("threshold-out-of-range", _set("spec.dataQuality", {"driftThreshold": 1.5}), "spec.dataQuality.driftThreshold",
      "must be at most 1.0, got 1.5", True),
     ("spec-not-a-mapping", _set("spec", ["region", "us-east-1"]), "spec", "must be a mapping, got list", False),
-    ("existing-endpoint-without-capture-prefix-under-lambda", _set("spec.engine", "lambda"), "spec",
+    ("existing-endpoint-without-capture-prefix-under-lambda",
+     _both(_set("spec.engine", "lambda"), _delete("spec.dataCapture.destinationS3Uri")), "spec",
      "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is modelMonitor", True),
-    ("bad-kms-key", _set("spec.dataCapture", {"kmsKeyId": "my key"}), "spec.dataCapture.kmsKeyId",
+    ("existing-endpoint-without-capture-prefix-under-the-default-engine", _delete("spec.dataCapture"), "spec",
+     "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is modelMonitor", True),
+    ("bad-kms-key", _set("spec.dataCapture", {**CAPTURE, "kmsKeyId": "my key"}), "spec.dataCapture.kmsKeyId",
      "must be a KMS key ARN, key id or alias", True),
 ]
 

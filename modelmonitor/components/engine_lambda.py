@@ -1,0 +1,115 @@
+"""Engine `lambda`: EventBridge Scheduler → our analyzer as a container-image Lambda function, per run kind.
+
+Per monitoring type (data quality; model quality when enabled): a log group with retention, the function's own
+least-privilege role (`engine_policies.analyzer_policy`), the function (image = `engineSettings.analyzerImage` or
+the Platform's ECR image, memory/timeout from `engineSettings`, the run environment of internal-contracts §5), and
+a Scheduler schedule invoking it with `{"scheduledTime": …}` (flexible window off, retries, dead-letter queue,
+a role that may invoke only this function). The analyzer derives the window from the firing time and refuses a
+window larger than `max_window_mb` with a message naming processingJob, never sampling silently.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+from pulumi_aws import cloudwatch, lambda_, sqs
+
+from modelmonitor.components import engine_common as common
+from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.engine_model_monitor import EngineResult
+from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy
+from modelmonitor.components.engine_policies import scheduler_invoke_lambda_policy as invoke_policy
+
+LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-time>"})
+"""The analyzer handler's event: EventBridge Scheduler substitutes the firing time (UTC, ISO-8601)."""
+HANDLER = "modelmonitor.analyzer.lambda_handler.handler"
+LAMBDA_ENTRYPOINT = "/lambda-entrypoint.sh"
+"""The analyzer image's ENTRYPOINT is the BYOC/Processing entrypoint (docker/analyzer/Dockerfile); as a Lambda
+function it must start the base image's runtime interface client with the handler instead."""
+ENGINE = "lambda"
+ASYNC_RETRIES = 0
+MAX_EVENT_AGE_SECONDS = 3600
+
+
+# Lambda refuses to set these (its runtime owns them): https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
+LAMBDA_RESERVED_PREFIXES = ("AWS_", "_HANDLER", "_X_AMZN_TRACE_ID", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR")
+
+
+def check_lambda_environment(ctx: BuildContext) -> None:
+    reserved = sorted(k for k in ctx.document.spec.data_quality.environment if k.startswith(LAMBDA_RESERVED_PREFIXES))
+    if reserved:
+        raise MonitorConfigError(f"spec.dataQuality.environment: {', '.join(reserved)} are reserved by Lambda's "
+                                 "runtime (engine lambda); remove them or use engine processingJob")
+
+
+def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
+    return ctx.names.sagemaker(f"{kind.key}-analyzer")  # ≤ 63 chars, a valid Lambda name too
+
+
+def log_group_name(ctx: BuildContext, kind: common.RunKind) -> str:
+    return f"/aws/lambda/{function_name(ctx, kind)}"
+
+
+def analyzer_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> AnalyzerAccess:
+    """values: capture prefix, results URI, statistics, constraints, log group ARN, KMS key ARNs..."""
+    capture, results, statistics, constraints, log_group, *keys = (str(v) for v in values)
+    mq = ctx.document.spec.model_quality
+    return AnalyzerAccess(
+        capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
+        baseline_s3_uris=[statistics, constraints] if kind.key == "dq" else [],
+        ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
+        event_bus_name=common.RUN_EVENT_BUS, log_group_arns=[f"{log_group}:*"], kms_key_arns=keys)
+
+
+class LambdaEngine:
+    """Builds the lambda engine's resources for one monitor."""
+
+    def build(self, ctx: BuildContext) -> EngineResult:
+        common.check_spec(ctx)
+        check_lambda_environment(ctx)
+        kinds = common.run_kinds(ctx)
+        schedule_arns: dict[str, pulumi.Output[str]] = {}
+        if kinds:
+            dead_letter = common.dead_letter_queue(ctx)
+            for kind in kinds:
+                schedule_arns[kind.output_key] = self._run(ctx, kind, dead_letter)
+        return common.engine_result(kinds, schedule_arns)
+
+    def _run(self, ctx: BuildContext, kind: common.RunKind, dead_letter: sqs.Queue) -> pulumi.Output[str]:
+        settings = ctx.document.spec.engine_settings
+        name = function_name(ctx, kind)
+        logs = cloudwatch.LogGroup(f"{ctx.names.logical}-{kind.key}-analyzer-logs", name=log_group_name(ctx, kind),
+                                   retention_in_days=common.LOG_RETENTION_DAYS, tags=ctx.tags, opts=ctx.opts())
+        scope = common.aws_scope(ctx)
+        policy = pulumi.Output.all(
+            scope, dead_letter.arn, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
+            ctx.constraints_s3_uri, logs.arn, *common.kms_key_arns(ctx),
+        ).apply(lambda v: self._policy(ctx, kind, v))
+        role_arn = common.role(ctx, f"{kind.key}-analyzer", "lambda.amazonaws.com", policy=policy,
+                               source_arn=lambda s: s.arn("lambda", f"function:{name}"))
+        function = lambda_.Function(
+            f"{ctx.names.logical}-{kind.key}-analyzer", name=name, package_type="Image",
+            image_uri=common.analyzer_image(ctx), role=role_arn, architectures=["x86_64"],
+            image_config={"entry_points": [LAMBDA_ENTRYPOINT], "commands": [HANDLER]},
+            memory_size=settings.lambda_memory_mb, timeout=settings.lambda_timeout_seconds,
+            environment={"variables": common.run_environment(ctx, kind, engine=ENGINE)},
+            description=f"ModelMonitor analyzer: {kind.monitoring_type} of {ctx.monitor}",
+            tags=ctx.tags, opts=ctx.opts([logs]))
+        # Scheduler invokes asynchronously: a run that fails is not retried by Lambda (it already emitted its
+        # Failed run event; re-running a deterministic failure, e.g. a window too large, only burns 15 minutes
+        # again) and its event — the firing time, enough to re-drive the run — goes to the dead-letter queue.
+        lambda_.FunctionEventInvokeConfig(
+            f"{ctx.names.logical}-{kind.key}-analyzer-invoke", function_name=function.name,
+            maximum_retry_attempts=ASYNC_RETRIES, maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+            destination_config={"on_failure": {"destination": dead_letter.arn}}, opts=ctx.opts())
+        return common.schedule_runs(ctx, kind, target_arn=function.arn, target_policy=invoke_policy,
+                                    dead_letter=dead_letter, input_json=LAMBDA_SCHEDULER_INPUT)
+
+    @staticmethod
+    def _policy(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> str:
+        """values: scope, dead-letter queue ARN, then analyzer_access's values."""
+        scope = values[0]
+        assert isinstance(scope, AwsScope)
+        policy = common.with_capture_key(analyzer_policy(scope, analyzer_access(ctx, kind, values[2:])), ctx, scope)
+        return json.dumps(common.with_dead_letter(policy, str(values[1])))
