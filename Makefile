@@ -38,6 +38,7 @@ demo: $(STAMP)
 
 crds: $(STAMP)
 	$(BIN)/modelmonitor crd > crds/.crd.tmp && mv crds/.crd.tmp crds/modelmonitors.modelmonitor.io.yaml
+	cp crds/modelmonitors.modelmonitor.io.yaml deploy/crd.yaml  # kustomize cannot reach outside deploy/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo-output

@@ -18,11 +18,12 @@ from pulumi_aws import iam, scheduler, sqs
 
 from modelmonitor.components import alarms
 from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.engine_environment import analyzer_knobs, label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AwsScope, Policy, trust_policy
 from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
-from modelmonitor.spec import DataQuality, ModelMonitorSpec, ModelQuality, duration_seconds, schedule_period_seconds
+from modelmonitor.spec import ModelMonitorSpec, schedule_period_seconds
 
 LOG_RETENTION_DAYS = 30
 DLQ_RETENTION_SECONDS = 14 * 86400  # SQS's maximum: a dead-lettered run stays inspectable for two weeks
@@ -145,27 +146,12 @@ def user_environment(environment: dict[str, str]) -> dict[str, str]:
     return dict(environment)
 
 
-def drift_settings(dq: DataQuality) -> dict[str, str]:
-    """Our analyzer's knobs (internal-contracts §5) plus the user's extra environment."""
-    return {**user_environment(dq.environment), "drift_methods": ",".join(dq.custom_metrics),
-            "comparison_method": dq.method.capitalize(), "drift_threshold": repr(dq.drift_threshold),
-            "categorical_drift_threshold": repr(dq.categorical_drift_threshold)}
-
-
-def quality_settings(mq: ModelQuality) -> dict[str, str]:
-    """Model quality: the BYOC model-quality variables (SageMaker's names) and the label delay."""
-    assert mq.problem_type is not None
-    settings = {"problem_type": mq.problem_type, "label_delay_seconds": str(duration_seconds(mq.label_delay))}
-    if mq.inference_attribute is not None:
-        settings["inference_attribute"] = mq.inference_attribute
-    if mq.problem_type == "BinaryClassification" and mq.probability_attribute is not None:
-        settings["probability_attribute"] = mq.probability_attribute
-        settings["probability_threshold_attribute"] = repr(mq.probability_threshold)
-    return settings
-
-
 def kind_settings(spec: ModelMonitorSpec, kind: RunKind) -> dict[str, str]:
-    return drift_settings(spec.data_quality) if kind.key == "dq" else quality_settings(spec.model_quality)
+    """The analysis knobs of this run kind: the one pure builder the analyzer's runtime is tested against
+    (engine_environment.analyzer_knobs), after refusing user variables that would override ours."""
+    if kind.key == "dq":
+        user_environment(spec.data_quality.environment)
+    return analyzer_knobs(spec, kind.monitoring_type)
 
 
 def run_environment(ctx: BuildContext, kind: RunKind, *, engine: str) -> dict[str, pulumi.Input[str]]:
@@ -194,6 +180,7 @@ def run_environment(ctx: BuildContext, kind: RunKind, *, engine: str) -> dict[st
     else:
         assert spec.model_quality.ground_truth_s3_uri is not None
         env["ground_truth_source"] = spec.model_quality.ground_truth_s3_uri.rstrip("/")
+        env["label_delay_seconds"] = str(label_delay_seconds(spec))
     return env
 
 

@@ -314,6 +314,10 @@ class RenderDriver:
         return OperationResult("refresh", summary="render: no live resources to compare")
 
 
+# Model Monitor's schedules (engine modelMonitor) and EventBridge Scheduler's (engines lambda, processingJob).
+SCHEDULE_TYPES = ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:scheduler/schedule:Schedule")
+
+
 def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tuple[object, bool]]:
     """The outputs a real stack exports (endpointName, bucketName, alertTopicArn, scheduleArns), from the plan."""
     outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False),
@@ -325,7 +329,7 @@ def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tu
             outputs.setdefault("bucketName", (values["bucket"], False))
         elif resource["type"] == "aws:sns/topic:Topic" and str(resource["name"]).endswith("-alerts"):
             outputs["alertTopicArn"] = (values.get("arn"), False)
-        elif resource["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule":
+        elif resource["type"] in SCHEDULE_TYPES:
             schedules[str(values.get("name"))] = str(values.get("arn"))
     if schedules:
         outputs["scheduleArns"] = (schedules, False)

@@ -38,6 +38,7 @@ NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 DOC = parse_document({"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
                       "metadata": {"name": "churn", "namespace": "ml"},
                       "spec": {"region": "eu-west-1", "endpoint": {"existing": {"name": "churn-prod"}},
+                               "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
                                "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/s.json",
                                                             "constraintsS3Uri": "s3://acme-baselines/c.json"}}}})
 TARGET = StackTarget("ml", "churn", "eu-west-1", DOC)

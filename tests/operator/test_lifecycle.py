@@ -21,6 +21,7 @@ RESOURCES_OF_MINIMAL_SPEC = 6  # fakes.planned_resources: 3 base + 3 data-qualit
 def minimal_spec(**changes: Any) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
+        "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
         "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/churn/statistics.json",
                                      "constraintsS3Uri": "s3://acme-baselines/churn/constraints.json"}}}
     spec.update(changes)

@@ -18,6 +18,7 @@ BASE = Observed(deleting=False, spec_hash=H1, last_applied_hash=H1)
 def doc(**spec_changes: object) -> ModelMonitorDocument:
     spec: dict[str, object] = {
         "region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
+        "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
         "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/s.json",
                                      "constraintsS3Uri": "s3://acme-baselines/c.json"}}}
     spec.update(spec_changes)
@@ -66,7 +67,8 @@ def test_hash_changes_with_the_spec_and_the_program_version_only() -> None:
     assert reconcile.spec_hash(doc(suspend=True), "1.0") == base
     assert reconcile.spec_hash(doc(driftDetection={"mode": "Off"}), "1.0") == base
     # Defaults written out explicitly are the same spec.
-    assert reconcile.spec_hash(doc(dataCapture={"samplingPercentage": 20}), "1.0") == base
+    assert reconcile.spec_hash(doc(dataCapture={"samplingPercentage": 20,
+                                               "destinationS3Uri": "s3://acme-captures/churn"}), "1.0") == base
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -32,7 +32,8 @@ async def test_minimal_example_renders_to_ready_with_planned_outputs(repo: Path,
         schedules = yaml.safe_load(outputs["scheduleArns"])
         (schedule, arn), = schedules.items()
         assert schedule.startswith("churn-prod-") and schedule.endswith("-dq-schedule")
-        assert arn == f"arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/{schedule}"
+        # examples/minimal.yaml runs on the default engine (lambda): an EventBridge Scheduler schedule
+        assert arn == f"arn:aws:scheduler:us-east-1:123456789012:schedule/default/{schedule}"
         last = status["lastOperation"]
         assert (last["type"], last["result"]) == ("up", "Succeeded")
         assert "mocks; nothing created in AWS" in last["message"]

@@ -15,6 +15,7 @@ T0, T1 = "2026-11-25T03:00:00Z", "2026-11-25T04:00:00Z"
 def doc(**spec_changes: object) -> ModelMonitorDocument:
     spec: dict[str, object] = {
         "region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
+        "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
         "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/s.json",
                                      "constraintsS3Uri": "s3://acme-baselines/c.json"}}}
     spec.update(spec_changes)
