@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,18 +24,23 @@ def register(sub: Any) -> None:
     parser.add_argument("--no-emulator", action="store_true",
                         help="emulate AWS inside this process (no local server or port)")
     parser.add_argument("--no-operator", action="store_true", help="skip the Kubernetes operator part")
+    parser.add_argument("--engine", choices=["lambda", "modelMonitor"], default="lambda",
+                        help="lambda (default): the analyzer Lambda; modelMonitor: the analyzer container under a "
+                             "(emulated) Model Monitor processing job")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
+    # Piped output (CI logs, `| tee`) gets a width the timeline fits in, instead of rich's 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     if args.hours < 1 or not 0 <= args.drift_at <= args.hours:
         console.print(f"[red]error:[/] --hours must be ≥ 1 and --drift-at within 0..{args.hours}")
         return 2
     started = time.monotonic()
     result = run_demo(DemoOptions(hours=args.hours, drift_at=args.drift_at, seed=args.seed,
                                   requests_per_hour=args.requests_per_hour, output_dir=args.output_dir,
-                                  emulator=not args.no_emulator, operator=not args.no_operator), console)
+                                  emulator=not args.no_emulator, operator=not args.no_operator,
+                                  engine=args.engine), console)
     if result.alerts:
         first = result.alerts[0]
         console.rule("First alert, as delivered to the alert topic's subscribers")
@@ -46,6 +52,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"$ kubectl get mm -n default\n{result.operator_view}", markup=False, highlight=False,
                       soft_wrap=True)
     console.print(f"Report: {result.report or 'not written'}")
-    console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html)")
+    console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html, demo.log)")
     console.print(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

@@ -10,6 +10,7 @@ subscription of the alert topic. Optionally the operator, on a local Kubernetes 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -33,7 +34,7 @@ from modelmonitor.analyzer.job import AnalysisJob
 from modelmonitor.analyzer.runner import run as run_analysis
 from modelmonitor.demo.alarm_eval import AlarmDefinition, AlarmState, run_alarm, sns_alarm_event
 from modelmonitor.demo.aws import LocalAws, local_aws
-from modelmonitor.demo.processing import Execution, run_execution
+from modelmonitor.demo.engines import PlannedRun, deliver_run_events, execute_run, planned_run, route_run_events
 from modelmonitor.demo.scenario import FEATURES, Drift, Scenario
 from modelmonitor.demo.timeline import HourResult, print_hours
 from modelmonitor.demo.traffic import demo_start, hour_capture_files
@@ -59,6 +60,8 @@ class DemoOptions:
     output_dir: Path = Path("demo-output")
     emulator: bool = True
     operator: bool = True
+    engine: str = "lambda"
+    """lambda (the default engine) or modelMonitor."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class DemoResult:
     operator_view: str | None = None
 
 
-def demo_manifest() -> dict[str, Any]:
+def demo_manifest(engine: str = "lambda") -> dict[str, Any]:
     return {
         "apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
         "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": {"app": "churn"}},
@@ -90,7 +93,7 @@ def demo_manifest() -> dict[str, Any]:
                             "categoricalDriftThreshold": 0.1, "features": list(FEATURES),
                             "customMetrics": ["psi", "ks", "js", "wasserstein", "chi2"]},
             "alerting": {"emails": ["ml-oncall@example.com"], "evaluationPeriods": 3, "datapointsToAlarm": 2},
-            "engine": "modelMonitor",
+            "engine": engine,
         },
     }
 
@@ -116,23 +119,6 @@ def _alarms(plan: list[dict[str, Any]]) -> list[AlarmDefinition]:
 
 
 @dataclass(frozen=True)
-class PlannedJob:
-    schedule: str
-    environment: dict[str, str]
-    results_uri: str
-
-
-def _planned_job(plan: list[dict[str, Any]]) -> PlannedJob:
-    schedule = next(r for r in plan if r["type"] == "aws:sagemaker/monitoringSchedule:MonitoringSchedule")
-    job = next(r for r in plan if r["type"] == "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition")
-    environment = job["inputs"]["dataQualityAppSpecification"].get("environment") or {}
-    outputs = job["inputs"]["dataQualityJobOutputConfig"]["monitoringOutputs"]
-    output = outputs[0] if isinstance(outputs, list) else outputs
-    return PlannedJob(str(schedule["inputs"]["name"]), {str(k): str(v) for k, v in environment.items()},
-                      str(output["s3Output"]["s3Uri"]))
-
-
-@dataclass(frozen=True)
 class PlannedPlatform:
     bucket: str
     alarm_topic: str
@@ -144,7 +130,8 @@ def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
     def one(type_: str, suffix: str = "") -> dict[str, Any]:
         return next(r for r in plan if r["type"] == type_ and r["name"].endswith(suffix))
 
-    function = one("aws:lambda/function:Function")
+    function = next(r for r in plan if r["type"] == "aws:lambda/function:Function"
+                    and r["inputs"].get("handler") == "modelmonitor.alerts.handler.handler")
     return PlannedPlatform(
         bucket=str(one("aws:s3/bucket:Bucket")["outputs"]["bucket"]),
         alarm_topic=str(one("aws:sns/topic:Topic", "-alarms")["outputs"]["name"]),
@@ -229,19 +216,41 @@ def _hour_summary(output: Path) -> tuple[tuple[str, ...], float | None, tuple[st
     return tuple(report["drifted_features"]), (max(values) if values else None), kinds
 
 
+@contextmanager
+def _logs_to(path: Path) -> Iterator[None]:
+    """The components' own logs (analyzer, alert Lambda, emulators) go to a file: the console shows the story."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    handler = logging.FileHandler(path)
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.handlers = saved_handlers
+        root.setLevel(saved_level)
+        handler.close()
+
+
 def run_demo(options: DemoOptions, console: Console) -> DemoResult:
+    out = options.output_dir
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    with _logs_to(out / "demo.log"):
+        return _run_demo(options, console)
+
+
+def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
     from modelmonitor.alerts import handler
 
     result = DemoResult()
     out = options.output_dir
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
     scenario = Scenario(seed=options.seed, training_rows=options.training_rows,
                         requests_per_hour=options.requests_per_hour, drift=Drift(start_hour=options.drift_at))
     console.print(f"[bold]1. Scenario[/]: churn model on {len(FEATURES)} features, {options.training_rows} training "
                   f"rows, {options.requests_per_hour} requests/hour; drift from hour {options.drift_at}: "
                   f"{', '.join(scenario.drift.drifted_features)} (shift, new category, missing values)")
-    manifest = demo_manifest()
+    manifest = demo_manifest(options.engine)
     (out / "churn-demo.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
     document = parse_document(manifest, source=str(out / "churn-demo.yaml"))
     plan = plan_for(document)
@@ -249,7 +258,7 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     result.plan_counts = dict(Counter(r["type"] for r in plan))
     console.print(f"[bold]2. Manifest[/] {out / 'churn-demo.yaml'} is valid; planned {len(plan)} resources")
     console.print(_plan_table(result.plan_counts))
-    alarms, job = _alarms(plan), _planned_job(plan)
+    alarms, job = _alarms(plan), planned_run(plan, options.engine)
     start = demo_start(options.hours)
     with local_aws(REGION, server=options.emulator) as aws:
         console.print(f"[bold]3. Local AWS[/]: {aws.description}")
@@ -266,8 +275,10 @@ def run_demo(options: DemoOptions, console: Console) -> DemoResult:
                 DatapointsToAlarm=alarm.datapoints_to_alarm, ComparisonOperator=alarm.comparison,
                 TreatMissingData=alarm.treat_missing_data, AlarmActions=[resources["alarms_topic"]])
         states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
-        console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC")
-        loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler)
+        console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC, "
+                      f"engine {options.engine}")
+        run_events = route_run_events(aws, job)
+        loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler, run_events)
         with _kubernetes(manifest, platform, out, console, options.operator and options.emulator) as drift_view, \
                 _alert_lambda_environment(platform.alert_lambda_environment):
             for hour in range(options.hours):
@@ -293,10 +304,11 @@ class _HourlyLoop:
     aws: LocalAws
     alarms: list[AlarmDefinition]
     states: dict[str, AlarmState]
-    job: PlannedJob
+    job: PlannedRun
     resources: dict[str, str]
     out: Path
     alert_handler: Any
+    run_events: str | None
 
     def run_hour(self, hour: int) -> HourResult:
         s3, cloudwatch = self.aws.client("s3"), self.aws.client("cloudwatch")
@@ -307,16 +319,14 @@ class _HourlyLoop:
                                    rng=np.random.default_rng([self.scenario.seed, hour, 1]))
         for capture in files:
             s3.put_object(Bucket=BUCKET, Key=f"captures/{capture.key}", Body=capture.body)
-        execution = Execution(
-            endpoint=ENDPOINT, variant=VARIANT, schedule=self.job.schedule, capture_uri=CAPTURE_URI,
-            statistics_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
-            constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json", output_uri=self.job.results_uri,
-            window_start=window_start, window_end=window_start + timedelta(hours=1),
-            environment=self.job.environment)
-        outcome = run_execution(execution, s3=s3, cloudwatch=cloudwatch,
-                                workdir=self.out / "runs" / f"hour-{hour:02d}", extra_env=dict(os.environ))
+        outcome = execute_run(self.job, aws=self.aws, window_start=window_start,
+                              workdir=self.out / "runs" / f"hour-{hour:02d}", capture_uri=CAPTURE_URI,
+                              endpoint=ENDPOINT, variant=VARIANT,
+                              statistics_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
+                              constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json")
         drifted, max_drift, violations = _hour_summary(outcome.local_output)
-        sent = sum(self._evaluate_alarm(alarm, hour, cloudwatch, window_start) for alarm in self.alarms)
+        sent = deliver_run_events(self.aws, self.run_events, self.alert_handler)
+        sent += sum(self._evaluate_alarm(alarm, hour, cloudwatch, window_start) for alarm in self.alarms)
         worst = max(self.states.values(), key=lambda s: _STATE_RANK[s]) if self.states else "OK"
         return HourResult(hour, window_start, len(table), outcome.status, drifted, max_drift, worst, sent,
                           violations)
@@ -412,8 +422,8 @@ def _copy_report(out: Path, result: DemoResult) -> Path | None:
     chosen = next((r for r in result.hours if r.drifted_features), result.hours[-1] if result.hours else None)
     if chosen is None:
         return None
-    source = out / "runs" / f"hour-{chosen.index:02d}" / "opt-ml/processing/output/report.html"
-    if not source.is_file():
+    source = next((out / "runs" / f"hour-{chosen.index:02d}").rglob("report.html"), None)
+    if source is None:
         return None
     shutil.copyfile(source, out / "report.html")
     return out / "report.html"
