@@ -37,6 +37,7 @@ class S3Reader(Protocol):
 class SageMakerReader(Protocol):
     def list_monitoring_executions(self, **kwargs: Any) -> dict[str, Any]: ...
     def describe_processing_job(self, **kwargs: Any) -> dict[str, Any]: ...
+    def list_tags(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
 class AwsReaders(Protocol):
@@ -55,6 +56,7 @@ class JobOutcome:
     output_uri: str
     endpoint: str = ""
     schedule: str = ""
+    schedule_arn: str = ""
 
 
 def aws_error_note(err: ClientError | BotoCoreError) -> str:
@@ -85,7 +87,19 @@ def describe_job(sagemaker: SageMakerReader, job_name: str) -> JobOutcome:
         output_uri=output_uri,
         endpoint=str(env.get("sagemaker_endpoint_name", "")),
         schedule=str(schedule),
+        schedule_arn=schedule_arn if isinstance(schedule_arn, str) else "",
     )
+
+
+NOTIFY_ON_FAILURE_TAG = "modelmonitor:notify-on-execution-failure"
+"""Set by the ModelMonitor component on every monitoring schedule from spec.alerting.notifyOnExecutionFailure."""
+
+
+def failure_notifications_enabled(sagemaker: SageMakerReader, schedule_arn: str) -> bool:
+    """False only when the schedule says so; an untagged schedule (not ours, or older) is reported."""
+    response = sagemaker.list_tags(ResourceArn=schedule_arn)
+    tags = {t.get("Key"): t.get("Value") for t in response.get("Tags", []) if isinstance(t, dict)}
+    return str(tags.get(NOTIFY_ON_FAILURE_TAG, "true")).lower() != "false"
 
 
 def enrich(

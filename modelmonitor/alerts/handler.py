@@ -22,7 +22,16 @@ from botocore.config import Config
 from . import logs
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
-from .enrich import AWS_ERRORS, JobOutcome, S3Reader, SageMakerReader, aws_error_note, describe_job, enrich
+from .enrich import (
+    AWS_ERRORS,
+    JobOutcome,
+    S3Reader,
+    SageMakerReader,
+    aws_error_note,
+    describe_job,
+    enrich,
+    failure_notifications_enabled,
+)
 from .events import AlarmNotification, Alertable, Malformed, ProcessingJobChange, RunChange, ScheduleChange, parse_event
 from .logic import MonitorContext, context_for, decide, dedupe_key, has_violations
 from .render import Alert, render
@@ -159,6 +168,11 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
             ctx = _with_job(ctx, job)
         except AWS_ERRORS as err:
             notes.append(f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}")
+    if not _failure_notifications_wanted(record, ctx, job, rt, notes):
+        summary["ignored"] += 1
+        _log(logging.INFO, "failed execution not alerted: the monitor turned notifyOnExecutionFailure off", ctx,
+             record, "ignored", where=where)
+        return
     enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
     alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
@@ -173,6 +187,21 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
     outcome = "alerted_degraded" if enrichment.errors else "alerted"
     _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, outcome, where=where,
          reason="; ".join(enrichment.errors))
+
+
+def _failure_notifications_wanted(record: Alertable, ctx: MonitorContext, job: JobOutcome | None, rt: Runtime,
+                                  notes: list[str]) -> bool:
+    """A failed Model Monitor execution is reported unless its schedule is tagged off (a read error reports it)."""
+    if not isinstance(record, ProcessingJobChange) or ctx.kind != "execution_failed":
+        return True
+    arn = record.schedule_arn or (job.schedule_arn if job is not None else "")
+    if not arn:
+        return True
+    try:
+        return failure_notifications_enabled(rt.clients.sagemaker, arn)
+    except AWS_ERRORS as err:
+        notes.append(f"ListTags({arn.rsplit('/', 1)[-1]}): {aws_error_note(err)}")
+        return True
 
 
 def _decide(

@@ -156,13 +156,42 @@ def test_each_meta_kind_has_its_own_wording(
         assert words in body
 
 
+SCHEDULE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/credit-default-dq"
+
+
+def _schedule_tags(notify: str) -> dict[str, Any]:
+    return {"Tags": [{"Key": "modelmonitor:monitor", "Value": "lending/credit-default"},
+                     {"Key": "modelmonitor:notify-on-execution-failure", "Value": notify}]}
+
+
 def test_failed_processing_job_alerts_with_the_failure_reason(world: World, sagemaker: Stubber) -> None:
     # The documented event carries no Environment: endpoint and schedule come from DescribeProcessingJob.
     sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
                            {"ProcessingJobName": JOB})
+    sagemaker.add_response("list_tags", _schedule_tags("true"), {"ResourceArn": SCHEDULE_ARN})
     summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
     assert summary == _summary(alerted=1)
     assert world.published() == [(FAILED_SUBJECT, FAILED_BODY)]
+
+
+def test_failed_execution_of_a_monitor_that_opted_out_is_not_alerted(world: World, sagemaker: Stubber) -> None:
+    """spec.alerting.notifyOnExecutionFailure: false reaches the handler as the schedule's tag."""
+    sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
+                           {"ProcessingJobName": JOB})
+    sagemaker.add_response("list_tags", _schedule_tags("false"), {"ResourceArn": SCHEDULE_ARN})
+    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
+    assert summary == _summary(ignored=1)
+    assert world.published() == []
+
+
+def test_unreadable_schedule_tags_still_alert_with_a_note(world: World, sagemaker: Stubber) -> None:
+    sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
+                           {"ProcessingJobName": JOB})
+    sagemaker.add_client_error("list_tags", "AccessDeniedException", "not allowed", 400)
+    summary = handler.handle(load_event("eventbridge_processing_job_failed.json"), world.runtime())
+    assert summary["alerted"] == 1 and summary["degraded"] == 1
+    [(_, body)] = world.published()
+    assert "ListTags(credit-default-dq): AccessDeniedException: not allowed" in body
 
 
 def test_completed_job_with_violations_exit_message_alerts(world: World, sagemaker: Stubber) -> None:
@@ -278,6 +307,7 @@ def _describe_job(name: str, output_uri: str, exit_message: str, status: str = "
 def test_eventbridge_event_forwarded_through_sns_is_unwrapped(world: World, sagemaker: Stubber) -> None:
     sagemaker.add_response("describe_processing_job", _describe_job(JOB, "", "", status="Failed"),
                            {"ProcessingJobName": JOB})
+    sagemaker.add_response("list_tags", _schedule_tags("true"), {"ResourceArn": SCHEDULE_ARN})
     inner = load_event("eventbridge_processing_job_failed.json")
     wrapped = {"Records": [{"EventSource": "aws:sns", "Sns": {"Type": "Notification", "MessageId": "f-1",
                                                                "Message": json.dumps(inner)}}]}
