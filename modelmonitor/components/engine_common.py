@@ -95,6 +95,20 @@ def check_capture_modes(spec: ModelMonitorSpec) -> None:
                                  "spec.dataCapture.captureOutput: true or disable modelQuality")
 
 
+RunBuilder = Callable[[BuildContext, "RunKind", sqs.Queue], pulumi.Output[str]]
+
+
+def build_runs(ctx: BuildContext, build_run: RunBuilder) -> EngineResult:
+    """One scheduled run per monitoring kind, sharing the monitor's dead-letter queue."""
+    kinds = run_kinds(ctx)
+    schedule_arns: dict[str, pulumi.Output[str]] = {}
+    if kinds:
+        dead_letter = dead_letter_queue(ctx)
+        for kind in kinds:
+            schedule_arns[kind.output_key] = build_run(ctx, kind, dead_letter)
+    return engine_result(kinds, schedule_arns)
+
+
 def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[str]]) -> EngineResult:
     by_key = {kind.key: kind.schedule_name for kind in kinds}
     return EngineResult(

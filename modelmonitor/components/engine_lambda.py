@@ -68,13 +68,7 @@ class LambdaEngine:
     def build(self, ctx: BuildContext) -> EngineResult:
         common.check_spec(ctx)
         check_lambda_environment(ctx)
-        kinds = common.run_kinds(ctx)
-        schedule_arns: dict[str, pulumi.Output[str]] = {}
-        if kinds:
-            dead_letter = common.dead_letter_queue(ctx)
-            for kind in kinds:
-                schedule_arns[kind.output_key] = self._run(ctx, kind, dead_letter)
-        return common.engine_result(kinds, schedule_arns)
+        return common.build_runs(ctx, self._run)
 
     def _run(self, ctx: BuildContext, kind: common.RunKind, dead_letter: sqs.Queue) -> pulumi.Output[str]:
         settings = ctx.document.spec.engine_settings

@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
+from modelmonitor.components.images import partition
 from modelmonitor.components.names import MonitorNames
 
 MonitoringType = Literal["DataQuality", "ModelQuality"]
@@ -57,11 +58,3 @@ def job_definition(names: MonitorNames, monitoring_type: MonitoringType) -> str:
 def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:
     """A one-off (`NOW`) Model Monitor schedule: unique per second, within SageMaker's 63 characters."""
     return names.sagemaker(f"{kind(monitoring_type)}-now-{now:%d%H%M%S}")
-
-
-def partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
