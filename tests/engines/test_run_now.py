@@ -20,7 +20,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from modelmonitor.cli import main
-from modelmonitor.commands.run_now import (
+from modelmonitor.components.names import MonitorNames
+from modelmonitor.loader import parse_document
+from modelmonitor.run_now import (
     RunNowError,
     Window,
     build_run_now_request,
@@ -29,8 +31,6 @@ from modelmonitor.commands.run_now import (
     poll,
     previous_hour,
 )
-from modelmonitor.components.names import MonitorNames
-from modelmonitor.loader import parse_document
 from modelmonitor.spec import ModelMonitorDocument
 from tests.components.boto_contract import validate
 
