@@ -143,6 +143,22 @@ def test_lambda_run_now_prints_the_function_verdict(response: dict[str, Any], st
 
 
 @pytest.mark.usefixtures("fake_credentials")
+def test_lambda_run_now_without_waiting_names_the_invocation() -> None:
+    client = boto3.client("lambda", region_name="us-east-1")
+    stubber = Stubber(client)
+    request = build_run_now_request(_doc("lambda"), WINDOW, now=NOW, wait=False)
+    assert request.params["InvocationType"] == "Event"
+    stubber.add_response("invoke", {"StatusCode": 202, "ResponseMetadata": {
+        "RequestId": "c0ffee00-1111-2222-3333-444455556666", "HTTPStatusCode": 202}}, request.params)
+    with stubber:
+        verdict = execute(_doc("lambda"), WINDOW, monitoring_type="DataQuality", wait=False, timeout=0,
+                          client=lambda service: client, now=NOW)
+    stubber.assert_no_pending_responses()
+    assert (verdict.status, verdict.detail) == \
+        ("Started", "asynchronous invocation accepted (request id c0ffee00-1111-2222-3333-444455556666)")
+
+
+@pytest.mark.usefixtures("fake_credentials")
 def test_model_monitor_run_now_waits_then_deletes_the_one_off_schedule() -> None:
     client = boto3.client("sagemaker", region_name="us-east-1")
     stubber = Stubber(client)
