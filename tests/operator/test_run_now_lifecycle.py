@@ -58,3 +58,26 @@ async def test_run_now_annotation_is_skipped_without_aws_and_recorded(tmp_path: 
         await asyncio.sleep(0.5)  # a retry loop would post more Events meanwhile
         assert count("RunNowFailed") == 1 and count("RunNowSkipped") == 1
         assert backend.count("up", "ml-churn") == 1  # annotations are not spec: no new Pulumi run
+
+
+async def test_run_now_and_reconcile_fail_independently(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = FakeBackend()
+    async with cluster(tmp_path, monkeypatch) as c, operator(backend) as runtime:
+        runtime.start_run_now = no_aws
+
+        def status() -> dict[str, Any]:
+            return dict((c.obj("churn") or {}).get("status") or {})
+
+        invalid = {**SPEC, "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn", "samplingPercentage": 101}}
+        await c.create("churn", invalid, annotations={ANNOTATION: "t1"})
+        await eventually(lambda: status().get("lastHandledRunNow") == "t1")
+        assert status()["lastOperation"]["message"] == (
+            "modelmonitor.io/run-now 't1': the spec is invalid: "
+            "spec.dataCapture.samplingPercentage: must be at most 100, got 101")
+        await eventually(lambda: any(cond["type"] == "Stalled" and cond["status"] == "True"
+                                     for cond in status().get("conditions", [])))
+        # Fixing the spec reconciles as usual; the handled value does not run again.
+        await c.patch("churn", {"spec": {"dataCapture": {"samplingPercentage": 50}}})
+        await eventually(lambda: status().get("lastAppliedHash"))
+        assert backend.count("up", "ml-churn") == 1
+        assert sum(1 for _, r in c.events("churn") if r == "RunNowFailed") == 1
