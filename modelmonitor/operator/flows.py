@@ -14,16 +14,32 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from modelmonitor import run_now
+from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import parse_document
 from modelmonitor.operator import executions, metrics, reconcile, stacks, status
-from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, OperatorSettings
+from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, RUN_NOW_ANNOTATION, OperatorSettings
 from modelmonitor.operator.status import OperationRecord
 from modelmonitor.spec import ModelMonitorDocument
 
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[Literal["Normal", "Warning"], str, str], None]
+RunNowExecutor = Callable[[ModelMonitorDocument, run_now.Window, MonitoringType, datetime], run_now.Verdict]
+"""Starts one run-now (blocking; called in a worker thread) and returns its `Started` verdict."""
+
+
+def aws_run_now(document: ModelMonitorDocument, window: run_now.Window, monitoring_type: MonitoringType,
+                at: datetime) -> run_now.Verdict:
+    """The real executor: start the run with boto3 and return without waiting for its verdict."""
+    import boto3
+
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name=document.spec.region)
+
+    return run_now.execute(document, window, monitoring_type=monitoring_type, wait=False, timeout=0.0,
+                           client=client, now=at)
 
 
 @dataclass
@@ -31,6 +47,7 @@ class Runtime:
     settings: OperatorSettings
     runner: stacks.OperationRunner
     reader: executions.ExecutionReader | None = None
+    start_run_now: RunNowExecutor = aws_run_now
     busy: set[str] = field(default_factory=set)
     """Stacks with a create/update/delete operation in flight: the timer leaves their status alone meanwhile,
     since the handler will write the whole conditions list from what it saw before the operation."""
@@ -267,3 +284,42 @@ async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], second
         return {}, True
     return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
                                        generation=resource.generation, now=now()), True
+
+
+async def run_now_resource(runtime: Runtime, body: Mapping[str, Any], emit: Emit) -> dict[str, Any]:
+    """A new `modelmonitor.io/run-now` value: start one run-now (off the event loop) and return the status patch
+    recording it. Never raises for the run's own failures: they are recorded once, not retried."""
+    resource = Resource.from_body(body)
+    document, problems = parse(resource)
+    started = now()
+    decision = reconcile.decide_run_now(
+        resource.annotations.get(RUN_NOW_ANNOTATION), resource.status.get("lastHandledRunNow"),
+        document=document, problems=problems, driver=runtime.settings.driver, deleting=resource.deleting,
+        now=datetime.now(UTC))
+    if decision.action == "none":
+        return {}
+    if decision.action == "reject":
+        emit("Warning", "RunNowFailed", decision.message)
+        return _run_now_status(decision, "Failed", decision.message, started)
+    if decision.action == "skip":
+        emit("Normal", "RunNowSkipped", decision.message)
+        return _run_now_status(decision, "Succeeded", decision.message, started)
+    assert document is not None and decision.window is not None  # run is only decided for a valid spec
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        verdict = await asyncio.to_thread(runtime.start_run_now, document, decision.window, decision.monitoring_type,
+                                          datetime.now(UTC))
+    except (run_now.RunNowError, BotoCoreError, ClientError) as exc:
+        message = f"{decision.message} failed: {exc}"
+        emit("Warning", "RunNowFailed", message)
+        return _run_now_status(decision, "Failed", message, started)
+    message = f"{decision.message}: {verdict.status} {verdict.detail}"
+    emit("Normal", "RunNowStarted", message)
+    return _run_now_status(decision, "Succeeded", message, started)
+
+
+def _run_now_status(decision: reconcile.RunNowDecision, result: Literal["Succeeded", "Failed"], message: str,
+                    started: str) -> dict[str, Any]:
+    record = status.OperationRecord("run-now", result, started, now(), message=message)
+    return {"lastHandledRunNow": decision.value, "lastOperation": record.to_status()}

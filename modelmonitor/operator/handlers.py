@@ -16,7 +16,7 @@ import kopf
 
 from modelmonitor.crd import GROUP, PLURAL, VERSION
 from modelmonitor.operator import flows
-from modelmonitor.operator.settings import FINALIZER, KOPF_STORAGE_PREFIX, OperatorSettings
+from modelmonitor.operator.settings import FINALIZER, KOPF_STORAGE_PREFIX, RUN_NOW_ANNOTATION, OperatorSettings
 
 RESOURCE = (GROUP, VERSION, PLURAL)
 # Timers tick at a fixed rate (kopf needs it at import); per-monitor intervals are decided on each tick.
@@ -72,6 +72,15 @@ async def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, memo
 async def finalize_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, memo: kopf.Memo, **_: Any) -> None:
     step = await flows.finalize_resource(memo["runtime"], body, retry, _emitter(body))
     _finish(step, patch)
+
+
+@kopf.on.resume(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
+@kopf.on.create(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
+@kopf.on.update(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
+async def run_now(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+    """A new run-now annotation value: one run, recorded in status; its own handler, so its failures never block
+    (or retry) the stack's reconcile."""
+    patch.status.update(await flows.run_now_resource(memo["runtime"], body, _emitter(body)))
 
 
 @kopf.timer(*RESOURCE, interval=TIMER_TICK_SECONDS, initial_delay=TIMER_TICK_SECONDS / 2)

@@ -9,12 +9,19 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
+from modelmonitor import run_now
+from modelmonitor.components.engine_names import MonitoringType
+from modelmonitor.operator.settings import RUN_NOW_ANNOTATION
 from modelmonitor.spec import ModelMonitorDocument, duration_seconds
 
 Action = Literal["up", "destroy", "forget", "skip", "stall"]
 DriftAction = Literal["skip", "detect", "remediate"]
+RunNowAction = Literal["none", "skip", "reject", "run"]
+# Stands in for the account id while validating a processingJob request: only its shape is checked here.
+_PLACEHOLDER_ACCOUNT = "000000000000"
 
 # Spec fields that steer the operator rather than the Pulumi program: changing them needs no `up`.
 _OPERATOR_ONLY_FIELDS = ("suspend", "driftDetection")
@@ -106,3 +113,50 @@ def decide_drift_check(*, mode: str, interval: str, seconds_since_last: float | 
     if seconds_since_last is not None and seconds_since_last < duration_seconds(interval):
         return "skip"
     return "remediate" if mode == "Remediate" else "detect"
+
+
+@dataclass(frozen=True)
+class RunNowDecision:
+    action: RunNowAction
+    """none: nothing new; skip: recorded without AWS; reject: the value cannot run; run: start one run-now."""
+    message: str = ""
+    value: str | None = None
+    """The annotation value to record in status.lastHandledRunNow (every action but none)."""
+    window: run_now.Window | None = None
+    monitoring_type: MonitoringType = "DataQuality"
+
+
+def decide_run_now(value: str | None, last_handled: str | None, *, document: ModelMonitorDocument | None,
+                   problems: str = "", driver: str, deleting: bool, now: datetime) -> RunNowDecision:
+    """What a `modelmonitor.io/run-now` annotation value asks for: a value acts once (compared with status, so
+    restarts and resyncs never repeat it). A value holding `/` is an explicit window START/END; any other value
+    (e.g. a timestamp) means the previous full hour. The window is checked even when the driver skips AWS."""
+    if value is None or value == last_handled or deleting:
+        return RunNowDecision("none")
+    where = f"{RUN_NOW_ANNOTATION} {value!r}"
+    if document is None:
+        return RunNowDecision("reject", f"{where}: the spec is invalid: {problems or 'see the Stalled condition'}",
+                              value)
+    spec = document.spec
+    monitoring_type: MonitoringType = "DataQuality" if spec.data_quality.enabled else "ModelQuality"
+    try:
+        window = run_now.parse_window(value, RUN_NOW_ANNOTATION) if "/" in value else run_now.previous_hour(now)
+        if window.end <= window.start:
+            raise run_now.RunNowError(f"window end {_iso(window.end)} is not after its start {_iso(window.start)}")
+        if window.end > now:
+            raise run_now.RunNowError(f"window end {_iso(window.end)} is in the future: its captures are not "
+                                      "written yet")
+        # The request builder's own checks (section enabled, Model Monitor's 24 h limit), without any I/O.
+        run_now.build_run_now_request(document, window, now=now, monitoring_type=monitoring_type,
+                                      account_id=_PLACEHOLDER_ACCOUNT, wait=False)
+    except run_now.RunNowError as exc:
+        return RunNowDecision("reject", f"{where}: {exc}", value)
+    if driver != "automation":
+        return RunNowDecision("skip", f"run-now skipped: the {driver} driver touches no AWS", value, window,
+                              monitoring_type)
+    return RunNowDecision("run", f"{monitoring_type} run-now of {_iso(window.start)}/{_iso(window.end)} "
+                          f"with engine {spec.engine}", value, window, monitoring_type)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

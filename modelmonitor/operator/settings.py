@@ -21,6 +21,8 @@ DRIVERS: tuple[str, ...] = get_args(DriverName)
 
 # The annotation users set (any new value) to force one Pulumi run.
 RECONCILE_REQUEST_ANNOTATION = "modelmonitor.io/reconcile-request"
+# The annotation users set (any new value; `START/END` for an explicit window) to start one run-now analysis.
+RUN_NOW_ANNOTATION = "modelmonitor.io/run-now"
 # kopf's own bookkeeping annotations live under a prefix of their own, so that kopf never mistakes ours for its
 # storage (it strips its storage prefix from the diff it compares). Annotations, not status.kopf: the CRD's status
 # schema is structural and a real API server prunes unknown status fields.

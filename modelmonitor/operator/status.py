@@ -16,7 +16,7 @@ from modelmonitor.spec import ModelMonitorDocument
 from modelmonitor.status import Condition, LastOperation, MonitoringExecution
 
 ConditionStatus = Literal["True", "False", "Unknown"]
-OperationType = Literal["up", "destroy", "forget", "refresh", "preview"]
+OperationType = Literal["up", "destroy", "forget", "refresh", "preview", "run-now"]
 SECRET_MASK = "[secret]"
 MAX_MESSAGE = 1024
 

@@ -20,7 +20,9 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from modelmonitor.cli import main
-from modelmonitor.commands.run_now import (
+from modelmonitor.components.names import MonitorNames
+from modelmonitor.loader import parse_document
+from modelmonitor.run_now import (
     RunNowError,
     Window,
     build_run_now_request,
@@ -29,8 +31,6 @@ from modelmonitor.commands.run_now import (
     poll,
     previous_hour,
 )
-from modelmonitor.components.names import MonitorNames
-from modelmonitor.loader import parse_document
 from modelmonitor.spec import ModelMonitorDocument
 from tests.components.boto_contract import validate
 
@@ -140,6 +140,22 @@ def test_lambda_run_now_prints_the_function_verdict(response: dict[str, Any], st
     assert (verdict.status, verdict.exit_code) == (status, code)
     if status == "Failed":
         assert verdict.detail == "AnalyzerInputError: window holds 3000 MB"
+
+
+@pytest.mark.usefixtures("fake_credentials")
+def test_lambda_run_now_without_waiting_names_the_invocation() -> None:
+    client = boto3.client("lambda", region_name="us-east-1")
+    stubber = Stubber(client)
+    request = build_run_now_request(_doc("lambda"), WINDOW, now=NOW, wait=False)
+    assert request.params["InvocationType"] == "Event"
+    stubber.add_response("invoke", {"StatusCode": 202, "ResponseMetadata": {
+        "RequestId": "c0ffee00-1111-2222-3333-444455556666", "HTTPStatusCode": 202}}, request.params)
+    with stubber:
+        verdict = execute(_doc("lambda"), WINDOW, monitoring_type="DataQuality", wait=False, timeout=0,
+                          client=lambda service: client, now=NOW)
+    stubber.assert_no_pending_responses()
+    assert (verdict.status, verdict.detail) == \
+        ("Started", "asynchronous invocation accepted (request id c0ffee00-1111-2222-3333-444455556666)")
 
 
 @pytest.mark.usefixtures("fake_credentials")
