@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -21,6 +22,7 @@ from typing import Any
 
 import datagen
 import report
+import tools
 from quality import car_loan_quality
 from tools import (
     BENCH_DIR,
@@ -49,6 +51,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="above this many current rows Evidently runs on the first N rows only, and its time "
                              "and memory are extrapolated linearly (labelled as such)")
     parser.add_argument("--peer-timeout", type=float, default=600, help="seconds before a peer run is killed")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each measured command N times and keep the fastest run")
     parser.add_argument("--data-dir", type=Path, default=BENCH_DIR / ".data")
     parser.add_argument("--modelmonitor", type=Path, default=REPO_ROOT / ".venv" / "bin" / "modelmonitor")
     parser.add_argument("--bench-python", type=Path, default=REPO_ROOT / ".venv-bench" / "bin" / "python")
@@ -169,17 +173,24 @@ def _result_json(result: ToolResult) -> dict[str, Any]:
                       "returncode": r.returncode, "timed_out": r.timed_out} for r in result.runs]}
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main(argv: list[str]) -> int:
     args = parse_arguments(argv)
+    tools.REPEAT = args.repeat
     started = time.perf_counter()
     print(f"# ModelMonitor analyzer vs peers — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{platform.machine()}, Python {platform.python_version()}")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {_load()}; fastest of {args.repeat} run(s) per command")
     summary: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "variants": []}
     for variant in [v for v in args.variants.split(",") if v]:
         summary["variants"].append(benchmark_variant(args, variant))
     if not args.skip_peers and not args.skip_quality:
         summary["car_loan"] = car_loan_quality(args.bench_python, args.modelmonitor, args.data_dir / "car-loan")
     summary["total_s"] = time.perf_counter() - started
+    summary["load_average_at_end"] = _load()
     results_file = args.data_dir / "results.json"
     results_file.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     print(f"\nTotal {summary['total_s']:.0f} s; results in {results_file}")
