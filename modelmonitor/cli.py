@@ -12,6 +12,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, str] = {
     "validate": "modelmonitor.commands.validate",
     "crd": "modelmonitor.commands.crd",
+    "baseline": "modelmonitor.commands.baseline",
+    "analyze": "modelmonitor.commands.analyze",
 }
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

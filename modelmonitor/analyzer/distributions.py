@@ -1,0 +1,122 @@
+"""The inputs and the result shared by every drift method: weighted numeric samples (raw values have weight 1,
+a KLL sketch's retained items carry their sketch weights), categorical counts, and `DriftResult`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+MIN_SAMPLES_FOR_DRIFT = 30
+"""Below this many present values on either side a method answers "insufficient data" instead of a verdict:
+a handful of values cannot tell drift from noise, and a false alarm costs more than a late one."""
+
+
+@dataclass(frozen=True)
+class WeightedSample:
+    """A numeric distribution as sorted values with positive weights; `total` is the number of values it stands for."""
+
+    values: FloatArray
+    weights: FloatArray
+    cumulative: FloatArray = field(repr=False)
+
+    @classmethod
+    def of(cls, values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> WeightedSample:
+        v = np.asarray(values, dtype=np.float64).ravel()
+        w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
+        if v.shape != w.shape:
+            raise ValueError(f"values and weights differ in length: {v.size} vs {w.size}")
+        keep = np.isfinite(v) & (w > 0)
+        v, w = v[keep], w[keep]
+        order = np.argsort(v, kind="stable")
+        v, w = v[order], w[order]
+        return cls(values=v, weights=w, cumulative=np.cumsum(w))
+
+    @property
+    def total(self) -> float:
+        return float(self.cumulative[-1]) if self.cumulative.size else 0.0
+
+    def cdf(self, points: FloatArray) -> FloatArray:
+        """Right-continuous empirical CDF: the share of weight at or below each point."""
+        if not self.values.size:
+            return np.zeros_like(points)
+        idx = np.searchsorted(self.values, points, side="right")
+        below = np.where(idx > 0, self.cumulative[np.maximum(idx - 1, 0)], 0.0)
+        result: FloatArray = below / self.total
+        return result
+
+    def mean(self) -> float:
+        return float(np.average(self.values, weights=self.weights)) if self.values.size else math.nan
+
+    def std(self) -> float:
+        if not self.values.size:
+            return math.nan
+        mu = self.mean()
+        return float(math.sqrt(np.average((self.values - mu) ** 2, weights=self.weights)))
+
+
+@dataclass(frozen=True)
+class CategoricalCounts:
+    """Counts per category value."""
+
+    counts: Mapping[str, float]
+
+    @property
+    def total(self) -> float:
+        return float(sum(self.counts.values()))
+
+
+@dataclass(frozen=True)
+class BinnedCounts:
+    """Exact counts on fixed numeric bins (`binning.bin_counts` layout): what a window shard records on the
+    baseline's bins so histogram methods need no sketch approximation on the current side."""
+
+    edges: FloatArray
+    counts: FloatArray
+
+    @property
+    def total(self) -> float:
+        return float(self.counts.sum())
+
+
+Distribution = WeightedSample | CategoricalCounts
+
+
+def max_cdf_gap(ref: WeightedSample, cur: WeightedSample) -> float:
+    """sup |F_ref − F_cur| over all points; both CDFs are step functions, so the union of jumps suffices."""
+    points = np.union1d(ref.values, cur.values)
+    if not points.size:
+        return 0.0
+    return float(np.max(np.abs(ref.cdf(points) - cur.cdf(points))))
+
+
+@dataclass(frozen=True)
+class DriftResult:
+    """One method's verdict on one feature. `drifted is None` means insufficient data (no verdict)."""
+
+    method: str
+    statistic: float | None
+    threshold: float
+    drifted: bool | None
+    p_value: float | None = None
+    note: str = ""
+
+    @classmethod
+    def insufficient(cls, method: str, threshold: float, ref_n: float, cur_n: float) -> DriftResult:
+        return cls(method=method, statistic=None, threshold=threshold, drifted=None,
+                   note=f"insufficient data: {ref_n:g} baseline and {cur_n:g} current values "
+                        f"(need {MIN_SAMPLES_FOR_DRIFT} each)")
+
+    def to_json(self) -> dict[str, object]:
+        return {"statistic": self.statistic, "p_value": self.p_value, "threshold": self.threshold,
+                "drifted": self.drifted, "status": "insufficient_data" if self.drifted is None else "ok",
+                **({"note": self.note} if self.note else {})}
+
+
+def too_small(ref_n: float, cur_n: float) -> bool:
+    return ref_n < MIN_SAMPLES_FOR_DRIFT or cur_n < MIN_SAMPLES_FOR_DRIFT

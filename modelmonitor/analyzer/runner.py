@@ -1,0 +1,251 @@
+"""`run(job) -> AnalysisResult`: one analysis run, whoever starts it (CLI, BYOC container, Lambda, Processing job).
+
+baseline: read the dataset → statistics.json + constraints.json. monitor: read the window, compare it with the
+baseline → constraint_violations.json, statistics.json, drift_report.json, CloudWatch metric records and (when
+asked) an HTML report. Sharded runs: stage `shard` writes partial statistics, stage `merge` combines them and
+carries on as a full run would."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from modelmonitor.analyzer import checks, outputs
+from modelmonitor.analyzer.binning import quantile_edges
+from modelmonitor.analyzer.constraints import (
+    FeatureConstraint,
+    MonitoringConfig,
+    constraints_document,
+    read_constraints,
+)
+from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.job import AnalysisJob
+from modelmonitor.analyzer.readers import (
+    Batch,
+    CaptureLayout,
+    DataFormat,
+    ReadCounters,
+    capture_widths,
+    first_line,
+    read_capture,
+    read_csv,
+    read_jsonl,
+    sniff_format,
+)
+from modelmonitor.analyzer.sources import DataObject, list_objects, read_text, write_bytes
+from modelmonitor.analyzer.stats import DatasetStats
+from modelmonitor.analyzer.statsfile import ReferenceFeature, read_statistics, statistics_document
+
+log = logging.getLogger(__name__)
+
+PARTIAL_FILE = "partial_statistics.json"
+Status = Literal["Completed", "CompletedWithViolations"]
+
+
+class Progress(Protocol):
+    def start(self, total_bytes: int) -> None: ...
+    def advance(self, n_bytes: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    mode: str
+    status: Status
+    item_count: int
+    malformed_records: int
+    violations: tuple[checks.Violation, ...] = ()
+    drifted_features: tuple[str, ...] = ()
+    insufficient_data: bool = False
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """One line for logs and the exit message (after its status prefix)."""
+        if self.mode == "baseline":
+            return f"baseline of {self.item_count} records ({self.malformed_records} malformed)"
+        if self.insufficient_data:
+            return f"insufficient data: {self.item_count} records in the window, nothing compared"
+        text = (f"{len(self.violations)} violation(s) in {self.item_count} records "
+                f"({self.malformed_records} malformed)")
+        if self.drifted_features:
+            text += "; drifted: " + ", ".join(self.drifted_features)
+        return text
+
+
+@dataclass(frozen=True)
+class Baseline:
+    features: list[ReferenceFeature]
+    constraints: list[FeatureConstraint]
+    config: MonitoringConfig
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.constraints]
+
+
+def _load_json(uri: str, what: str) -> Any:
+    try:
+        return orjson.loads(read_text(uri))
+    except orjson.JSONDecodeError as exc:
+        raise AnalyzerInputError(f"{what} {uri} is not valid JSON: {exc}") from exc
+
+
+def load_baseline(job: AnalysisJob) -> Baseline:
+    assert job.baseline_statistics and job.baseline_constraints  # guaranteed by AnalysisJob for monitor mode
+    _, features = read_statistics(_load_json(job.baseline_statistics, "baseline statistics"),
+                                  job.baseline_statistics)
+    constraints, config = read_constraints(_load_json(job.baseline_constraints, "baseline constraints"),
+                                           job.baseline_constraints)
+    config = config.overridden(comparison_method=job.comparison_method, drift_threshold=job.drift_threshold,
+                               categorical_drift_threshold=job.categorical_drift_threshold)
+    return Baseline(features, constraints, config)
+
+
+def _detect_format(job: AnalysisJob, objects: list[DataObject]) -> DataFormat:
+    if job.data_format != "auto":
+        return job.data_format
+    for obj in objects:
+        line = first_line(obj)
+        if line:
+            return sniff_format(line)
+    return "csv"
+
+
+def _capture_layout(job: AnalysisJob, objects: list[DataObject], width: int | None) -> CaptureLayout:
+    """SageMaker puts output columns first. Against a baseline: output+input when that matches its width, input
+    only when that does; without a baseline, output first whenever outputs were captured."""
+    if job.capture_layout != "auto":
+        return job.capture_layout
+    for obj in objects:
+        line = first_line(obj)
+        if not line:
+            continue
+        try:
+            n_in, n_out = capture_widths(orjson.loads(line))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            continue
+        if width is not None and n_in == width and n_in + n_out != width:
+            return "input_only"
+        return "output_first" if n_out else "input_only"
+    return "output_first"
+
+
+def _batches(job: AnalysisJob, objects: list[DataObject], fmt: DataFormat, counters: ReadCounters, *,
+             width: int | None, progress: Progress | None) -> Iterator[Batch]:
+    on_bytes = progress.advance if progress else None
+    if fmt == "capture":
+        return read_capture(objects, _capture_layout(job, objects, width), counters, job.window, on_bytes)
+    if fmt == "jsonl":
+        return read_jsonl(objects, counters, on_bytes)
+    return read_csv(objects, job.csv_header, counters, on_bytes)
+
+
+def positional_names(width: int, known: list[str]) -> list[str]:
+    """Headerless columns take the baseline's names by position; beyond it (or without one) SageMaker's
+    Spark-style `_c0`, `_c1`, … (the built-in analyzer's naming for headerless data)."""
+    return [known[i] if i < len(known) else f"_c{i}" for i in range(width)]
+
+
+def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress | None = None
+               ) -> tuple[DatasetStats, int]:
+    """Read the job's data into statistics (or merge partial statistics in the merge stage)."""
+    stats = DatasetStats()
+    if baseline is not None:
+        stats.bins = {f.name: quantile_edges(f.sample) for f in baseline.features
+                      if f.is_numeric and f.sample is not None}
+    objects = list_objects(job.dataset_source, None if job.stage == "merge" else job.window)
+    if job.stage == "merge":
+        malformed = 0
+        for obj in objects:
+            part, bad = DatasetStats.from_json(_load_json(obj.uri, "partial statistics"))
+            stats.merge(part)
+            malformed += bad
+        return stats, malformed
+    if progress:
+        progress.start(sum(o.size for o in objects))
+    counters = ReadCounters()
+    known = baseline.names if baseline else []
+    fmt = _detect_format(job, objects)
+    for batch in _batches(job, objects, fmt, counters, width=len(known) if baseline else None,
+                          progress=progress):
+        names = batch.names or positional_names(len(batch.columns), known)
+        stats.add_columns(names, batch.columns, batch.n_rows)
+    seen = counters.records + counters.malformed
+    if counters.malformed and counters.malformed > job.max_malformed_fraction * seen:
+        raise AnalyzerInputError(
+            f"{counters.malformed} of {seen} records are malformed (more than "
+            f"{job.max_malformed_fraction:.0%}); first: " + "; ".join(counters.examples))
+    if counters.malformed:
+        log.warning("skipped %d malformed records, e.g. %s", counters.malformed, counters.examples[0])
+    log.info("read %d records from %d object(s) as %s", stats.item_count, len(objects), fmt)
+    return stats, counters.malformed
+
+
+def _out(job: AnalysisJob, name: str) -> str:
+    base = job.output_path.rstrip("/")
+    return f"{base}/{name}"
+
+
+def _write_json(uri: str, document: Any) -> None:
+    write_bytes(uri, orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
+
+
+def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | None = None) -> AnalysisResult:
+    baseline = load_baseline(job) if job.mode == "monitor" else None
+    stats, malformed = accumulate(job, baseline, progress)
+    written: dict[str, str] = {}
+    if job.stage == "shard":
+        written["partial_statistics"] = _out(job, PARTIAL_FILE)
+        _write_json(written["partial_statistics"], stats.to_json(malformed=malformed))
+        return AnalysisResult(job.mode, "Completed", stats.item_count, malformed, outputs=written)
+    written["statistics"] = _out(job, "statistics.json")
+    _write_json(written["statistics"], statistics_document(stats))
+    if baseline is None:
+        if stats.item_count == 0:
+            raise AnalyzerInputError(f"{job.dataset_source}: no records to compute a baseline from")
+        written["constraints"] = _out(job, "constraints.json")
+        _write_json(written["constraints"], constraints_document(stats))
+        return AnalysisResult("baseline", "Completed", stats.item_count, malformed, outputs=written)
+    return _monitor(job, baseline, stats, malformed=malformed, written=written, now=now or datetime.now(UTC))
+
+
+def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malformed: int,
+             written: dict[str, str], now: datetime) -> AnalysisResult:
+    evaluation = checks.evaluate(stats, baseline.features, baseline.constraints, baseline.config, job.drift_methods)
+    written["constraint_violations"] = _out(job, "constraint_violations.json")
+    _write_json(written["constraint_violations"], {"violations": [v.to_json() for v in evaluation.violations]})
+    report = outputs.drift_report(evaluation, config=baseline.config, item_count=stats.item_count,
+                                  malformed=malformed, window=job.window, endpoint=job.endpoint_name,
+                                  schedule=job.schedule_name, methods=job.drift_methods)
+    written["drift_report"] = _out(job, "drift_report.json")
+    _write_json(written["drift_report"], report)
+    if job.publish_cloudwatch_metrics and baseline.config.emit_metrics and job.metrics_dir:
+        stamp = job.window.start if job.window else now
+        records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,
+                                         timestamp=stamp)
+        path = Path(job.metrics_dir) / outputs.METRICS_FILE
+        write_bytes(str(path), b"".join(orjson.dumps(r) + b"\n" for r in records))
+        written["metrics"] = str(path)
+    if job.report_html:
+        from modelmonitor.analyzer import report as html_report
+
+        write_bytes(job.report_html, html_report.render(report, baseline.features, stats).encode("utf-8"))
+        written["report"] = job.report_html
+    violations = evaluation.violations
+    return AnalysisResult(
+        mode="monitor", status="CompletedWithViolations" if violations else "Completed",
+        item_count=stats.item_count, malformed_records=malformed, violations=violations,
+        drifted_features=tuple(f.name for f in evaluation.features if f.drifted),
+        insufficient_data=evaluation.insufficient_data, outputs=written)
+
+
+def result_prefix(output_uri: str, endpoint: str, schedule: str, window_start: datetime) -> str:
+    """Where a run's files go under our engines (internal-contracts §1):
+    `{output}/{endpoint}/{schedule}/yyyy/mm/dd/hh/`, the hour being the window's UTC start."""
+    hour = window_start.astimezone(UTC).strftime("%Y/%m/%d/%H")
+    return f"{output_uri.rstrip('/')}/{endpoint}/{schedule}/{hour}/"

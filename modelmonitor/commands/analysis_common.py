@@ -1,0 +1,78 @@
+"""Shared by `modelmonitor baseline` and `modelmonitor analyze`: data options, the progress bar, error mapping."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:  # the analyzer (numpy, datasketches) loads only when a command runs
+    from modelmonitor.analyzer.readers import HeaderMode
+    from modelmonitor.analyzer.runner import AnalysisResult
+
+HEADER_CHOICES: dict[str, HeaderMode] = {"auto": "auto", "yes": "present", "no": "absent"}
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("data", metavar="DATA",
+                        help="file, directory or s3:// prefix: SageMaker capture JSON lines, CSV or JSON lines")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (or s3:// prefix)")
+    parser.add_argument("--format", dest="data_format", choices=["auto", "capture", "csv", "jsonl"],
+                        default="auto", help="input format (default: detected from the first line)")
+    parser.add_argument("--header", choices=sorted(HEADER_CHOICES), default="auto",
+                        help="CSV header row (default: detected)")
+    parser.add_argument("--max-malformed", type=float, default=0.1, metavar="FRACTION",
+                        help="fail when more than this share of records is malformed (default 0.1)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+class RichProgress:
+    """A byte-based progress bar on stderr (shown only on a terminal)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+        self._progress = Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                                  TransferSpeedColumn(), TimeRemainingColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._task: Any = None
+
+    def start(self, total_bytes: int) -> None:
+        self._progress.start()
+        self._task = self._progress.add_task("reading", total=total_bytes)
+
+    def advance(self, n_bytes: int) -> None:
+        if self._task is not None:
+            self._progress.advance(self._task, n_bytes)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def execute(args: argparse.Namespace, build: Callable[[], Any]) -> int:
+    """Build the job, run it, print the outcome; map errors to exit 2 and violations to exit 1."""
+    from modelmonitor.analyzer import runner
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
+    progress = None if args.no_progress else RichProgress()
+    try:
+        job = build()
+        result: AnalysisResult = runner.run(job, progress=progress)
+    except AnalyzerInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        if progress is not None:
+            progress.stop()
+    print(f"{result.status}: {result.summary()}")
+    for violation in result.violations:
+        print(f"  {violation.constraint_check_type}  {violation.feature_name}: {violation.description}")
+    for name, uri in result.outputs.items():
+        print(f"  wrote {name}: {uri}", file=sys.stderr)
+    return EXIT_FINDINGS if result.violations else EXIT_OK

@@ -1,0 +1,24 @@
+"""`modelmonitor baseline DATA -o DIR`: SageMaker-compatible statistics.json and constraints.json from a dataset."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "baseline", help="compute baseline statistics.json and constraints.json from a dataset",
+        description="Exit status: 0 baseline written, 2 bad input or usage.")
+    add_data_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from modelmonitor.analyzer.job import AnalysisJob
+
+    return execute(args, lambda: AnalysisJob(
+        mode="baseline", dataset_source=args.data, output_path=args.output, data_format=args.data_format,
+        csv_header=HEADER_CHOICES[args.header], max_malformed_fraction=args.max_malformed))
