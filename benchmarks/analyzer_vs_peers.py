@@ -125,11 +125,13 @@ def run_evidently(args: argparse.Namespace, data: datagen.DataSet, workdir: Path
         result.note = f"failed: {run.error_summary()}"
         return result
     result.details = {"timings": output["timings"], "version": output["version"], "measured_rows": rows,
-                      "measured_wall_s": run.wall_s, "measured_peak_rss_bytes": run.peak_rss_bytes}
+                      "measured_wall_s": run.wall_s, "measured_cpu_s": run.cpu_s,
+                      "measured_peak_rss_bytes": run.peak_rss_bytes}
     if sampled:
         # Linear in the current rows, which is what Evidently's per-column sorts and histograms are at best.
         scale = data.rows_cur / rows
-        run.wall_s, run.peak_rss_bytes = run.wall_s * scale, int(run.peak_rss_bytes * scale)
+        run.wall_s, run.cpu_s = run.wall_s * scale, run.cpu_s * scale
+        run.peak_rss_bytes = int(run.peak_rss_bytes * scale)
     result.runs.append(run)
     result.drifted = output["drifted"]
     return result
@@ -153,6 +155,8 @@ def benchmark_variant(args: argparse.Namespace, variant: str) -> dict[str, Any]:
     print(report.tool_table(results, mm if mm.ok else None))
     if not mm.ok:
         print(f"\nModelMonitor: {mm.note} ({mm.details.get('reason', '')})")
+    else:
+        print("\n" + report.split_line(mm, [r for r in (nannyml, evidently) if r is not None]))
     expected = {d.feature: "strong" if d.strong else "subtle" for d in data.drift}
     print("\nInjected drift: " + "; ".join(f"{d.feature}: {d.change}, L∞ {d.linf}" for d in data.drift))
     print(report.detection_table(expected, results))
@@ -167,9 +171,10 @@ def benchmark_variant(args: argparse.Namespace, variant: str) -> dict[str, Any]:
 
 
 def _result_json(result: ToolResult) -> dict[str, Any]:
-    return {"tool": result.tool, "ok": result.ok, "wall_s": result.wall_s, "peak_rss_bytes": result.peak_rss_bytes,
+    return {"tool": result.tool, "ok": result.ok, "wall_s": result.wall_s, "cpu_s": result.cpu_s,
+            "peak_rss_bytes": result.peak_rss_bytes,
             "drifted": result.drifted, "note": result.note, "details": result.details,
-            "runs": [{"label": r.label, "wall_s": r.wall_s, "peak_rss_bytes": r.peak_rss_bytes,
+            "runs": [{"label": r.label, "wall_s": r.wall_s, "cpu_s": r.cpu_s, "peak_rss_bytes": r.peak_rss_bytes,
                       "returncode": r.returncode, "timed_out": r.timed_out} for r in result.runs]}
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import report
-from tools import measure, modelmonitor_available, run_modelmonitor_analyze, run_modelmonitor_baseline, run_peer
+from tools import (
+    flagged_by_method,
+    measure,
+    modelmonitor_available,
+    run_modelmonitor_analyze,
+    run_modelmonitor_baseline,
+    run_peer,
+)
 
 CHUNK_SIZE = 5000
 
@@ -22,21 +29,26 @@ def _peer_chunks(output: dict[str, Any] | None, key: str) -> dict[int, list[str]
     return {int(chunk[key]): chunk["drifted"] for chunk in output["chunks"]}
 
 
-def _modelmonitor_chunks(executable: Path, workdir: Path, meta: dict[str, Any]) -> tuple[dict[int, list[str]], str]:
+def _modelmonitor_chunks(executable: Path, workdir: Path, meta: dict[str, Any],
+                         ) -> tuple[dict[int, list[str]], dict[int, list[str]], str]:
+    """Per chunk: features with an L∞ drift violation, features our Jensen-Shannon metric flags, and a failure note."""
     available, why = modelmonitor_available(executable)
     if not available:
-        return {}, f"modelmonitor analyzer not available ({why})"
+        return {}, {}, f"modelmonitor analyzer not available ({why})"
     baseline = run_modelmonitor_baseline(executable, workdir / "reference.csv", workdir / "mm", "mm-baseline")
     if baseline.returncode != 0:
-        return {}, f"baseline failed: {baseline.error_summary()}"
-    flagged: dict[int, list[str]] = {}
+        return {}, {}, f"baseline failed: {baseline.error_summary()}"
+    violations: dict[int, list[str]] = {}
+    by_js: dict[int, list[str]] = {}
     for chunk in meta["chunks"]:
+        label = f"mm-chunk-{chunk['index']:02d}"
         run, drifted, _ = run_modelmonitor_analyze(executable, workdir / "mm" / "baseline", Path(chunk["path"]),
-                                                   workdir / "mm", f"mm-chunk-{chunk['index']:02d}")
+                                                   workdir / "mm", label)
         if drifted is None:
-            return flagged, f"analyze failed on chunk {chunk['index']}: {run.error_summary()}"
-        flagged[chunk["index"]] = drifted
-    return flagged, ""
+            return violations, by_js, f"analyze failed on chunk {chunk['index']}: {run.error_summary()}"
+        violations[chunk["index"]] = drifted
+        by_js[chunk["index"]] = sorted(flagged_by_method(workdir / "mm" / label).get("js", []))
+    return violations, by_js, ""
 
 
 def car_loan_quality(bench_python: Path, modelmonitor: Path, workdir: Path) -> dict[str, Any]:
@@ -55,15 +67,15 @@ def car_loan_quality(bench_python: Path, modelmonitor: Path, workdir: Path) -> d
                                "--categorical-method", "jensen_shannon"], workdir, "nannyml", timeout=None)
     _, evidently_out = run_peer(bench_python, "run_evidently.py", common, workdir, "evidently", timeout=None)
     nannyml, evidently = _peer_chunks(nannyml_out, "index"), _peer_chunks(evidently_out, "key")
-    modelmonitor, mm_note = _modelmonitor_chunks(modelmonitor, workdir, meta)
+    modelmonitor, modelmonitor_js, mm_note = _modelmonitor_chunks(modelmonitor, workdir, meta)
     rows = []
     for chunk in meta["chunks"]:
         index = chunk["index"]
-        cells = [", ".join(found[index]) if index in found else "-"
-                 for found in (nannyml, evidently, modelmonitor)]
-        rows.append([f"{index} (rows {chunk['start']}–{chunk['end']})", *[c or "(none)" for c in cells]])
+        cells = [", ".join(found[index]) or "(none)" if index in found else "-"
+                 for found in (nannyml, evidently, modelmonitor, modelmonitor_js)]
+        rows.append([f"{index} (rows {chunk['start']}–{chunk['end']})", *cells])
     print(report.markdown_table(["chunk", "NannyML alerts (jensen_shannon)", "Evidently (DataDriftPreset)",
-                                 "ModelMonitor"], rows))
+                                 "ModelMonitor violations (L∞)", "ModelMonitor js metric (report only)"], rows))
     notes = {"nannyml": "" if nannyml_out else "NannyML failed",
              "evidently": "" if evidently_out else "Evidently failed", "modelmonitor": mm_note}
     for tool, note in notes.items():

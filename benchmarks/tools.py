@@ -28,6 +28,7 @@ class Run:
 
     label: str
     wall_s: float
+    cpu_s: float
     peak_rss_bytes: int
     returncode: int
     timed_out: bool
@@ -54,6 +55,10 @@ class ToolResult:
     @property
     def wall_s(self) -> float:
         return sum(run.wall_s for run in self.runs)
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(run.cpu_s for run in self.runs)
 
     @property
     def peak_rss_bytes(self) -> int:
@@ -91,7 +96,7 @@ def _measure_once(label: str, command: list[str], workdir: Path, timeout: float 
     env = {**os.environ, **NO_TELEMETRY}
     completed = subprocess.run([*wrapper, "--", *command], capture_output=True, text=True, env=env, check=True)
     stats = json.loads(completed.stdout)
-    return Run(label=label, wall_s=stats["wall_s"], peak_rss_bytes=stats["peak_rss_bytes"],
+    return Run(label=label, wall_s=stats["wall_s"], cpu_s=stats["cpu_s"], peak_rss_bytes=stats["peak_rss_bytes"],
                returncode=stats["returncode"], timed_out=stats["timed_out"],
                stdout=out.read_text(encoding="utf-8", errors="replace"),
                stderr=err.read_text(encoding="utf-8", errors="replace"))
@@ -126,6 +131,19 @@ def drift_violations(output_dir: Path) -> tuple[list[str], dict[str, list[str]]]
     for violation in violations:
         by_check.setdefault(violation["constraint_check_type"], []).append(violation["feature_name"])
     return sorted(set(by_check.get("baseline_drift_check", []))), by_check
+
+
+def flagged_by_method(output_dir: Path) -> dict[str, list[str]]:
+    """From our drift report: features each drift method flags (only L∞ makes violations; the rest inform)."""
+    path = output_dir / "drift_report.json"
+    if not path.exists():
+        return {}
+    flagged: dict[str, list[str]] = {}
+    for feature in json.loads(path.read_text(encoding="utf-8")).get("features", []):
+        for method, outcome in feature.get("methods", {}).items():
+            if outcome.get("drifted"):
+                flagged.setdefault(method, []).append(feature["name"])
+    return flagged
 
 
 def run_modelmonitor_baseline(executable: Path, reference_csv: Path, workdir: Path, label: str) -> Run:
