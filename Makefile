@@ -9,7 +9,7 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 # Both peers phone home unless told not to; nothing may leave the machine.
 NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 
-.PHONY: test lint typecheck layers pytest demo crds bench clean
+.PHONY: test test-browser lint typecheck layers pytest demo crds bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ layers: $(STAMP)
 # pytest exits 5 when it collected nothing; make treats that as a failure, as CI must.
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Opens a generated 200-feature drift report in headless Chromium (DevTools protocol on 127.0.0.1): fails on console
+# errors, exceptions or any network request; screenshots land in test-artifacts/. Installs Debian's chromium if missing.
+test-browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }
+	$(BIN)/python -m tests.browser.report_in_chromium
 
 demo: $(STAMP)
 	$(BIN)/modelmonitor demo

@@ -69,7 +69,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         job = AnalysisJob.from_environment(job_environment(environment, root), opt_ml_root=str(root))
-        if job.mode == "monitor" and job.stage != "shard" and not job.output_path.startswith("s3://"):
+        if job.mode == "monitor" and job.stage != "shard":
             job = _with_report(job)
         result = run(job)
     except ModelMonitorError as exc:
@@ -89,4 +89,4 @@ def main(env: Mapping[str, str] | None = None) -> int:
 def _with_report(job: AnalysisJob) -> AnalysisJob:
     from dataclasses import replace
 
-    return replace(job, report_html=str(Path(job.output_path) / REPORT_FILE))
+    return replace(job, report_html=f"{job.output_path.rstrip('/')}/{REPORT_FILE}")

@@ -73,6 +73,7 @@ class ColumnStats:
     categories: dict[str, int] | None = field(default_factory=dict)
     edges: FloatArray | None = None
     histogram: FloatArray | None = None
+    integer_hint: bool = field(default=True, repr=False, compare=False)
 
     @property
     def present(self) -> int:
@@ -95,30 +96,53 @@ class ColumnStats:
         self.missing += int(missing.sum())
         if not present.size:
             return
-        numbers: FloatArray
-        try:
-            numbers = present.astype(np.int64).astype(np.float64)
-            self.integral += present.size
-        except (ValueError, OverflowError):
+        numbers: FloatArray | None = None
+        if self.integer_hint:
+            try:
+                numbers = present.astype(np.int64).astype(np.float64)
+                self.integral += present.size
+            except (ValueError, OverflowError):
+                # Remember: later chunks of this column go straight to the float parser.
+                self.integer_hint = False
+        if numbers is None:
             try:
                 numbers = present.astype(np.float64)
-                fractional = (np.char.find(present, ".") >= 0) | (np.char.find(np.char.lower(present), "e") >= 0)
-                finite = np.isfinite(numbers)
-                self.missing += int((~finite).sum())
-                self.fractional += int((fractional & finite).sum())
-                self.integral += int((~fractional & finite).sum())
-                keep = finite
-                present, numbers = present[keep], numbers[keep]
             except ValueError:
-                uniq, inverse = np.unique(present, return_inverse=True)
-                kinds = np.array([_classify(str(u)) for u in uniq], dtype=np.int8)[inverse]
-                self.integral += int((kinds == 0).sum())
-                self.fractional += int((kinds == 1).sum())
-                self.string += int((kinds == 2).sum())
-                self.missing += int((kinds == 3).sum())
-                numeric = kinds <= 1
-                numbers = present[numeric].astype(np.float64)
-                present = present[kinds <= 2]
+                present, numbers = self._add_mixed(present)
+            else:
+                present, numbers = self._add_parsed(present, numbers)
+        self._add_numbers(numbers)
+        self._add_categories(present)
+
+    def _add_parsed(self, present: np.ndarray, numbers: FloatArray) -> tuple[np.ndarray, FloatArray]:
+        """All values are numbers: count Integral vs Fractional by their text, as Deequ's patterns do ("3.0" and
+        "1e3" are Fractional). Only integer-valued numbers need the text check."""
+        finite = np.isfinite(numbers)
+        whole = np.flatnonzero(finite & (numbers == np.floor(numbers)))
+        n_integral = 0
+        if whole.size:
+            texts = present[whole]
+            written_fractional = ((np.char.find(texts, ".") >= 0) | (np.char.find(texts, "e") >= 0)
+                                  | (np.char.find(texts, "E") >= 0))
+            n_integral = int(whole.size - written_fractional.sum())
+        n_finite = int(finite.sum())
+        self.integral += n_integral
+        self.fractional += n_finite - n_integral
+        self.missing += present.size - n_finite
+        if n_finite == present.size:
+            return present, numbers
+        return present[finite], numbers[finite]
+
+    def _add_mixed(self, present: np.ndarray) -> tuple[np.ndarray, FloatArray]:
+        """Some values are not numbers: classify each distinct value once."""
+        uniq, inverse = np.unique(present, return_inverse=True)
+        kinds = np.array([_classify(str(u)) for u in uniq], dtype=np.int8)[inverse]
+        self.integral += int((kinds == 0).sum())
+        self.fractional += int((kinds == 1).sum())
+        self.string += int((kinds == 2).sum())
+        self.missing += int((kinds == 3).sum())
+        numbers: FloatArray = present[kinds <= 1].astype(np.float64)
+        return present[kinds <= 2], numbers
         self._add_numbers(numbers)
         self._add_categories(present)
 
@@ -148,6 +172,9 @@ class ColumnStats:
         if self.categories is None or not present.size:
             return
         uniq, counts = np.unique(present, return_counts=True)
+        if uniq.size > CATEGORY_LIMIT:
+            self.categories = None
+            return
         for value, count in zip(uniq.tolist(), counts.tolist(), strict=True):
             self.categories[value] = self.categories.get(value, 0) + count
         if len(self.categories) > CATEGORY_LIMIT:

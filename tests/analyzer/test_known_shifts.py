@@ -86,3 +86,26 @@ def test_tiny_window_reports_insufficient_data_per_method(baseline_dir: Path, tm
     assert result.drifted_features == ()
     report = json.loads((tmp_path / "out/drift_report.json").read_text())
     assert all(m["status"] == "insufficient_data" for f in report["features"] for m in f["methods"].values())
+
+
+def test_missing_extra_and_type_checks(baseline_dir: Path, tmp_path: Path) -> None:
+    cols = datagen.baseline_columns(1000, seed=8)
+    del cols["age"]
+    cols["promo_code"] = ["X1"] * 1000
+    cols["income"] = ["n/a" if i % 20 == 0 else v for i, v in enumerate(cols["income"])]
+    data = datagen.write_csv(tmp_path / "now.csv", cols)
+    result = run(monitor_job(baseline_dir, data, tmp_path / "out"))
+    found = {(v.feature_name, v.constraint_check_type) for v in result.violations}
+    assert found == {("age", "missing_column_check"), ("promo_code", "extra_column_check"),
+                     ("income", "data_type_check")}
+    income = next(v for v in result.violations if v.feature_name == "income")
+    assert income.description == ("Data type match requirement is not met. Expected data type: Fractional, "
+                                  "Expected match: 100.0%. Observed: Only 95.0% of data is Fractional.")
+
+
+def test_wider_capture_rows_get_positional_extra_columns(baseline_dir: Path, tmp_path: Path) -> None:
+    cols = datagen.baseline_columns(300, seed=4)
+    cols["surprise"] = ["1"] * 300
+    datagen.write_captures(tmp_path / "cap", cols, datagen.WINDOW_START)
+    result = run(monitor_job(baseline_dir, tmp_path / "cap", tmp_path / "out"))
+    assert [(v.feature_name, v.constraint_check_type) for v in result.violations] == [("_c8", "extra_column_check")]

@@ -145,3 +145,26 @@ def test_s3_prefix_is_read_with_boto3(tmp_path: Path, monkeypatch: pytest.Monkey
         assert stats["dataset"]["item_count"] == 200
         with pytest.raises(AnalyzerInputError, match="s3://art/nothing"):
             run(AnalysisJob(mode="baseline", dataset_source="s3://art/nothing", output_path=str(tmp_path / "o")))
+
+
+def test_aws_endpoint_url_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(key, "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        s3.create_bucket(Bucket="data")
+        data = datagen.write_csv(tmp_path / "d.csv", datagen.baseline_columns(120))
+        s3.put_object(Bucket="data", Key="train/d.csv", Body=data.read_bytes())
+        result = run(AnalysisJob(mode="baseline", dataset_source="s3://data/train/",
+                                 output_path=str(tmp_path / "o")))
+        assert result.item_count == 120
+    finally:
+        server.stop()
