@@ -12,6 +12,7 @@ from typing import Any
 
 import report
 from tools import (
+    PEERS_DIR,
     flagged_by_method,
     measure,
     modelmonitor_available,
@@ -54,7 +55,7 @@ def _modelmonitor_chunks(executable: Path, workdir: Path, meta: dict[str, Any],
 def car_loan_quality(bench_python: Path, modelmonitor: Path, workdir: Path) -> dict[str, Any]:
     print("\n## Detection quality: NannyML synthetic car-loan data set (50,000 reference / 50,000 analysis rows, "
           f"chunks of {CHUNK_SIZE:,})", flush=True)
-    export = measure("export", [str(bench_python), str(report_path("export_car_loan.py")), "--out", str(workdir),
+    export = measure("export", [str(bench_python), str(PEERS_DIR / "export_car_loan.py"), "--out", str(workdir),
                                 "--chunk-size", str(CHUNK_SIZE)], workdir)
     if export.returncode != 0:
         print(f"car-loan export failed: {export.error_summary()}")
@@ -62,10 +63,11 @@ def car_loan_quality(bench_python: Path, modelmonitor: Path, workdir: Path) -> d
     meta = json.loads((workdir / "meta.json").read_text(encoding="utf-8"))
     common = ["--reference", str(workdir / "reference.csv"), "--current", str(workdir / "analysis.csv"),
               "--chunk-column", "chunk", "--categorical", ",".join(meta["categorical"])]
-    _, nannyml_out = run_peer(bench_python, "run_nannyml.py",
+    nannyml_run, nannyml_out = run_peer(bench_python, "run_nannyml.py",
                               [*common, "--chunk-size", str(CHUNK_SIZE), "--continuous-method", "jensen_shannon",
                                "--categorical-method", "jensen_shannon"], workdir, "nannyml", timeout=None)
-    _, evidently_out = run_peer(bench_python, "run_evidently.py", common, workdir, "evidently", timeout=None)
+    evidently_run, evidently_out = run_peer(bench_python, "run_evidently.py", common, workdir, "evidently",
+                                            timeout=None)
     nannyml, evidently = _peer_chunks(nannyml_out, "index"), _peer_chunks(evidently_out, "key")
     modelmonitor, modelmonitor_js, mm_note = _modelmonitor_chunks(modelmonitor, workdir, meta)
     rows = []
@@ -76,13 +78,11 @@ def car_loan_quality(bench_python: Path, modelmonitor: Path, workdir: Path) -> d
         rows.append([f"{index} (rows {chunk['start']}–{chunk['end']})", *cells])
     print(report.markdown_table(["chunk", "NannyML alerts (jensen_shannon)", "Evidently (DataDriftPreset)",
                                  "ModelMonitor violations (L∞)", "ModelMonitor js metric (report only)"], rows))
-    notes = {"nannyml": "" if nannyml_out else "NannyML failed",
-             "evidently": "" if evidently_out else "Evidently failed", "modelmonitor": mm_note}
+    notes = {"nannyml": "" if nannyml_out else f"failed: {nannyml_run.error_summary()}",
+             "evidently": "" if evidently_out else f"failed: {evidently_run.error_summary()}",
+             "modelmonitor": mm_note}
     for tool, note in notes.items():
         if note:
             print(f"{tool}: {note}")
     return {"chunk_size": CHUNK_SIZE, "features": meta["features"], "chunks": rows, "notes": notes}
 
-
-def report_path(script: str) -> Path:
-    return Path(__file__).resolve().parent / "peers" / script

@@ -32,11 +32,9 @@ def chunk_alerts(data: Any, features: list[str]) -> list[dict[str, Any]]:
     analysis = data[data["chunk", "chunk", "period"] == "analysis"]
     chunks = []
     for _, row in analysis.iterrows():
-        alerts = sorted(
-            column for column, method, field in analysis.columns
-            if field == "alert" and column in features and bool(row[column, method, field] is True
-                                                                 or row[column, method, field] == 1)
-        )
+        # An alert cell is a (numpy) bool, or NaN when NannyML could not compute the method for that chunk.
+        alerts = sorted(column for column, method, field in analysis.columns
+                        if field == "alert" and column in features and row[column, method, field] == 1)
         values = {column: float(row[column, method, "value"]) for column, method, field in analysis.columns
                   if field == "value" and column in features}
         chunks.append({"key": str(row["chunk", "chunk", "key"]), "index": int(row["chunk", "chunk", "chunk_index"]),
