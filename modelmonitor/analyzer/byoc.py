@@ -51,8 +51,9 @@ def write_message(root: Path, text: str) -> None:
 def job_environment(env: Mapping[str, str], root: Path) -> dict[str, str]:
     """processingjobconfig.json's Environment, overridden by the process environment."""
     merged: dict[str, str] = {}
-    config = root / "config" / "processingjobconfig.json"
-    if config.is_file():
+    # The contract names /opt/ml/config/; the BYOC metrics page names /opt/ml/processing/: read whichever exists.
+    candidates = (root / "config" / "processingjobconfig.json", root / "processing" / "processingjobconfig.json")
+    for config in (c for c in candidates if c.is_file()):
         try:
             declared = json.loads(config.read_text()).get("Environment") or {}
         except (OSError, ValueError) as exc:

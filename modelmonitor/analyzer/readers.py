@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import orjson
 
+from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.sources import DataObject, Window, iter_lines
 
 BATCH_ROWS = 50_000
@@ -291,7 +292,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                 first = False
                 fields = split_csv(lines[:1])[0]
                 if header == "present" or (header == "auto" and looks_like_header(fields)):
-                    names = names or [f.strip() for f in fields]
+                    names = names or _header_names(fields, obj.uri)
                     lines = lines[1:]
             if '"' in text:
                 rows = split_csv(lines)
@@ -312,6 +313,16 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
             if builder.full():
                 yield from builder.drain(names)
     yield from builder.drain(names)
+
+
+def _header_names(fields: list[str], uri: str) -> list[str]:
+    names = [f.strip() for f in fields]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise AnalyzerInputError(f"{uri}: the CSV header repeats column name(s) {', '.join(map(repr, duplicates))}")
+    if "" in names:
+        raise AnalyzerInputError(f"{uri}: the CSV header has an empty column name (column {names.index('') + 1})")
+    return names
 
 
 def _count_ragged(counters: ReadCounters, uri: str, n: int, width: int) -> None:

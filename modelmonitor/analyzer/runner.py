@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import orjson
@@ -63,6 +62,9 @@ class AnalysisResult:
     drifted_features: tuple[str, ...] = ()
     insufficient_data: bool = False
     outputs: dict[str, str] = field(default_factory=dict)
+    metrics: tuple[dict[str, Any], ...] = ()
+    """The run's CloudWatch metric records (BYOC format), also when no file was written: engines that publish with
+    PutMetricData (Lambda) send these."""
 
     def summary(self) -> str:
         """One line for logs and the exit message (after its status prefix)."""
@@ -224,13 +226,12 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
                                   schedule=job.schedule_name, methods=job.drift_methods)
     written["drift_report"] = _out(job, "drift_report.json")
     _write_json(written["drift_report"], report)
+    records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,
+                                     timestamp=job.window.start if job.window else now)
     if job.publish_cloudwatch_metrics and baseline.config.emit_metrics and job.metrics_dir:
-        stamp = job.window.start if job.window else now
-        records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,
-                                         timestamp=stamp)
-        path = Path(job.metrics_dir) / outputs.METRICS_FILE
-        write_bytes(str(path), b"".join(orjson.dumps(r) + b"\n" for r in records))
-        written["metrics"] = str(path)
+        path = f"{job.metrics_dir.rstrip('/')}/{outputs.METRICS_FILE}"
+        write_bytes(path, b"".join(orjson.dumps(r) + b"\n" for r in records))
+        written["metrics"] = path
     if job.report_html:
         from modelmonitor.analyzer import report as html_report
 
@@ -241,7 +242,7 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
         mode="monitor", status="CompletedWithViolations" if violations else "Completed",
         item_count=stats.item_count, malformed_records=malformed, violations=violations,
         drifted_features=tuple(f.name for f in evaluation.features if f.drifted),
-        insufficient_data=evaluation.insufficient_data, outputs=written)
+        insufficient_data=evaluation.insufficient_data, outputs=written, metrics=tuple(records))
 
 
 def result_prefix(output_uri: str, endpoint: str, schedule: str, window_start: datetime) -> str:

@@ -19,6 +19,11 @@ CHUNK_BYTES = 8 << 20
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")
 _SKIPPED_NAMES = re.compile(r"^(\.|_SUCCESS$|_started)")
+_YEAR = re.compile(r"^\d{4}$")
+CAPTURE_ROOT_DEPTH = 2
+"""Levels between a given prefix and the year folders: {endpoint}/{variant}/."""
+MAX_WINDOW_HOURS = 24 * 7
+MAX_DISCOVERED_PREFIXES = 1000
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,11 @@ def _in_window(key: str, window: Window | None) -> bool:
 
 def list_objects(location: str, window: Window | None = None) -> list[DataObject]:
     """Every data object under `location` (sorted), filtered by capture hour when a window is given."""
-    objects = _list_s3(location) if location.startswith("s3://") else _list_local(Path(location))
+    if location.startswith("s3://"):
+        pruned = _list_s3_window(location, window) if window is not None else None
+        objects = pruned if pruned is not None else _list_s3(location)
+    else:
+        objects = _list_local(Path(location))
     return [o for o in objects if _in_window(o.uri, window)]
 
 
@@ -106,6 +115,59 @@ def _list_local(path: Path) -> list[DataObject]:
     files = sorted(p for p in path.rglob("*")
                    if p.is_file() and not any(_SKIPPED_NAMES.match(part) for part in p.relative_to(path).parts))
     return [DataObject(str(p), p.stat().st_size) for p in files]
+
+
+def _child_prefixes(client: Any, bucket: str, prefix: str) -> list[str]:
+    found: list[str] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"):
+        found.extend(p["Prefix"] for p in page.get("CommonPrefixes", []))
+    return found
+
+
+def _list_s3_window(uri: str, window: Window) -> list[DataObject] | None:
+    """Only the window's hour folders of a capture prefix: descend at most `CAPTURE_ROOT_DEPTH` levels
+    ({endpoint}/{variant}/) to the folders whose children are years, then list `yyyy/mm/dd/hh/` per hour. A bucket
+    that collects captures for months is not listed in full every hour. None (list everything) when that
+    layout is not there or the window spans more than `MAX_WINDOW_HOURS`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    hours: list[datetime] = []
+    hour = window.start.replace(minute=0, second=0, microsecond=0)
+    while hour < window.end and len(hours) <= MAX_WINDOW_HOURS:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    if len(hours) > MAX_WINDOW_HOURS:
+        return None
+    bucket, key = split_s3(uri)
+    client = s3_client()
+    frontier = [key if not key or key.endswith("/") else key + "/"]
+    roots: list[str] = []
+    try:
+        for _ in range(CAPTURE_ROOT_DEPTH + 1):
+            deeper: list[str] = []
+            for prefix in frontier:
+                children = _child_prefixes(client, bucket, prefix)
+                if children and all(_YEAR.match(c[len(prefix):].rstrip("/")) for c in children):
+                    roots.append(prefix)
+                else:
+                    deeper.extend(children)
+            if not deeper or len(deeper) > MAX_DISCOVERED_PREFIXES:
+                break
+            frontier = deeper
+        if not roots:
+            return None
+        found: list[DataObject] = []
+        for root in roots:
+            for h in hours:
+                for page in client.get_paginator("list_objects_v2").paginate(
+                        Bucket=bucket, Prefix=f"{root}{h:%Y/%m/%d/%H}/"):
+                    found.extend(DataObject(f"s3://{bucket}/{o['Key']}", int(o["Size"]))
+                                 for o in page.get("Contents", []) if not o["Key"].endswith("/"))
+    except ClientError as exc:
+        raise AnalyzerInputError(f"{uri}: {exc.response.get('Error', {}).get('Message') or exc}") from exc
+    except BotoCoreError as exc:
+        raise AnalyzerInputError(f"{uri}: {exc}") from exc
+    return sorted(found, key=lambda o: o.uri)
 
 
 def _list_s3(uri: str) -> list[DataObject]:

@@ -60,7 +60,8 @@ def execute(args: argparse.Namespace, build: Callable[[], Any]) -> int:
     from modelmonitor.analyzer import runner
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
-    progress = None if args.no_progress else RichProgress()
+    # A progress bar only where someone watches it: on a terminal, never in pipes or logs.
+    progress = RichProgress() if not args.no_progress and sys.stderr.isatty() else None
     try:
         job = build()
         result: AnalysisResult = runner.run(job, progress=progress)

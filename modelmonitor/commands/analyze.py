@@ -31,6 +31,8 @@ def register(sub: Any) -> None:
                         help="also write CloudWatch metric records (BYOC format) into DIR")
     parser.add_argument("--endpoint", default="", help="Endpoint dimension of the metrics")
     parser.add_argument("--schedule", default="", help="MonitoringSchedule dimension of the metrics")
+    parser.add_argument("--stage", choices=["full", "shard", "merge"], default="full",
+                        help="shard: write partial statistics only; merge: DATA holds partial statistics to combine")
     parser.set_defaults(run=run)
 
 
@@ -52,7 +54,7 @@ def build_job(args: argparse.Namespace) -> Any:
         endpoint_name=args.endpoint, schedule_name=args.schedule, drift_methods=parse_methods(args.methods),
         comparison_method=args.comparison_method, drift_threshold=args.drift_threshold,
         categorical_drift_threshold=args.categorical_drift_threshold, max_malformed_fraction=args.max_malformed,
-        report_html=args.report)
+        report_html=args.report, stage=args.stage)
 
 
 def run(args: argparse.Namespace) -> int:

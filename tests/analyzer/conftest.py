@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from modelmonitor.analyzer.job import AnalysisJob
@@ -23,3 +24,9 @@ def monitor_job(baseline_dir: Path, data: Path, out: Path, **kwargs: object) -> 
     return AnalysisJob(mode="monitor", dataset_source=str(data), output_path=str(out),
                        baseline_statistics=str(baseline_dir / "statistics.json"),
                        baseline_constraints=str(baseline_dir / "constraints.json"), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def samples() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(42)
+    return rng.normal(0, 1, 400), rng.normal(0.3, 1.2, 250)

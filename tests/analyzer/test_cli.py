@@ -81,3 +81,16 @@ def test_cli_subprocess_exit_status(cli_baseline: Path, tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1, done.stderr
     assert "CompletedWithViolations" in done.stdout
+
+
+def test_shard_and_merge_stages(cli_baseline: Path, tmp_path: Path) -> None:
+    for shard in range(2):
+        datagen.write_captures(tmp_path / f"cap{shard}", datagen.drifted_columns(600, seed=shard),
+                               datagen.WINDOW_START)
+        assert main(["analyze", "--baseline", str(cli_baseline), str(tmp_path / f"cap{shard}"), "-o",
+                     str(tmp_path / f"parts/{shard}"), "--stage", "shard", "--no-progress"]) == 0
+    code = main(["analyze", "--baseline", str(cli_baseline), str(tmp_path / "parts"), "-o", str(tmp_path / "out"),
+                 "--stage", "merge", "--no-progress"])
+    assert code == 1
+    report = (tmp_path / "out/drift_report.json").read_text()
+    assert '"item_count": 1200' in report

@@ -73,8 +73,11 @@ def test_simple_comparison_on_a_small_window_flags_noise_robust_does_not(baselin
 def test_empty_window_is_insufficient_data_not_drift(baseline_dir: Path, tmp_path: Path) -> None:
     datagen.write_captures(tmp_path / "captures", datagen.drifted_columns(100), datagen.WINDOW_START)
     later = Window(datagen.WINDOW_START + timedelta(hours=5), datagen.WINDOW_START + timedelta(hours=6))
-    result = run(monitor_job(baseline_dir, tmp_path / "captures", tmp_path / "out", window=later))
+    result = run(monitor_job(baseline_dir, tmp_path / "captures", tmp_path / "out", window=later,
+                             report_html=str(tmp_path / "r.html")))
     assert result.item_count == 0
+    assert "Insufficient data" in (tmp_path / "r.html").read_text()
+    assert {m["MetricName"] for m in result.metrics} == {"monitoring_run_completed", "violations_count"}
     assert result.insufficient_data
     assert result.status == "Completed"
     assert json.loads((tmp_path / "out/drift_report.json").read_text())["status"] == "insufficient_data"

@@ -81,3 +81,19 @@ def test_cloudwatch_metric_records(baseline_dir: Path, tmp_path: Path) -> None:
     assert by_name["monitoring_run_completed"] == 1.0
     assert by_name["feature_non_null_tenure"] < 0.9
     assert by_name["violations_count"] >= 4
+
+
+def test_result_carries_metric_records_without_writing_files(baseline_dir: Path, tmp_path: Path) -> None:
+    datagen.write_captures(tmp_path / "cap", datagen.drifted_columns(200), datagen.WINDOW_START)
+    result = run(monitor_job(baseline_dir, tmp_path / "cap", tmp_path / "out", endpoint_name="ep"))
+    assert "metrics" not in result.outputs
+    names = {m["MetricName"] for m in result.metrics}
+    assert {"monitoring_run_completed", "violations_count", "feature_baseline_drift_score"} <= names
+
+
+def test_result_prefix_follows_the_artifact_layout() -> None:
+    from modelmonitor.analyzer.runner import result_prefix
+
+    start = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+    assert result_prefix("s3://b/results/lending/credit/data-quality/", "ep", "sched", start) == \
+        "s3://b/results/lending/credit/data-quality/ep/sched/2026/11/24/10/"

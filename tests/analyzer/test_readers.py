@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -168,3 +169,56 @@ def test_aws_endpoint_url_is_honoured(tmp_path: Path, monkeypatch: pytest.Monkey
         assert result.item_count == 120
     finally:
         server.stop()
+
+
+def test_quoted_csv_takes_the_csv_module_path(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text('name,city,n\n"Smith, J",Paris,1\n"Doe ""JD"", K",Rome,2\n')
+    counters = ReadCounters()
+    batches = list(read_csv([DataObject(str(path), 1)], "auto", counters))
+    assert batches[0].names == ["name", "city", "n"]
+    assert batches[0].columns == [["Smith, J", 'Doe "JD", K'], ["Paris", "Rome"], ["1", "2"]]
+    assert counters.malformed == 0
+
+
+@pytest.mark.parametrize(("header", "message"), [("a,b,a", "repeats column name(s) 'a'"),
+                                                 ("a,,c", "empty column name (column 2)")])
+def test_bad_csv_header_is_a_precise_error(tmp_path: Path, header: str, message: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(f"{header}\n1,2,3\n")
+    with pytest.raises(AnalyzerInputError, match=re.escape(message)):
+        list(read_csv([DataObject(str(path), 1)], "present", ReadCounters()))
+
+
+def test_s3_window_lists_only_the_window_hours(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelmonitor.analyzer import sources
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="art")
+        for variant in ("A", "B"):
+            files = datagen.write_captures(tmp_path / variant, datagen.baseline_columns(180), datagen.WINDOW_START,
+                                           variant=variant, spacing=timedelta(minutes=1))
+            for f in files:
+                s3.put_object(Bucket="art", Key=f"captures/{f.relative_to(tmp_path / variant)}", Body=f.read_bytes())
+        s3.put_object(Bucket="art", Key="plain/data.csv", Body=b"a,b\n1,2\n")
+        calls: list[dict[str, str]] = []
+        client = boto3.client("s3", region_name="us-east-1")
+        client.meta.events.register("before-parameter-build.s3.ListObjectsV2",
+                                    lambda params, **_: calls.append(dict(params)))
+        monkeypatch.setattr(sources, "s3_client", lambda: client)
+        middle = Window(datagen.WINDOW_START + timedelta(hours=1), datagen.WINDOW_START + timedelta(hours=2))
+        objects = list_objects("s3://art/captures", middle)
+        assert objects and all("/2026/11/24/11/" in o.uri for o in objects)
+        assert {o.uri.split("/")[5] for o in objects} == {"A", "B"}
+        assert not [c for c in calls if "Delimiter" not in c and not c["Prefix"].endswith("/11/")]
+        calls.clear()
+        later = Window(datagen.WINDOW_START + timedelta(days=2), datagen.WINDOW_START + timedelta(days=2, hours=1))
+        assert list_objects("s3://art/captures/", later) == []
+        assert all("Delimiter" in c or c["Prefix"].endswith("/10/") for c in calls)
+        # no hourly layout below the prefix: everything is listed and filtered as before
+        assert [o.uri for o in list_objects("s3://art/plain", middle)] == ["s3://art/plain/data.csv"]
