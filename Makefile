@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The benchmark peers live in their own venv: their pins clash with the product's (benchmarks/requirements-peers.txt).
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+# Both peers phone home unless told not to; nothing may leave the machine.
+NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 
 .PHONY: test test-browser lint typecheck layers pytest demo crds bench clean
 
@@ -39,6 +44,17 @@ demo: $(STAMP)
 crds: $(STAMP)
 	$(BIN)/modelmonitor crd > crds/.crd.tmp && mv crds/.crd.tmp crds/modelmonitors.modelmonitor.io.yaml
 	cp crds/modelmonitors.modelmonitor.io.yaml deploy/crd.yaml  # kustomize cannot reach outside deploy/
+
+$(BENCH_STAMP): benchmarks/requirements-peers.txt
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NO_TELEMETRY) $(BENCH_VENV)/bin/python -m pip install --quiet -r benchmarks/requirements-peers.txt
+	@touch $(BENCH_STAMP)
+
+# A benchmark, not a test: it prints timings and PASS/MISS per goal and never fails on them.
+# Options: make bench BENCH_ARGS="--quick" (or --skip-peers, --rows-cur N, ...; see --help).
+bench: $(STAMP) $(BENCH_STAMP)
+	$(NO_TELEMETRY) $(BIN)/python benchmarks/analyzer_vs_peers.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo-output
