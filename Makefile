@@ -57,4 +57,4 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(NO_TELEMETRY) $(BIN)/python benchmarks/analyzer_vs_peers.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis demo-output
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts
