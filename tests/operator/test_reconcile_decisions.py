@@ -6,24 +6,12 @@ import dataclasses
 
 import pytest
 
-from modelmonitor.loader import parse_document
 from modelmonitor.operator import reconcile
 from modelmonitor.operator.reconcile import Observed
-from modelmonitor.spec import ModelMonitorDocument
+from tests.operator.documents import doc
 
 H1, H2 = "sha256:aaa", "sha256:bbb"
 BASE = Observed(deleting=False, spec_hash=H1, last_applied_hash=H1)
-
-
-def doc(**spec_changes: object) -> ModelMonitorDocument:
-    spec: dict[str, object] = {
-        "region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
-        "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
-        "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/s.json",
-                                     "constraintsS3Uri": "s3://acme-baselines/c.json"}}}
-    spec.update(spec_changes)
-    return parse_document({"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
-                           "metadata": {"name": "churn", "namespace": "ml"}, "spec": spec})
 
 
 @pytest.mark.parametrize(("changes", "action", "reason", "handled"), [

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from modelmonitor.loader import parse_document
 from modelmonitor.operator import status
-from modelmonitor.spec import ModelMonitorDocument
 from modelmonitor.status import ModelMonitorStatus, MonitoringExecution
+from tests.operator.documents import doc
 
 T0, T1 = "2026-11-25T03:00:00Z", "2026-11-25T04:00:00Z"
-
-
-def doc(**spec_changes: object) -> ModelMonitorDocument:
-    spec: dict[str, object] = {
-        "region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
-        "dataCapture": {"destinationS3Uri": "s3://acme-captures/churn"},
-        "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/s.json",
-                                     "constraintsS3Uri": "s3://acme-baselines/c.json"}}}
-    spec.update(spec_changes)
-    return parse_document({"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
-                           "metadata": {"name": "churn", "namespace": "ml"}, "spec": spec})
 
 
 def by_type(conditions: list[dict[str, object]]) -> dict[object, tuple[object, object]]:
