@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.sources import DataObject, Window, iter_lines
@@ -42,13 +44,22 @@ class ReadCounters:
             self.examples.append(f"{where}: {why}")
 
 
+TextColumn = list[str] | Any
+"""One column of text values: a Python list, or an Arrow string array (no nulls) from the plain-CSV fast path."""
+
+
 @dataclass(frozen=True)
 class Batch:
     """Column-major text values. `names is None`: columns are positional (headerless CSV, capture CSV)."""
 
     names: list[str] | None
-    columns: list[list[str]]
+    text_columns: list[TextColumn]
     n_rows: int
+
+    @property
+    def columns(self) -> list[list[str]]:
+        """The columns as Python lists (Arrow columns are converted on each access)."""
+        return [c if isinstance(c, list) else c.to_pylist() for c in self.text_columns]
 
 
 def fmt(value: Any) -> str:
@@ -159,6 +170,34 @@ def plain_columns(lines: list[str]) -> list[list[str]]:
     return [list(c) for c in zip(*padded, strict=True)]
 
 
+def arrow_columns(lines: list[str]) -> list[TextColumn] | None:
+    """Unquoted CSV lines of one field count → Arrow string arrays, parsed by Arrow's multi-threaded CSV reader
+    with quoting off and every value kept as text ("" stays "", never null). None when the field counts differ:
+    the caller pads ragged rows itself."""
+    if lines[0].startswith("\ufeff"):
+        return None  # Arrow would drop a leading byte-order mark that the list path keeps as text.
+    width = lines[0].count(",") + 1
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = _parse_plain(lines, names)
+    except pa.ArrowInvalid:
+        # Arrow rejects any row whose field count differs from the first row's.
+        return None
+    return [table.column(i).combine_chunks() for i in range(width)]
+
+
+def _parse_plain(lines: list[str], names: list[str]) -> Any:
+    return pacsv.read_csv(
+        pa.py_buffer("\n".join(lines).encode("utf-8")),
+        read_options=pacsv.ReadOptions(column_names=names),
+        parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False,
+                                         newlines_in_values=False, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                             null_values=[]),
+    )
+
+
 class _BatchBuilder:
     """Collects rows and emits column batches: unquoted CSV lines (the fast path), parsed positional rows, and
     named rows (JSON objects) — the three never share a batch."""
@@ -183,18 +222,21 @@ class _BatchBuilder:
     def drain(self, header: list[str] | None = None) -> Iterator[Batch]:
         if self.plain:
             lines, self.plain = self.plain, []
-            yield Batch(names=header, columns=plain_columns(lines), n_rows=len(lines))
+            columns = arrow_columns(lines)
+            yield Batch(names=header, text_columns=plain_columns(lines) if columns is None else columns,
+                        n_rows=len(lines))
         if self.positional:
             rows, self.positional = self.positional, []
             widths = {len(r) for r in rows}
             if len(widths) > 1:
                 width = max(widths)
                 rows = [r + [""] * (width - len(r)) for r in rows]
-            yield Batch(names=header, columns=[list(c) for c in zip(*rows, strict=True)], n_rows=len(rows))
+            yield Batch(names=header, text_columns=[list(c) for c in zip(*rows, strict=True)], n_rows=len(rows))
         if self.named:
             named, self.named = self.named, []
             names = list(self.names)
-            yield Batch(names=names, columns=[[r.get(n, "") for r in named] for n in names], n_rows=len(named))
+            yield Batch(names=names, text_columns=[[r.get(n, "") for r in named] for n in names],
+                        n_rows=len(named))
 
 
 def _plain_csv(payload: dict[str, Any]) -> str | None:

@@ -176,8 +176,8 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     fmt = _detect_format(job, objects)
     for batch in _batches(job, objects, fmt, counters, width=len(known) if baseline else None,
                           progress=progress):
-        names = batch.names or positional_names(len(batch.columns), known)
-        stats.add_columns(names, batch.columns, batch.n_rows)
+        names = batch.names or positional_names(len(batch.text_columns), known)
+        stats.add_columns(names, batch.text_columns, batch.n_rows)
     seen = counters.records + counters.malformed
     if counters.malformed and counters.malformed > job.max_malformed_fraction * seen:
         raise AnalyzerInputError(

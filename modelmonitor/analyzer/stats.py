@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from datasketches import kll_doubles_sketch
 
 from modelmonitor.analyzer.binning import bin_counts
@@ -89,7 +91,68 @@ class ColumnStats:
             return "String"
         return "Fractional" if self.fractional > 0 else "Integral"
 
-    def add_text(self, values: Sequence[str]) -> None:
+    def add_text(self, values: Sequence[str] | Any) -> None:
+        """Types, moments, sketch and categories of one chunk of text values ("" = missing). Arrow's C++ kernels
+        do the parsing; any chunk Arrow's number parser rejects (text, or spellings only Python accepts such as
+        " 1" or "Infinity") takes the NumPy path, whose semantics are the reference."""
+        arrow = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
+        if not self._add_arrow(arrow):
+            self._add_text_numpy(values.to_pylist() if isinstance(values, pa.Array) else values)
+
+    def _add_arrow(self, arr: Any) -> bool:
+        """The all-numbers fast path; False (and nothing counted) when some present value is not an Arrow number."""
+        missing = pc.equal(arr, "")
+        n_missing = int(pc.sum(missing).as_py() or 0)
+        present = arr.filter(pc.invert(missing)) if n_missing else arr
+        if not len(present):
+            self.missing += n_missing
+            return True
+        # No int64 cast first: Arrow's integer parser also takes hex ("0x10"), which Python's int() rejects.
+        try:
+            floats = pc.cast(present, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return False
+        # Writable: the KLL binding rejects read-only (zero-copy) buffers.
+        numbers: FloatArray = floats.to_numpy(zero_copy_only=False, writable=True)
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.floor(numbers))
+        n_integral = 0
+        if whole.any():
+            texts = present.filter(pa.array(whole))
+            # Deequ's patterns: "3.0" and "1e3" are Fractional although integer-valued.
+            written_fractional = pc.match_substring_regex(texts, "[.eE]")
+            n_integral = len(texts) - int(pc.sum(written_fractional).as_py() or 0)
+        n_finite = int(finite.sum())
+        if self.integer_hint:
+            # The NumPy path parses all-integer chunks as int64 (no negative zero) until one chunk is not.
+            if n_integral == len(present) and numbers.min() >= -(2.0**63) and numbers.max() < 2.0**63:
+                numbers += 0.0
+            else:
+                self.integer_hint = False
+        self.missing += n_missing + len(present) - n_finite
+        self.integral += n_integral
+        self.fractional += n_finite - n_integral
+        if n_finite != len(present):
+            present, numbers = present.filter(pa.array(finite)), numbers[finite]
+        self._add_numbers(numbers)
+        self._add_arrow_categories(present)
+        return True
+
+    def _add_arrow_categories(self, present: Any) -> None:
+        if self.categories is None or not len(present):
+            return
+        counted = pc.value_counts(present)
+        if len(counted) > CATEGORY_LIMIT:
+            self.categories = None
+            return
+        # Sorted like np.unique (code point order) so the dict's order matches the NumPy path.
+        pairs = sorted(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
+        for value, count in pairs:
+            self.categories[value] = self.categories.get(value, 0) + count
+        if len(self.categories) > CATEGORY_LIMIT:
+            self.categories = None
+
+    def _add_text_numpy(self, values: Sequence[str]) -> None:
         arr = np.asarray(values, dtype=np.str_)
         missing = arr == ""
         present = arr[~missing] if missing.any() else arr
@@ -255,7 +318,7 @@ class DatasetStats:
             self.columns[name] = col
         return col
 
-    def add_columns(self, names: Sequence[str], columns: Sequence[Sequence[str]], n_rows: int) -> None:
+    def add_columns(self, names: Sequence[str], columns: Sequence[Sequence[str] | Any], n_rows: int) -> None:
         seen = set(names)
         for name, values in zip(names, columns, strict=True):
             self.column(name).add_text(values)

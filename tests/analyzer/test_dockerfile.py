@@ -26,8 +26,8 @@ def test_runtime_imports_are_covered(repo: Path) -> None:
     """Every third-party module the analyzer imports at runtime is installed by the Dockerfile."""
     installed = {re.split(r"[<>=]", r)[0].lower() for r in
                  re.findall(r'"([a-zA-Z0-9_-]+[<>=][^"]*)"', DOCKERFILE.read_text())}
-    module_to_dist = {"numpy": "numpy", "orjson": "orjson", "datasketches": "datasketches", "boto3": "boto3",
-                      "botocore": "boto3", "rich": "rich", "pydantic": "pydantic", "yaml": "pyyaml"}
+    module_to_dist = {"numpy": "numpy", "orjson": "orjson", "pyarrow": "pyarrow", "datasketches": "datasketches",
+                      "boto3": "boto3", "botocore": "boto3", "rich": "rich", "pydantic": "pydantic", "yaml": "pyyaml"}
     stdlib_or_own = {"modelmonitor", "__future__"}
     imported: set[str] = set()
     for path in (repo / "modelmonitor/analyzer").rglob("*.py"):

@@ -1,0 +1,67 @@
+"""The Arrow column path (stats, plain-CSV reader) must agree exactly with the list/NumPy path it speeds up."""
+
+from __future__ import annotations
+
+import math
+
+import pyarrow as pa
+import pytest
+
+from modelmonitor.analyzer.readers import arrow_columns, plain_columns
+from modelmonitor.analyzer.stats import ColumnStats
+
+TRICKY = [
+    ["1", "2", "", "3"],
+    ["1", "2.0", "1e3", "1E2", "-0", "4.5", ""],
+    ["nan", "inf", "-inf", "7", ""],
+    ["0x10", "5", "x"],                       # Arrow's int parser takes hex; Python's does not
+    [" 5", "6 ", "+7", "1_000"],              # spellings only Python accepts
+    ["Infinity", "NaN", "3"],
+    ["a", "b", "a", "", "1.5"],
+    ["", "", ""],
+    ["-0", "3", "2"],                         # int64 has no negative zero
+    ["-0", "3.5"],
+    ["12345678901234567891", "9007199254740993", "3"],
+]
+
+
+def _summary(col: ColumnStats) -> tuple[object, ...]:
+    signs = (math.copysign(1.0, col.minimum), math.copysign(1.0, col.maximum))
+    return (signs, col.missing, col.integral, col.fractional, col.string, col.count, col.mean, col.m2, col.total,
+            col.minimum, col.maximum, col.sketch.n, col.categories, None if col.categories is None
+            else list(col.categories))
+
+
+@pytest.mark.parametrize("values", TRICKY)
+def test_arrow_path_matches_numpy_path(values: list[str]) -> None:
+    fast, reference = ColumnStats(name="x"), ColumnStats(name="x")
+    for _ in range(2):  # twice: the second chunk sees the state the first one left
+        fast.add_text(pa.array(values, type=pa.string()))
+        reference._add_text_numpy(values)
+    assert _summary(fast) == _summary(reference)
+
+
+def test_hex_text_is_a_string_not_a_number() -> None:
+    col = ColumnStats(name="x")
+    col.add_text(["0x10", "5"])
+    assert (col.string, col.integral, col.count, col.total) == (1, 1, 1, 5.0)
+
+
+def test_written_fractional_whole_numbers_count_as_fractional() -> None:
+    col = ColumnStats(name="x")
+    col.add_text(["3.0", "1e3", "2E1", "4", "", "nan"])
+    assert (col.integral, col.fractional, col.missing, col.total) == (1, 3, 2, 1027.0)
+
+
+def test_arrow_columns_match_the_split_path() -> None:
+    lines = ["1,,x", "2.5,b,", ",c,z z"]
+    columns = arrow_columns(lines)
+    assert columns is not None
+    assert [c.to_pylist() for c in columns] == plain_columns(lines) == [["1", "2.5", ""], ["", "b", "c"],
+                                                                        ["x", "", "z z"]]
+
+
+def test_arrow_columns_leave_ragged_rows_and_byte_order_marks_to_the_list_path() -> None:
+    assert arrow_columns(["1,2", "3"]) is None
+    assert arrow_columns(["1,2", "3,4,5"]) is None
+    assert arrow_columns(["\ufeffa,b", "1,2"]) is None
