@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.sources import DataObject, Window, iter_lines
 
@@ -42,10 +41,6 @@ class ReadCounters:
         self.malformed += 1
         if len(self.examples) < 5:
             self.examples.append(f"{where}: {why}")
-
-
-TextColumn = list[str] | Any
-"""One column of text values: a Python list, or an Arrow string array (no nulls) from the plain-CSV fast path."""
 
 
 @dataclass(frozen=True)
@@ -168,34 +163,6 @@ def plain_columns(lines: list[str]) -> list[list[str]]:
     width = max(len(r) for r in rows)
     padded = [r + [""] * (width - len(r)) for r in rows]
     return [list(c) for c in zip(*padded, strict=True)]
-
-
-def arrow_columns(lines: list[str]) -> list[TextColumn] | None:
-    """Unquoted CSV lines of one field count → Arrow string arrays, parsed by Arrow's multi-threaded CSV reader
-    with quoting off and every value kept as text ("" stays "", never null). None when the field counts differ:
-    the caller pads ragged rows itself."""
-    if lines[0].startswith("\ufeff"):
-        return None  # Arrow would drop a leading byte-order mark that the list path keeps as text.
-    width = lines[0].count(",") + 1
-    names = [f"c{i}" for i in range(width)]
-    try:
-        table = _parse_plain(lines, names)
-    except pa.ArrowInvalid:
-        # Arrow rejects any row whose field count differs from the first row's.
-        return None
-    return [table.column(i).combine_chunks() for i in range(width)]
-
-
-def _parse_plain(lines: list[str], names: list[str]) -> Any:
-    return pacsv.read_csv(
-        pa.py_buffer("\n".join(lines).encode("utf-8")),
-        read_options=pacsv.ReadOptions(column_names=names),
-        parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False,
-                                         newlines_in_values=False, ignore_empty_lines=False),
-        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                             null_values=[]),
-    )
 
 
 class _BatchBuilder:

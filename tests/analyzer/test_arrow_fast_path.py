@@ -6,8 +6,11 @@ import math
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from modelmonitor.analyzer.readers import arrow_columns, plain_columns
+from modelmonitor.analyzer.arrow_text import arrow_columns
+from modelmonitor.analyzer.readers import plain_columns
 from modelmonitor.analyzer.stats import ColumnStats
 
 TRICKY = [
@@ -65,3 +68,29 @@ def test_arrow_columns_leave_ragged_rows_and_byte_order_marks_to_the_list_path()
     assert arrow_columns(["1,2", "3"]) is None
     assert arrow_columns(["1,2", "3,4,5"]) is None
     assert arrow_columns(["\ufeffa,b", "1,2"]) is None
+    assert arrow_columns(["a", ""]) is None  # Arrow would drop the trailing empty row
+    assert arrow_columns(["a,b", ""]) is None
+
+
+def test_empty_lines_are_rows_of_one_empty_value() -> None:
+    columns = arrow_columns(["", "a", "b"])
+    assert columns is not None
+    assert [c.to_pylist() for c in columns] == plain_columns(["", "a", "b"]) == [["", "a", "b"]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="a1.e-, \t#'\\", max_size=8), min_size=1, max_size=6))
+def test_arrow_columns_agree_with_the_split_path_on_any_unquoted_lines(lines: list[str]) -> None:
+    columns = arrow_columns(lines)
+    if columns is not None:
+        assert [c.to_pylist() for c in columns] == plain_columns(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "0", "-0", "7", "1.5", "2.0", "1e3", "nan", "inf", "-inf", "x", "0x1", " 3",
+                                 "1_0", "+4", "9e999", "NaN", "Infinity"]), min_size=1, max_size=12))
+def test_arrow_stats_agree_with_numpy_stats_on_any_values(values: list[str]) -> None:
+    fast, reference = ColumnStats(name="x"), ColumnStats(name="x")
+    fast.add_text(pa.array(values, type=pa.string()))
+    reference._add_text_numpy(values)
+    assert _summary(fast) == _summary(reference)
