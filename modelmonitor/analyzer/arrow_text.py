@@ -1,8 +1,9 @@
-"""Unquoted CSV lines → Arrow string columns, parsed by Arrow's multi-threaded CSV reader. The text-typing pass in
+"""Unquoted CSV text → Arrow string columns, parsed by Arrow's multi-threaded CSV reader. The text-typing pass in
 `stats` then runs on Arrow's C++ kernels instead of per-value Python objects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -19,9 +20,8 @@ def arrow_columns(lines: list[str]) -> list[TextColumn] | None:
     if lines[0].startswith("\ufeff"):
         return None  # Arrow would drop a leading byte-order mark that the list path keeps as text.
     width = lines[0].count(",") + 1
-    names = [f"c{i}" for i in range(width)]
     try:
-        table = _parse_plain(lines, names)
+        table = _parse(pa.py_buffer("\n".join(lines).encode("utf-8")), width, skip_empty_lines=False)
     except pa.ArrowInvalid:
         # Arrow rejects any row whose field count differs from the first row's.
         return None
@@ -30,12 +30,42 @@ def arrow_columns(lines: list[str]) -> list[TextColumn] | None:
     return [table.column(i).combine_chunks() for i in range(width)]
 
 
-def _parse_plain(lines: list[str], names: list[str]) -> Any:
+def block_columns(block: bytes | memoryview, width: int, on_ragged: Callable[[], None] | None
+                  ) -> tuple[list[TextColumn], int] | None:
+    """A block of complete CSV lines, as read from a file, → (string columns, rows), without ever splitting it
+    into Python strings. Only for blocks the list path would read the same way: no quote, no carriage return, no
+    byte-order mark (the caller checks). Empty lines are skipped, as the list path skips them. A row whose field
+    count is not `width` is reported to `on_ragged` and skipped, or, with no `on_ragged`, makes this return
+    None; so does text that is not UTF-8 (the list path then reports it)."""
+    ragged = 0
+
+    def skip_ragged(_row: Any) -> str:
+        nonlocal ragged
+        if on_ragged is None:
+            return "error"
+        ragged += 1
+        return "skip"
+
+    try:
+        table = _parse(pa.py_buffer(block), width, skip_empty_lines=True, on_invalid=skip_ragged)
+    except pa.ArrowInvalid:
+        return None
+    # Counted only now: a block that fails half-way is read again by the list path, which counts for itself.
+    if on_ragged is not None:
+        for _ in range(ragged):
+            on_ragged()
+    return [table.column(i).combine_chunks() for i in range(width)], table.num_rows
+
+
+def _parse(buffer: Any, width: int, *, skip_empty_lines: bool,
+           on_invalid: Callable[[Any], str] | None = None) -> Any:
+    names = [f"c{i}" for i in range(width)]
     return pacsv.read_csv(
-        pa.py_buffer("\n".join(lines).encode("utf-8")),
+        buffer,
         read_options=pacsv.ReadOptions(column_names=names),
         parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False, escape_char=False,
-                                         newlines_in_values=False, ignore_empty_lines=False),
+                                         newlines_in_values=False, ignore_empty_lines=skip_empty_lines,
+                                         invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                              strings_can_be_null=False, quoted_strings_can_be_null=False,
                                              null_values=[]),

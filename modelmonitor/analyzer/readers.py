@@ -17,7 +17,6 @@ from typing import Any, Literal
 import orjson
 
 from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns
-from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.sources import DataObject, Window, iter_lines
 
 BATCH_ROWS = 50_000
@@ -277,66 +276,6 @@ def _is_number(text: str) -> bool:
 def looks_like_header(fields: list[str]) -> bool:
     """A first CSV row is a header when every field is a non-empty, non-numeric, distinct name."""
     return bool(fields) and all(f.strip() and not _is_number(f) for f in fields) and len(set(fields)) == len(fields)
-
-
-def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
-             on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
-    """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
-    Chunks without quotes take the join/split fast path; quoted ones go through the csv module."""
-    builder = _BatchBuilder()
-    names: list[str] | None = None
-    for obj in objects:
-        first = True
-        for raw_lines in iter_lines(obj):
-            if on_bytes:
-                on_bytes(sum(len(line) + 1 for line in raw_lines))
-            try:
-                text = b"\n".join(raw_lines).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                counters.bad(obj.uri, f"not UTF-8 text: {exc}")
-                continue
-            lines = [line for line in (text.replace("\r", "") if "\r" in text else text).split("\n") if line]
-            counters.lines += len(raw_lines)
-            if first and lines:
-                first = False
-                fields = split_csv(lines[:1])[0]
-                if header == "present" or (header == "auto" and looks_like_header(fields)):
-                    names = names or _header_names(fields, obj.uri)
-                    lines = lines[1:]
-            if '"' in text:
-                rows = split_csv(lines)
-                if names is not None:
-                    good = [r for r in rows if len(r) == len(names)]
-                    _count_ragged(counters, obj.uri, len(rows) - len(good), len(names))
-                    rows = good
-                counters.records += len(rows)
-                builder.add(rows)
-            else:
-                if names is not None:
-                    commas = len(names) - 1
-                    good_lines = [line for line in lines if line.count(",") == commas]
-                    _count_ragged(counters, obj.uri, len(lines) - len(good_lines), len(names))
-                    lines = good_lines
-                counters.records += len(lines)
-                builder.plain.extend(lines)
-            if builder.full():
-                yield from builder.drain(names)
-    yield from builder.drain(names)
-
-
-def _header_names(fields: list[str], uri: str) -> list[str]:
-    names = [f.strip() for f in fields]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise AnalyzerInputError(f"{uri}: the CSV header repeats column name(s) {', '.join(map(repr, duplicates))}")
-    if "" in names:
-        raise AnalyzerInputError(f"{uri}: the CSV header has an empty column name (column {names.index('') + 1})")
-    return names
-
-
-def _count_ragged(counters: ReadCounters, uri: str, n: int, width: int) -> None:
-    for _ in range(n):
-        counters.bad(uri, f"row with a field count other than the header's {width}")
 
 
 def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,

@@ -23,8 +23,10 @@ from modelmonitor.analyzer.constraints import (
     constraints_document,
     read_constraints,
 )
+from modelmonitor.analyzer.csv_reader import read_csv
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.job import AnalysisJob
+from modelmonitor.analyzer.prefetch import prefetched
 from modelmonitor.analyzer.readers import (
     Batch,
     CaptureLayout,
@@ -33,13 +35,13 @@ from modelmonitor.analyzer.readers import (
     capture_widths,
     first_line,
     read_capture,
-    read_csv,
     read_jsonl,
     sniff_format,
 )
 from modelmonitor.analyzer.sources import DataObject, list_objects, read_text, write_bytes
 from modelmonitor.analyzer.stats import DatasetStats
 from modelmonitor.analyzer.statsfile import ReferenceFeature, read_statistics, statistics_document
+from modelmonitor.analyzer.typed_chunk import prepare
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +156,10 @@ def positional_names(width: int, known: list[str]) -> list[str]:
     return [known[i] if i < len(known) else f"_c{i}" for i in range(width)]
 
 
+def _typed(batch: Batch) -> Batch:
+    return Batch(names=batch.names, text_columns=[prepare(c) for c in batch.text_columns], n_rows=batch.n_rows)
+
+
 def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress | None = None
                ) -> tuple[DatasetStats, int]:
     """Read the job's data into statistics (or merge partial statistics in the merge stage)."""
@@ -174,8 +180,8 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     counters = ReadCounters()
     known = baseline.names if baseline else []
     fmt = _detect_format(job, objects)
-    for batch in _batches(job, objects, fmt, counters, width=len(known) if baseline else None,
-                          progress=progress):
+    batches = _batches(job, objects, fmt, counters, width=len(known) if baseline else None, progress=progress)
+    for batch in prefetched(batches, _typed):
         names = batch.names or positional_names(len(batch.text_columns), known)
         stats.add_columns(names, batch.text_columns, batch.n_rows)
     seen = counters.records + counters.malformed

@@ -222,6 +222,20 @@ def iter_lines(obj: DataObject, chunk_bytes: int = CHUNK_BYTES) -> Iterator[list
         yield [rest]
 
 
+def iter_blocks(obj: DataObject, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """The object's bytes in blocks that end right after a newline (the last block may lack one and is dropped
+    when blank, as `iter_lines` drops a blank final line): the same lines as `iter_lines`, never split."""
+    rest = b""
+    for chunk in iter_bytes(obj, chunk_bytes):
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            yield data[:cut]
+    if rest.strip():
+        yield rest
+
+
 def read_text(uri: str) -> bytes:
     """A whole small object (baseline files)."""
     if uri.startswith("s3://"):

@@ -19,6 +19,7 @@ from datasketches import kll_doubles_sketch
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.typed_chunk import TypedChunk, type_text
 
 KLL_K = 200
 """DataSketches' default k: normalized rank error ≈ 1.65 % (two-sided, 99 % confidence) whatever the data size —
@@ -92,51 +93,32 @@ class ColumnStats:
         return "Fractional" if self.fractional > 0 else "Integral"
 
     def add_text(self, values: Sequence[str] | Any) -> None:
-        """Types, moments, sketch and categories of one chunk of text values ("" = missing). Arrow's C++ kernels
-        do the parsing; any chunk Arrow's number parser rejects (text, or spellings only Python accepts such as
-        " 1" or "Infinity") takes the NumPy path, whose semantics are the reference."""
-        arrow = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
-        if not self._add_arrow(arrow):
+        """Types, moments, sketch and categories of one chunk of text values ("" = missing), or of a chunk
+        `type_text` already typed. Arrow's C++ kernels do the parsing; any chunk Arrow's number parser rejects
+        (text, or spellings only Python accepts such as " 1" or "Infinity") takes the NumPy path, whose semantics
+        are the reference."""
+        if isinstance(values, TypedChunk):
+            self.add_typed(values)
+            return
+        typed = type_text(values if isinstance(values, pa.Array) else pa.array(values, type=pa.string()))
+        if typed is None:
             self._add_text_numpy(values.to_pylist() if isinstance(values, pa.Array) else values)
+        else:
+            self.add_typed(typed)
 
-    def _add_arrow(self, arr: Any) -> bool:
-        """The all-numbers fast path; False (and nothing counted) when some present value is not an Arrow number."""
-        missing = pc.equal(arr, "")
-        n_missing = int(pc.sum(missing).as_py() or 0)
-        present = arr.filter(pc.invert(missing)) if n_missing else arr
-        if not len(present):
-            self.missing += n_missing
-            return True
-        # No int64 cast first: Arrow's integer parser also takes hex ("0x10"), which Python's int() rejects.
-        try:
-            floats = pc.cast(present, pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return False
-        # Writable: the KLL binding rejects read-only (zero-copy) buffers.
-        numbers: FloatArray = floats.to_numpy(zero_copy_only=False, writable=True)
-        finite = np.isfinite(numbers)
-        whole = finite & (numbers == np.floor(numbers))
-        n_integral = 0
-        if whole.any():
-            texts = present.filter(pa.array(whole))
-            # Deequ's patterns: "3.0" and "1e3" are Fractional although integer-valued.
-            written_fractional = pc.match_substring_regex(texts, "[.eE]")
-            n_integral = len(texts) - int(pc.sum(written_fractional).as_py() or 0)
-        n_finite = int(finite.sum())
+    def add_typed(self, chunk: TypedChunk) -> None:
+        numbers = chunk.numbers
         if self.integer_hint:
             # The NumPy path parses all-integer chunks as int64 (no negative zero) until one chunk is not.
-            if n_integral == len(present) and numbers.min() >= -(2.0**63) and numbers.max() < 2.0**63:
-                numbers += 0.0
+            if chunk.int64_exact:
+                numbers = numbers + 0.0
             else:
                 self.integer_hint = False
-        self.missing += n_missing + len(present) - n_finite
-        self.integral += n_integral
-        self.fractional += n_finite - n_integral
-        if n_finite != len(present):
-            present, numbers = present.filter(pa.array(finite)), numbers[finite]
+        self.missing += chunk.n_missing
+        self.integral += chunk.n_integral
+        self.fractional += chunk.n_fractional
         self._add_numbers(numbers)
-        self._add_arrow_categories(present)
-        return True
+        self._add_arrow_categories(chunk.texts)
 
     def _add_arrow_categories(self, present: Any) -> None:
         if self.categories is None or not len(present):

@@ -12,9 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from modelmonitor.analyzer.csv_reader import read_csv
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.readers import ReadCounters, read_capture, read_csv
+from modelmonitor.analyzer.readers import ReadCounters, read_capture
 from modelmonitor.analyzer.runner import accumulate, run
 from modelmonitor.analyzer.sources import DataObject, Window, list_objects
 from tests.analyzer import datagen
