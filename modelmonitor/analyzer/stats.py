@@ -19,7 +19,7 @@ from datasketches import kll_doubles_sketch
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.errors import AnalyzerInputError
-from modelmonitor.analyzer.typed_chunk import TypedChunk, type_text
+from modelmonitor.analyzer.typed_chunk import TypedChunk, classify, type_text
 
 KLL_K = 200
 """DataSketches' default k: normalized rank error ≈ 1.65 % (two-sided, 99 % confidence) whatever the data size —
@@ -30,21 +30,6 @@ CATEGORY_LIMIT = 10_000
 
 PARTIAL_FORMAT = "modelmonitor-partial-statistics"
 PARTIAL_VERSION = 1
-
-
-def _classify(text: str) -> int:
-    """0 Integral, 1 Fractional, 2 String, 3 missing (non-finite numbers count as missing)."""
-    try:
-        value = float(text)
-    except ValueError:
-        return 2
-    if not math.isfinite(value):
-        return 3
-    try:
-        int(text)
-    except ValueError:
-        return 1
-    return 0
 
 
 def sketch_sample(sketch: Any) -> WeightedSample:
@@ -117,18 +102,24 @@ class ColumnStats:
         self.missing += chunk.n_missing
         self.integral += chunk.n_integral
         self.fractional += chunk.n_fractional
+        self.string += chunk.n_string
         self._add_numbers(numbers)
-        self._add_arrow_categories(chunk.texts)
-
-    def _add_arrow_categories(self, present: Any) -> None:
-        if self.categories is None or not len(present):
+        if self.categories is None:
             return
-        counted = pc.value_counts(present)
-        if len(counted) > CATEGORY_LIMIT:
+        if chunk.counted is not None:
+            self._add_category_counts(*chunk.counted)
+        elif len(chunk.texts):
+            counted = pc.value_counts(chunk.texts)
+            self._add_category_counts(counted.field("values").to_pylist(), counted.field("counts").to_pylist())
+
+    def _add_category_counts(self, values: list[str], counts: list[int]) -> None:
+        if self.categories is None or not values:
+            return
+        if len(values) > CATEGORY_LIMIT:
             self.categories = None
             return
         # Sorted like np.unique (code point order) so the dict's order matches the NumPy path.
-        pairs = sorted(zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True))
+        pairs = sorted(zip(values, counts, strict=True))
         for value, count in pairs:
             self.categories[value] = self.categories.get(value, 0) + count
         if len(self.categories) > CATEGORY_LIMIT:
@@ -181,7 +172,7 @@ class ColumnStats:
     def _add_mixed(self, present: np.ndarray) -> tuple[np.ndarray, FloatArray]:
         """Some values are not numbers: classify each distinct value once."""
         uniq, inverse = np.unique(present, return_inverse=True)
-        kinds = np.array([_classify(str(u)) for u in uniq], dtype=np.int8)[inverse]
+        kinds = np.array([classify(str(u)) for u in uniq], dtype=np.int8)[inverse]
         self.integral += int((kinds == 0).sum())
         self.fractional += int((kinds == 1).sum())
         self.string += int((kinds == 2).sum())
