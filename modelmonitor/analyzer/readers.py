@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import orjson
 
-from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns
-from modelmonitor.analyzer.sources import DataObject, Window, iter_lines
+from modelmonitor.analyzer.arrow_capture import CaptureLines, capture_lines
+from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns, block_columns
+from modelmonitor.analyzer.sources import DataObject, Window, iter_blocks, iter_lines
 
 BATCH_ROWS = 50_000
 DataFormat = Literal["capture", "csv", "jsonl"]
@@ -229,40 +230,76 @@ def _fast_line(record: Any, layout: CaptureLayout) -> str | None:
 
 def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters: ReadCounters,
                  window: Window | None = None, on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+    """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
+    goes record by record."""
     builder = _BatchBuilder()
-    start, end = (window.start_key, window.end_key) if window else ("", "")
-    loads = orjson.loads
+    keys = (window.start_key, window.end_key) if window else None
+    join_output = layout == "output_first"
     for obj in objects:
-        for lines in iter_lines(obj):
+        line_number = 0  # of the last line before this block, in this object
+        for block in iter_blocks(obj):
+            fast = capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
-                on_bytes(sum(len(line) + 1 for line in lines))
-            plain = builder.plain
-            for number, line in enumerate(lines, start=counters.lines + 1):
-                if not line or line.isspace():
-                    continue
-                try:
-                    record = loads(line)
-                    if window is not None:
-                        when = str(record.get("eventMetadata", {}).get("inferenceTime", ""))[:19]
-                        if when and not start <= when < end:
-                            counters.outside_window += 1
-                            continue
-                    fast = _fast_line(record, layout)
-                    if fast is not None:
-                        plain.append(fast)
-                        counters.records += 1
-                        continue
-                    rows = capture_record_rows(record, layout)
-                except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
-                        binascii.Error, UnicodeDecodeError) as exc:
-                    counters.bad(f"{obj.uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
-                    continue
-                counters.records += len(rows)
-                builder.add(rows)
-            counters.lines += len(lines)
+                on_bytes(len(block))
+            n_lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            counters.lines += n_lines
+            line_number += n_lines
+            if fast is None:
+                lines = block.split(b"\n")
+                if block.endswith(b"\n"):
+                    lines.pop()
+                _capture_records(lines, obj.uri, layout, keys, first=line_number - n_lines + 1, builder=builder,
+                                 counters=counters)
+            else:
+                counters.outside_window += fast.outside_window
+                counters.records += fast.rows
+                batch = _lines_batch(fast)
+                if batch is None:
+                    builder.plain.extend(bytes(fast.text).decode("utf-8").split("\n")[:-1])
+                else:
+                    yield from builder.drain()
+                    yield batch
             if builder.full():
                 yield from builder.drain()
     yield from builder.drain()
+
+
+def _lines_batch(lines: CaptureLines) -> Batch | None:
+    if not lines.rows or lines.first_line.startswith("\ufeff"):
+        return None
+    parsed = block_columns(lines.text, lines.first_line.count(",") + 1, None)
+    if parsed is None or parsed[1] != lines.rows:
+        return None  # ragged rows: the list path pads them
+    return Batch(names=None, text_columns=parsed[0], n_rows=lines.rows)
+
+
+def _capture_records(lines: list[bytes], uri: str, layout: CaptureLayout, window: tuple[str, str] | None, *,
+                     first: int, builder: _BatchBuilder, counters: ReadCounters) -> None:
+    """Record by record; `first` is the number of the first line in its object (for messages)."""
+    plain = builder.plain
+    loads = orjson.loads
+    for number, line in enumerate(lines, start=first):
+        if not line or line.isspace():
+            continue
+        try:
+            record = loads(line)
+            if window is not None:
+                when = str(record.get("eventMetadata", {}).get("inferenceTime", ""))[:19]
+                if when and not window[0] <= when < window[1]:
+                    counters.outside_window += 1
+                    continue
+            fast = _fast_line(record, layout)
+            if fast is not None:
+                plain.append(fast)
+                counters.records += 1
+                continue
+            rows = capture_record_rows(record, layout)
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
+                binascii.Error, UnicodeDecodeError) as exc:
+            counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        counters.records += len(rows)
+        builder.add(rows)
 
 
 def _is_number(text: str) -> bool:
@@ -282,10 +319,11 @@ def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
                on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
     builder = _BatchBuilder()
     for obj in objects:
+        line_number = 0  # of the line before this group, in this object
         for lines in iter_lines(obj):
             if on_bytes:
                 on_bytes(sum(len(line) + 1 for line in lines))
-            for number, line in enumerate(lines, start=counters.lines + 1):
+            for number, line in enumerate(lines, start=line_number + 1):
                 if not line.strip():
                     continue
                 try:
@@ -300,6 +338,7 @@ def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
                 counters.records += len(rows)
                 builder.add(rows)
             counters.lines += len(lines)
+            line_number += len(lines)
             if builder.full():
                 yield from builder.drain()
     yield from builder.drain()
