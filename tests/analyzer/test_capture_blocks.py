@@ -52,7 +52,9 @@ line = st.one_of(
 
 
 def _rows(batches: list[Batch]) -> list[tuple[str, ...]]:
-    rows = [row for b in batches for row in zip(*b.columns, strict=True)]
+    """Rows as the statistics see them: in any order, narrower rows padded with missing values (a JSON "[]" request
+    is a row without columns)."""
+    rows = [row for b in batches for row in (zip(*b.columns, strict=True) if b.columns else [()] * b.n_rows)]
     width = max((len(r) for r in rows), default=0)
     return sorted(r + ("",) * (width - len(r)) for r in rows)
 
