@@ -109,7 +109,13 @@ class ColumnStats:
         if chunk.counted is not None:
             self._add_category_counts(*chunk.counted)
         elif len(chunk.texts):
-            counted = pc.value_counts(chunk.texts)
+            texts = chunk.texts
+            # A continuous column is told apart by its first values: counting all of them would cost ~10x more.
+            if (len(texts) > CATEGORY_LIMIT
+                    and pc.count_distinct(texts.slice(0, CATEGORY_LIMIT + 1)).as_py() > CATEGORY_LIMIT):
+                self.categories = None
+                return
+            counted = pc.value_counts(texts)
             self._add_category_counts(counted.field("values").to_pylist(), counted.field("counts").to_pylist())
 
     def _add_category_counts(self, values: list[str], counts: list[int]) -> None:

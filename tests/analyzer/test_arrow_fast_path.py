@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from modelmonitor.analyzer.arrow_text import arrow_columns
 from modelmonitor.analyzer.readers import plain_columns
-from modelmonitor.analyzer.stats import ColumnStats
+from modelmonitor.analyzer.stats import CATEGORY_LIMIT, ColumnStats
 
 TRICKY = [
     ["1", "2", "", "3"],
@@ -94,6 +94,19 @@ def test_arrow_columns_agree_with_the_split_path_on_any_unquoted_lines(lines: li
 @given(st.lists(st.sampled_from(["", "0", "-0", "7", "1.5", "2.0", "1e3", "nan", "inf", "-inf", "x", "0x1", " 3",
                                  "1_0", "+4", "9e999", "NaN", "Infinity"]), min_size=1, max_size=12))
 def test_arrow_stats_agree_with_numpy_stats_on_any_values(values: list[str]) -> None:
+    fast, reference = ColumnStats(name="x"), ColumnStats(name="x")
+    fast.add_text(pa.array(values, type=pa.string()))
+    reference._add_text_numpy(values)
+    assert _summary(fast) == _summary(reference)
+
+
+@pytest.mark.parametrize("values", [
+    [str(i) for i in range(CATEGORY_LIMIT + 5)],                               # distinct: no categories
+    [str(i % 7) for i in range(CATEGORY_LIMIT + 5)] + ["x"],                   # few categories, text
+    [f"{i % 9}.5" for i in range(2 * CATEGORY_LIMIT)],                         # few categories, numbers
+    [str(i % 7) for i in range(CATEGORY_LIMIT)] + [str(i) for i in range(CATEGORY_LIMIT)],  # distinct later on
+])
+def test_category_tracking_on_long_chunks_matches_numpy_path(values: list[str]) -> None:
     fast, reference = ColumnStats(name="x"), ColumnStats(name="x")
     fast.add_text(pa.array(values, type=pa.string()))
     reference._add_text_numpy(values)
