@@ -45,11 +45,14 @@ def drift_report(evaluation: Evaluation, *, config: MonitoringConfig, item_count
     }
 
 
-def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str,
-                   timestamp: datetime) -> list[dict[str, Any]]:
+def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str, timestamp: datetime, item_count: int,
+                   feature_metrics: bool = True) -> list[dict[str, Any]]:
     """BYOC metric records: per feature `feature_baseline_drift_<f>` (the drift distance compared with the
-    threshold), `feature_non_null_<f>` (completeness), `drift_<method>_<f>` per custom method; per run
-    `monitoring_run_completed` (1, the heartbeat) and `violations_count`."""
+    threshold), `feature_non_null_<f>` (completeness), `drift_<method>_<f>` per custom method — left out when
+    `feature_metrics` is False (the constraints' `emit_metrics: Disabled`); per run, always,
+    `monitoring_run_completed` (1, the heartbeat), `violations_count` and `records_analyzed` (the window's records:
+    0 when nothing was captured, which the no-captures alarm watches). They tell whether monitoring works, not what
+    the data looks like, and without them the heartbeat alarm would page on a healthy monitor."""
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     dims = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
 
@@ -57,7 +60,7 @@ def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str,
         return {"MetricName": name, "Timestamp": stamp, "Dimensions": dims, "Value": float(value), "Unit": unit}
 
     records: list[dict[str, Any]] = []
-    for f in evaluation.features:
+    for f in evaluation.features if feature_metrics else ():
         if f.drift is not None and f.drift.statistic is not None:
             records.append(record(f"feature_baseline_drift_{f.name}", f.drift.statistic))
         if f.completeness is not None:
@@ -67,4 +70,5 @@ def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str,
                 records.append(record(f"drift_{method}_{f.name}", result.statistic))
     records.append(record("monitoring_run_completed", 1.0, "Count"))
     records.append(record("violations_count", float(len(evaluation.violations)), "Count"))
+    records.append(record("records_analyzed", float(item_count), "Count"))
     return records

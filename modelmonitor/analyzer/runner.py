@@ -240,8 +240,9 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
     written["drift_report"] = _out(job, "drift_report.json")
     _write_json(written["drift_report"], report)
     records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,
-                                     timestamp=job.window.start if job.window else now)
-    if job.publish_cloudwatch_metrics and baseline.config.emit_metrics and job.metrics_dir:
+                                     timestamp=job.window.start if job.window else now,
+                                     item_count=stats.item_count, feature_metrics=baseline.config.emit_metrics)
+    if job.publish_cloudwatch_metrics and job.metrics_dir:
         path = f"{job.metrics_dir.rstrip('/')}/{outputs.METRICS_FILE}"
         write_bytes(path, b"".join(orjson.dumps(r) + b"\n" for r in records))
         written["metrics"] = path

@@ -26,6 +26,8 @@ GROUND_TRUTH_COVERAGE_METRIC = "ground_truth_coverage"
 # Our analyzer's per-run metric (internal-contracts §4). Under Model Monitor with the custom analyzer the service
 # publishes our metric file into DATA_METRICS_NAMESPACE with the same dimensions.
 RUN_COMPLETED_METRIC = "monitoring_run_completed"
+RECORDS_METRIC = "records_analyzed"
+"""Our analyzer's per-run count of the window's records; 0 when the endpoint captured nothing."""
 # CloudWatch's limit: EvaluationPeriods × Period ≤ 7 days for periods of an hour or more.
 MAX_EVALUATION_SECONDS = 7 * 86400
 DESCRIPTION_MAX = 1024
@@ -161,6 +163,21 @@ def heartbeat_alarm(key: str, *, namespace: str, metric_name: str, schedule: str
         sentence=f"No {what} monitoring metrics from endpoint {context.endpoint} for {n} schedule periods: the "
             f"schedule is not running, its runs fail, or the endpoint captured no data.", context=context,
     )
+
+
+def no_captures_alarm(schedule: str, alerting: Alerting, context: AlarmContext, *,
+                      namespace: str) -> AlarmDefinition:
+    """Runs that completed on an empty window for `missingRunsPeriods` periods in a row. Such runs are
+    "insufficient data", not failures, and they do emit the heartbeat metric: without this alarm an endpoint whose
+    traffic or data capture stopped would look healthy. Missing runs are the heartbeat's concern."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.missing_runs_periods)
+    return AlarmDefinition(
+        key="no-captures", kind="no_captures", namespace=namespace, metric_name=RECORDS_METRIC,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="Maximum", period=period, threshold=1, comparison="LessThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=n, treat_missing_data="ignore",
+        sentence=f"No captured requests from endpoint {context.endpoint} in the last {n} monitoring windows: the "
+                 "endpoint gets no traffic, or its data capture is off or samples too little.", context=context)
 
 
 def ground_truth_coverage_alarm(minimum: float, schedule: str, alerting: Alerting,

@@ -115,7 +115,8 @@ def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[s
         data_quality_schedule=by_key.get("dq"), model_quality_schedule=by_key.get("mq"), schedule_arns=schedule_arns,
         data_quality_heartbeat_metric=RUN_COMPLETED_METRIC, model_quality_heartbeat_metric=RUN_COMPLETED_METRIC,
         data_metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE,
-        model_metrics_namespace=alarms.OWN_MODEL_METRICS_NAMESPACE, ground_truth_coverage_metric=True)
+        model_metrics_namespace=alarms.OWN_MODEL_METRICS_NAMESPACE, ground_truth_coverage_metric=True,
+        records_metric=True)
 
 
 def analyzer_image(ctx: BuildContext) -> pulumi.Input[str]:

@@ -41,6 +41,9 @@ class EngineResult:
     """Where the engine's runs publish (internal-contracts §4): alarms and dashboard follow it."""
     ground_truth_coverage_metric: bool = False
     """The engine's model-quality runs publish `ground_truth_coverage` (our analyzer only)."""
+    records_metric: bool = False
+    """The engine's data-quality runs publish `records_analyzed` (our analyzer only; the built-in one fails a run
+    whose window holds no data, which the failed-run alert reports)."""
 
 
 def max_runtime_limit(schedule: str, hourly_limit: int) -> int | None:
@@ -113,7 +116,8 @@ class ModelMonitorEngine:
             dq_schedule, schedule_arns["dataQuality"] = self._data_quality(ctx, spec.data_quality)
         if spec.model_quality.enabled:
             mq_schedule, schedule_arns["modelQuality"] = self._model_quality(ctx, spec.model_quality)
-        return EngineResult(dq_schedule, mq_schedule, schedule_arns, heartbeat_metric(spec.data_quality))
+        return EngineResult(dq_schedule, mq_schedule, schedule_arns, heartbeat_metric(spec.data_quality),
+                            records_metric=spec.data_quality.analyzer == "custom")
 
     def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
         if analyzer == "custom":

@@ -252,6 +252,9 @@ class ModelMonitor(pulumi.ComponentResource):
             else:
                 pulumi.log.warn(f"{names.namespace}/{names.name}: the built-in analyzer with no "
                                 "dataQuality.features has no per-run metric to watch; no heartbeat alarm")
+            if result.records_metric:
+                definitions.append(alarms.no_captures_alarm(spec.data_quality.schedule, spec.alerting, context,
+                                                            namespace=result.data_metrics_namespace))
         if result.model_quality_schedule is not None:
             mq = spec.model_quality
             assert mq.problem_type is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def test_cloudwatch_metric_records(baseline_dir: Path, tmp_path: Path) -> None:
     assert by_name["monitoring_run_completed"] == 1.0
     assert by_name["feature_non_null_tenure"] < 0.9
     assert by_name["violations_count"] >= 4
+    assert by_name["records_analyzed"] == 500.0
 
 
 def test_result_carries_metric_records_without_writing_files(baseline_dir: Path, tmp_path: Path) -> None:
@@ -89,6 +91,25 @@ def test_result_carries_metric_records_without_writing_files(baseline_dir: Path,
     assert "metrics" not in result.outputs
     names = {m["MetricName"] for m in result.metrics}
     assert {"monitoring_run_completed", "violations_count", "feature_baseline_drift_score"} <= names
+
+
+RUN_METRICS = ["monitoring_run_completed", "violations_count", "records_analyzed"]
+
+
+def test_emit_metrics_disabled_keeps_only_the_run_metrics(baseline_dir: Path, tmp_path: Path) -> None:
+    quiet = tmp_path / "baseline"
+    shutil.copytree(baseline_dir, quiet)
+    constraints = json.loads((quiet / "constraints.json").read_text())
+    constraints["monitoring_config"]["emit_metrics"] = "Disabled"
+    (quiet / "constraints.json").write_text(json.dumps(constraints))
+    datagen.write_captures(tmp_path / "cap", datagen.drifted_columns(200), datagen.WINDOW_START)
+    metrics = tmp_path / "metrics"
+    result = run(monitor_job(quiet, tmp_path / "cap", tmp_path / "out", endpoint_name="ep",
+                             publish_cloudwatch_metrics=True, metrics_dir=str(metrics)))
+    assert result.violations  # the data still drifted: only the metrics are left out
+    assert [m["MetricName"] for m in result.metrics] == RUN_METRICS
+    lines = (metrics / "cloudwatch_metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["MetricName"] for line in lines] == RUN_METRICS
 
 
 def test_result_prefix_follows_the_artifact_layout() -> None:

@@ -67,22 +67,22 @@ EXPECTED_MONITOR_TYPES = {
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": 1,
         "aws-native:sagemaker:ModelQualityJobDefinition": 1,
         "aws:sagemaker/monitoringSchedule:MonitoringSchedule": 2,
-        # 3 feature drift + dq heartbeat + auc + mq heartbeat
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 6, "aws:cloudwatch/dashboard:Dashboard": 1},
+        # 3 feature drift + dq heartbeat + no captures (our analyzer, the default) + auc + mq heartbeat
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 7, "aws:cloudwatch/dashboard:Dashboard": 1},
     "lambda": {
         # monitoring role (baseline job) + per run kind: analyzer role, scheduler role
         "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 5, "pulumi-python:dynamic:Resource": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:lambda/function:Function": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        # 3 drift + dq heartbeat + auc + mq heartbeat + ground-truth coverage
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 7, "aws:cloudwatch/dashboard:Dashboard": 1},
+        # 3 drift + dq heartbeat + no captures + auc + mq heartbeat + ground-truth coverage
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 8, "aws:cloudwatch/dashboard:Dashboard": 1},
     "processingJob": {
         # monitoring role + per run kind: job role, state machine role, scheduler role
         "aws:iam/role:Role": 7, "aws:iam/rolePolicy:RolePolicy": 7, "pulumi-python:dynamic:Resource": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:sfn/stateMachine:StateMachine": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 7, "aws:cloudwatch/dashboard:Dashboard": 1},
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 8, "aws:cloudwatch/dashboard:Dashboard": 1},
 }
 
 
@@ -330,6 +330,15 @@ def test_alarms_and_dashboard_follow_the_engines_namespaces(engine: str) -> None
         "kind": "ground_truth_coverage", "results": f"s3://{bucket(resources)}/results/growth/churn-scoring/"
         "model-quality", "dashboard": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
         "#dashboards:name=modelmonitor-growth-churn-scoring"}
+    no_captures = alarms["no-captures"]
+    assert {k: no_captures[k] for k in ("namespace", "metricName", "threshold", "comparisonOperator", "statistic",
+                                        "treatMissingData", "dimensions")} == {
+        "namespace": "ModelMonitor/DataQuality", "metricName": "records_analyzed", "threshold": 1,
+        "comparisonOperator": "LessThanThreshold", "statistic": "Maximum", "treatMissingData": "ignore",
+        "dimensions": {"Endpoint": "churn-scoring-v2", "MonitoringSchedule": f"{BASE}-dq-schedule"}}
+    # Consecutive empty windows, as many as the heartbeat's missing runs.
+    assert no_captures["evaluationPeriods"] == no_captures["datapointsToAlarm"] == heartbeat["evaluationPeriods"]
+    assert json.loads(no_captures["alarmDescription"].split("\n\nmodelmonitor:")[1])["kind"] == "no_captures"
     body = named(resources, "dashboard:Dashboard", "dashboard")["inputs"]["dashboardBody"]
     assert "ModelMonitor/DataQuality" in body and "ModelMonitor/ModelQuality" in body
     assert "aws/sagemaker/Endpoints" not in body
@@ -340,16 +349,29 @@ def test_model_monitor_engine_keeps_sagemaker_namespaces_and_has_no_coverage_ala
     assert {a["namespace"] for a in alarms} == {"aws/sagemaker/Endpoints/data-metrics",
                                                 "aws/sagemaker/Endpoints/model-metrics"}
     assert "ground_truth_coverage" not in {a["metricName"] for a in alarms}
+    # Our analyzer under Model Monitor: SageMaker publishes its metric file, records_analyzed included.
+    (no_captures,) = [a for a in alarms if a["metricName"] == "records_analyzed"]
+    assert no_captures["namespace"] == "aws/sagemaker/Endpoints/data-metrics"
+
+
+def test_the_builtin_analyzer_gets_no_no_captures_alarm() -> None:
+    # It fails a run whose window holds no data (the failed-run alert says so), and has no records metric.
+    document = on_engine(example("lambda-engine.yaml"), "modelMonitor")
+    spec = document.spec
+    builtin = document.model_copy(update={"spec": spec.model_copy(update={
+        "data_quality": spec.data_quality.model_copy(update={"analyzer": "builtin"})})})
+    alarms = [r["inputs"] for r in of_type(render_plan([builtin]), "MetricAlarm") if r["parent"] == MONITOR]
+    assert alarms and "records_analyzed" not in {a["metricName"] for a in alarms}
 
 
 @pytest.mark.parametrize(("path", "expected"), [
     ("lambda-engine.yaml", {"aws:lambda/function:Function": 3, "aws:scheduler/schedule:Schedule": 2,
                             "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 3,
-                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
+                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
                             "pulumi-python:dynamic:Resource": 1, "aws:sfn/stateMachine:StateMachine": 0}),
     ("processing-job.yaml", {"aws:lambda/function:Function": 1, "aws:scheduler/schedule:Schedule": 1,
                              "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 2,
-                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 4,
+                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
                              "aws:sfn/stateMachine:StateMachine": 1, "pulumi-python:dynamic:Resource": 0}),
 ])
 def test_render_command_shows_the_full_engine(path: str, expected: dict[str, int],
