@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange
+from .events import OWN_RUN_EVENTS_ENV, AlarmNotification, Alertable, ProcessingJobChange, RunChange
 from .logic import (
     MAX_VIOLATIONS_BYTES,
     VIOLATION_KINDS,
@@ -57,6 +57,8 @@ class JobOutcome:
     endpoint: str = ""
     schedule: str = ""
     schedule_arn: str = ""
+    own_run_events: bool = False
+    """Run by one of our engines: its run event alerts (events.OWN_RUN_EVENTS_ENV)."""
 
 
 def aws_error_note(err: ClientError | BotoCoreError) -> str:
@@ -88,6 +90,7 @@ def describe_job(sagemaker: SageMakerReader, job_name: str) -> JobOutcome:
         endpoint=str(env.get("sagemaker_endpoint_name", "")),
         schedule=str(schedule),
         schedule_arn=schedule_arn if isinstance(schedule_arn, str) else "",
+        own_run_events=OWN_RUN_EVENTS_ENV in env,
     )
 
 

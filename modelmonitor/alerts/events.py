@@ -36,6 +36,11 @@ class MalformedEvent(ValueError):
     """A record that is not one of the accepted shapes; the message says precisely why."""
 
 
+OWN_RUN_EVENTS_ENV = "cloudwatch_metrics_namespace"
+"""In a processing job's Environment only when one of our engines runs it (internal-contracts §5): such a run emits
+its own run event, which is what alerts, so the job's state change would alert a second time."""
+
+
 @dataclass(frozen=True)
 class AlarmNotification:
     alarm_name: str
@@ -68,6 +73,8 @@ class ProcessingJobChange:
     schedule_arn: str
     endpoint: str
     schedule: str
+    own_run_events: bool = False
+    """Run by one of our engines (Environment says so): its run event alerts, not this state change."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,7 @@ def _parse_processing_job(event_id: str, region: str, detail: Mapping[str, Any])
         schedule_arn=_opt_str(detail, "MonitoringScheduleArn"),
         endpoint=_env_str(env, "sagemaker_endpoint_name"),
         schedule=_env_str(env, "sagemaker_monitoring_schedule_name"),
+        own_run_events=OWN_RUN_EVENTS_ENV in env,
     )
 
 

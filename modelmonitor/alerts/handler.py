@@ -168,6 +168,9 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
             ctx = _with_job(ctx, job)
         except AWS_ERRORS as err:
             notes.append(f"DescribeProcessingJob({record.job_name}): {aws_error_note(err)}")
+    if job is not None and job.own_run_events:
+        _ignore_own_run(where, record, ctx, summary)
+        return
     if not _failure_notifications_wanted(record, ctx, job, rt, notes):
         summary["ignored"] += 1
         _log(logging.INFO, "failed execution not alerted: the monitor turned notifyOnExecutionFailure off", ctx,
@@ -222,11 +225,20 @@ def _decide(
         summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
         _log(logging.ERROR, "completed job not verified", ctx, record, "unverified", reason=note, where=where)
         return None
+    if job.own_run_events:
+        _ignore_own_run(where, record, ctx, summary)
+        return None
     if not has_violations(job.exit_message):
         summary["ignored"] += 1
         _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
         return None
     return _with_job(ctx, job), job
+
+
+def _ignore_own_run(where: str, record: Alertable, ctx: MonitorContext, summary: Summary) -> None:
+    summary["ignored"] += 1
+    _log(logging.INFO, "processing job of our processingJob engine: its run event alerts", ctx, record, "ignored",
+         where=where)
 
 
 def _with_job(ctx: MonitorContext, job: JobOutcome) -> MonitorContext:

@@ -80,6 +80,8 @@ def decide(record: Alertable) -> Decision:
     match record:
         case AlarmNotification():
             return Decision("alert", f"alarm entered {record.new_state}")
+        case ProcessingJobChange(own_run_events=True):
+            return Decision("ignore", "the run reports itself with a run event (processingJob engine)")
         case ProcessingJobChange(status="Failed" | "Stopped"):
             return Decision("alert", f"processing job {record.status}")
         case ProcessingJobChange(status="Completed"):

@@ -24,7 +24,10 @@ OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
 ENVIRONMENT_MAX = 50
 # Our analyzer's knobs (internal-contracts §5) and the one variable SageMaker expects from us in schedules.
 RESERVED_ENVIRONMENT = frozenset({"publish_cloudwatch_metrics", "drift_methods", "comparison_method",
-                                  "drift_threshold", "categorical_drift_threshold"})
+                                  "drift_threshold", "categorical_drift_threshold",
+                                  # Mark runs of our own engines (they publish and emit run events themselves; the
+                                  # alert Lambda then ignores their job state changes): never a Model Monitor job's.
+                                  "cloudwatch_metrics_namespace", "run_event_bus_name"})
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,38 @@ def test_completed_job_with_violations_exit_message_alerts(world: World, sagemak
     assert f"Report:    {run}/" in body
 
 
+OWN_ENGINE_ENV = {"sagemaker_endpoint_name": "credit-default-v3", "sagemaker_monitoring_schedule_name":
+                  "credit-default-dq", "cloudwatch_metrics_namespace": "ModelMonitor/DataQuality"}
+
+
+def _own_engine_job(status: str, exit_message: str = "") -> dict[str, Any]:
+    return {**_describe_job(JOB, "s3://x/y", exit_message, status=status), "Environment": OWN_ENGINE_ENV}
+
+
+@pytest.mark.parametrize(("event", "status", "exit_message"), [
+    ("eventbridge_processing_job_failed.json", "Failed", ""),
+    ("eventbridge_processing_job_completed.json", "Completed",
+     "CompletedWithViolations: Job completed successfully with 3 violations."),
+])
+def test_jobs_of_our_processing_job_engine_leave_alerting_to_their_run_event(
+        world: World, sagemaker: Stubber, event: str, status: str, exit_message: str) -> None:
+    """The state machine's job also emits our run event (Failed / CompletedWithViolations), which alerts: the
+    job's own state change would be a second alert for the same run."""
+    sagemaker.add_response("describe_processing_job", _own_engine_job(status, exit_message),
+                           {"ProcessingJobName": JOB})
+    summary = handler.handle(load_event(event), world.runtime())
+    assert summary == _summary(ignored=1)
+    assert world.published() == []
+
+
+def test_an_event_carrying_our_engines_environment_needs_no_lookup(world: World, sagemaker: Stubber) -> None:
+    event = load_event("eventbridge_processing_job_failed.json")
+    event["detail"]["Environment"] = OWN_ENGINE_ENV
+    summary = handler.handle(event, world.runtime())  # no Stubber response queued: any SageMaker call would fail
+    assert summary == _summary(ignored=1)
+    assert world.published() == []
+
+
 def test_completed_job_without_violations_is_ignored(world: World, sagemaker: Stubber) -> None:
     stubber = sagemaker
     stubber.add_response("describe_processing_job",

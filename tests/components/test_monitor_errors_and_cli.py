@@ -9,6 +9,7 @@ import pytest
 
 from modelmonitor.cli import main
 from modelmonitor.components.context import MonitorConfigError, UnsupportedEngineError
+from modelmonitor.components.engine_model_monitor import data_quality_environment
 from modelmonitor.components.images import UnsupportedRegionError
 from modelmonitor.components.monitor import ENGINES
 from modelmonitor.components.render import render_plan
@@ -40,6 +41,16 @@ def test_reserved_environment_is_refused() -> None:
         update={"environment": {"publish_cloudwatch_metrics": "Disabled"}})
     with pytest.raises(MonitorConfigError, match="must not set publish_cloudwatch_metrics"):
         render_plan([with_spec("minimal.yaml", data_quality=dq)])
+
+
+def test_the_own_engine_marker_cannot_be_set_by_hand() -> None:
+    # It tells the alert Lambda a run reports itself; on a Model Monitor job it would silence failure alerts.
+    dq = example("minimal.yaml").spec.data_quality.model_copy(
+        update={"environment": {"cloudwatch_metrics_namespace": "Mine"}})
+    with pytest.raises(MonitorConfigError, match="must not set cloudwatch_metrics_namespace"):
+        render_plan([with_spec("minimal.yaml", data_quality=dq)])  # lambda, the default engine
+    with pytest.raises(MonitorConfigError, match="must not set cloudwatch_metrics_namespace"):
+        data_quality_environment(dq)  # the modelMonitor engine's job definitions
 
 
 def test_builtin_analyzer_in_unknown_region_is_refused() -> None:

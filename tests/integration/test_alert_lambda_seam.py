@@ -60,3 +60,21 @@ def test_monitors_sharing_a_platform_must_agree_on_the_webhook_secret() -> None:
     with pytest.raises(Exception, match="slackWebhookSecret: monitors sharing one platform") as caught:
         render_plan(docs)
     assert "/modelmonitor/other-webhook" in str(caught.value)
+
+
+def test_only_our_engines_jobs_carry_the_marker_the_handler_skips() -> None:
+    """The alert Lambda ignores state changes of processing jobs whose Environment has OWN_RUN_EVENTS_ENV (their run
+    event alerts). The processingJob engine's jobs must carry it; Model Monitor's job definitions never, or their
+    failures would go unreported."""
+    from modelmonitor.alerts.events import OWN_RUN_EVENTS_ENV
+
+    plan = _plan("examples/processing-job.yaml")
+    state_machines = [r for r in plan if r["type"] == "aws:sfn/stateMachine:StateMachine"]
+    assert state_machines
+    for machine in state_machines:
+        definition = json.loads(machine["inputs"]["definition"])
+        assert OWN_RUN_EVENTS_ENV in definition["States"]["Analyze"]["Parameters"]["Environment"]
+    job_definitions = [r for r in _plan("examples/full.yaml") if "JobDefinition" in r["type"]]
+    assert job_definitions
+    for job in job_definitions:
+        assert OWN_RUN_EVENTS_ENV not in json.dumps(job["inputs"])
