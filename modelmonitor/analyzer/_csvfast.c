@@ -1,6 +1,321 @@
+/* The analyzer's hot path in C: plain CSV blocks -> typed float64 columns, and counts on fixed bins.
+ *
+ * parse_block types every field the way `typed_chunk.classify` does (SageMaker's Integral / Fractional / missing),
+ * for the spellings it accepts: an empty field is missing; [+-]?(digits[.digits*]|.digits)([eE][+-]?digits)? is a
+ * number, Integral when written without '.' or exponent; [+-]?(nan|inf|infinity) in any case is missing (SageMaker
+ * counts non-finite numbers as missing), as is a number too large for a double. Any other field makes its column a
+ * "text" column, which the caller reads with Arrow's reader and the reference typing instead. Values are correctly
+ * rounded: Clinger's exact fast path, otherwise the C library's strtod in the "C" locale.
+ *
+ * Both functions release the GIL while they work, so a worker thread can parse the next block while the main
+ * thread adds up the previous one. */
+#define _GNU_SOURCE
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "placeholder", -1, NULL};
+enum { KIND_NUMERIC = 0, KIND_TEXT = 1 };
+enum { FIELD_MISSING = 0, FIELD_INTEGRAL = 1, FIELD_FRACTIONAL = 2, FIELD_TEXT = 3 };
 
-PyMODINIT_FUNC PyInit__csvfast(void) { return PyModule_Create(&module); }
+#define MAX_FAST_DIGITS 19
+#define CANONICAL_MAX_DIGITS 15 /* |value| < 1e15 < 2**53: its text is str(int(value)) */
+
+static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static locale_t c_locale;
+
+typedef struct {
+    Py_ssize_t n_finite, n_missing, n_integral, n_fractional;
+    int kind;
+    int int64_exact; /* every present value is an integer literal within int64's range */
+    int canonical;   /* every present value is written as str(int(value)) would write it */
+} ColumnState;
+
+static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
+
+static int ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c; }
+
+static int matches_word(const char *p, Py_ssize_t len, const char *word) {
+    Py_ssize_t n = (Py_ssize_t)strlen(word);
+    if (len != n) return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (ascii_lower(p[i]) != word[i]) return 0;
+    return 1;
+}
+
+static double slow_value(const char *p, Py_ssize_t len) {
+    char local[128];
+    char *text = len < (Py_ssize_t)sizeof(local) ? local : malloc((size_t)len + 1);
+    if (text == NULL) return NAN; /* counted as missing; cannot happen for sane field lengths */
+    memcpy(text, p, (size_t)len);
+    text[len] = '\0';
+    double value = strtod_l(text, NULL, c_locale);
+    if (text != local) free(text);
+    return value;
+}
+
+/* Types one field [p, p+len); on a number stores its value. */
+static int type_field(const char *p, Py_ssize_t len, double *value, int *canonical, int *in_int64) {
+    if (len == 0) return FIELD_MISSING;
+    const char *s = p, *end = p + len;
+    int negative = 0;
+    if (*s == '+' || *s == '-') {
+        negative = *s == '-';
+        s++;
+    }
+    const char *digits_start = s;
+    uint64_t mantissa = 0;
+    int significant = 0, exponent = 0, n_int_digits = 0, n_frac_digits = 0, fractional = 0;
+    while (s < end && is_digit(*s)) {
+        if (mantissa == 0 && *s == '0') {
+            /* leading zeros carry no precision */
+        } else if (significant < MAX_FAST_DIGITS) {
+            mantissa = mantissa * 10 + (uint64_t)(*s - '0');
+            significant++;
+        } else {
+            significant = MAX_FAST_DIGITS + 1;
+            exponent++;
+        }
+        s++;
+        n_int_digits++;
+    }
+    if (s < end && *s == '.') {
+        fractional = 1;
+        s++;
+        while (s < end && is_digit(*s)) {
+            if (mantissa == 0 && *s == '0') {
+                exponent--;
+            } else if (significant < MAX_FAST_DIGITS) {
+                mantissa = mantissa * 10 + (uint64_t)(*s - '0');
+                significant++;
+                exponent--;
+            } else {
+                significant = MAX_FAST_DIGITS + 1;
+            }
+            s++;
+            n_frac_digits++;
+        }
+    }
+    if (n_int_digits + n_frac_digits == 0) {
+        Py_ssize_t rest = end - digits_start;
+        if (matches_word(digits_start, rest, "nan") || matches_word(digits_start, rest, "inf")
+            || matches_word(digits_start, rest, "infinity")) {
+            *in_int64 = 0;
+            return FIELD_MISSING;
+        }
+        return FIELD_TEXT;
+    }
+    if (s < end && (*s == 'e' || *s == 'E')) {
+        fractional = 1;
+        s++;
+        int exp_negative = 0;
+        if (s < end && (*s == '+' || *s == '-')) {
+            exp_negative = *s == '-';
+            s++;
+        }
+        if (s == end || !is_digit(*s)) return FIELD_TEXT;
+        int written = 0;
+        while (s < end && is_digit(*s)) {
+            if (written < 100000) written = written * 10 + (*s - '0');
+            s++;
+        }
+        exponent += exp_negative ? -written : written;
+    }
+    if (s != end) return FIELD_TEXT;
+    double v;
+    if (significant <= MAX_FAST_DIGITS && mantissa <= (UINT64_C(1) << 53) && exponent >= -22 && exponent <= 22) {
+        v = (double)mantissa;
+        v = exponent < 0 ? v / POW10[-exponent] : v * POW10[exponent];
+        if (negative) v = -v;
+    } else {
+        v = slow_value(p, len);
+    }
+    if (!isfinite(v)) {
+        *in_int64 = 0; /* the reference typing parses a chunk as int64 only when every value is an integer */
+        return FIELD_MISSING;
+    }
+    *value = v;
+    if (fractional) {
+        *canonical = 0;
+        return FIELD_FRACTIONAL;
+    }
+    /* An integer literal: canonical when it has no '+', no leading zero, is not "-0" and is short enough. */
+    if (p[0] == '+' || (n_int_digits > 1 && digits_start[0] == '0') || n_int_digits > CANONICAL_MAX_DIGITS
+        || (negative && mantissa == 0))
+        *canonical = 0;
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) *in_int64 = 0;
+    return FIELD_INTEGRAL;
+}
+
+/* parse_block(block, width, out, skip_ragged) -> (rows, ragged, [column tuples]) or None
+ * out: a writable float64 buffer of width * capacity values; column c's finite values go to out[c*capacity ...]
+ * in order, capacity being at least the block's line count. A row whose field count is not `width` is skipped and
+ * counted when skip_ragged, otherwise the whole block is refused (None). Empty lines are skipped. */
+static PyObject *parse_block(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer block, out;
+    Py_ssize_t width;
+    int skip_ragged;
+    if (!PyArg_ParseTuple(args, "y*nw*p", &block, &width, &out, &skip_ragged)) return NULL;
+    PyObject *result = NULL;
+    ColumnState *cols = NULL;
+    if (width < 1 || out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
+        PyErr_SetString(PyExc_ValueError, "out must hold width * capacity float64 values");
+        goto done;
+    }
+    Py_ssize_t capacity = out.len / (Py_ssize_t)sizeof(double) / width;
+    cols = calloc((size_t)width, sizeof(ColumnState));
+    if (cols == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < width; c++) cols[c].int64_exact = cols[c].canonical = 1;
+    double *values = out.buf;
+    const char *p = block.buf, *end = p + block.len;
+    Py_ssize_t rows = 0, ragged = 0;
+    int refused = 0, overflow = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < end) {
+        const char *line_end = memchr(p, '\n', (size_t)(end - p));
+        if (line_end == NULL) line_end = end;
+        if (line_end == p) {
+            p = line_end + 1;
+            continue;
+        }
+        /* Field count first: a ragged row must leave no trace in any column. */
+        Py_ssize_t commas = 0;
+        for (const char *q = p; q < line_end; q++) commas += *q == ',';
+        if (commas != width - 1) {
+            if (!skip_ragged) {
+                refused = 1;
+                break;
+            }
+            ragged++;
+            p = line_end + 1;
+            continue;
+        }
+        if (rows == capacity) {
+            overflow = 1;
+            break;
+        }
+        const char *field = p;
+        for (Py_ssize_t c = 0; c < width; c++) {
+            const char *field_end = c == width - 1 ? line_end : memchr(field, ',', (size_t)(line_end - field));
+            ColumnState *col = &cols[c];
+            if (col->kind == KIND_NUMERIC) {
+                double v = 0.0;
+                int kind = type_field(field, field_end - field, &v, &col->canonical, &col->int64_exact);
+                if (kind == FIELD_TEXT) {
+                    col->kind = KIND_TEXT;
+                } else if (kind == FIELD_MISSING) {
+                    col->n_missing++;
+                } else {
+                    values[c * capacity + col->n_finite++] = v;
+                    if (kind == FIELD_INTEGRAL) col->n_integral++;
+                    else col->n_fractional++;
+                }
+            }
+            field = field_end + 1;
+        }
+        rows++;
+        p = line_end + 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (overflow) {
+        PyErr_SetString(PyExc_ValueError, "out has fewer rows than the block has lines");
+        goto done;
+    }
+    if (refused) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *columns = PyList_New(width);
+    if (columns == NULL) goto done;
+    for (Py_ssize_t c = 0; c < width; c++) {
+        ColumnState *col = &cols[c];
+        int exact = col->n_fractional == 0 && col->int64_exact;
+        PyObject *item = col->kind == KIND_TEXT
+            ? Py_NewRef(Py_None)
+            : Py_BuildValue("(nnnnii)", col->n_finite, col->n_missing, col->n_integral, col->n_fractional, exact,
+                            col->n_fractional == 0 && col->canonical);
+        if (item == NULL) {
+            Py_DECREF(columns);
+            goto done;
+        }
+        PyList_SET_ITEM(columns, c, item);
+    }
+    result = Py_BuildValue("(nnN)", rows, ragged, columns);
+done:
+    free(cols);
+    PyBuffer_Release(&block);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* bin_counts(values, edges, counts): adds to counts[i] the values with edges[i-1] < x <= edges[i] (len(edges)+1
+ * bins, edges ascending; NaN goes to the last bin, as a binary search would sort it). */
+static PyObject *bin_counts(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer values, edges, counts;
+    if (!PyArg_ParseTuple(args, "y*y*w*", &values, &edges, &counts)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t n = values.len / (Py_ssize_t)sizeof(double), n_edges = edges.len / (Py_ssize_t)sizeof(double);
+    if (counts.len != (n_edges + 1) * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "counts must hold len(edges) + 1 float64 values");
+        goto done;
+    }
+    const double *x = values.buf, *e = edges.buf;
+    double *out = counts.buf;
+    Py_BEGIN_ALLOW_THREADS
+    if (n_edges <= 32) {
+        uint64_t local[33] = {0};
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double v = x[i];
+            Py_ssize_t below = 0;
+            for (Py_ssize_t j = 0; j < n_edges; j++) below += v > e[j];
+            local[v != v ? n_edges : below]++;
+        }
+        for (Py_ssize_t j = 0; j <= n_edges; j++) out[j] += (double)local[j];
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double v = x[i];
+            Py_ssize_t lo = 0, hi = n_edges;
+            if (v != v) {
+                lo = n_edges;
+            } else {
+                while (lo < hi) { /* first edge >= v */
+                    Py_ssize_t mid = (lo + hi) / 2;
+                    if (e[mid] < v) lo = mid + 1;
+                    else hi = mid;
+                }
+            }
+            out[lo] += 1.0;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_NewRef(Py_None);
+done:
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&edges);
+    PyBuffer_Release(&counts);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"parse_block", parse_block, METH_VARARGS, "Plain CSV block -> typed float64 columns (see module source)."},
+    {"bin_counts", bin_counts, METH_VARARGS, "Add counts of values on fixed bins."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "The analyzer's C hot path.", -1, methods};
+
+PyMODINIT_FUNC PyInit__csvfast(void) {
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (c_locale == (locale_t)0) return PyErr_NoMemory();
+    return PyModule_Create(&module);
+}

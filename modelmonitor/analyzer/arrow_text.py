@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pyarrow as pa
@@ -37,28 +37,40 @@ def block_columns(block: bytes | memoryview, width: int, on_ragged: Callable[[],
     byte-order mark (the caller checks). Empty lines are skipped, as the list path skips them. A row whose field
     count is not `width` is reported to `on_ragged` and skipped, or, with no `on_ragged`, makes this return
     None; so does text that is not UTF-8 (the list path then reports it)."""
-    ragged = 0
-
-    def skip_ragged(_row: Any) -> str:
-        nonlocal ragged
-        if on_ragged is None:
-            return "error"
-        ragged += 1
-        return "skip"
-
-    try:
-        table = _parse(pa.py_buffer(block), width, skip_empty_lines=True, on_invalid=skip_ragged)
-    except pa.ArrowInvalid:
+    found = arrow_block(block, width, range(width), skip_ragged=on_ragged is not None)
+    if found is None:
         return None
+    columns, n_rows, ragged = found
     # Counted only now: a block that fails half-way is read again by the list path, which counts for itself.
     if on_ragged is not None:
         for _ in range(ragged):
             on_ragged()
-    return [table.column(i).combine_chunks() for i in range(width)], table.num_rows
+    return columns, n_rows
+
+
+def arrow_block(block: bytes | memoryview, width: int, include: Iterable[int], *, skip_ragged: bool
+                ) -> tuple[list[TextColumn], int, int] | None:
+    """(the string columns at `include`, rows, ragged rows skipped) of a `block_columns` block; None where
+    `block_columns` gives None. Arrow tokenizes every column but converts only the included ones."""
+    ragged = 0
+
+    def skip_row(_row: Any) -> str:
+        nonlocal ragged
+        if not skip_ragged:
+            return "error"
+        ragged += 1
+        return "skip"
+
+    wanted = [f"c{i}" for i in include]
+    try:
+        table = _parse(pa.py_buffer(block), width, skip_empty_lines=True, on_invalid=skip_row, include=wanted)
+    except pa.ArrowInvalid:
+        return None
+    return [table.column(name).combine_chunks() for name in wanted], table.num_rows, ragged
 
 
 def _parse(buffer: Any, width: int, *, skip_empty_lines: bool,
-           on_invalid: Callable[[Any], str] | None = None) -> Any:
+           on_invalid: Callable[[Any], str] | None = None, include: list[str] | None = None) -> Any:
     names = [f"c{i}" for i in range(width)]
     return pacsv.read_csv(
         buffer,
@@ -68,5 +80,5 @@ def _parse(buffer: Any, width: int, *, skip_empty_lines: bool,
                                          invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                              strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                             null_values=[]),
+                                             null_values=[], include_columns=include or names),
     )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from modelmonitor.analyzer._csvfast import bin_counts as add_bin_counts
 from modelmonitor.analyzer.distributions import (
     BinnedCounts,
     CategoricalCounts,
@@ -47,8 +48,14 @@ def quantile_edges(ref: WeightedSample, n_bins: int = DEFAULT_NUMERIC_BINS) -> F
 
 def bin_counts(values: npt.ArrayLike, edges: FloatArray, weights: npt.ArrayLike | None = None) -> FloatArray:
     """Weighted counts per bin for `len(edges) + 1` bins (`edges[i-1] < x <= edges[i]`)."""
+    if weights is None:
+        # Unweighted (a window's values): counted in C without the GIL, the same bins as below.
+        exact: FloatArray = np.zeros(edges.size + 1, dtype=np.float64)
+        add_bin_counts(np.ascontiguousarray(values, dtype=np.float64), np.ascontiguousarray(edges, dtype=np.float64),
+                       exact)
+        return exact
     v = np.asarray(values, dtype=np.float64)
-    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
     if edges.size <= COMPARE_EDGES_MAX:
         # Index = how many edges lie below x (searchsorted's "left" side): a few vectorised comparisons beat a
         # binary search per value several times over. NaN compares false everywhere; searchsorted sorts it last.

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from modelmonitor.analyzer.arrow_text import block_columns
+from modelmonitor.analyzer.arrow_text import TextColumn, block_columns
 from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.native_block import native_columns
 from modelmonitor.analyzer.readers import (
     Batch,
     HeaderMode,
@@ -18,6 +19,7 @@ from modelmonitor.analyzer.readers import (
     split_csv,
 )
 from modelmonitor.analyzer.sources import DataObject, iter_blocks
+from modelmonitor.analyzer.typed_chunk import TypedChunk
 
 _BOM = "\ufeff".encode()
 
@@ -32,13 +34,14 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
         for block in iter_blocks(obj):
             if on_bytes:
                 on_bytes(len(block))
-            counters.lines += block.count(b"\n") + (not block.endswith(b"\n"))
+            n_lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            counters.lines += n_lines
             body = memoryview(block)
             if first and (found := _header(block, header, names, obj.uri)) is not None:
                 first = False
                 names, skip = found
                 body = body[skip:]
-            fast = _fast_block(body, block, names, counters, obj.uri)
+            fast = _fast_block(body, block, n_lines, names, counters, uri=obj.uri)
             if fast is not None:
                 yield from builder.drain(names)
                 yield fast
@@ -70,7 +73,7 @@ def _header(block: bytes, mode: HeaderMode, names: list[str] | None, uri: str
     return None
 
 
-def _fast_block(body: memoryview, block: bytes, names: list[str] | None, counters: ReadCounters,
+def _fast_block(body: memoryview, block: bytes, n_lines: int, names: list[str] | None, counters: ReadCounters, *,
                 uri: str) -> Batch | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
@@ -80,12 +83,18 @@ def _fast_block(body: memoryview, block: bytes, names: list[str] | None, counter
     else:
         width = _first_line(body).count(b",") + 1
         on_ragged = None  # without a header, ragged rows are padded, which the list path does
-    parsed = block_columns(body, width, on_ragged)
+    parsed = _native_block(body, n_lines, width, on_ragged) or block_columns(body, width, on_ragged)
     if parsed is None:
         return None
     columns, n_rows = parsed
     counters.records += n_rows
     return Batch(names=names, text_columns=columns, n_rows=n_rows)
+
+
+def _native_block(body: memoryview, n_lines: int, width: int, on_ragged: Callable[[], None] | None
+                  ) -> tuple[list[TextColumn | TypedChunk], int] | None:
+    """Numeric columns typed in C (`native_block`); tests replace this to read every block with Arrow."""
+    return native_columns(body, n_lines, width, on_ragged)
 
 
 def _first_line(body: memoryview) -> bytes:

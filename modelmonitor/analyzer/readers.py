@@ -43,6 +43,11 @@ class ReadCounters:
             self.examples.append(f"{where}: {why}")
 
 
+def _text_of(column: Any) -> Any:
+    load = getattr(column, "load_texts", None)  # a TypedChunk from the C path keeps no text, but can read it again
+    return column if load is None else load()
+
+
 @dataclass(frozen=True)
 class Batch:
     """Column-major text values. `names is None`: columns are positional (headerless CSV, capture CSV)."""
@@ -53,8 +58,9 @@ class Batch:
 
     @property
     def columns(self) -> list[list[str]]:
-        """The columns as Python lists (Arrow columns are converted on each access)."""
-        return [c if isinstance(c, list) else c.to_pylist() for c in self.text_columns]
+        """The columns as Python lists of text (Arrow columns are converted, and columns typed in C read again, on
+        each access)."""
+        return [c if isinstance(c, list) else _text_of(c).to_pylist() for c in self.text_columns]
 
 
 def fmt(value: Any) -> str:

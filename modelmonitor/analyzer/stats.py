@@ -108,6 +108,8 @@ class ColumnStats:
             return
         if chunk.counted is not None:
             self._add_category_counts(*chunk.counted)
+        elif chunk.texts is None:
+            self._add_untexted_categories(chunk)
         elif len(chunk.texts):
             texts = chunk.texts
             # A continuous column is told apart by its first values: counting all of them would cost ~10x more.
@@ -117,6 +119,37 @@ class ColumnStats:
                 return
             counted = pc.value_counts(texts)
             self._add_category_counts(counted.field("values").to_pylist(), counted.field("counts").to_pylist())
+
+    def _add_untexted_categories(self, chunk: TypedChunk) -> None:
+        """Category counts of a chunk typed without its text: the same decisions as from the text, made on the
+        numbers where they suffice. Distinct numbers never outnumber distinct texts, so a probe that gives the
+        column up on numbers would give it up on texts too."""
+        numbers = chunk.numbers
+        if (len(numbers) > CATEGORY_LIMIT
+                and np.unique(numbers[:CATEGORY_LIMIT + 1]).size > CATEGORY_LIMIT):
+            self.categories = None
+            return
+        values, counts = np.unique(numbers, return_counts=True)
+        if values.size > CATEGORY_LIMIT:
+            self.categories = None
+            return
+        if chunk.canonical:
+            self._add_category_counts([str(int(v)) for v in values.tolist()], counts.tolist())
+            return
+        if chunk.load_texts is None:
+            raise AnalyzerInputError(f"column {self.name!r}: a chunk came without its text")
+        counted = pc.value_counts(chunk.load_texts())
+        texts, text_counts = counted.field("values"), counted.field("counts")
+        # Every value is a number or missing; only "" and spellings with letters or exponents can be missing.
+        doubtful = np.flatnonzero(pc.or_(pc.equal(texts, ""),
+                                         pc.match_substring_regex(texts, "[^0-9.+-]")).to_numpy(zero_copy_only=False))
+        if doubtful.size:
+            missing = [int(i) for i in doubtful if classify(texts[int(i)].as_py()) > 1]
+            if missing:
+                keep = np.ones(len(texts), dtype=bool)
+                keep[missing] = False
+                texts, text_counts = texts.filter(keep), text_counts.filter(keep)
+        self._add_category_counts(texts.to_pylist(), text_counts.to_pylist())
 
     def _add_category_counts(self, values: list[str], counts: list[int]) -> None:
         if self.categories is None or not values:

@@ -7,6 +7,7 @@ cheap."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +32,18 @@ class TypedChunk:
     numbers: FloatArray
     """The finite values, in order."""
     texts: Any
-    """Their text (Arrow strings), for category counts."""
+    """Their text (Arrow strings), for category counts; None when the chunk was typed without keeping text
+    (`native_block`): see `canonical` and `load_texts`."""
     int64_exact: bool
     """Every value is written as an integer within int64's range: the NumPy path would have parsed the chunk as
     int64, which has no negative zero."""
     counted: tuple[list[str], list[int]] | None = None
     """Distinct present texts (strings and finite numbers) and their counts, when typing already counted them."""
+    canonical: bool = False
+    """Every finite value is an integer written as `str(int(value))` would write it: category counts follow from
+    the numbers alone."""
+    load_texts: Callable[[], Any] | None = None
+    """With `texts` None: reads the chunk's raw column text again (every value, "" and "nan" included)."""
 
 
 def classify(text: str) -> int:

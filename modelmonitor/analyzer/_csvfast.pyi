@@ -1,0 +1,11 @@
+"""Type stub for the C module `_csvfast.c` (see its source for the contracts). Buffers are typed `Any`: NumPy
+arrays, bytes and memoryviews all qualify, and NumPy's stubs do not declare the buffer protocol on Python 3.11."""
+
+from typing import Any
+
+ColumnCounts = tuple[int, int, int, int, int, int]
+"""(finite values, missing, Integral, Fractional, int64-exact flag, canonical-integer flag)."""
+
+def parse_block(block: Any, width: int, out: Any, skip_ragged: bool, /
+                ) -> tuple[int, int, list[ColumnCounts | None]] | None: ...
+def bin_counts(values: Any, edges: Any, counts: Any, /) -> None: ...

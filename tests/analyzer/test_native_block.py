@@ -1,0 +1,161 @@
+"""The C block parser (`_csvfast`, `native_block`) must leave exactly the statistics the reference path leaves:
+the list/NumPy typing (`ColumnStats._add_text_numpy`) on the same text, whatever the spellings."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelmonitor.analyzer import csv_reader
+from modelmonitor.analyzer._csvfast import bin_counts as c_bin_counts
+from modelmonitor.analyzer._csvfast import parse_block
+from modelmonitor.analyzer.native_block import native_columns
+from modelmonitor.analyzer.readers import ReadCounters
+from modelmonitor.analyzer.sources import DataObject
+from modelmonitor.analyzer.stats import CATEGORY_LIMIT, ColumnStats, DatasetStats
+from modelmonitor.analyzer.typed_chunk import TypedChunk
+from tests.analyzer.test_arrow_fast_path import TRICKY, _summary
+
+NUMBERS = [
+    ["1", "2", "", "3"],
+    ["+5", "007", "-0", "0", "-12"],                  # Integral, not canonical text
+    [".5", "5.", "-.5e-3", "1e30", "1e309", "-1e400"],  # 1e309 overflows: missing, as float() says inf
+    ["NaN", "-inf", "+Infinity", "iNf", "4"],
+    ["0.1", "0.10", "0.100"],                         # one number, three categories
+    ["123456789012345678901234567890", "9007199254740993", "1.7976931348623157e108"],
+    ["4.9e-324", "2.2250738585072014e-308", "0.30000000000000004"],
+    ["1e", "e5", "--1", "1-", ".", "+", "-"],          # not numbers: the column is text
+]
+
+
+def _native(values: list[str], chunks: int = 2) -> ColumnStats:
+    """`values` as the first column of a two-column CSV block (a lone empty field would be an empty line)."""
+    block = "".join(f"{v},k\n" for v in values).encode()
+    col = ColumnStats(name="x")
+    for _ in range(chunks):
+        parsed = native_columns(memoryview(block), len(values) + 1, 2, lambda: None)
+        assert parsed is not None
+        columns, n_rows = parsed
+        assert n_rows == len(values)
+        col.add_text(columns[0])
+    return col
+
+
+def _reference(values: list[str], chunks: int = 2) -> ColumnStats:
+    col = ColumnStats(name="x")
+    for _ in range(chunks):
+        col._add_text_numpy(values)
+    return col
+
+
+@pytest.mark.parametrize("values", TRICKY + NUMBERS)
+def test_native_path_matches_numpy_path(values: list[str]) -> None:
+    assert _summary(_native(values)) == _summary(_reference(values))
+
+
+def test_numbers_are_typed_in_c_and_text_columns_left_to_arrow() -> None:
+    block = b"1,a,2.5\n-0,b,\n+3,c,nan\n"
+    parsed = native_columns(memoryview(block), 4, 3, None)
+    assert parsed is not None
+    columns, n_rows = parsed
+    assert n_rows == 3
+    ints, text, floats = columns
+    assert isinstance(ints, TypedChunk) and isinstance(floats, TypedChunk)
+    assert (ints.n_integral, ints.n_fractional, ints.n_missing, ints.canonical, ints.int64_exact) == (3, 0, 0, False,
+                                                                                                     True)
+    assert (floats.n_integral, floats.n_fractional, floats.n_missing, floats.numbers.tolist()) == (0, 1, 2, [2.5])
+    assert text.to_pylist() == ["a", "b", "c"]
+
+
+def test_values_are_correctly_rounded() -> None:
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(size=2000) * 10.0 ** rng.integers(-30, 30, size=2000),
+                             rng.uniform(-1, 1, size=2000)])
+    texts = [repr(float(v)) for v in values] + [f"{v:.6g}" for v in values] + [f"{v:.20e}" for v in values]
+    col = _native(texts, chunks=1)
+    expected = np.array([float(t) for t in texts])
+    assert col.minimum == expected.min() and col.maximum == expected.max()
+    block = "".join(f"{t}\n" for t in texts).encode()
+    out = np.empty((1, len(texts) + 1))
+    result = parse_block(block, 1, out, False)
+    assert result is not None
+    assert np.array_equal(out[0, :len(texts)], expected)
+
+
+def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
+    block = b"1,2\n3\n\n4,5,6\n7,8\n"
+    seen: list[int] = []
+    parsed = native_columns(memoryview(block), 6, 2, lambda: seen.append(1))
+    assert parsed is not None and parsed[1] == 2 and len(seen) == 2
+    assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
+    assert native_columns(memoryview(block), 6, 2, None) is None
+    with pytest.raises(ValueError, match="fewer rows"):
+        parse_block(block, 2, np.empty((2, 1)), True)
+
+
+def test_category_counts_of_numbers_match_the_text_path() -> None:
+    ints = [str(i % 7 - 3) for i in range(500)]              # canonical: counted from the numbers
+    decimals = [f"{i % 5}.{i % 3}0" for i in range(500)]      # not canonical: counted from the text
+    many = [f"{i}.5" for i in range(CATEGORY_LIMIT + 50)]    # too many: given up
+    for values in (ints, decimals, many, [*ints, "nan", "", "x"]):
+        native, reference = _native(values), _reference(values)
+        assert native.categories == reference.categories
+        assert native.categories is None or list(native.categories) == list(reference.categories or {})
+
+
+field = st.one_of(
+    st.text(alphabet="0123456789.-+eE", max_size=6),
+    st.sampled_from(["", "nan", "-inf", "Infinity", "1e400", " 1", "1_0", "x", "0x1f", "-0", "007"]),
+    st.floats(min_value=-1e150, max_value=1e150).map(repr),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(field, min_size=1, max_size=40))
+def test_any_text_gives_the_reference_statistics(values: list[str]) -> None:
+    native, reference = _native(values), _reference(values)
+    # Compared as text so that NaN equals NaN: moments of values near 1e200 overflow on both paths alike.
+    assert repr(_summary(native)) == repr(_summary(reference))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, width=64), max_size=200),
+       edges=st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=40, unique=True))
+def test_c_bin_counts_match_a_binary_search(values: list[float], edges: list[float]) -> None:
+    e = np.sort(np.asarray(edges, dtype=np.float64))
+    v = np.asarray(values, dtype=np.float64)
+    counts = np.zeros(e.size + 1)
+    c_bin_counts(v, e, counts)
+    expected = np.bincount(np.searchsorted(e, v, side="left"), minlength=e.size + 1)
+    assert counts.tolist() == expected.tolist()
+
+
+def test_a_file_read_natively_equals_the_list_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    rows = ["a,b,c,d"] + [f"{rng.normal():.5f},{int(rng.integers(0, 9))},{rng.choice(['x', 'y'])},"
+                          + ("" if i % 17 == 0 else f"{rng.lognormal():.4g}") for i in range(3000)] + ["1,2", ""]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(rows))
+
+    def read() -> tuple[DatasetStats, ReadCounters]:
+        stats, counters = DatasetStats(), ReadCounters()
+        for batch in csv_reader.read_csv([DataObject(str(path), 1)], "auto", counters):
+            stats.add_columns(batch.names or [], batch.text_columns, batch.n_rows)
+        return stats, counters
+
+    native, native_counters = read()
+    with monkeypatch.context() as patch:
+        patch.setattr(csv_reader, "_fast_block", lambda *_args, **_kwargs: None)
+        reference, reference_counters = read()
+    assert (native_counters.records, native_counters.malformed) == (reference_counters.records,
+                                                                    reference_counters.malformed) == (3000, 1)
+    for name in "abcd":
+        a, b = native.columns[name], reference.columns[name]
+        assert _summary(a) == _summary(b), name
+        assert math.isclose(a.mean, b.mean)
