@@ -5,18 +5,23 @@ path in `readers`, whose semantics are the reference; tests hold the two to the 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.json as pajson
+from modelmonitor.analyzer.arrowlib import pa, pajson, pc
 
-_PAYLOAD = pa.struct([("data", pa.string()), ("encoding", pa.string())])
-_SCHEMA = pa.schema([
-    ("captureData", pa.struct([("endpointInput", _PAYLOAD), ("endpointOutput", _PAYLOAD)])),
-    ("eventMetadata", pa.struct([("inferenceTime", pa.string())])),
-])
+
+@functools.cache
+def _schema() -> Any:
+    """The record fields the block path reads (built on first use: Arrow loads only when a run needs it)."""
+    payload = pa.struct([("data", pa.string()), ("encoding", pa.string())])
+    return pa.schema([
+        ("captureData", pa.struct([("endpointInput", payload), ("endpointOutput", payload)])),
+        ("eventMetadata", pa.struct([("inferenceTime", pa.string())])),
+    ])
+
+
 _PLAIN_ROW_BREAKERS = '[\n\r"]'
 """A payload holding any of these is not one unquoted CSV row."""
 
@@ -36,7 +41,7 @@ def capture_lines(block: bytes, *, join_output: bool, window: tuple[str, str] | 
     try:
         table = pajson.read_json(
             pa.py_buffer(block),
-            parse_options=pajson.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore"))
+            parse_options=pajson.ParseOptions(explicit_schema=_schema(), unexpected_field_behavior="ignore"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if not table.num_rows:

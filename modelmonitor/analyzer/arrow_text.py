@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
+from modelmonitor.analyzer.arrowlib import pa, pacsv
 
 TextColumn = list[str] | Any
 """One column of text values: a Python list, or an Arrow string array (no nulls) from the plain-CSV fast path."""

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from datasketches import kll_doubles_sketch
 
+from modelmonitor.analyzer.arrowlib import pa, pc
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.errors import AnalyzerInputError

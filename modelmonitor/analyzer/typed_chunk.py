@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from modelmonitor.analyzer.arrowlib import pa, pc
 from modelmonitor.analyzer.distributions import FloatArray
 
 _PROBE_VALUES = 32
@@ -120,6 +119,8 @@ def _type_with_text(present: Any, n_missing: int) -> TypedChunk | None:
 def prepare(column: Any) -> Any:
     """An Arrow text column typed ahead of time when it is all numbers; anything else as it is (`stats` types it
     on the way in)."""
+    if isinstance(column, TypedChunk):
+        return column  # typed in C already; checked first so that a numbers-only run never imports Arrow
     if isinstance(column, pa.Array):
         typed = type_text(column)
         if typed is not None:
