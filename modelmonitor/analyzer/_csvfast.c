@@ -59,10 +59,18 @@ static double slow_value(const char *p, Py_ssize_t len) {
     return value;
 }
 
-/* Types one field [p, p+len); on a number stores its value. */
-static int type_field(const char *p, Py_ssize_t len, double *value, int *canonical, int *in_int64) {
-    if (len == 0) return FIELD_MISSING;
-    const char *s = p, *end = p + len;
+static const char *next_comma(const char *s, const char *limit) {
+    const char *comma = memchr(s, ',', (size_t)(limit - s));
+    return comma == NULL ? limit : comma;
+}
+
+/* Types the field that starts at p and ends at the next comma or at `limit` (the line's end), where *field_end is
+ * set; on a number stores its value. One pass: the number is read while the field's end is looked for. */
+static int type_field(const char *p, const char *limit, const char **field_end, double *value, int *canonical,
+                      int *in_int64) {
+    const char *s = p, *end;
+    *field_end = p;
+    if (p == limit || *p == ',') return FIELD_MISSING;
     int negative = 0;
     if (*s == '+' || *s == '-') {
         negative = *s == '-';
@@ -71,7 +79,7 @@ static int type_field(const char *p, Py_ssize_t len, double *value, int *canonic
     const char *digits_start = s;
     uint64_t mantissa = 0;
     int significant = 0, exponent = 0, n_int_digits = 0, n_frac_digits = 0, fractional = 0;
-    while (s < end && is_digit(*s)) {
+    while (s < limit && is_digit(*s)) {
         if (mantissa == 0 && *s == '0') {
             /* leading zeros carry no precision */
         } else if (significant < MAX_FAST_DIGITS) {
@@ -84,10 +92,10 @@ static int type_field(const char *p, Py_ssize_t len, double *value, int *canonic
         s++;
         n_int_digits++;
     }
-    if (s < end && *s == '.') {
+    if (s < limit && *s == '.') {
         fractional = 1;
         s++;
-        while (s < end && is_digit(*s)) {
+        while (s < limit && is_digit(*s)) {
             if (mantissa == 0 && *s == '0') {
                 exponent--;
             } else if (significant < MAX_FAST_DIGITS) {
@@ -102,6 +110,7 @@ static int type_field(const char *p, Py_ssize_t len, double *value, int *canonic
         }
     }
     if (n_int_digits + n_frac_digits == 0) {
+        *field_end = end = next_comma(s, limit);
         Py_ssize_t rest = end - digits_start;
         if (matches_word(digits_start, rest, "nan") || matches_word(digits_start, rest, "inf")
             || matches_word(digits_start, rest, "infinity")) {
@@ -110,30 +119,37 @@ static int type_field(const char *p, Py_ssize_t len, double *value, int *canonic
         }
         return FIELD_TEXT;
     }
-    if (s < end && (*s == 'e' || *s == 'E')) {
+    if (s < limit && (*s == 'e' || *s == 'E')) {
         fractional = 1;
         s++;
         int exp_negative = 0;
-        if (s < end && (*s == '+' || *s == '-')) {
+        if (s < limit && (*s == '+' || *s == '-')) {
             exp_negative = *s == '-';
             s++;
         }
-        if (s == end || !is_digit(*s)) return FIELD_TEXT;
+        if (s == limit || !is_digit(*s)) {
+            *field_end = next_comma(s, limit);
+            return FIELD_TEXT;
+        }
         int written = 0;
-        while (s < end && is_digit(*s)) {
+        while (s < limit && is_digit(*s)) {
             if (written < 100000) written = written * 10 + (*s - '0');
             s++;
         }
         exponent += exp_negative ? -written : written;
     }
-    if (s != end) return FIELD_TEXT;
+    if (s != limit && *s != ',') {
+        *field_end = next_comma(s, limit);
+        return FIELD_TEXT;
+    }
+    *field_end = end = s;
     double v;
     if (significant <= MAX_FAST_DIGITS && mantissa <= (UINT64_C(1) << 53) && exponent >= -22 && exponent <= 22) {
         v = (double)mantissa;
         v = exponent < 0 ? v / POW10[-exponent] : v * POW10[exponent];
         if (negative) v = -v;
     } else {
-        v = slow_value(p, len);
+        v = slow_value(p, end - p);
     }
     if (!isfinite(v)) {
         *in_int64 = 0; /* the reference typing parses a chunk as int64 only when every value is an integer */
@@ -205,11 +221,13 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
         }
         const char *field = p;
         for (Py_ssize_t c = 0; c < width; c++) {
-            const char *field_end = c == width - 1 ? line_end : memchr(field, ',', (size_t)(line_end - field));
+            const char *field_end;
             ColumnState *col = &cols[c];
-            if (col->kind == KIND_NUMERIC) {
+            if (col->kind == KIND_TEXT) {
+                field_end = next_comma(field, line_end);
+            } else {
                 double v = 0.0;
-                int kind = type_field(field, field_end - field, &v, &col->canonical, &col->int64_exact);
+                int kind = type_field(field, line_end, &field_end, &v, &col->canonical, &col->int64_exact);
                 if (kind == FIELD_TEXT) {
                     col->kind = KIND_TEXT;
                 } else if (kind == FIELD_MISSING) {
