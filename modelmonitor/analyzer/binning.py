@@ -19,6 +19,7 @@ from modelmonitor.analyzer.distributions import (
     Distribution,
     FloatArray,
     WeightedSample,
+    sorted_unique,
 )
 
 DEFAULT_NUMERIC_BINS = 10
@@ -40,7 +41,7 @@ def quantile_edges(ref: WeightedSample, n_bins: int = DEFAULT_NUMERIC_BINS) -> F
         return np.empty(0, dtype=np.float64)
     targets = np.arange(1, n_bins) / n_bins * ref.total
     idx = np.searchsorted(ref.cumulative, targets, side="left")
-    edges: FloatArray = np.unique(ref.values[np.minimum(idx, ref.values.size - 1)])
+    edges = sorted_unique(ref.values[np.minimum(idx, ref.values.size - 1)])
     # An edge equal to the maximum would leave the top bin empty by construction.
     inner: FloatArray = edges[edges < ref.values[-1]]
     return inner

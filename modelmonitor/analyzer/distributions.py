@@ -17,6 +17,18 @@ MIN_SAMPLES_FOR_DRIFT = 30
 a handful of values cannot tell drift from noise, and a false alarm costs more than a late one."""
 
 
+def sorted_unique(values: npt.ArrayLike) -> FloatArray:
+    """np.unique of finite floats without its first call importing numpy.ma (~20 ms of every run's start-up)."""
+    ordered: FloatArray = np.sort(np.asarray(values, dtype=np.float64), axis=None)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    unique: FloatArray = ordered[keep]
+    return unique
+
+
 @dataclass(frozen=True)
 class WeightedSample:
     """A numeric distribution as sorted values with positive weights; `total` is the number of values it stands for."""
@@ -89,7 +101,7 @@ Distribution = WeightedSample | CategoricalCounts
 
 def max_cdf_gap(ref: WeightedSample, cur: WeightedSample) -> float:
     """sup |F_ref − F_cur| over all points; both CDFs are step functions, so the union of jumps suffices."""
-    points = np.union1d(ref.values, cur.values)
+    points = sorted_unique(np.concatenate([ref.values, cur.values]))
     if not points.size:
         return 0.0
     return float(np.max(np.abs(ref.cdf(points) - cur.cdf(points))))

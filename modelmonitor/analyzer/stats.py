@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from datasketches import kll_doubles_sketch
 
+from modelmonitor.analyzer._csvfast import more_distinct_than
 from modelmonitor.analyzer.arrowlib import pa, pc
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
@@ -124,15 +125,11 @@ class ColumnStats:
         numbers where they suffice. Distinct numbers never outnumber distinct texts, so a probe that gives the
         column up on numbers would give it up on texts too."""
         numbers = chunk.numbers
-        if (len(numbers) > CATEGORY_LIMIT
-                and np.unique(numbers[:CATEGORY_LIMIT + 1]).size > CATEGORY_LIMIT):
-            self.categories = None
-            return
-        values, counts = np.unique(numbers, return_counts=True)
-        if values.size > CATEGORY_LIMIT:
+        if more_distinct_than(numbers, CATEGORY_LIMIT):
             self.categories = None
             return
         if chunk.canonical:
+            values, counts = np.unique(numbers, return_counts=True)
             self._add_category_counts([str(int(v)) for v in values.tolist()], counts.tolist())
             return
         if chunk.load_texts is None:

@@ -179,3 +179,16 @@ def test_a_run_on_integers_and_continuous_numbers_never_imports_arrow(tmp_path: 
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
     assert done.stdout.strip() == "False"
     assert (tmp_path / "out" / "statistics.json").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e300]) | st.floats(allow_nan=False),
+                       max_size=60),
+       limit=st.integers(min_value=0, max_value=40))
+def test_more_distinct_than_agrees_with_np_unique(values: list[float], limit: int) -> None:
+    from modelmonitor.analyzer._csvfast import more_distinct_than
+    from modelmonitor.analyzer.distributions import sorted_unique
+
+    array = np.asarray(values, dtype=np.float64)
+    assert more_distinct_than(array, limit) == (np.unique(array).size > limit)
+    assert sorted_unique(array).tolist() == np.unique(array).tolist()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelmonitor.analyzer.distributions import DriftResult, WeightedSample, too_small
+from modelmonitor.analyzer.distributions import DriftResult, WeightedSample, sorted_unique, too_small
 
 DEFAULT_THRESHOLD = 0.1
 
 
 def wasserstein_distance(ref: WeightedSample, cur: WeightedSample) -> float:
-    points = np.union1d(ref.values, cur.values)
+    points = sorted_unique(np.concatenate([ref.values, cur.values]))
     if points.size < 2:
         return 0.0
     gaps = np.abs(ref.cdf(points[:-1]) - cur.cdf(points[:-1]))
