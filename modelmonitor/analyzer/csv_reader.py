@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from modelmonitor.analyzer._csvfast import count_newlines
 from modelmonitor.analyzer.arrow_text import TextColumn, block_columns
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.native_block import native_columns
@@ -34,7 +35,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
         for block in iter_blocks(obj):
             if on_bytes:
                 on_bytes(len(block))
-            n_lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            n_lines = count_newlines(block) + (not block.endswith(b"\n"))
             counters.lines += n_lines
             body = memoryview(block)
             if first and (found := _header(block, header, names, obj.uri)) is not None:
