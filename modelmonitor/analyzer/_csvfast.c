@@ -365,6 +365,62 @@ static PyObject *more_distinct_than(PyObject *self, PyObject *args) {
     return PyBool_FromLong(distinct > limit);
 }
 
+/* moments(values) -> (sum, mean, m2, min, max) of finite float64 values (n > 0): two passes without the GIL. The
+ * sums run in 8 lanes over blocks, close to NumPy's pairwise accuracy. Values beyond ~1e154 give an infinite m2
+ * (the sum of squared deviations), as in NumPy, but without a floating-point warning. */
+static double sum_of(const double *x, Py_ssize_t n) {
+    double lanes[8] = {0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) lanes[k] += x[i + k];
+    double total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (; i < n; i++) total += x[i];
+    return total;
+}
+
+static double squared_deviations(const double *x, Py_ssize_t n, double mean) {
+    double lanes[8] = {0};
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            double d = x[i + k] - mean;
+            lanes[k] += d * d;
+        }
+    double total = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+    for (; i < n; i++) {
+        double d = x[i] - mean;
+        total += d * d;
+    }
+    return total;
+}
+
+static PyObject *moments(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer values;
+    if (PyObject_GetBuffer(arg, &values, PyBUF_SIMPLE) < 0) return NULL;
+    Py_ssize_t n = values.len / (Py_ssize_t)sizeof(double);
+    if (n == 0) {
+        PyBuffer_Release(&values);
+        PyErr_SetString(PyExc_ValueError, "moments of no values");
+        return NULL;
+    }
+    const double *x = values.buf;
+    double total = 0.0, mean = 0.0, m2 = 0.0, lo = x[0], hi = x[0];
+    Py_BEGIN_ALLOW_THREADS
+    const Py_ssize_t block = 4096;
+    for (Py_ssize_t start = 0; start < n; start += block)
+        total += sum_of(x + start, n - start < block ? n - start : block);
+    for (Py_ssize_t i = 1; i < n; i++) {
+        lo = x[i] < lo ? x[i] : lo;
+        hi = x[i] > hi ? x[i] : hi;
+    }
+    mean = total / (double)n;
+    m2 = squared_deviations(x, n, mean);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&values);
+    return Py_BuildValue("(ddddd)", total, mean, m2, lo, hi);
+}
+
 /* count_newlines(block) -> int: bytes.count(b"\n"), with memchr (vectorised by the C library), without the GIL. */
 static PyObject *count_newlines(PyObject *self, PyObject *arg) {
     (void)self;
@@ -383,6 +439,7 @@ static PyObject *count_newlines(PyObject *self, PyObject *arg) {
 }
 
 static PyMethodDef methods[] = {
+    {"moments", moments, METH_O, "(sum, mean, m2, min, max) of finite float64 values."},
     {"count_newlines", count_newlines, METH_O, "bytes.count(b'\\n') without the GIL."},
     {"more_distinct_than", more_distinct_than, METH_VARARGS, "Whether values hold more than limit distinct numbers."},
     {"parse_block", parse_block, METH_VARARGS, "Plain CSV block -> typed float64 columns (see module source)."},

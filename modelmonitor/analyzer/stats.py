@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from datasketches import kll_doubles_sketch
 
-from modelmonitor.analyzer._csvfast import more_distinct_than
+from modelmonitor.analyzer._csvfast import moments, more_distinct_than
 from modelmonitor.analyzer.arrowlib import pa, pc
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
@@ -220,12 +220,10 @@ class ColumnStats:
     def _add_numbers(self, numbers: FloatArray) -> None:
         if not numbers.size:
             return
-        n = numbers.size
-        chunk_mean = float(numbers.mean())
-        chunk_m2 = float(((numbers - chunk_mean) ** 2).sum())
-        self._merge_moments(n, chunk_mean, chunk_m2, float(numbers.sum()))
-        self.minimum = min(self.minimum, float(numbers.min()))
-        self.maximum = max(self.maximum, float(numbers.max()))
+        total, chunk_mean, chunk_m2, lowest, highest = moments(np.ascontiguousarray(numbers))
+        self._merge_moments(numbers.size, chunk_mean, chunk_m2, total)
+        self.minimum = min(self.minimum, lowest)
+        self.maximum = max(self.maximum, highest)
         self.sketch.update(numbers)
         if self.edges is not None and self.histogram is not None:
             self.histogram += bin_counts(numbers, self.edges)

@@ -192,3 +192,24 @@ def test_more_distinct_than_agrees_with_np_unique(values: list[float], limit: in
     array = np.asarray(values, dtype=np.float64)
     assert more_distinct_than(array, limit) == (np.unique(array).size > limit)
     assert sorted_unique(array).tolist() == np.unique(array).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=300))
+def test_moments_agree_with_numpy(values: list[float]) -> None:
+    from modelmonitor.analyzer._csvfast import moments
+
+    x = np.asarray(values, dtype=np.float64)
+    total, mean, m2, lowest, highest = moments(x)
+    assert (lowest, highest) == (x.min(), x.max())
+    assert math.isclose(total, float(x.sum()), rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(mean, float(x.mean()), rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(m2, float(((x - x.mean()) ** 2).sum()), rel_tol=1e-9, abs_tol=1e-3)
+
+
+def test_moments_of_huge_values_overflow_quietly() -> None:
+    from modelmonitor.analyzer._csvfast import moments
+
+    _, mean, m2, lowest, highest = moments(np.array([1e155, -1e155, 3e155]))
+    assert (mean, lowest, highest) == (1e155, -1e155, 3e155)
+    assert m2 == math.inf  # 8e310 exceeds a double; NumPy gives inf too, with a warning
