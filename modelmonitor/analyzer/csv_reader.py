@@ -5,8 +5,13 @@ reference; tests hold the two to the same batches."""
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
+from modelmonitor.analyzer import prefetch
 from modelmonitor.analyzer._csvfast import count_newlines
 from modelmonitor.analyzer.arrow_text import TextColumn, block_columns
 from modelmonitor.analyzer.errors import AnalyzerInputError
@@ -27,30 +32,99 @@ _BOM = "\ufeff".encode()
 
 def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
              on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
-    """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed."""
+    """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
+    Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order."""
     builder = _BatchBuilder()
     names: list[str] | None = None
-    for obj in objects:
-        first = True
-        for block in iter_blocks(obj):
-            if on_bytes:
-                on_bytes(len(block))
-            n_lines = count_newlines(block) + (not block.endswith(b"\n"))
-            counters.lines += n_lines
-            body = memoryview(block)
-            if first and (found := _header(block, header, names, obj.uri)) is not None:
-                first = False
-                names, skip = found
-                body = body[skip:]
-            fast = _fast_block(body, block, n_lines, names, counters, uri=obj.uri)
-            if fast is not None:
-                yield from builder.drain(names)
-                yield fast
-                continue
-            _add_lines(builder, bytes(body), names, counters, obj.uri)
-            if builder.full():
-                yield from builder.drain(names)
+    pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
+    with _pool() as pool:
+
+        def collect(limit: int) -> Iterator[Batch]:
+            while len(pending) > limit:
+                future, plain = pending.popleft()
+                parsed = future.result()
+                if parsed is None:
+                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri)
+                    if builder.full():
+                        yield from builder.drain(plain.names)
+                    continue
+                columns, n_rows, ragged = parsed
+                _count_ragged(counters, plain.uri, ragged, plain.width)
+                counters.records += n_rows
+                yield from builder.drain(plain.names)
+                yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
+
+        for obj in objects:
+            first = True
+            for block in iter_blocks(obj):
+                if on_bytes:
+                    on_bytes(len(block))
+                n_lines = count_newlines(block) + (not block.endswith(b"\n"))
+                counters.lines += n_lines
+                body = memoryview(block)
+                if first and (found := _header(block, header, names, obj.uri)) is not None:
+                    first = False
+                    names, skip = found
+                    body = body[skip:]
+                plain = _plain_block(body, block, n_lines, names, obj.uri)
+                if plain is not None:
+                    pending.append((pool.submit(_parse_plain, plain), plain))
+                    yield from collect(_IN_FLIGHT)
+                    continue
+                yield from collect(0)
+                _add_lines(builder, bytes(body), names, counters, obj.uri)
+                if builder.full():
+                    yield from builder.drain(names)
+        yield from collect(0)
     yield from builder.drain(names)
+
+
+_Parsed = tuple[list[TextColumn | TypedChunk], int, int]
+"""(columns, rows, ragged rows skipped)."""
+
+_IN_FLIGHT = 3
+"""Plain blocks parsed ahead of the one being handed out: enough to keep the pool busy, few enough to bound memory
+(each holds its bytes and its typed columns)."""
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A block the parsers can take as bytes, with what its result needs."""
+
+    body: memoryview
+    n_lines: int
+    width: int
+    names: list[str] | None
+    uri: str
+
+
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1) if prefetch.enabled() else 1,
+                              thread_name_prefix="modelmonitor-parse")
+
+
+def _plain_block(body: memoryview, block: bytes, n_lines: int, names: list[str] | None, uri: str) -> _Plain | None:
+    if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
+        return None
+    # Without a header, ragged rows are padded, which only the list path does: the parsers refuse such a block.
+    width = len(names) if names is not None else _first_line(body).count(b",") + 1
+    return _Plain(body, n_lines, width, names, uri)
+
+
+def _parse_plain(plain: _Plain) -> _Parsed | None:
+    """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller)."""
+    ragged = 0
+
+    def count_ragged() -> None:
+        nonlocal ragged
+        ragged += 1
+
+    on_ragged = count_ragged if plain.names is not None else None
+    parsed = (_native_block(plain.body, plain.n_lines, plain.width, on_ragged)
+              or block_columns(plain.body, plain.width, on_ragged))
+    if parsed is None:
+        return None
+    return parsed[0], parsed[1], ragged
 
 
 def _header(block: bytes, mode: HeaderMode, names: list[str] | None, uri: str
@@ -72,24 +146,6 @@ def _header(block: bytes, mode: HeaderMode, names: list[str] | None, uri: str
             return names, 0
         start = end
     return None
-
-
-def _fast_block(body: memoryview, block: bytes, n_lines: int, names: list[str] | None, counters: ReadCounters, *,
-                uri: str) -> Batch | None:
-    if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
-        return None
-    if names is not None:
-        width = len(names)
-        on_ragged: Callable[[], None] | None = lambda: _count_ragged(counters, uri, 1, width)  # noqa: E731
-    else:
-        width = _first_line(body).count(b",") + 1
-        on_ragged = None  # without a header, ragged rows are padded, which the list path does
-    parsed = _native_block(body, n_lines, width, on_ragged) or block_columns(body, width, on_ragged)
-    if parsed is None:
-        return None
-    columns, n_rows = parsed
-    counters.records += n_rows
-    return Batch(names=names, text_columns=columns, n_rows=n_rows)
 
 
 def _native_block(body: memoryview, n_lines: int, width: int, on_ragged: Callable[[], None] | None

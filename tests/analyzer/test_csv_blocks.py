@@ -31,7 +31,7 @@ def _read(path: Path, header: HeaderMode, *, fast: bool, chunk: int | None,
           monkeypatch: pytest.MonkeyPatch) -> tuple[Rows, tuple[int, int, int]]:
     with monkeypatch.context() as patch:
         if not fast:
-            patch.setattr(csv_reader, "_fast_block", lambda *_args, **_kwargs: None)
+            patch.setattr(csv_reader, "_plain_block", lambda *_args, **_kwargs: None)
         if chunk is not None:
             patch.setattr(csv_reader, "iter_blocks", functools.partial(iter_blocks, chunk_bytes=chunk))
         counters = ReadCounters()

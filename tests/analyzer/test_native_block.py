@@ -151,7 +151,7 @@ def test_a_file_read_natively_equals_the_list_path(tmp_path: Path, monkeypatch: 
 
     native, native_counters = read()
     with monkeypatch.context() as patch:
-        patch.setattr(csv_reader, "_fast_block", lambda *_args, **_kwargs: None)
+        patch.setattr(csv_reader, "_plain_block", lambda *_args, **_kwargs: None)
         reference, reference_counters = read()
     assert (native_counters.records, native_counters.malformed) == (reference_counters.records,
                                                                     reference_counters.malformed) == (3000, 1)
