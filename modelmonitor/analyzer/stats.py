@@ -214,8 +214,6 @@ class ColumnStats:
         self.missing += int((kinds == 3).sum())
         numbers: FloatArray = present[kinds <= 1].astype(np.float64)
         return present[kinds <= 2], numbers
-        self._add_numbers(numbers)
-        self._add_categories(present)
 
     def _add_numbers(self, numbers: FloatArray) -> None:
         if not numbers.size:
