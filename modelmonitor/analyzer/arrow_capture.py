@@ -35,7 +35,8 @@ class CaptureLines:
     outside_window: int
 
 
-def capture_lines(block: bytes, *, join_output: bool, window: tuple[str, str] | None) -> CaptureLines | None:
+def capture_lines(block: bytes | bytearray, *, join_output: bool, window: tuple[str, str] | None
+                  ) -> CaptureLines | None:
     """One block of complete capture lines → its CSV rows; None when some record needs the per-record path (not
     JSON, not an object, another encoding, a quoted or multi-line payload, a missing field...)."""
     try:

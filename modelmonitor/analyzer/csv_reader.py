@@ -103,7 +103,8 @@ def _pool() -> ThreadPoolExecutor:
                               thread_name_prefix="modelmonitor-parse")
 
 
-def _plain_block(body: memoryview, block: bytes, n_lines: int, names: list[str] | None, uri: str) -> _Plain | None:
+def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str
+                 ) -> _Plain | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
     # Without a header, ragged rows are padded, which only the list path does: the parsers refuse such a block.
@@ -127,7 +128,7 @@ def _parse_plain(plain: _Plain) -> _Parsed | None:
     return parsed[0], parsed[1], ragged
 
 
-def _header(block: bytes, mode: HeaderMode, names: list[str] | None, uri: str
+def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str
             ) -> tuple[list[str] | None, int] | None:
     """(column names, bytes at the block's start that hold the header line) from the first non-empty line of a
     file; None while no such line has been seen (a block of blank lines, or one that is not UTF-8 text)."""

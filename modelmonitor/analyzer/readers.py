@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
+from modelmonitor.analyzer._csvfast import count_newlines
 from modelmonitor.analyzer.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns, block_columns
 from modelmonitor.analyzer.native_block import native_columns
@@ -248,7 +249,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
             fast = capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
                 on_bytes(len(block))
-            n_lines = block.count(b"\n") + (not block.endswith(b"\n"))
+            n_lines = count_newlines(block) + (not block.endswith(b"\n"))
             counters.lines += n_lines
             line_number += n_lines
             if fast is None:
@@ -282,8 +283,9 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
     return Batch(names=None, text_columns=parsed[0], n_rows=lines.rows)
 
 
-def _capture_records(lines: list[bytes], uri: str, layout: CaptureLayout, window: tuple[str, str] | None, *,
-                     first: int, builder: _BatchBuilder, counters: ReadCounters) -> None:
+def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: CaptureLayout,
+                     window: tuple[str, str] | None, *, first: int, builder: _BatchBuilder,
+                     counters: ReadCounters) -> None:
     """Record by record; `first` is the number of the first line in its object (for messages)."""
     plain = builder.plain
     loads = orjson.loads

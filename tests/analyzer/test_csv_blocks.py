@@ -94,3 +94,26 @@ def test_a_blank_final_line_is_no_block(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_bytes(b"1,2\n  ")
     assert list(iter_blocks(DataObject(str(path), 1))) == [b"1,2\n"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"\n")) | st.text(alphabet="ab \n", max_size=60)
+       .map(str.encode), chunk=st.integers(min_value=1, max_value=16))
+def test_local_blocks_are_the_joined_stream_cut_at_newlines(tmp_path: Path, data: bytes, chunk: int) -> None:
+    """Local files are read block by block with a seek back to the last newline; their bytes are what the stream
+    reader (S3: join and slice) yields, also for lines longer than a block and a blank final line."""
+    path = tmp_path / "d.bin"
+    path.write_bytes(data)
+    local = [bytes(b) for b in iter_blocks(DataObject(str(path), 1), chunk_bytes=chunk)]
+    rest, streamed = b"", []
+    for piece in (data[i:i + chunk] for i in range(0, len(data), chunk)):  # the S3 path's algorithm
+        joined = rest + piece
+        cut = joined.rfind(b"\n") + 1
+        rest = joined[cut:]
+        if cut:
+            streamed.append(joined[:cut])
+    if rest.strip():
+        streamed.append(rest)
+    assert b"".join(local) == b"".join(streamed)
+    assert all(b.endswith(b"\n") for b in local[:-1])
+    assert [b.endswith(b"\n") for b in local[-1:]] == [b.endswith(b"\n") for b in streamed[-1:]]
