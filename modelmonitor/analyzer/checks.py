@@ -18,7 +18,7 @@ from modelmonitor.analyzer.distributions import (
     WeightedSample,
 )
 from modelmonitor.analyzer.methods import CATEGORICAL, NUMERIC, chi2, js, ks, linf, psi, wasserstein
-from modelmonitor.analyzer.stats import ColumnStats, DatasetStats, sketch_sample
+from modelmonitor.analyzer.stats import ColumnStats, DatasetStats
 from modelmonitor.analyzer.statsfile import ReferenceFeature
 
 COMPLETENESS_SIGMAS = 3.0
@@ -66,7 +66,7 @@ class Evaluation:
 
 
 def current_sample(col: ColumnStats) -> WeightedSample:
-    return sketch_sample(col.sketch)
+    return col.sketch.sample()
 
 
 def _pct(x: float) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
-from modelmonitor.analyzer.stats import ColumnStats, DatasetStats, sketch_sample
+from modelmonitor.analyzer.stats import ColumnStats, DatasetStats
 from modelmonitor.analyzer.statsfile import ReferenceFeature
 
 PLOT_BINS = 24
@@ -126,7 +126,7 @@ def _plot(entry: dict[str, Any], ref: ReferenceFeature | None, col: ColumnStats 
     if ref is None or col is None:
         return '<p class="na">no distribution to plot</p>'
     if ref.is_numeric and ref.sample is not None:
-        return _numeric_svg(ref.sample, sketch_sample(col.sketch), bool(entry["drifted"]),
+        return _numeric_svg(ref.sample, col.sketch.sample(), bool(entry["drifted"]),
                             integral=ref.inferred_type == "Integral")
     if ref.categories is not None and col.categories is not None:
         return _categorical_svg(dict(ref.categories.counts), {k: float(v) for k, v in col.categories.items()},

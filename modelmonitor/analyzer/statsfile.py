@@ -3,7 +3,6 @@ analyzer's) into the reference distributions a monitoring run compares against."
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,27 +10,21 @@ import numpy as np
 
 from modelmonitor.analyzer.distributions import CategoricalCounts, WeightedSample
 from modelmonitor.analyzer.errors import AnalyzerInputError
-from modelmonitor.analyzer.stats import KLL_K, ColumnStats, DatasetStats, sketch_sample
+from modelmonitor.analyzer.kll import KllSketch
+from modelmonitor.analyzer.stats import KLL_K, ColumnStats, DatasetStats
 
 KLL_BUCKETS = 10
 """SageMaker materialises each KLL distribution in 10 equal-width buckets between min and max."""
 KLL_C = 2.0 / 3.0
-"""DataSketches' KLL shrinks each lower compactor's capacity by 2/3 (Deequ's own KLL uses 0.64)."""
+"""Our sketch (DataSketches' KLL algorithm) shrinks each lower compactor's capacity by 2/3 (Deequ's own KLL uses
+0.64)."""
 NUMERIC_TYPES = frozenset({"Integral", "Fractional"})
 
 
-def _sketch_levels(sketch: Any) -> list[list[float]]:
-    """Retained items grouped by level: level h holds the items of weight 2**h (Deequ's compactor layout). Items
-    come from `sketch_sample` (see there why not from the sketch's iterator); a tie's merged weight is placed at
-    the nearest power of two, and readers rescale the weights to the true count."""
-    sample = sketch_sample(sketch)
-    levels: list[list[float]] = []
-    for item, weight in zip(sample.values.tolist(), sample.weights.tolist(), strict=True):
-        level = max(0, round(math.log2(max(weight, 1.0))))
-        while len(levels) <= level:
-            levels.append([])
-        levels[level].append(item)
-    return levels
+def _sketch_levels(sketch: KllSketch) -> list[list[float]]:
+    """The sketch's own compactors, Deequ's layout: level h holds the retained items of weight 2**h, sorted. Their
+    weights sum to the column's count exactly."""
+    return sketch.levels()
 
 
 def _kll_buckets(col: ColumnStats) -> list[dict[str, float]]:
@@ -39,7 +32,8 @@ def _kll_buckets(col: ColumnStats) -> list[dict[str, float]]:
     if hi <= lo:
         return [{"lower_bound": lo, "upper_bound": hi, "count": float(col.count)}]
     bounds = np.linspace(lo, hi, KLL_BUCKETS + 1)
-    ranks = np.asarray(col.sketch.get_cdf(bounds[1:-1].tolist()), dtype=np.float64)[:-1]
+    # Exclusive ranks: bucket i counts lower_bound <= x < upper_bound (the last one also holds the maximum).
+    ranks = col.sketch.get_cdf(bounds[1:-1], inclusive=False)[:-1]
     cumulative = np.concatenate([[0.0], ranks, [1.0]]) * col.count
     counts = np.diff(cumulative)
     return [{"lower_bound": float(bounds[i]), "upper_bound": float(bounds[i + 1]), "count": float(counts[i])}
@@ -105,7 +99,7 @@ def _sample_from_kll(kll: dict[str, Any], total: float) -> WeightedSample | None
         values = [float(v) for level in data for v in level]
         weights = [2.0**h for h, level in enumerate(data) for _ in level]
         sample = WeightedSample.of(values, weights)
-        # A sketch's weights sum to its n only approximately after compaction: rescale to the true count.
+        # Our sketches' weights sum to the count exactly; other writers' (Deequ's, older ours) need not: rescale.
         if sample.total > 0 and total > 0:
             return WeightedSample.of(sample.values, sample.weights * (total / sample.total))
         return sample

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
-if TYPE_CHECKING:  # the analyzer (numpy, datasketches) loads only when a command runs
+if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command runs
     from modelmonitor.analyzer.readers import HeaderMode
     from modelmonitor.analyzer.runner import AnalysisResult
 

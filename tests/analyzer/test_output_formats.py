@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from modelmonitor.analyzer.job import AnalysisJob
 from modelmonitor.analyzer.runner import run
 from modelmonitor.analyzer.statsfile import read_statistics
 from tests.analyzer import datagen
@@ -29,8 +30,11 @@ def test_statistics_json_layout(baseline_dir: Path) -> None:
     assert len(kll["buckets"]) == 10
     assert set(kll["buckets"][0]) == {"lower_bound", "upper_bound", "count"}
     assert sum(b["count"] for b in kll["buckets"]) == pytest.approx(10_000)
-    assert set(kll["sketch"]["parameters"]) == {"c", "k"}
-    assert all(isinstance(level, list) for level in kll["sketch"]["data"])
+    assert kll["sketch"]["parameters"] == {"c": pytest.approx(2 / 3), "k": 200.0}
+    levels = kll["sketch"]["data"]
+    # The sketch's own levels: level h holds sorted items of weight 2**h, summing to the count exactly.
+    assert all(level == sorted(level) for level in levels)
+    assert sum(len(level) << h for h, level in enumerate(levels)) == 10_000
     plan = features["plan"]["string_statistics"]
     assert plan["common"] == {"num_present": 10_000, "num_missing": 0}
     assert plan["distinct_count"] == 3
@@ -46,6 +50,13 @@ def test_statistics_round_trip_keeps_the_distribution(baseline_dir: Path) -> Non
     assert abs(score.sample.mean()) < 0.1
     import numpy as np
     assert score.sample.cdf(np.array([0.0]))[0] == pytest.approx(0.5, abs=0.03)
+
+
+def test_same_data_same_statistics(baseline_dir: Path, tmp_path: Path) -> None:
+    """The KLL coin is seeded: a second baseline of the same file is byte-identical, sketches included."""
+    again = tmp_path / "again"
+    run(AnalysisJob(mode="baseline", dataset_source=str(baseline_dir.parent / "train.csv"), output_path=str(again)))
+    assert (again / "statistics.json").read_bytes() == (baseline_dir / "statistics.json").read_bytes()
 
 
 def test_constraints_json_layout(baseline_dir: Path) -> None:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-from datasketches import kll_doubles_sketch
+import pytest
 
+from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.kll import KllSketch, normalized_rank_error
 from modelmonitor.analyzer.runner import run
-from modelmonitor.analyzer.stats import KLL_K, DatasetStats
+from modelmonitor.analyzer.stats import KLL_K, PARTIAL_FORMAT, DatasetStats
 from tests.analyzer import datagen
 from tests.analyzer.conftest import monitor_job
 
@@ -39,7 +41,7 @@ def test_four_shards_merged_equal_one_pass(baseline_dir: Path, tmp_path: Path) -
     # Same verdicts; drift distances differ only by the sketches' rank error (each side within its bound).
     assert [(v.feature_name, v.constraint_check_type) for v in merged.violations] == \
         [(v.feature_name, v.constraint_check_type) for v in one_pass.violations]
-    bound = kll_doubles_sketch(KLL_K).normalized_rank_error(False)
+    bound = normalized_rank_error(KLL_K, False)
     for a, b in zip(merged.violations, one_pass.violations, strict=True):
         if a.constraint_check_type == "baseline_drift_check":
             assert abs(_distance(a.description) - _distance(b.description)) <= 2 * bound
@@ -67,7 +69,7 @@ def test_merged_sketch_quantiles_within_the_stated_rank_error() -> None:
     for shard in shards:
         part = DatasetStats()
         part.add_columns(["x"], [[f"{v:.6f}" for v in shard]], shard.size)
-        # through JSON/base64, as shards travel via S3
+        # through JSON, as shards travel via S3
         restored, _ = DatasetStats.from_json(orjson.loads(orjson.dumps(part.to_json())))
         merged.merge(restored)
     sketch = merged.columns["x"].sketch
@@ -84,19 +86,41 @@ def test_merged_sketch_quantiles_within_the_stated_rank_error() -> None:
     assert abs(col.std_dev - exact.std()) < 1e-9 * exact.std()
 
 
-def test_sketch_sample_keeps_the_true_count_after_merges() -> None:
-    # datasketches 5.2's iterator under-reports weights after several merges; sketch_sample must not.
-    from modelmonitor.analyzer.stats import sketch_sample
-
+def test_merged_sketch_keeps_the_true_count() -> None:
     rng = np.random.default_rng(1)
-    parts = []
+    merged = KllSketch(KLL_K)
     for chunk in np.array_split(rng.normal(1, 1, 4000), 4):
-        part = kll_doubles_sketch(KLL_K)
+        part = KllSketch(KLL_K)
         part.update(chunk)
-        parts.append(part)
-    merged = kll_doubles_sketch(KLL_K)
-    for part in parts:
         merged.merge(part)
-    sample = sketch_sample(merged)
-    assert abs(sample.total - 4000) < 1e-6
-    assert abs(sample.cdf(np.array([1.0]))[0] - merged.get_cdf([1.0], True)[0]) < 1e-12
+    sample = merged.sample()
+    assert sample.total == 4000 == sum(len(level) << h for h, level in enumerate(merged.levels()))
+    assert abs(sample.cdf(np.array([1.0]))[0] - merged.get_cdf([1.0])[0]) < 1e-12
+
+
+def test_partial_statistics_round_trip_the_sketch_as_json_levels() -> None:
+    stats = DatasetStats()
+    stats.add_columns(["x"], [[f"{v:.3f}" for v in np.random.default_rng(2).normal(size=5000)]], 5000)
+    document = orjson.loads(orjson.dumps(stats.to_json()))
+    assert document["version"] == 2
+    kll = document["columns"][0]["kll"]
+    assert set(kll) == {"k", "n", "min", "max", "levels"} and kll["n"] == 5000
+    restored, _ = DatasetStats.from_json(document)
+    assert restored.to_json() == document
+
+
+def test_version_1_partials_are_refused_with_what_to_do() -> None:
+    with pytest.raises(AnalyzerInputError, match=r"version 1.*run the shard stage again"):
+        DatasetStats.from_json({"format": PARTIAL_FORMAT, "version": 1, "item_count": 0, "columns": []})
+    document = DatasetStats().to_json()
+    document["columns"] = [{**_column_document(), "kll": {"k": 200, "n": 3, "min": 0.0, "max": 1.0,
+                                                        "levels": [[0.0, 1.0]]}}]
+    with pytest.raises(AnalyzerInputError, match=r"column 'x': invalid KLL sketch.*sum to 2, not n=3"):
+        DatasetStats.from_json(document)
+
+
+def _column_document() -> dict[str, object]:
+    stats = DatasetStats()
+    stats.add_columns(["x"], [["1", "2"]], 2)
+    column: dict[str, object] = stats.to_json()["columns"][0]
+    return column
