@@ -17,6 +17,7 @@ import orjson
 
 from modelmonitor.analyzer import checks, outputs
 from modelmonitor.analyzer.binning import quantile_edges
+from modelmonitor.analyzer.column_lanes import column_lanes
 from modelmonitor.analyzer.constraints import (
     FeatureConstraint,
     MonitoringConfig,
@@ -181,9 +182,10 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     known = baseline.names if baseline else []
     fmt = _detect_format(job, objects)
     batches = _batches(job, objects, fmt, counters, width=len(known) if baseline else None, progress=progress)
-    for batch in prefetched(batches, _typed):
-        names = batch.names or positional_names(len(batch.text_columns), known)
-        stats.add_columns(names, batch.text_columns, batch.n_rows)
+    with column_lanes() as run_column:
+        for batch in prefetched(batches, _typed):
+            names = batch.names or positional_names(len(batch.text_columns), known)
+            stats.add_columns(names, batch.text_columns, batch.n_rows, run_column)
     seen = counters.records + counters.malformed
     if counters.malformed and counters.malformed > job.max_malformed_fraction * seen:
         raise AnalyzerInputError(

@@ -6,7 +6,7 @@ statistics as one pass (up to the KLL sketch's stated rank error), which is what
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,6 +235,10 @@ class ColumnStats:
         if len(self.categories) > CATEGORY_LIMIT:
             self.categories = None
 
+    def add_missing(self, n: int) -> None:
+        """Rows of a batch that did not have this column."""
+        self.missing += n
+
     @property
     def std_dev(self) -> float:
         return math.sqrt(self.m2 / self.count) if self.count else 0.0
@@ -295,6 +299,10 @@ class ColumnStats:
         )
 
 
+ColumnRunner = Callable[[str, Callable[[Any], None], Any], None]
+"""Runs one column's share of a batch: (column name, work, its argument)."""
+
+
 @dataclass
 class DatasetStats:
     """All columns of a dataset or window, in first-seen order."""
@@ -315,13 +323,23 @@ class DatasetStats:
             self.columns[name] = col
         return col
 
-    def add_columns(self, names: Sequence[str], columns: Sequence[Sequence[str] | Any], n_rows: int) -> None:
+    def add_columns(self, names: Sequence[str], columns: Sequence[Sequence[str] | Any], n_rows: int,
+                    run: ColumnRunner | None = None) -> None:
+        """One batch. `run(name, work, argument)` does each column's share (`column_lanes` runs columns side by
+        side); by default it is done here, in order."""
         seen = set(names)
         for name, values in zip(names, columns, strict=True):
-            self.column(name).add_text(values)
+            col = self.column(name)
+            if run is None:
+                col.add_text(values)
+            else:
+                run(name, col.add_text, values)
         for name, col in self.columns.items():
             if name not in seen:
-                col.missing += n_rows
+                if run is None:
+                    col.add_missing(n_rows)
+                else:
+                    run(name, col.add_missing, n_rows)
         self.item_count += n_rows
 
     def merge(self, other: DatasetStats) -> None:
