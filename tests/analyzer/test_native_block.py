@@ -113,6 +113,10 @@ field = st.one_of(
     st.sampled_from(["", "nan", "-inf", "Infinity", "1e400", " 1", "1_0", "x", "0x1f", "-0", "007"]),
     st.floats(min_value=-1e150, max_value=1e150).map(repr),
     st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    # digit runs across the parser's 8-byte steps: leading zeros, 19 and 20 digits, a point anywhere
+    st.tuples(st.text(alphabet="0123456789", min_size=1, max_size=30), st.integers(0, 30),
+              st.sampled_from(["", "-", "+"])).map(lambda t: t[2] + (t[0][:t[1]] + "." + t[0][t[1]:]
+                                                                     if t[1] < len(t[0]) else t[0])),
 )
 
 
@@ -213,3 +217,21 @@ def test_moments_of_huge_values_overflow_quietly() -> None:
     _, mean, m2, lowest, highest = moments(np.array([1e155, -1e155, 3e155]))
     assert (mean, lowest, highest) == (1e155, -1e155, 3e155)
     assert m2 == math.inf  # 8e310 exceeds a double; NumPy gives inf too, with a warning
+
+
+def test_every_digit_count_and_point_position_rounds_like_float() -> None:
+    rng = np.random.default_rng(11)
+    texts = []
+    for length in range(1, 26):
+        for _ in range(40):
+            digits = "".join(rng.choice(list("0123456789"), size=length))
+            point = int(rng.integers(0, length + 1))
+            text = digits[:point] + "." + digits[point:] if point < length else digits
+            texts.append(("-" if rng.random() < 0.3 else "") + text + (f"e{int(rng.integers(-30, 30))}"
+                                                                      if rng.random() < 0.2 else ""))
+    block = "".join(f"{t}\n" for t in texts).encode()
+    out = np.empty((1, len(texts) + 1))
+    result = parse_block(block, 1, out, False)
+    assert result is not None
+    assert result[2][0] is not None and result[2][0][0] == len(texts)
+    assert out[0, :len(texts)].tolist() == [float(t) for t in texts]
