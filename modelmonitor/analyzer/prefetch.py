@@ -1,6 +1,6 @@
-"""Run a producer one step ahead on a worker thread. Reading, Arrow parsing and typing release the GIL, so on a
-machine with two or more cores they overlap with the statistics of the previous chunk (whose KLL sketch updates
-hold the GIL)."""
+"""Run a producer one step ahead on a worker thread: reading and parsing (C and Arrow, without the GIL) overlap with
+the statistics of the previous chunk. `MODELMONITOR_ANALYZER_THREADS=0` also turns off the column lanes and keeps
+the parser pool to one thread."""
 
 from __future__ import annotations
 

@@ -76,8 +76,7 @@ def type_text(values: Any) -> TypedChunk | None:
         floats = pc.cast(present, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return _type_with_text(present, n_missing)
-    # Writable: the KLL binding rejects read-only (zero-copy) buffers.
-    numbers: FloatArray = floats.to_numpy(zero_copy_only=False, writable=True)
+    numbers: FloatArray = floats.to_numpy(zero_copy_only=False)
     finite = np.isfinite(numbers)
     whole = finite & (numbers == np.floor(numbers))
     n_integral = 0
