@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_csvfast_text.h"
+
 enum { KIND_NUMERIC = 0, KIND_TEXT = 1 };
 enum { FIELD_MISSING = 0, FIELD_INTEGRAL = 1, FIELD_FRACTIONAL = 2, FIELD_TEXT = 3 };
 
@@ -29,11 +31,15 @@ static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1
 
 static locale_t c_locale;
 
+enum { TEXTS_NONE = 0, TEXTS_COUNTED = 1, TEXTS_TO_ARROW = 2 };
+
 typedef struct {
     Py_ssize_t n_finite, n_missing, n_integral, n_fractional;
     int kind;
     int int64_exact; /* every present value is an integer literal within int64's range */
     int canonical;   /* every present value is written as str(int(value)) would write it */
+    int texts_mode;  /* a text column: its texts counted here, or left to Arrow (numbers among them, too many) */
+    TextCounter texts;
 } ColumnState;
 
 static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
@@ -185,16 +191,43 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
     return FIELD_INTEGRAL;
 }
 
-/* parse_block(block, width, out, skip_ragged) -> (rows, ragged, [column tuples]) or None
+/* A field of a text column: missing values are counted, texts counted by value; a number (or no memory) hands the
+ * column to Arrow, whose typing keeps the numbers' order. */
+static void add_text_field(ColumnState *col, const char *field, const char *limit, const char **field_end,
+                           Py_ssize_t text_limit, int kind) {
+    if (col->texts_mode == TEXTS_NONE) {
+        col->texts_mode = col->n_finite == 0 && text_counter_init(&col->texts, text_limit) == 0 ? TEXTS_COUNTED
+                                                                                                 : TEXTS_TO_ARROW;
+    }
+    if (col->texts_mode != TEXTS_COUNTED) return;
+    if (kind < 0) {
+        double v;
+        int ignored_canonical = 0, ignored_int64 = 0;
+        kind = type_field(field, limit, field_end, &v, &ignored_canonical, &ignored_int64);
+    }
+    if (kind == FIELD_MISSING) {
+        col->n_missing++;
+    } else if (kind == FIELD_TEXT) {
+        text_counter_add(&col->texts, field, (size_t)(*field_end - field));
+        if (col->texts.overflow) col->texts_mode = TEXTS_TO_ARROW;
+    } else {
+        col->texts_mode = TEXTS_TO_ARROW;
+    }
+}
+
+/* parse_block(block, width, out, skip_ragged, text_limit) -> (rows, ragged, [column tuples]) or None
  * out: a writable float64 buffer of width * capacity values; column c's finite values go to out[c*capacity ...]
  * in order, capacity being at least the block's line count. A row whose field count is not `width` is skipped and
- * counted when skip_ragged, otherwise the whole block is refused (None). Empty lines are skipped. */
+ * counted when skip_ragged, otherwise the whole block is refused (None). Empty lines are skipped.
+ * A numeric column gives (finite values, missing, Integral, Fractional, int64-exact, canonical); a text column
+ * (missing, [(text, count), ...]) when it holds no number and at most text_limit distinct texts, else None. */
 static PyObject *parse_block(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer block, out;
     Py_ssize_t width;
+    Py_ssize_t text_limit;
     int skip_ragged;
-    if (!PyArg_ParseTuple(args, "y*nw*p", &block, &width, &out, &skip_ragged)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*nw*pn", &block, &width, &out, &skip_ragged, &text_limit)) return NULL;
     PyObject *result = NULL;
     ColumnState *cols = NULL;
     if (width < 1 || out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
@@ -241,12 +274,14 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
             const char *field_end;
             ColumnState *col = &cols[c];
             if (col->kind == KIND_TEXT) {
-                field_end = next_comma(field, line_end);
+                if (col->texts_mode == TEXTS_COUNTED) add_text_field(col, field, line_end, &field_end, text_limit, -1);
+                else field_end = next_comma(field, line_end);
             } else {
                 double v = 0.0;
                 int kind = type_field(field, line_end, &field_end, &v, &col->canonical, &col->int64_exact);
                 if (kind == FIELD_TEXT) {
                     col->kind = KIND_TEXT;
+                    add_text_field(col, field, line_end, &field_end, text_limit, kind);
                 } else if (kind == FIELD_MISSING) {
                     col->n_missing++;
                 } else {
@@ -274,10 +309,15 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
     for (Py_ssize_t c = 0; c < width; c++) {
         ColumnState *col = &cols[c];
         int exact = col->n_fractional == 0 && col->int64_exact;
-        PyObject *item = col->kind == KIND_TEXT
-            ? Py_NewRef(Py_None)
-            : Py_BuildValue("(nnnnii)", col->n_finite, col->n_missing, col->n_integral, col->n_fractional, exact,
-                            col->n_fractional == 0 && col->canonical);
+        PyObject *item;
+        if (col->kind != KIND_TEXT) {
+            item = Py_BuildValue("(nnnnii)", col->n_finite, col->n_missing, col->n_integral, col->n_fractional, exact,
+                                 col->n_fractional == 0 && col->canonical);
+        } else if (col->texts_mode == TEXTS_COUNTED) {
+            item = Py_BuildValue("(nN)", col->n_missing, text_counter_items(&col->texts));
+        } else {
+            item = Py_NewRef(Py_None);
+        }
         if (item == NULL) {
             Py_DECREF(columns);
             goto done;
@@ -286,6 +326,9 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
     }
     result = Py_BuildValue("(nnN)", rows, ragged, columns);
 done:
+    if (cols != NULL)
+        for (Py_ssize_t c = 0; c < width; c++)
+            if (cols[c].texts_mode != TEXTS_NONE) text_counter_free(&cols[c].texts);
     free(cols);
     PyBuffer_Release(&block);
     PyBuffer_Release(&out);

@@ -13,39 +13,63 @@ import numpy as np
 
 from modelmonitor.analyzer._csvfast import parse_block
 from modelmonitor.analyzer.arrow_text import TextColumn, arrow_block
-from modelmonitor.analyzer.typed_chunk import TypedChunk
+from modelmonitor.analyzer.stats import CATEGORY_LIMIT
+from modelmonitor.analyzer.typed_chunk import TypedChunk, classify
 
 
 def native_columns(body: memoryview, n_lines: int, width: int, on_ragged: Callable[[], None] | None
                    ) -> tuple[list[TextColumn | TypedChunk], int] | None:
     """`arrow_text.block_columns`'s contract (same rows, same ragged-row handling, None for the list path), with
-    numeric columns already typed."""
+    numeric columns already typed and text columns already counted."""
     out = np.empty((width, n_lines), dtype=np.float64)
-    parsed = parse_block(body, width, out, on_ragged is not None)
+    parsed = parse_block(body, width, out, on_ragged is not None, CATEGORY_LIMIT)
     if parsed is None:
         return None
     n_rows, ragged, typed = parsed
-    text_columns = [c for c, column in enumerate(typed) if column is None]
-    texts: dict[int, TextColumn] = {}
-    if text_columns:
-        found = arrow_block(body, width, text_columns, skip_ragged=on_ragged is not None)
+    skip_ragged = on_ragged is not None
+    columns: list[TextColumn | TypedChunk | None] = []
+    for c, column in enumerate(typed):
+        if column is None:
+            columns.append(None)
+        elif len(column) == 2:
+            columns.append(_counted_texts(*column, load_texts=_text_loader(body, width, c, skip_ragged)))
+        else:
+            n_finite, n_missing, n_integral, n_fractional, int64_exact, canonical = column
+            columns.append(TypedChunk(
+                n_missing=n_missing, n_integral=n_integral, n_fractional=n_fractional, n_string=0,
+                numbers=out[c, :n_finite], texts=None, int64_exact=bool(int64_exact), canonical=bool(canonical),
+                load_texts=_text_loader(body, width, c, skip_ragged)))
+    left_to_arrow = [c for c, column in enumerate(columns) if column is None]
+    if left_to_arrow:
+        found = arrow_block(body, width, left_to_arrow, skip_ragged=skip_ragged)
         if found is None or found[1] != n_rows:
             return None
-        texts = dict(zip(text_columns, found[0], strict=True))
+        for c, text in zip(left_to_arrow, found[0], strict=True):
+            columns[c] = text
     if on_ragged is not None:
         for _ in range(ragged):
             on_ragged()
-    columns: list[TextColumn | TypedChunk] = []
-    for c, column in enumerate(typed):
-        if column is None:
-            columns.append(texts[c])
-            continue
-        n_finite, n_missing, n_integral, n_fractional, int64_exact, canonical = column
-        columns.append(TypedChunk(
-            n_missing=n_missing, n_integral=n_integral, n_fractional=n_fractional, n_string=0,
-            numbers=out[c, :n_finite], texts=None, int64_exact=bool(int64_exact), canonical=bool(canonical),
-            load_texts=_text_loader(body, width, c, on_ragged is not None)))
-    return columns, n_rows
+    return [c for c in columns if c is not None], n_rows
+
+
+def _counted_texts(n_missing: int, counted: list[tuple[bytes, int]], *, load_texts: Callable[[], Any]
+                   ) -> TypedChunk | None:
+    """A text column counted in C, typed as `typed_chunk` types text: each distinct value classified once. None
+    (Arrow then reads the column) when a value Python reads as a number (" 5") or that is not UTF-8 is among them:
+    the reference keeps numbers in their order, which counts do not."""
+    try:
+        texts = [text.decode("utf-8") for text, _ in counted]
+    except UnicodeDecodeError:
+        return None
+    kinds = [classify(text) for text in texts]
+    if any(kind <= 1 for kind in kinds) or 2 not in kinds:
+        return None
+    strings = [(text, count) for text, (_, count), kind in zip(texts, counted, kinds, strict=True) if kind == 2]
+    missing = sum(count for (_, count), kind in zip(counted, kinds, strict=True) if kind == 3)
+    return TypedChunk(n_missing=n_missing + missing, n_integral=0, n_fractional=0,
+                      n_string=sum(count for _, count in strings), numbers=np.empty(0, dtype=np.float64),
+                      texts=None, int64_exact=False,
+                      counted=([text for text, _ in strings], [count for _, count in strings]), load_texts=load_texts)
 
 
 def _text_loader(body: memoryview, width: int, column: int, skip_ragged: bool) -> Callable[[], Any]:

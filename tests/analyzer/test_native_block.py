@@ -30,6 +30,11 @@ NUMBERS = [
     ["123456789012345678901234567890", "9007199254740993", "1.7976931348623157e108"],
     ["4.9e-324", "2.2250738585072014e-308", "0.30000000000000004"],
     ["1e", "e5", "--1", "1-", ".", "+", "-"],          # not numbers: the column is text
+    ["a", "b", "", "nan", "a", "NaN"],                # text counted in C, nan-spellings missing
+    ["x", " nan", "y", ""],                           # Python reads " nan" as a missing number
+    ["x", " 5", "y"],                                 # ... and " 5" as a number: Arrow's path
+    ["", "", "x", "1"],                               # a number after the text: Arrow's path
+    ["é", "ü", "é"],                                  # UTF-8 text
 ]
 
 
@@ -58,18 +63,20 @@ def test_native_path_matches_numpy_path(values: list[str]) -> None:
     assert _summary(_native(values)) == _summary(_reference(values))
 
 
-def test_numbers_are_typed_in_c_and_text_columns_left_to_arrow() -> None:
-    block = b"1,a,2.5\n-0,b,\n+3,c,nan\n"
-    parsed = native_columns(memoryview(block), 4, 3, None)
+def test_numbers_are_typed_and_texts_counted_in_c() -> None:
+    block = b"1,a,2.5,x\n-0,b,,5\n+3,a,nan,y\n"
+    parsed = native_columns(memoryview(block), 4, 4, None)
     assert parsed is not None
     columns, n_rows = parsed
     assert n_rows == 3
-    ints, text, floats = columns
-    assert isinstance(ints, TypedChunk) and isinstance(floats, TypedChunk)
+    ints, text, floats, mixed = columns
+    assert isinstance(ints, TypedChunk) and isinstance(floats, TypedChunk) and isinstance(text, TypedChunk)
     assert (ints.n_integral, ints.n_fractional, ints.n_missing, ints.canonical, ints.int64_exact) == (3, 0, 0, False,
                                                                                                      True)
     assert (floats.n_integral, floats.n_fractional, floats.n_missing, floats.numbers.tolist()) == (0, 1, 2, [2.5])
-    assert text.to_pylist() == ["a", "b", "c"]
+    assert (text.n_string, text.n_missing, text.counted is not None and sorted(zip(*text.counted))) == (
+        3, 0, [("a", 2), ("b", 1)])
+    assert mixed.to_pylist() == ["x", "5", "y"]  # numbers among texts: Arrow's, which keeps their order
 
 
 def test_values_are_correctly_rounded() -> None:
@@ -82,7 +89,7 @@ def test_values_are_correctly_rounded() -> None:
     assert col.minimum == expected.min() and col.maximum == expected.max()
     block = "".join(f"{t}\n" for t in texts).encode()
     out = np.empty((1, len(texts) + 1))
-    result = parse_block(block, 1, out, False)
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
     assert result is not None
     assert np.array_equal(out[0, :len(texts)], expected)
 
@@ -95,7 +102,7 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
     assert native_columns(memoryview(block), 6, 2, None) is None
     with pytest.raises(ValueError, match="fewer rows"):
-        parse_block(block, 2, np.empty((2, 1)), True)
+        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT)
 
 
 def test_category_counts_of_numbers_match_the_text_path() -> None:
@@ -231,7 +238,18 @@ def test_every_digit_count_and_point_position_rounds_like_float() -> None:
                                                                       if rng.random() < 0.2 else ""))
     block = "".join(f"{t}\n" for t in texts).encode()
     out = np.empty((1, len(texts) + 1))
-    result = parse_block(block, 1, out, False)
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
     assert result is not None
     assert result[2][0] is not None and result[2][0][0] == len(texts)
     assert out[0, :len(texts)].tolist() == [float(t) for t in texts]
+
+
+def test_too_many_distinct_texts_go_to_arrow_and_give_up_categories() -> None:
+    values = [f"id{i}" for i in range(CATEGORY_LIMIT + 5)]
+    native, reference = _native(values, chunks=1), _reference(values, chunks=1)
+    assert native.categories is None and reference.categories is None
+    assert _summary(native) == _summary(reference)
+
+
+def test_text_that_is_not_utf8_leaves_the_block_to_the_list_path() -> None:
+    assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, None) is None
