@@ -73,7 +73,7 @@ def test_plain_csv_never_takes_the_list_path(tmp_path: Path, monkeypatch: pytest
     assert [b.names for b in batches] == [["a", "b"]]
     numbers, texts = batches[0].text_columns
     assert numbers.numbers.tolist() == [1.0, 2.0] and numbers.n_integral == 2  # typed in C
-    assert sorted(zip(*texts.counted)) == [("x", 1), ("y", 1)]  # counted in C
+    assert sorted(zip(*texts.counted, strict=True)) == [("x", 1), ("y", 1)]  # counted in C
     assert (counters.lines, counters.records, counters.malformed) == (6, 2, 2)
     assert counters.examples[0].endswith("row with a field count other than the header's 2")
 

@@ -74,7 +74,7 @@ def test_numbers_are_typed_and_texts_counted_in_c() -> None:
     assert (ints.n_integral, ints.n_fractional, ints.n_missing, ints.canonical, ints.int64_exact) == (3, 0, 0, False,
                                                                                                      True)
     assert (floats.n_integral, floats.n_fractional, floats.n_missing, floats.numbers.tolist()) == (0, 1, 2, [2.5])
-    assert (text.n_string, text.n_missing, text.counted is not None and sorted(zip(*text.counted))) == (
+    assert (text.n_string, text.n_missing, text.counted is not None and sorted(zip(*text.counted, strict=True))) == (
         3, 0, [("a", 2), ("b", 1)])
     assert mixed.to_pylist() == ["x", "5", "y"]  # numbers among texts: Arrow's, which keeps their order
 
