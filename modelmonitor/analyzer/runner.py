@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -103,13 +103,33 @@ def _load_json(uri: str, what: str) -> Any:
 
 def load_baseline(job: AnalysisJob) -> Baseline:
     assert job.baseline_statistics and job.baseline_constraints  # guaranteed by AnalysisJob for monitor mode
-    _, features = read_statistics(_load_json(job.baseline_statistics, "baseline statistics"),
-                                  job.baseline_statistics)
-    constraints, config = read_constraints(_load_json(job.baseline_constraints, "baseline constraints"),
-                                           job.baseline_constraints)
+    return _baseline(job, _load_json(job.baseline_statistics, "baseline statistics"), job.baseline_statistics,
+                     _load_json(job.baseline_constraints, "baseline constraints"), job.baseline_constraints)
+
+
+def _baseline(job: AnalysisJob, statistics: Any, statistics_source: str, constraints: Any,
+              constraints_source: str) -> Baseline:
+    _, features = read_statistics(statistics, statistics_source)
+    constraint_list, config = read_constraints(constraints, constraints_source)
     config = config.overridden(comparison_method=job.comparison_method, drift_threshold=job.drift_threshold,
                                categorical_drift_threshold=job.categorical_drift_threshold)
-    return Baseline(features, constraints, config)
+    return Baseline(features, constraint_list, config)
+
+
+def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
+    """The baseline of `job.reference_source`, computed here as `modelmonitor baseline` would, and written beside
+    the results (`baseline_statistics.json`, `baseline_constraints.json`) for later runs."""
+    assert job.reference_source
+    reference = replace(job, mode="baseline", dataset_source=job.reference_source, reference_source=None,
+                        data_format="auto", window=None)
+    stats, _ = accumulate(reference, None)
+    if stats.item_count == 0:
+        raise AnalyzerInputError(f"{job.reference_source}: no records to compute a baseline from")
+    statistics, constraints = statistics_document(stats), constraints_document(stats)
+    for name, document in (("baseline_statistics", statistics), ("baseline_constraints", constraints)):
+        written[name] = _out(job, f"{name}.json")
+        _write_json(written[name], document)
+    return _baseline(job, statistics, job.reference_source, constraints, job.reference_source)
 
 
 def _detect_format(job: AnalysisJob, objects: list[DataObject]) -> DataFormat:
@@ -213,9 +233,11 @@ def _write_json(uri: str, document: Any) -> None:
 
 
 def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | None = None) -> AnalysisResult:
-    baseline = load_baseline(job) if job.mode == "monitor" else None
-    stats, malformed = accumulate(job, baseline, progress)
     written: dict[str, str] = {}
+    baseline = None
+    if job.mode == "monitor":
+        baseline = reference_baseline(job, written) if job.reference_source else load_baseline(job)
+    stats, malformed = accumulate(job, baseline, progress)
     if job.stage == "shard":
         written["partial_statistics"] = _out(job, partial_file_name(job.shard_id))
         _write_json(written["partial_statistics"], stats.to_json(malformed=malformed))

@@ -1,4 +1,5 @@
-"""`modelmonitor analyze --baseline DIR DATA -o DIR [--report FILE.html]`: compare data with a baseline.
+"""`modelmonitor analyze (--baseline DIR | --reference DATA) DATA -o DIR [--report FILE.html]`: compare data with a
+baseline, or with a reference dataset in one step.
 
 Exit status: 0 no violations, 1 violations found, 2 bad input or usage."""
 
@@ -15,8 +16,13 @@ def register(sub: Any) -> None:
         "analyze", help="compare a window of data with a baseline (drift, completeness, types)",
         description="Exit status: 0 no violations, 1 violations found, 2 bad input or usage.")
     add_data_options(parser)
-    parser.add_argument("--baseline", required=True, metavar="DIR",
-                        help="directory (or s3:// prefix) holding statistics.json and constraints.json")
+    against = parser.add_mutually_exclusive_group(required=True)
+    against.add_argument("--baseline", metavar="DIR",
+                         help="directory (or s3:// prefix) holding statistics.json and constraints.json")
+    against.add_argument("--reference", metavar="DATA",
+                         help="a reference dataset instead (e.g. the training data): its baseline is computed in "
+                              "the same run and written to the output as baseline_statistics.json and "
+                              "baseline_constraints.json")
     parser.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
     parser.add_argument("--start-time", help="window start (ISO-8601); filters capture files and records")
     parser.add_argument("--end-time", help="window end (ISO-8601, exclusive)")
@@ -45,10 +51,11 @@ def build_job(args: argparse.Namespace) -> Any:
         raise AnalyzerInputError("--start-time and --end-time go together")
     window = (Window(parse_time(args.start_time, "--start-time"), parse_time(args.end_time, "--end-time"))
               if args.start_time else None)
-    base = args.baseline.rstrip("/")
+    base = args.baseline.rstrip("/") if args.baseline else None
     return AnalysisJob(
         mode="monitor", dataset_source=args.data, output_path=args.output,
-        baseline_statistics=f"{base}/statistics.json", baseline_constraints=f"{base}/constraints.json",
+        baseline_statistics=f"{base}/statistics.json" if base else None,
+        baseline_constraints=f"{base}/constraints.json" if base else None, reference_source=args.reference,
         data_format=args.data_format, csv_header=HEADER_CHOICES[args.header],
         window=window, publish_cloudwatch_metrics=args.metrics_dir is not None, metrics_dir=args.metrics_dir,
         endpoint_name=args.endpoint, schedule_name=args.schedule, drift_methods=parse_methods(args.methods),

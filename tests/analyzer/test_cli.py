@@ -94,3 +94,54 @@ def test_shard_and_merge_stages(cli_baseline: Path, tmp_path: Path) -> None:
     assert code == 1
     report = (tmp_path / "out/drift_report.json").read_text()
     assert '"item_count": 1200' in report
+
+
+def test_analyze_against_a_reference_dataset_equals_baseline_then_analyze(tmp_path: Path) -> None:
+    """One step (`--reference`) gives the two-step run's verdicts and files, and leaves the baseline for reuse."""
+    train = datagen.write_csv(tmp_path / "train.csv", datagen.baseline_columns(3000))
+    window = datagen.write_csv(tmp_path / "now.csv", datagen.drifted_columns(2000))
+    assert main(["baseline", str(train), "-o", str(tmp_path / "base"), "--no-progress"]) == 0
+    two_steps = main(["analyze", "--baseline", str(tmp_path / "base"), str(window), "-o", str(tmp_path / "two"),
+                      "--no-progress"])
+    one_step = main(["analyze", "--reference", str(train), str(window), "-o", str(tmp_path / "one"),
+                     "--no-progress"])
+    assert one_step == two_steps == 1
+    for name in ("constraint_violations.json", "statistics.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert (tmp_path / "one/baseline_statistics.json").read_bytes() == (tmp_path / "base/statistics.json").read_bytes()
+    assert (tmp_path / "one/baseline_constraints.json").read_bytes() == \
+        (tmp_path / "base/constraints.json").read_bytes()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["analyze", "--baseline", "{tmp}/b", "--reference", "{data}", "{data}", "-o", "{tmp}/o"], "not allowed with"),
+    (["analyze", "{data}", "-o", "{tmp}/o"], "one of the arguments --baseline --reference is required"),
+])
+def test_baseline_and_reference_are_exclusive(tmp_path: Path, args: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    data = datagen.write_csv(tmp_path / "d.csv", datagen.baseline_columns(100))
+    with pytest.raises(SystemExit) as exc:
+        main([a.format(tmp=tmp_path, data=data) for a in args])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_reference_without_records_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    data = datagen.write_csv(tmp_path / "d.csv", datagen.baseline_columns(100))
+    assert main(["analyze", "--reference", str(tmp_path / "empty"), str(data), "-o", str(tmp_path / "o"),
+                 "--no-progress"]) == 2
+    assert "no records to compute a baseline from" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"mode": "baseline", "reference_source": "r.csv"}, "a reference dataset is for a full monitoring run"),
+    ({"mode": "monitor", "reference_source": "r.csv", "stage": "shard"}, "a reference dataset is for a full"),
+    ({"mode": "monitor", "reference_source": "r.csv", "baseline_statistics": "s.json"}, "not both"),
+])
+def test_a_reference_job_is_checked(fields: dict[str, str], message: str) -> None:
+    from modelmonitor.analyzer.errors import AnalyzerInputError
+    from modelmonitor.analyzer.job import AnalysisJob
+
+    with pytest.raises(AnalyzerInputError, match=message):
+        AnalysisJob(dataset_source="d.csv", output_path="o", **fields)  # type: ignore[arg-type]
