@@ -62,20 +62,24 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+ONE_PROCESS = "ModelMonitor (analyze --reference, one process)"
+
+
 def run_modelmonitor(args: argparse.Namespace, data: datagen.DataSet, workdir: Path,
-                     ) -> tuple[ToolResult, ToolResult | None]:
-    """Baseline + analyze of the current CSV; then analyze of the capture JSONL (numeric variant only)."""
+                     ) -> tuple[ToolResult, ToolResult | None, ToolResult | None]:
+    """Baseline + analyze of the current CSV (two processes); `analyze --reference` on the same files (one process,
+    as the peers run); then analyze of the capture JSONL (numeric variant only)."""
     result = ToolResult("ModelMonitor (baseline + analyze)")
     available, why = modelmonitor_available(args.modelmonitor)
     if not available:
         result.note = "modelmonitor analyzer not available"
         result.details["reason"] = why
-        return result, None
+        return result, None, None
     baseline = run_modelmonitor_baseline(args.modelmonitor, data.ref_csv, workdir, "mm-baseline")
     result.runs.append(baseline)
     if baseline.returncode != 0:
         result.note = f"baseline failed: {baseline.error_summary()}"
-        return result, None
+        return result, None, None
     analyze, drifted, by_check = run_modelmonitor_analyze(args.modelmonitor, workdir / "baseline", data.cur_csv,
                                                           workdir, "mm-analyze-csv")
     result.runs.append(analyze)
@@ -83,15 +87,22 @@ def run_modelmonitor(args: argparse.Namespace, data: datagen.DataSet, workdir: P
     result.details["analyze_only_s"] = analyze.wall_s
     if drifted is None:
         result.note = f"analyze failed: {analyze.error_summary()}"
+    one = ToolResult(ONE_PROCESS)
+    run, one.drifted, one.details["violations"] = run_modelmonitor_analyze(
+        args.modelmonitor, workdir / "baseline", data.cur_csv, workdir, "mm-analyze-reference",
+        reference=data.ref_csv)
+    one.runs.append(run)
+    if one.drifted is None:
+        one.note = f"analyze --reference failed: {run.error_summary()}"
     if not data.capture_bytes:
-        return result, None
+        return result, one, None
     capture = ToolResult("ModelMonitor (analyze capture JSONL)")
     run, capture.drifted, capture.details["violations"] = run_modelmonitor_analyze(
         args.modelmonitor, workdir / "baseline", data.capture_dir, workdir, "mm-analyze-capture")
     capture.runs.append(run)
     if capture.drifted is None:
         capture.note = f"analyze failed: {run.error_summary()}"
-    return result, capture
+    return result, one, capture
 
 
 def run_nannyml(args: argparse.Namespace, data: datagen.DataSet, workdir: Path) -> ToolResult:
@@ -145,8 +156,8 @@ def benchmark_variant(args: argparse.Namespace, variant: str) -> dict[str, Any]:
           f"{len(data.numeric_features)} numerical + {len(data.categorical_features)} categorical features "
           f"(data ready in {time.perf_counter() - started:.0f} s: {data.directory})", flush=True)
     workdir = data.directory / "runs"
-    mm, capture = run_modelmonitor(args, data, workdir)
-    results = [mm] + ([capture] if capture else [])
+    mm, one, capture = run_modelmonitor(args, data, workdir)
+    results = [mm] + [r for r in (one, capture) if r is not None]
     nannyml = evidently = None
     if not args.skip_peers:
         nannyml = run_nannyml(args, data, workdir)
@@ -163,7 +174,7 @@ def benchmark_variant(args: argparse.Namespace, variant: str) -> dict[str, Any]:
     raw_bytes = data.ref_csv_bytes + data.cur_csv_bytes
     capture_wall = capture.wall_s if capture and capture.ok else None
     goals = report.goals(mm, evidently, nannyml, raw_bytes=raw_bytes, capture_bytes=data.capture_bytes,
-                         capture_wall_s=capture_wall)
+                         capture_wall_s=capture_wall, one_process=one)
     print("\n" + report.goals_table(goals), flush=True)
     return {"variant": variant, "rows_ref": data.rows_ref, "rows_cur": data.rows_cur,
             "features": data.features, "raw_csv_bytes": raw_bytes, "capture_bytes": data.capture_bytes,

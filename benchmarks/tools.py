@@ -156,12 +156,13 @@ def run_modelmonitor_baseline(executable: Path, reference_csv: Path, workdir: Pa
                            *_mm_flags], workdir)
 
 
-def run_modelmonitor_analyze(executable: Path, baseline_dir: Path, data: Path, workdir: Path, label: str,
-                             ) -> tuple[Run, list[str] | None, dict[str, list[str]]]:
-    """Analyze `data` (a CSV file or a capture directory); drifted features are None when the run failed."""
+def run_modelmonitor_analyze(executable: Path, baseline_dir: Path, data: Path, workdir: Path, label: str, *,
+                             reference: Path | None = None) -> tuple[Run, list[str] | None, dict[str, list[str]]]:
+    """Analyze `data` (a CSV file or a capture directory) against `baseline_dir`, or, given `reference`, against
+    that dataset in the same run (`analyze --reference`); drifted features are None when the run failed."""
     output = workdir / label
-    run = measure(label, [str(executable), "analyze", "--baseline", str(baseline_dir), str(data), "-o", str(output),
-                          *_mm_flags], workdir)
+    against = ["--reference", str(reference)] if reference else ["--baseline", str(baseline_dir)]
+    run = measure(label, [str(executable), "analyze", *against, str(data), "-o", str(output), *_mm_flags], workdir)
     if run.returncode not in (MM_NO_VIOLATIONS, MM_VIOLATIONS):
         return run, None, {}
     drifted, by_check = drift_violations(output)

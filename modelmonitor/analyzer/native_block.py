@@ -6,6 +6,8 @@ hold the statistics of both paths to each other."""
 
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -27,18 +29,19 @@ def native_columns(body: memoryview, n_lines: int, width: int, on_ragged: Callab
         return None
     n_rows, ragged, typed = parsed
     skip_ragged = on_ragged is not None
+    texts_of = _BlockTexts(body, width, skip_ragged)
     columns: list[TextColumn | TypedChunk | None] = []
     for c, column in enumerate(typed):
         if column is None:
             columns.append(None)
         elif len(column) == 2:
-            columns.append(_counted_texts(*column, load_texts=_text_loader(body, width, c, skip_ragged)))
+            columns.append(_counted_texts(*column, load_texts=functools.partial(texts_of.column, c)))
         else:
             n_finite, n_missing, n_integral, n_fractional, int64_exact, canonical = column
             columns.append(TypedChunk(
                 n_missing=n_missing, n_integral=n_integral, n_fractional=n_fractional, n_string=0,
                 numbers=out[c, :n_finite], texts=None, int64_exact=bool(int64_exact), canonical=bool(canonical),
-                load_texts=_text_loader(body, width, c, skip_ragged)))
+                load_texts=functools.partial(texts_of.column, c)))
     left_to_arrow = [c for c, column in enumerate(columns) if column is None]
     if left_to_arrow:
         found = arrow_block(body, width, left_to_arrow, skip_ragged=skip_ragged)
@@ -72,10 +75,21 @@ def _counted_texts(n_missing: int, counted: list[tuple[bytes, int]], *, load_tex
                       counted=([text for text, _ in strings], [count for _, count in strings]), load_texts=load_texts)
 
 
-def _text_loader(body: memoryview, width: int, column: int, skip_ragged: bool) -> Callable[[], Any]:
-    def load() -> Any:
-        found = arrow_block(body, width, [column], skip_ragged=skip_ragged)
-        if found is None:  # pragma: no cover — the C parser already read this block as plain numbers
-            raise RuntimeError("Arrow refused a block the native parser read")
-        return found[0][0]
-    return load
+class _BlockTexts:
+    """The raw text of a block's columns, read by Arrow on the first request and kept for the others: a small
+    file's decimal columns each want theirs (category counts), and one parse serves them all. Columns are added on
+    several lanes at once, hence the lock."""
+
+    def __init__(self, body: memoryview, width: int, skip_ragged: bool) -> None:
+        self._body, self._width, self._skip_ragged = body, width, skip_ragged
+        self._columns: list[Any] | None = None
+        self._lock = threading.Lock()
+
+    def column(self, index: int) -> Any:
+        with self._lock:
+            if self._columns is None:
+                found = arrow_block(self._body, self._width, range(self._width), skip_ragged=self._skip_ragged)
+                if found is None:  # pragma: no cover — the C parser already read this block
+                    raise RuntimeError("Arrow refused a block the native parser read")
+                self._columns = found[0]
+            return self._columns[index]
