@@ -303,6 +303,10 @@ ColumnRunner = Callable[[str, Callable[[Any], None], Any], None]
 """Runs one column's share of a batch: (column name, work, its argument)."""
 
 
+def _run_here(_name: str, work: Callable[[Any], None], argument: Any) -> None:
+    work(argument)
+
+
 @dataclass
 class DatasetStats:
     """All columns of a dataset or window, in first-seen order."""
@@ -327,19 +331,13 @@ class DatasetStats:
                     run: ColumnRunner | None = None) -> None:
         """One batch. `run(name, work, argument)` does each column's share (`column_lanes` runs columns side by
         side); by default it is done here, in order."""
+        run = run or _run_here
         seen = set(names)
         for name, values in zip(names, columns, strict=True):
-            col = self.column(name)
-            if run is None:
-                col.add_text(values)
-            else:
-                run(name, col.add_text, values)
+            run(name, self.column(name).add_text, values)
         for name, col in self.columns.items():
             if name not in seen:
-                if run is None:
-                    col.add_missing(n_rows)
-                else:
-                    run(name, col.add_missing, n_rows)
+                run(name, col.add_missing, n_rows)
         self.item_count += n_rows
 
     def merge(self, other: DatasetStats) -> None:

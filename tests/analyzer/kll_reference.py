@@ -53,6 +53,18 @@ class RefKll:
             buf[i] = buf[j]
             j += 2
 
+    def _compact(self, items: list[float], level: int, adj_beg: int, adj_pop: int, raw_lim: int,
+                 pop_above: int) -> None:
+        """Both compressions' core: sort level zero, keep every other item, merge them into the level above."""
+        if level == 0 and not self.level_zero_sorted:
+            items[adj_beg:adj_beg + adj_pop] = sorted(items[adj_beg:adj_beg + adj_pop])
+        if pop_above == 0:
+            self._halve_up(items, adj_beg, adj_pop)
+        else:
+            half = adj_pop // 2
+            self._halve_down(items, adj_beg, adj_pop)
+            self._merge_into(items, adj_beg, half, raw_lim, pop_above, adj_beg + half)
+
     def _halve_up(self, buf: list[float], start: int, length: int) -> None:
         j = start + length - 1 - self._bit()
         for i in range(start + length - 1, start + length // 2 - 1, -1):
@@ -98,13 +110,7 @@ class RefKll:
         odd = raw_pop % 2
         adj_beg, adj_pop = raw_beg + odd, raw_pop - odd
         half = adj_pop // 2
-        if level == 0 and not self.level_zero_sorted:
-            items[adj_beg:adj_beg + adj_pop] = sorted(items[adj_beg:adj_beg + adj_pop])
-        if pop_above == 0:
-            self._halve_up(items, adj_beg, adj_pop)
-        else:
-            self._halve_down(items, adj_beg, adj_pop)
-            self._merge_into(items, adj_beg, half, raw_lim, pop_above, adj_beg + half)
+        self._compact(items, level, adj_beg, adj_pop, raw_lim, pop_above)
         lv[level + 1] -= half
         if odd:
             lv[level] = lv[level + 1] - 1
@@ -168,13 +174,7 @@ class RefKll:
                 if odd:
                     items[out_levels[level]] = items[raw_beg]
                 out_levels[level + 1] = out_levels[level] + odd
-                if level == 0 and not self.level_zero_sorted:
-                    items[adj_beg:adj_beg + adj_pop] = sorted(items[adj_beg:adj_beg + adj_pop])
-                if pop_above == 0:
-                    self._halve_up(items, adj_beg, adj_pop)
-                else:
-                    self._halve_down(items, adj_beg, adj_pop)
-                    self._merge_into(items, adj_beg, half, raw_lim, pop_above, adj_beg + half)
+                self._compact(items, level, adj_beg, adj_pop, raw_lim, pop_above)
                 count -= half
                 in_levels[level + 1] -= half
                 if level == num_levels - 1:
