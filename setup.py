@@ -8,8 +8,10 @@ _FLAGS = ["-O3", "-std=c11", "-Wall", "-Wextra", "-Werror=implicit-function-decl
 
 setup(ext_modules=[
     Extension("modelmonitor.analyzer._csvfast", ["modelmonitor/analyzer/_csvfast.c",
+                                                 "modelmonitor/analyzer/_csvfast_kernels.c",
                                                  "modelmonitor/analyzer/_csvfast_text.c"],
-              depends=["modelmonitor/analyzer/_csvfast_text.h"], extra_compile_args=_FLAGS),
+              depends=["modelmonitor/analyzer/_csvfast_kernels.h", "modelmonitor/analyzer/_csvfast_text.h"],
+              extra_compile_args=_FLAGS),
     Extension("modelmonitor.analyzer._kll", ["modelmonitor/analyzer/_kll.c", "modelmonitor/analyzer/_kll_core.c",
                                              "modelmonitor/analyzer/_kll_sort.c"],
               depends=["modelmonitor/analyzer/_kll_core.h"], extra_compile_args=_FLAGS),
