@@ -1,8 +1,9 @@
 """Plain CSV blocks typed in C (`_csvfast.parse_block`): numeric columns go straight from bytes to float64 values
-and SageMaker's type counts, with no text array in between. A column holding anything but numbers is read by
-Arrow's reader and typed by `typed_chunk` as before; so is a numeric column whose category counts are still wanted
-and cannot be told from its numbers (`TypedChunk.load_texts`). The C typing follows `typed_chunk.classify`; tests
-hold the statistics of both paths to each other."""
+and SageMaker's type counts, text columns to counts per distinct value, with no string per value in between. A text
+column with numbers among its values (whose order the reference typing keeps), too many distinct values or text
+that is not UTF-8 is read by Arrow's reader and typed by `typed_chunk` as before; the raw text of any column is
+still at hand (`TypedChunk.load_texts`) for the category counts that cannot be told from numbers. The C typing
+follows `typed_chunk.classify`; tests hold the statistics of both paths to each other."""
 
 from __future__ import annotations
 
