@@ -15,6 +15,7 @@ raise RuntimeError on an empty sketch, as DataSketches does."""
 from __future__ import annotations
 
 import math
+import zlib
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,16 @@ from modelmonitor.analyzer.distributions import FloatArray, WeightedSample
 DEFAULT_K = 200
 DEFAULT_SEED: int = _kll.DEFAULT_SEED
 _EMPTY = "operation is undefined for an empty sketch"
+
+
+def sketch_seed(*names: str) -> int:
+    """A coin seed of its own for each sketch of a run (its column's name, and the shard's id in a sharded run):
+    KLL's error analysis assumes independent coins, which sketches merged from shards would not have with one
+    shared seed. Still deterministic, so reruns give the same sketches."""
+    mixed = DEFAULT_SEED
+    for name in names:
+        mixed = ((mixed ^ zlib.crc32(name.encode("utf-8"))) * 0x9E3779B97F4A7C15 + 1) & 0xFFFFFFFFFFFFFFFF
+    return mixed
 
 
 def normalized_rank_error(k: int, pmf: bool) -> float:

@@ -184,7 +184,7 @@ def _typed(batch: Batch) -> Batch:
 def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress | None = None
                ) -> tuple[DatasetStats, int]:
     """Read the job's data into statistics (or merge partial statistics in the merge stage)."""
-    stats = DatasetStats()
+    stats = DatasetStats(seed_salt=job.shard_id)
     if baseline is not None:
         stats.bins = {f.name: quantile_edges(f.sample) for f in baseline.features
                       if f.is_numeric and f.sample is not None}

@@ -17,7 +17,7 @@ from modelmonitor.analyzer.arrowlib import pa, pc
 from modelmonitor.analyzer.binning import bin_counts
 from modelmonitor.analyzer.distributions import FloatArray
 from modelmonitor.analyzer.errors import AnalyzerInputError
-from modelmonitor.analyzer.kll import KllSketch
+from modelmonitor.analyzer.kll import KllSketch, sketch_seed
 from modelmonitor.analyzer.typed_chunk import TypedChunk, classify, type_text
 
 KLL_K = 200
@@ -315,13 +315,17 @@ class DatasetStats:
     columns: dict[str, ColumnStats] = field(default_factory=dict)
     bins: dict[str, FloatArray] = field(default_factory=dict)
     """Baseline bin edges per numeric column (monitor mode): new columns get exact histograms on them."""
+    seed_salt: str = ""
+    """Mixed into each column's sketch seed with the column's name (`kll.sketch_seed`): the shard's id in a
+    sharded run, so that sketches merged from shards flipped independent coins."""
 
     def column(self, name: str) -> ColumnStats:
         col = self.columns.get(name)
         if col is None:
             edges = self.bins.get(name)
             col = ColumnStats(name=name, edges=edges,
-                              histogram=None if edges is None else np.zeros(edges.size + 1, dtype=np.float64))
+                              histogram=None if edges is None else np.zeros(edges.size + 1, dtype=np.float64),
+                              sketch=KllSketch(KLL_K, seed=sketch_seed(self.seed_salt, name)))
             # Rows seen before this column first appeared had no value for it.
             col.missing = self.item_count
             self.columns[name] = col

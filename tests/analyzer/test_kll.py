@@ -374,3 +374,19 @@ def test_agrees_with_datasketches() -> None:
         points = np.unique(np.quantile(values, ranks))
         difference = ours.get_cdf(points)[:-1] - np.array(theirs.get_cdf(points.tolist(), True))[:-1]
         assert np.abs(difference).max() <= 2 * EPS_DOUBLE, name
+
+
+def test_each_column_and_shard_flips_its_own_coins() -> None:
+    from modelmonitor.analyzer.kll import DEFAULT_SEED, sketch_seed
+    from modelmonitor.analyzer.stats import DatasetStats
+
+    assert sketch_seed("", "a") == sketch_seed("", "a")  # reruns give the same sketches
+    seeds = {sketch_seed(shard, column) for shard in ("", "algo-1", "algo-2") for column in ("a", "b")}
+    assert len(seeds) == 6 and DEFAULT_SEED not in seeds
+    values = np.random.default_rng(2).normal(size=20_000)
+    levels = []
+    for salt in ("algo-1", "algo-2"):
+        stats = DatasetStats(seed_salt=salt)
+        stats.column("x").sketch.update(values)
+        levels.append(stats.column("x").sketch.levels())
+    assert levels[0] != levels[1]  # same data, independent coins
