@@ -6,6 +6,7 @@ Exit status: 0 no violations, 1 violations found, 2 bad input or usage."""
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute
@@ -39,6 +40,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--schedule", default="", help="MonitoringSchedule dimension of the metrics")
     parser.add_argument("--stage", choices=["full", "shard", "merge"], default="full",
                         help="shard: write partial statistics only; merge: DATA holds partial statistics to combine")
+    parser.add_argument("--shard-id", default="", metavar="ID",
+                        help="with --stage shard: this shard's name (its partial statistics file is named after it, "
+                             "and its sketches flip coins of their own)")
     parser.set_defaults(run=run)
 
 
@@ -49,6 +53,11 @@ def build_job(args: argparse.Namespace) -> Any:
 
     if bool(args.start_time) != bool(args.end_time):
         raise AnalyzerInputError("--start-time and --end-time go together")
+    if args.shard_id and args.stage != "shard":
+        raise AnalyzerInputError("--shard-id goes with --stage shard")
+    if args.shard_id and not re.fullmatch(r"[A-Za-z0-9._-]+", args.shard_id):
+        raise AnalyzerInputError(f"--shard-id names a file: letters, digits, '.', '_' and '-' only, got "
+                                 f"{args.shard_id!r}")
     window = (Window(parse_time(args.start_time, "--start-time"), parse_time(args.end_time, "--end-time"))
               if args.start_time else None)
     base = args.baseline.rstrip("/") if args.baseline else None
@@ -61,7 +70,7 @@ def build_job(args: argparse.Namespace) -> Any:
         endpoint_name=args.endpoint, schedule_name=args.schedule, drift_methods=parse_methods(args.methods),
         comparison_method=args.comparison_method, drift_threshold=args.drift_threshold,
         categorical_drift_threshold=args.categorical_drift_threshold, max_malformed_fraction=args.max_malformed,
-        report_html=args.report, stage=args.stage)
+        report_html=args.report, stage=args.stage, shard_id=args.shard_id)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -57,6 +57,10 @@ def test_analyze_exit_1_with_violations_and_report(cli_baseline: Path, tmp_path:
     (["analyze", "--baseline", "{base}", "{data}", "-o", "{tmp}/o", "--start-time", "yesterday",
       "--end-time", "2026-01-01T00:00:00Z"], "start-time 'yesterday' is not an ISO-8601 time"),
     (["baseline", "{tmp}/empty", "-o", "{tmp}/o"], "no records to compute a baseline from"),
+    (["analyze", "--baseline", "{base}", "{data}", "-o", "{tmp}/o", "--shard-id", "a"],
+     "--shard-id goes with --stage shard"),
+    (["analyze", "--baseline", "{base}", "{data}", "-o", "{tmp}/o", "--stage", "shard", "--shard-id", "../x"],
+     "--shard-id names a file: letters, digits, '.', '_' and '-' only, got '../x'"),
 ])
 def test_bad_input_exits_2_with_a_precise_message(cli_baseline: Path, tmp_path: Path, args: list[str],
                                                   message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -89,6 +93,10 @@ def test_shard_and_merge_stages(cli_baseline: Path, tmp_path: Path) -> None:
                                datagen.WINDOW_START)
         assert main(["analyze", "--baseline", str(cli_baseline), str(tmp_path / f"cap{shard}"), "-o",
                      str(tmp_path / f"parts/{shard}"), "--stage", "shard", "--no-progress"]) == 0
+    # a named shard writes its own file name, so shards can share one output directory
+    assert main(["analyze", "--baseline", str(cli_baseline), str(tmp_path / "cap0"), "-o", str(tmp_path / "named"),
+                 "--stage", "shard", "--shard-id", "host-7", "--no-progress"]) == 0
+    assert (tmp_path / "named/partial_statistics-host-7.json").is_file()
     code = main(["analyze", "--baseline", str(cli_baseline), str(tmp_path / "parts"), "-o", str(tmp_path / "out"),
                  "--stage", "merge", "--no-progress"])
     assert code == 1
