@@ -29,28 +29,14 @@ def arrow_columns(lines: list[str]) -> list[TextColumn] | None:
     return [table.column(i).combine_chunks() for i in range(width)]
 
 
-def block_columns(block: bytes | memoryview, width: int, on_ragged: Callable[[], None] | None
-                  ) -> tuple[list[TextColumn], int] | None:
-    """A block of complete CSV lines, as read from a file, → (string columns, rows), without ever splitting it
-    into Python strings. Only for blocks the list path would read the same way: no quote, no carriage return, no
-    byte-order mark (the caller checks). Empty lines are skipped, as the list path skips them. A row whose field
-    count is not `width` is reported to `on_ragged` and skipped, or, with no `on_ragged`, makes this return
-    None; so does text that is not UTF-8 (the list path then reports it)."""
-    found = arrow_block(block, width, range(width), skip_ragged=on_ragged is not None)
-    if found is None:
-        return None
-    columns, n_rows, ragged = found
-    # Counted only now: a block that fails half-way is read again by the list path, which counts for itself.
-    if on_ragged is not None:
-        for _ in range(ragged):
-            on_ragged()
-    return columns, n_rows
-
-
 def arrow_block(block: bytes | memoryview, width: int, include: Iterable[int], *, skip_ragged: bool
                 ) -> tuple[list[TextColumn], int, int] | None:
-    """(the string columns at `include`, rows, ragged rows skipped) of a `block_columns` block; None where
-    `block_columns` gives None. Arrow tokenizes every column but converts only the included ones."""
+    """A block of complete CSV lines, as read from a file, → (the string columns at `include`, rows, ragged rows
+    skipped), without ever splitting it into Python strings; Arrow tokenizes every column but converts only the
+    included ones. Only for blocks the list path would read the same way: no quote, no carriage return, no
+    byte-order mark (the caller checks). Empty lines are skipped, as the list path skips them. A row whose field
+    count is not `width` is skipped and counted when `skip_ragged`, otherwise makes this return None; so does text
+    that is not UTF-8 (the list path then reports it)."""
     ragged = 0
 
     def skip_row(_row: Any) -> str:

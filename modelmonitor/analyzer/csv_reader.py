@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from modelmonitor.analyzer import prefetch
 from modelmonitor.analyzer._csvfast import count_newlines
-from modelmonitor.analyzer.arrow_text import TextColumn, block_columns
+from modelmonitor.analyzer.arrow_text import TextColumn, arrow_block
 from modelmonitor.analyzer.errors import AnalyzerInputError
 from modelmonitor.analyzer.native_block import native_columns
 from modelmonitor.analyzer.readers import (
@@ -107,25 +107,16 @@ def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names
                  ) -> _Plain | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
-    # Without a header, ragged rows are padded, which only the list path does: the parsers refuse such a block.
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
     return _Plain(body, n_lines, width, names, uri)
 
 
 def _parse_plain(plain: _Plain) -> _Parsed | None:
-    """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller)."""
-    ragged = 0
-
-    def count_ragged() -> None:
-        nonlocal ragged
-        ragged += 1
-
-    on_ragged = count_ragged if plain.names is not None else None
-    parsed = (_native_block(plain.body, plain.n_lines, plain.width, on_ragged)
-              or block_columns(plain.body, plain.width, on_ragged))
-    if parsed is None:
-        return None
-    return parsed[0], parsed[1], ragged
+    """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller). Without
+    a header, ragged rows are padded, which only the list path does: the parsers then refuse the block."""
+    skip_ragged = plain.names is not None
+    return (native_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged)
+            or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
 
 
 def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str
@@ -147,12 +138,6 @@ def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None,
             return names, 0
         start = end
     return None
-
-
-def _native_block(body: memoryview, n_lines: int, width: int, on_ragged: Callable[[], None] | None
-                  ) -> tuple[list[TextColumn | TypedChunk], int] | None:
-    """Numeric columns typed in C (`native_block`); tests replace this to read every block with Arrow."""
-    return native_columns(body, n_lines, width, on_ragged)
 
 
 def _first_line(body: memoryview) -> bytes:

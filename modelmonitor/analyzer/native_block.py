@@ -20,16 +20,15 @@ from modelmonitor.analyzer.stats import CATEGORY_LIMIT
 from modelmonitor.analyzer.typed_chunk import TypedChunk, classify
 
 
-def native_columns(body: memoryview, n_lines: int, width: int, on_ragged: Callable[[], None] | None
-                   ) -> tuple[list[TextColumn | TypedChunk], int] | None:
-    """`arrow_text.block_columns`'s contract (same rows, same ragged-row handling, None for the list path), with
-    numeric columns already typed and text columns already counted."""
+def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool
+                   ) -> tuple[list[TextColumn | TypedChunk], int, int] | None:
+    """`arrow_text.arrow_block`'s contract for all columns (same rows, same ragged-row handling, None for the list
+    path), with numeric columns already typed and text columns already counted."""
     out = np.empty((width, n_lines), dtype=np.float64)
-    parsed = parse_block(body, width, out, on_ragged is not None, CATEGORY_LIMIT)
+    parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT)
     if parsed is None:
         return None
     n_rows, ragged, typed = parsed
-    skip_ragged = on_ragged is not None
     texts_of = _BlockTexts(body, width, skip_ragged)
     columns: list[TextColumn | TypedChunk | None] = []
     for c, column in enumerate(typed):
@@ -50,10 +49,7 @@ def native_columns(body: memoryview, n_lines: int, width: int, on_ragged: Callab
             return None
         for c, text in zip(left_to_arrow, found[0], strict=True):
             columns[c] = text
-    if on_ragged is not None:
-        for _ in range(ragged):
-            on_ragged()
-    return [c for c in columns if c is not None], n_rows
+    return [c for c in columns if c is not None], n_rows, ragged
 
 
 def _counted_texts(n_missing: int, counted: list[tuple[bytes, int]], *, load_texts: Callable[[], Any]

@@ -18,7 +18,7 @@ import orjson
 
 from modelmonitor.analyzer._csvfast import count_newlines
 from modelmonitor.analyzer.arrow_capture import CaptureLines, capture_lines
-from modelmonitor.analyzer.arrow_text import TextColumn, arrow_columns, block_columns
+from modelmonitor.analyzer.arrow_text import TextColumn, arrow_block, arrow_columns
 from modelmonitor.analyzer.native_block import native_columns
 from modelmonitor.analyzer.sources import DataObject, Window, iter_blocks, iter_lines
 
@@ -276,8 +276,8 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
     if not lines.rows or lines.first_line.startswith("\ufeff"):
         return None
     width = lines.first_line.count(",") + 1
-    parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, None)
-              or block_columns(lines.text, width, None))
+    parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False)
+              or arrow_block(lines.text, width, range(width), skip_ragged=False))
     if parsed is None or parsed[1] != lines.rows:
         return None  # ragged rows: the list path pads them
     return Batch(names=None, text_columns=parsed[0], n_rows=lines.rows)

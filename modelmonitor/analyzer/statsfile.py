@@ -10,7 +10,6 @@ import numpy as np
 
 from modelmonitor.analyzer.distributions import CategoricalCounts, WeightedSample
 from modelmonitor.analyzer.errors import AnalyzerInputError
-from modelmonitor.analyzer.kll import KllSketch
 from modelmonitor.analyzer.stats import KLL_K, ColumnStats, DatasetStats
 
 KLL_BUCKETS = 10
@@ -19,12 +18,6 @@ KLL_C = 2.0 / 3.0
 """Our sketch (DataSketches' KLL algorithm) shrinks each lower compactor's capacity by 2/3 (Deequ's own KLL uses
 0.64)."""
 NUMERIC_TYPES = frozenset({"Integral", "Fractional"})
-
-
-def _sketch_levels(sketch: KllSketch) -> list[list[float]]:
-    """The sketch's own compactors, Deequ's layout: level h holds the retained items of weight 2**h, sorted. Their
-    weights sum to the column's count exactly."""
-    return sketch.levels()
 
 
 def _kll_buckets(col: ColumnStats) -> list[dict[str, float]]:
@@ -49,7 +42,8 @@ def feature_statistics(col: ColumnStats) -> dict[str, Any]:
             "common": common, "mean": col.mean, "sum": col.total, "std_dev": col.std_dev,
             "min": col.minimum, "max": col.maximum,
             "distribution": {"kll": {"buckets": _kll_buckets(col), "sketch": {
-                "parameters": {"c": KLL_C, "k": float(KLL_K)}, "data": _sketch_levels(col.sketch)}}},
+                # The sketch's own compactors, Deequ's layout: level h holds the items of weight 2**h.
+                "parameters": {"c": KLL_C, "k": float(KLL_K)}, "data": col.sketch.levels()}}},
         }
     elif inferred == "String":
         categories = col.categories

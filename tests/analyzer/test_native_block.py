@@ -43,9 +43,9 @@ def _native(values: list[str], chunks: int = 2) -> ColumnStats:
     block = "".join(f"{v},k\n" for v in values).encode()
     col = ColumnStats(name="x")
     for _ in range(chunks):
-        parsed = native_columns(memoryview(block), len(values) + 1, 2, lambda: None)
+        parsed = native_columns(memoryview(block), len(values) + 1, 2, skip_ragged=True)
         assert parsed is not None
-        columns, n_rows = parsed
+        columns, n_rows, _ = parsed
         assert n_rows == len(values)
         col.add_text(columns[0])
     return col
@@ -65,9 +65,9 @@ def test_native_path_matches_numpy_path(values: list[str]) -> None:
 
 def test_numbers_are_typed_and_texts_counted_in_c() -> None:
     block = b"1,a,2.5,x\n-0,b,,5\n+3,a,nan,y\n"
-    parsed = native_columns(memoryview(block), 4, 4, None)
+    parsed = native_columns(memoryview(block), 4, 4, skip_ragged=False)
     assert parsed is not None
-    columns, n_rows = parsed
+    columns, n_rows, _ = parsed
     assert n_rows == 3
     ints, text, floats, mixed = columns
     assert isinstance(ints, TypedChunk) and isinstance(floats, TypedChunk) and isinstance(text, TypedChunk)
@@ -96,11 +96,10 @@ def test_values_are_correctly_rounded() -> None:
 
 def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     block = b"1,2\n3\n\n4,5,6\n7,8\n"
-    seen: list[int] = []
-    parsed = native_columns(memoryview(block), 6, 2, lambda: seen.append(1))
-    assert parsed is not None and parsed[1] == 2 and len(seen) == 2
+    parsed = native_columns(memoryview(block), 6, 2, skip_ragged=True)
+    assert parsed is not None and parsed[1:] == (2, 2)
     assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
-    assert native_columns(memoryview(block), 6, 2, None) is None
+    assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
     with pytest.raises(ValueError, match="fewer rows"):
         parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT)
 
@@ -252,4 +251,4 @@ def test_too_many_distinct_texts_go_to_arrow_and_give_up_categories() -> None:
 
 
 def test_text_that_is_not_utf8_leaves_the_block_to_the_list_path() -> None:
-    assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, None) is None
+    assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, skip_ragged=False) is None
