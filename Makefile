@@ -12,7 +12,7 @@ NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 .PHONY: test test-browser lint typecheck layers pytest demo crds bench clean
 
 # Native sources too: an editable install compiles the analyzer's C modules in place (setup.py).
-$(STAMP): pyproject.toml setup.py $(wildcard modelmonitor/analyzer/*.c modelmonitor/analyzer/*.h)
+$(STAMP): pyproject.toml setup.py $(wildcard modelmonitor/analyzer/native/*.c modelmonitor/analyzer/native/*.h)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -1,4 +1,4 @@
-"""Speed of our KLL sketch (modelmonitor.analyzer.kll) against Apache DataSketches' kll_doubles_sketch: update
+"""Speed of our KLL sketch (modelmonitor.analyzer.stats.kll) against Apache DataSketches' kll_doubles_sketch: update
 (ns per value, 1 M normal doubles, k = 200, whole array and in the analyzer's 50 000-value chunks), merge (µs per
 merge of sketches that each saw 250 000 values), and two threads updating their own sketches (our update releases
 the GIL, DataSketches' does not). Prints the best and the median of --repeat runs; asserts nothing.
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from modelmonitor.analyzer.kll import KllSketch
+from modelmonitor.analyzer.stats.kll import KllSketch
 
 try:
     from datasketches import kll_doubles_sketch

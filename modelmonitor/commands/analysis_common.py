@@ -8,12 +8,12 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command runs
-    from modelmonitor.analyzer.readers import HeaderMode
-    from modelmonitor.analyzer.runner import AnalysisResult
+    from modelmonitor.analyzer.read.batches import HeaderMode
+    from modelmonitor.analyzer.run.runner import AnalysisResult
 
 HEADER_CHOICES: dict[str, HeaderMode] = {"auto": "auto", "yes": "present", "no": "absent"}
 
@@ -57,7 +57,7 @@ class RichProgress:
 
 def execute(args: argparse.Namespace, build: Callable[[], Any]) -> int:
     """Build the job, run it, print the outcome; map errors to exit 2 and violations to exit 1."""
-    from modelmonitor.analyzer import runner
+    from modelmonitor.analyzer.run import runner
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
     # A progress bar only where someone watches it: on a terminal, never in pipes or logs.

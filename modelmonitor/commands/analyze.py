@@ -47,9 +47,9 @@ def register(sub: Any) -> None:
 
 
 def build_job(args: argparse.Namespace) -> Any:
-    from modelmonitor.analyzer.errors import AnalyzerInputError
-    from modelmonitor.analyzer.job import AnalysisJob, parse_methods
-    from modelmonitor.analyzer.sources import Window, parse_time
+    from modelmonitor.analyzer.base.errors import AnalyzerInputError
+    from modelmonitor.analyzer.read.sources import Window, parse_time
+    from modelmonitor.analyzer.run.job import AnalysisJob, parse_methods
 
     if bool(args.start_time) != bool(args.end_time):
         raise AnalyzerInputError("--start-time and --end-time go together")

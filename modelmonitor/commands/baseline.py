@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from modelmonitor.analyzer.job import AnalysisJob
+    from modelmonitor.analyzer.run.job import AnalysisJob
 
     return execute(args, lambda: AnalysisJob(
         mode="baseline", dataset_source=args.data, output_path=args.output, data_format=args.data_format,

@@ -5,7 +5,7 @@
   environment`; it sets everything else itself (`stepfunctions._environment`).
 - `analyzer_function_environment(...)`: the complete environment of the analyzer Lambda (engine `lambda`): the
   run environment of internal-contracts §5 with S3 locations, plus what the handler needs to run on a schedule
-  (`modelmonitor/analyzer/lambda_handler.py`). Lambda allows 4 KB of environment in total; this is ~1.5 KB.
+  (`modelmonitor/analyzer/entry/lambda_handler.py`). Lambda allows 4 KB of environment in total; this is ~1.5 KB.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from modelmonitor.components.engine_policies import scheduler_invoke_lambda_poli
 
 LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-time>"})
 """The analyzer handler's event: EventBridge Scheduler substitutes the firing time (UTC, ISO-8601)."""
-HANDLER = "modelmonitor.analyzer.lambda_handler.handler"
+HANDLER = "modelmonitor.analyzer.entry.lambda_handler.handler"
 LAMBDA_ENTRYPOINT = "/lambda-entrypoint.sh"
 """The analyzer image's ENTRYPOINT is the BYOC/Processing entrypoint (docker/analyzer/Dockerfile); as a Lambda
 function it must start the base image's runtime interface client with the handler instead."""

@@ -99,7 +99,7 @@ def execute_run(run: PlannedRun, *, aws: LocalAws, window_start: datetime, workd
 
 
 def _lambda_run(run: PlannedRun, *, s3: Any, window_start: datetime, workdir: Path) -> RunResult:
-    from modelmonitor.analyzer import lambda_handler
+    from modelmonitor.analyzer.entry import lambda_handler
 
     # The schedule fires at minute 10 of the next hour; the handler analyses the hour before its firing time.
     fired_at = window_start + timedelta(hours=1, minutes=10)

@@ -30,8 +30,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.runner import run as run_analysis
+from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.runner import run as run_analysis
 from modelmonitor.demo.alarm_eval import AlarmDefinition, AlarmState, run_alarm, sns_alarm_event
 from modelmonitor.demo.aws import LocalAws, local_aws
 from modelmonitor.demo.engines import PlannedRun, deliver_run_events, execute_run, planned_run, route_run_events

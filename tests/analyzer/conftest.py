@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.runner import run
+from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.runner import run
 from tests.analyzer import datagen
 
 

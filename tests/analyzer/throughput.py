@@ -8,10 +8,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.readers import ReadCounters, read_capture
-from modelmonitor.analyzer.runner import run
-from modelmonitor.analyzer.sources import list_objects
+from modelmonitor.analyzer.read.batches import ReadCounters
+from modelmonitor.analyzer.read.capture import read_capture
+from modelmonitor.analyzer.read.sources import list_objects
+from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.runner import run
 from tests.analyzer import datagen
 
 

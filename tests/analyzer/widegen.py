@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.runner import AnalysisResult, run
+from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.runner import AnalysisResult, run
 from tests.analyzer import datagen
 
 

@@ -116,7 +116,8 @@ def test_lambda_engine_requests_are_valid_and_moto_creates_them() -> None:
             stored = lam.get_function(FunctionName=params["FunctionName"])
             assert stored["Code"]["ImageUri"] == function["inputs"]["imageUri"]
             assert created["ImageConfigResponse"]["ImageConfig"] == {
-                "EntryPoint": ["/lambda-entrypoint.sh"], "Command": ["modelmonitor.analyzer.lambda_handler.handler"]}
+                "EntryPoint": ["/lambda-entrypoint.sh"],
+                "Command": ["modelmonitor.analyzer.entry.lambda_handler.handler"]}
             assert stored["Configuration"]["Environment"]["Variables"] == \
                 function["inputs"]["environment"]["variables"]
             assert (stored["Configuration"]["MemorySize"], stored["Configuration"]["Timeout"]) == (4096, 600)

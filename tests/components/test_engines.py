@@ -108,7 +108,7 @@ def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
     assert function["role"] == f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-analyzer"
     # docker/analyzer/Dockerfile: ENTRYPOINT is the Processing one; Lambda starts the runtime client + handler
     assert function["imageConfig"] == {"entryPoints": ["/lambda-entrypoint.sh"],
-                                       "commands": ["modelmonitor.analyzer.lambda_handler.handler"]}
+                                       "commands": ["modelmonitor.analyzer.entry.lambda_handler.handler"]}
     assert function["environment"]["variables"] == {
         "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
                                                                                      "endpointOutput"]}}),

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from moto import mock_aws
 
-from modelmonitor.analyzer.engine_outputs import Clients
-from modelmonitor.analyzer.job import AnalysisJob
-from modelmonitor.analyzer.runner import run
+from modelmonitor.analyzer.entry.engine_outputs import Clients
+from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.runner import run
 from modelmonitor.components.engine_environment import EngineLocations, analyzer_function_environment
 from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.components.names import MonitorNames

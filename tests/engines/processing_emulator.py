@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from modelmonitor.analyzer import byoc
+from modelmonitor.analyzer.entry import byoc
 
 _FORMAT = re.compile(r"States\.Format\('(?P<template>[^']*)'(?P<args>(?:,\s*\$\.[\w.]+)*)\)")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelmonitor.analyzer.engine_outputs import EngineRun
+from modelmonitor.analyzer.entry.engine_outputs import EngineRun
 from modelmonitor.components.engine_environment import analyzer_knobs, capture_prefix
 from modelmonitor.components.stepfunctions import ProcessingJobMachineArgs, processing_job_state_machine
 from tests.engines.conftest import BUCKET, ENDPOINT, MONITOR, NAMES, document, engine_env

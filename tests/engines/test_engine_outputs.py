@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from modelmonitor.analyzer.engine_outputs import (
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.entry.engine_outputs import (
     EngineOutputError,
     EngineRun,
     RunOutcome,
@@ -16,8 +17,7 @@ from modelmonitor.analyzer.engine_outputs import (
     metric_requests,
     run_event_entry,
 )
-from modelmonitor.analyzer.errors import AnalyzerInputError
-from modelmonitor.analyzer.sources import Window
+from modelmonitor.analyzer.read.sources import Window
 from tests.components.boto_contract import validate
 from tests.engines.conftest import engine_env
 

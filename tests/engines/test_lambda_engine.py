@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from modelmonitor.analyzer import lambda_handler
-from modelmonitor.analyzer.errors import AnalyzerInputError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.entry import lambda_handler
 from modelmonitor.demo.scenario import Scenario
 from tests.engines.conftest import (
     BUCKET,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sklearn.metrics import accuracy_score, roc_auc_score
 
-from modelmonitor.analyzer import lambda_handler
+from modelmonitor.analyzer.entry import lambda_handler
 from modelmonitor.demo.scenario import Scenario, true_churn_logit
 from modelmonitor.demo.traffic import ground_truth_lines, hour_capture_files
 from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, NAMES, VARIANT, Aws, document, engine_env

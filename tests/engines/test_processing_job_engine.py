@@ -83,7 +83,7 @@ def test_one_pass_and_four_shards_merged_give_the_same_violations(
 
 
 def test_shard_file_names_are_unique_per_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from modelmonitor.analyzer.job import current_host
+    from modelmonitor.analyzer.run.job import current_host
 
     (tmp_path / "config").mkdir()
     (tmp_path / "config/resourceconfig.json").write_text('{"current_host": "algo-3", "hosts": ["algo-1"]}')

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from modelmonitor.analyzer.engine_run import window_from_event
+from modelmonitor.analyzer.entry.engine_run import window_from_event
 from tests.components.test_window_resolution_jsonata import ARGS, STARTED, resolve
 
 

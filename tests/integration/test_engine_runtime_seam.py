@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from modelmonitor.analyzer.job import AnalysisJob
+from modelmonitor.analyzer.run.job import AnalysisJob
 from modelmonitor.components.engine_environment import EngineLocations, analyzer_function_environment
 from modelmonitor.components.render import render_plan
 from modelmonitor.loader import load_monitors

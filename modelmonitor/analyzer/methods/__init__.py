@@ -1,7 +1,9 @@
 """Drift methods: one module each, one pure function `(ref, cur, *, ...) -> DriftResult` per module.
 
 `NUMERIC` and `CATEGORICAL` name the methods that apply to each feature kind; `linf` is SageMaker's own statistic
-and always runs (it decides `baseline_drift_check`), the others are reported per feature and as metrics."""
+and always runs (it decides `baseline_drift_check`), the others are reported per feature and as metrics.
+
+Methods layer: may import `base` only. Belongs here: a drift method (one new module plus one entry below)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from modelmonitor.analyzer.binning import categorical_counts
-from modelmonitor.analyzer.distributions import CategoricalCounts, DriftResult, too_small
+from modelmonitor.analyzer.base.binning import categorical_counts
+from modelmonitor.analyzer.base.distributions import CategoricalCounts, DriftResult, too_small
 
 DEFAULT_ALPHA = 0.01
 DEFAULT_MIN_EFFECT = 0.1

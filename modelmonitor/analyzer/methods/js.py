@@ -8,8 +8,14 @@ import math
 
 import numpy as np
 
-from modelmonitor.analyzer.binning import DEFAULT_NUMERIC_BINS, aligned_counts, proportions
-from modelmonitor.analyzer.distributions import BinnedCounts, Distribution, DriftResult, FloatArray, too_small
+from modelmonitor.analyzer.base.binning import DEFAULT_NUMERIC_BINS, aligned_counts, proportions
+from modelmonitor.analyzer.base.distributions import (
+    BinnedCounts,
+    Distribution,
+    DriftResult,
+    FloatArray,
+    too_small,
+)
 
 DEFAULT_THRESHOLD = 0.1
 

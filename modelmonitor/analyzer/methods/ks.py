@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from modelmonitor.analyzer.distributions import DriftResult, WeightedSample, max_cdf_gap, too_small
+from modelmonitor.analyzer.base.distributions import DriftResult, WeightedSample, max_cdf_gap, too_small
 
 DEFAULT_ALPHA = 0.05
 

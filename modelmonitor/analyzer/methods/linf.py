@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from modelmonitor.analyzer.binning import categorical_counts, proportions
-from modelmonitor.analyzer.distributions import (
+from modelmonitor.analyzer.base.binning import categorical_counts, proportions
+from modelmonitor.analyzer.base.distributions import (
     CategoricalCounts,
     Distribution,
     DriftResult,

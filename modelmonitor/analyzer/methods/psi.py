@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelmonitor.analyzer.binning import DEFAULT_NUMERIC_BINS, EMPTY_BIN_EPSILON, aligned_counts, proportions
-from modelmonitor.analyzer.distributions import BinnedCounts, Distribution, DriftResult, too_small
+from modelmonitor.analyzer.base.binning import (
+    DEFAULT_NUMERIC_BINS,
+    EMPTY_BIN_EPSILON,
+    aligned_counts,
+    proportions,
+)
+from modelmonitor.analyzer.base.distributions import BinnedCounts, Distribution, DriftResult, too_small
 
 DEFAULT_THRESHOLD = 0.1
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelmonitor.analyzer.distributions import DriftResult, WeightedSample, sorted_unique, too_small
+from modelmonitor.analyzer.base.distributions import DriftResult, WeightedSample, sorted_unique, too_small
 
 DEFAULT_THRESHOLD = 0.1
 

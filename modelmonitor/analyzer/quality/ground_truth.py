@@ -1,0 +1,229 @@
+"""Thin I/O for model quality: captured predictions and SageMaker-format ground truth in, run files out.
+
+Ground truth is SageMaker's: JSON lines under `{GroundTruthS3Uri}/yyyy/mm/dd/hh/…`, dated by when the label was
+collected, each `{"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "…"},
+"eventVersion": "0"}`. A capture record matches by its `inferenceId` when it has one, else by its `eventId`.
+The window follows the spec's label delay: it ends `labelDelay` before now, and labels are read up to now.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from modelmonitor.analyzer.base.errors import RecordError
+from modelmonitor.analyzer.quality.model_quality import (
+    Labels,
+    ModelQualityError,
+    ModelQualityResult,
+    Predictions,
+)
+from modelmonitor.analyzer.read.payloads import payload_text
+from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, iter_s3_objects, json_record
+
+_HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
+
+
+class GroundTruthError(ModelQualityError):
+    """A capture or ground-truth record that cannot be read; names the record and the reason."""
+
+
+def _load(line: bytes | str, where: str) -> dict[str, Any]:
+    try:
+        return json_record(line, where)
+    except RecordError as err:
+        raise GroundTruthError(str(err)) from err
+
+
+def _decode(payload: Any, where: str) -> tuple[str, str]:
+    try:
+        return payload_text(payload, where)
+    except RecordError as err:
+        raise GroundTruthError(str(err)) from err
+
+
+def _s3_objects(s3: S3Reader, prefixes: Iterable[str]) -> Iterator[tuple[str, datetime | None, list[bytes]]]:
+    try:
+        yield from iter_s3_objects(s3, prefixes)
+    except RecordError as err:
+        raise GroundTruthError(str(err)) from err
+
+
+@dataclass(frozen=True)
+class QualityWindow:
+    start: datetime
+    end: datetime
+    evaluation_time: datetime
+    """Labels collected after this instant are late (not used, counted)."""
+
+
+def quality_window(now: datetime, *, period_seconds: int, label_delay_seconds: int) -> QualityWindow:
+    """The window a model-quality run judges: whole hours ending `label_delay` before `now`."""
+    if now.tzinfo is None:
+        raise GroundTruthError("model-quality window: `now` must be timezone-aware (UTC)")
+    now = now.astimezone(UTC)
+    end = (now - timedelta(seconds=label_delay_seconds)).replace(minute=0, second=0, microsecond=0)
+    return QualityWindow(start=end - timedelta(seconds=period_seconds), end=end, evaluation_time=now)
+
+
+def hour_of_key(key: str) -> datetime:
+    """The collection hour a ground-truth object is filed under (its `yyyy/mm/dd/hh/` path part)."""
+    match = _HOUR_PATH.search(key)
+    if match is None:
+        raise GroundTruthError(f"{key}: not under a yyyy/mm/dd/hh/ prefix (SageMaker's ground-truth layout)")
+    year, month, day, hour = (int(part) for part in match.groups())
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+def _json_path(value: Any, path: str, where: str) -> Any:
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise GroundTruthError(f"{where}: attribute {path!r} not found in the JSON output (at {part!r})")
+    return value
+
+
+def extract(text: str, kind: str, attribute: str | None, where: str) -> str:
+    """The value at `attribute` (CSV column index, or JSON key / dotted path) of one endpoint output."""
+    if kind == "JSON":
+        try:
+            value = orjson.loads(text)
+        except orjson.JSONDecodeError as err:
+            raise GroundTruthError(f"{where}: output is not JSON: {err}") from err
+        if attribute is not None:
+            value = _json_path(value, attribute, where)
+        if isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if isinstance(value, dict | list) or value is None:
+            raise GroundTruthError(f"{where}: output value at {attribute or 'the root'} is not a scalar; "
+                                   "set inferenceAttribute/probabilityAttribute to a JSON key or dotted path")
+        if isinstance(value, bool):
+            return "1" if value else "0"
+        return str(value)
+    rows = [row for row in csv.reader(io.StringIO(text)) if row]
+    if len(rows) > 1:
+        raise GroundTruthError(f"{where}: output holds {len(rows)} rows; ground truth matches one prediction per "
+                               "captured request (event id)")
+    fields = rows[0] if rows else []
+    column = 0
+    if attribute is not None:
+        if not attribute.isdigit():
+            raise GroundTruthError(f"{where}: CSV output needs a column index as attribute, got {attribute!r}")
+        column = int(attribute)
+    if column >= len(fields):
+        raise GroundTruthError(f"{where}: CSV output has {len(fields)} column(s), no index {column}")
+    return fields[column].strip()
+
+
+def _parse_time(text: Any, where: str) -> datetime:
+    if not isinstance(text, str):
+        raise GroundTruthError(f"{where}: eventMetadata.inferenceTime missing")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as err:
+        raise GroundTruthError(f"{where}: inferenceTime {text!r} is not ISO-8601") from err
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str | None,
+                     probability_attribute: str | None = None, start: datetime | None = None,
+                     end: datetime | None = None, source: str = "<captures>") -> Predictions:
+    """Predictions of the capture records whose inferenceTime falls in [start, end)."""
+    ids: list[str] = []
+    predicted: list[str | None] = []
+    scores: list[float] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{source} line {number}"
+        record = _load(line, where)
+        metadata = record.get("eventMetadata") or {}
+        moment = _parse_time(metadata.get("inferenceTime"), where)
+        if (start is not None and moment < start) or (end is not None and moment >= end):
+            continue
+        match_id = metadata.get("inferenceId") or metadata.get("eventId")
+        if not isinstance(match_id, str) or not match_id:
+            raise GroundTruthError(f"{where}: neither eventMetadata.inferenceId nor eventId is set")
+        output = (record.get("captureData") or {}).get("endpointOutput")
+        text, kind = _decode(output, f"{where} captureData.endpointOutput")
+        ids.append(match_id)
+        if inference_attribute is not None or probability_attribute is None:
+            predicted.append(extract(text, kind, inference_attribute, where))
+        else:
+            predicted.append(None)
+        if probability_attribute is not None:
+            raw = extract(text, kind, probability_attribute, where)
+            try:
+                scores.append(float(raw))
+            except ValueError as err:
+                raise GroundTruthError(f"{where}: probability {raw!r} is not a number") from err
+    return Predictions(ids=ids, predicted=predicted, scores=scores if probability_attribute is not None else None)
+
+
+def read_labels(objects: Iterable[tuple[str, datetime | None, Iterable[bytes | str]]]) -> Labels:
+    """Labels from (key, collection time or None, lines) per ground-truth object; None: the key's hour."""
+    ids: list[str] = []
+    values: list[str] = []
+    arrived: list[datetime] = []
+    for key, collected, lines in objects:
+        when = collected if collected is not None else hour_of_key(key)
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{key} line {number}"
+            record = _load(line, where)
+            event_id = (record.get("eventMetadata") or {}).get("eventId")
+            if not isinstance(event_id, str) or not event_id:
+                raise GroundTruthError(f"{where}: eventMetadata.eventId missing")
+            text, kind = _decode(record.get("groundTruthData"), f"{where} groundTruthData")
+            ids.append(event_id)
+            values.append(extract(text, kind, None, where))
+            arrived.append(when)
+    return Labels(ids=ids, values=values, arrived=arrived)
+
+
+def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWindow) -> Labels:
+    """Every label filed from the window's start hour through the evaluation hour (later ones count as late)."""
+    return read_labels(_s3_objects(s3, hour_prefixes(ground_truth_uri, window.start, window.evaluation_time)))
+
+
+def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
+                        probability_attribute: str | None = None) -> Predictions:
+    """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed)."""
+    last_instant = window.end - timedelta(microseconds=1)
+    lines: list[bytes] = []
+    for _key, _modified, object_lines in _s3_objects(s3, hour_prefixes(capture_uri, window.start, last_instant)):
+        lines.extend(object_lines)
+    return read_predictions(lines, inference_attribute=inference_attribute,
+                            probability_attribute=probability_attribute, start=window.start, end=window.end,
+                            source=capture_uri)
+
+
+def write_outputs(result: ModelQualityResult, *, output_dir: Path, metrics_dir: Path | None, endpoint: str,
+                  schedule: str, evaluation_time: datetime) -> list[Path]:
+    """`statistics.json`, `constraint_violations.json` and (when publishing) the CloudWatch metric lines."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in (("statistics.json", result.statistics(evaluation_time=evaluation_time)),
+                           ("constraint_violations.json", result.violations_document())):
+        path = output_dir / name
+        path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        written.append(path)
+    if metrics_dir is not None:
+        metrics_dir.mkdir(parents=True, exist_ok=True)
+        path = metrics_dir / "cloudwatch_metrics.jsonl"
+        records = result.metric_records(endpoint=endpoint, schedule=schedule, timestamp=evaluation_time)
+        path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+        written.append(path)
+    return written

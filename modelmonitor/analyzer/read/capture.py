@@ -1,0 +1,118 @@
+"""SageMaker data-capture files (one JSON record a line, `captureData.endpointInput`/`endpointOutput`) → column
+batches. Blocks of common records go through Arrow (`arrow_capture`); any other block goes record by record
+through the payload decoders (`payloads`)."""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from modelmonitor.analyzer.native._csvfast import count_newlines
+from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
+from modelmonitor.analyzer.read.arrow_text import arrow_block
+from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, CaptureLayout, ReadCounters
+from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.payloads import capture_record_rows
+from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
+
+
+def _plain_csv(payload: dict[str, Any]) -> str | None:
+    """The common payload (one unquoted CSV row) as is; None means "take the general parser"."""
+    if payload.get("encoding") != "CSV":
+        return None
+    data: str = payload["data"]
+    if "\n" in data or '"' in data or "\r" in data:
+        return None
+    return data
+
+
+def _fast_line(record: Any, layout: CaptureLayout) -> str | None:
+    capture = record["captureData"]
+    line = _plain_csv(capture["endpointInput"])
+    if line is None:
+        return None
+    output = capture.get("endpointOutput")
+    if layout == "input_only" or output is None:
+        return line
+    out_line = _plain_csv(output)
+    return None if out_line is None else f"{out_line},{line}"
+
+
+def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters: ReadCounters,
+                 window: Window | None = None, on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+    """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
+    goes record by record."""
+    builder = BatchBuilder()
+    keys = (window.start_key, window.end_key) if window else None
+    join_output = layout == "output_first"
+    for obj in objects:
+        line_number = 0  # of the last line before this block, in this object
+        for block in iter_blocks(obj):
+            fast = capture_lines(block, join_output=join_output, window=keys)
+            if on_bytes:
+                on_bytes(len(block))
+            n_lines = count_newlines(block) + (not block.endswith(b"\n"))
+            counters.lines += n_lines
+            line_number += n_lines
+            if fast is None:
+                lines = block.split(b"\n")
+                if block.endswith(b"\n"):
+                    lines.pop()
+                _capture_records(lines, obj.uri, layout, keys, first=line_number - n_lines + 1, builder=builder,
+                                 counters=counters)
+            else:
+                counters.outside_window += fast.outside_window
+                counters.records += fast.rows
+                batch = _lines_batch(fast)
+                if batch is None:
+                    builder.plain.extend(bytes(fast.text).decode("utf-8").split("\n")[:-1])
+                else:
+                    yield from builder.drain()
+                    yield batch
+            if builder.full():
+                yield from builder.drain()
+    yield from builder.drain()
+
+
+def _lines_batch(lines: CaptureLines) -> Batch | None:
+    if not lines.rows or lines.first_line.startswith("\ufeff"):
+        return None
+    width = lines.first_line.count(",") + 1
+    parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False)
+              or arrow_block(lines.text, width, range(width), skip_ragged=False))
+    if parsed is None or parsed[1] != lines.rows:
+        return None  # ragged rows: the list path pads them
+    return Batch(names=None, text_columns=parsed[0], n_rows=lines.rows)
+
+
+def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: CaptureLayout,
+                     window: tuple[str, str] | None, *, first: int, builder: BatchBuilder,
+                     counters: ReadCounters) -> None:
+    """Record by record; `first` is the number of the first line in its object (for messages)."""
+    plain = builder.plain
+    loads = orjson.loads
+    for number, line in enumerate(lines, start=first):
+        if not line or line.isspace():
+            continue
+        try:
+            record = loads(line)
+            if window is not None:
+                when = str(record.get("eventMetadata", {}).get("inferenceTime", ""))[:19]
+                if when and not window[0] <= when < window[1]:
+                    counters.outside_window += 1
+                    continue
+            fast = _fast_line(record, layout)
+            if fast is not None:
+                plain.append(fast)
+                counters.records += 1
+                continue
+            rows = capture_record_rows(record, layout)
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
+                binascii.Error, UnicodeDecodeError) as exc:
+            counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        counters.records += len(rows)
+        builder.add(rows)

@@ -1,0 +1,195 @@
+"""CSV datasets → column batches. Blocks of plain CSV (no quote, carriage return or byte-order mark — what
+pipelines and SageMaker's own dataset files are) go to Arrow as bytes: never split into Python strings. Any other
+block, and any block Arrow cannot take, goes through the line/`csv`-module path, whose semantics are the
+reference; tests hold the two to the same batches."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.native._csvfast import count_newlines
+from modelmonitor.analyzer.read import prefetch
+from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
+from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, HeaderMode, ReadCounters, split_csv
+from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
+from modelmonitor.analyzer.read.typed_chunk import TypedChunk
+
+_BOM = "\ufeff".encode()
+
+
+def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
+             on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+    """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
+    Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order."""
+    builder = BatchBuilder()
+    names: list[str] | None = None
+    pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
+    with _pool() as pool:
+
+        def collect(limit: int) -> Iterator[Batch]:
+            while len(pending) > limit:
+                future, plain = pending.popleft()
+                parsed = future.result()
+                if parsed is None:
+                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri)
+                    if builder.full():
+                        yield from builder.drain(plain.names)
+                    continue
+                columns, n_rows, ragged = parsed
+                _count_ragged(counters, plain.uri, ragged, plain.width)
+                counters.records += n_rows
+                yield from builder.drain(plain.names)
+                yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
+
+        for obj in objects:
+            first = True
+            for block in iter_blocks(obj):
+                if on_bytes:
+                    on_bytes(len(block))
+                n_lines = count_newlines(block) + (not block.endswith(b"\n"))
+                counters.lines += n_lines
+                body = memoryview(block)
+                if first and (found := _header(block, header, names, obj.uri)) is not None:
+                    first = False
+                    names, skip = found
+                    body = body[skip:]
+                plain = _plain_block(body, block, n_lines, names, obj.uri)
+                if plain is not None:
+                    pending.append((pool.submit(_parse_plain, plain), plain))
+                    yield from collect(_IN_FLIGHT)
+                    continue
+                yield from collect(0)
+                _add_lines(builder, bytes(body), names, counters, obj.uri)
+                if builder.full():
+                    yield from builder.drain(names)
+        yield from collect(0)
+    yield from builder.drain(names)
+
+
+_Parsed = tuple[list[TextColumn | TypedChunk], int, int]
+"""(columns, rows, ragged rows skipped)."""
+
+_IN_FLIGHT = 3
+"""Plain blocks parsed ahead of the one being handed out: enough to keep the pool busy, few enough to bound memory
+(each holds its bytes and its typed columns)."""
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A block the parsers can take as bytes, with what its result needs."""
+
+    body: memoryview
+    n_lines: int
+    width: int
+    names: list[str] | None
+    uri: str
+
+
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1) if prefetch.enabled() else 1,
+                              thread_name_prefix="modelmonitor-parse")
+
+
+def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str
+                 ) -> _Plain | None:
+    if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
+        return None
+    width = len(names) if names is not None else _first_line(body).count(b",") + 1
+    return _Plain(body, n_lines, width, names, uri)
+
+
+def _parse_plain(plain: _Plain) -> _Parsed | None:
+    """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller). Without
+    a header, ragged rows are padded, which only the list path does: the parsers then refuse the block."""
+    skip_ragged = plain.names is not None
+    return (native_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged)
+            or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
+
+
+def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str
+            ) -> tuple[list[str] | None, int] | None:
+    """(column names, bytes at the block's start that hold the header line) from the first non-empty line of a
+    file; None while no such line has been seen (a block of blank lines, or one that is not UTF-8 text)."""
+    start = 0
+    while start < len(block):
+        end = block.find(b"\n", start)
+        end = len(block) if end < 0 else end + 1
+        try:
+            line = block[start:end].decode("utf-8").replace("\r", "").rstrip("\n")
+        except UnicodeDecodeError:
+            return None  # the list path reports the block
+        if line:
+            fields = split_csv([line])[0]
+            if mode == "present" or (mode == "auto" and looks_like_header(fields)):
+                return names or _header_names(fields, uri), end
+            return names, 0
+        start = end
+    return None
+
+
+def _first_line(body: memoryview) -> bytes:
+    data = bytes(body[:1 << 16])
+    for line in data.split(b"\n"):
+        if line:
+            return line
+    return data
+
+
+def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, counters: ReadCounters,
+               uri: str) -> None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        counters.bad(uri, f"not UTF-8 text: {exc}")
+        return
+    lines = [line for line in (text.replace("\r", "") if "\r" in text else text).split("\n") if line]
+    if '"' in text:
+        rows = split_csv(lines)
+        if names is not None:
+            good = [r for r in rows if len(r) == len(names)]
+            _count_ragged(counters, uri, len(rows) - len(good), len(names))
+            rows = good
+        counters.records += len(rows)
+        builder.add(rows)
+        return
+    if names is not None:
+        commas = len(names) - 1
+        good_lines = [line for line in lines if line.count(",") == commas]
+        _count_ragged(counters, uri, len(lines) - len(good_lines), len(names))
+        lines = good_lines
+    counters.records += len(lines)
+    builder.plain.extend(lines)
+
+
+def _header_names(fields: list[str], uri: str) -> list[str]:
+    names = [f.strip() for f in fields]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise AnalyzerInputError(f"{uri}: the CSV header repeats column name(s) {', '.join(map(repr, duplicates))}")
+    if "" in names:
+        raise AnalyzerInputError(f"{uri}: the CSV header has an empty column name (column {names.index('') + 1})")
+    return names
+
+
+def _count_ragged(counters: ReadCounters, uri: str, n: int, width: int) -> None:
+    for _ in range(n):
+        counters.bad(uri, f"row with a field count other than the header's {width}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def looks_like_header(fields: list[str]) -> bool:
+    """A first CSV row is a header when every field is a non-empty, non-numeric, distinct name."""
+    return bool(fields) and all(f.strip() and not _is_number(f) for f in fields) and len(set(fields)) == len(fields)

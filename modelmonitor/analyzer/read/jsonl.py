@@ -1,0 +1,40 @@
+"""JSON-lines datasets (one JSON object or array a line) → column batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import orjson
+
+from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, ReadCounters
+from modelmonitor.analyzer.read.payloads import json_rows
+from modelmonitor.analyzer.read.sources import DataObject, iter_lines
+
+
+def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
+               on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+    builder = BatchBuilder()
+    for obj in objects:
+        line_number = 0  # of the line before this group, in this object
+        for lines in iter_lines(obj):
+            if on_bytes:
+                on_bytes(sum(len(line) + 1 for line in lines))
+            for number, line in enumerate(lines, start=line_number + 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    counters.bad(f"{obj.uri} line {number}", str(exc)[:200])
+                    continue
+                if not isinstance(value, dict | list):
+                    counters.bad(f"{obj.uri} line {number}", "not a JSON object or array")
+                    continue
+                rows = json_rows(value)
+                counters.records += len(rows)
+                builder.add(rows)
+            counters.lines += len(lines)
+            line_number += len(lines)
+            if builder.full():
+                yield from builder.drain()
+    yield from builder.drain()

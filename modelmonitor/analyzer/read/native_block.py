@@ -1,0 +1,92 @@
+"""Plain CSV blocks typed in C (`_csvfast.parse_block`): numeric columns go straight from bytes to float64 values
+and SageMaker's type counts, text columns to counts per distinct value, with no string per value in between. A text
+column with numbers among its values (whose order the reference typing keeps), too many distinct values or text
+that is not UTF-8 is read by Arrow's reader and typed by `typed_chunk` as before; the raw text of any column is
+still at hand (`TypedChunk.load_texts`) for the category counts that cannot be told from numbers. The C typing
+follows `typed_chunk.classify`; tests hold the statistics of both paths to each other."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from modelmonitor.analyzer.base.limits import CATEGORY_LIMIT
+from modelmonitor.analyzer.native._csvfast import parse_block
+from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
+from modelmonitor.analyzer.read.typed_chunk import TypedChunk, classify
+
+
+def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool
+                   ) -> tuple[list[TextColumn | TypedChunk], int, int] | None:
+    """`arrow_text.arrow_block`'s contract for all columns (same rows, same ragged-row handling, None for the list
+    path), with numeric columns already typed and text columns already counted."""
+    out = np.empty((width, n_lines), dtype=np.float64)
+    parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT)
+    if parsed is None:
+        return None
+    n_rows, ragged, typed = parsed
+    texts_of = _BlockTexts(body, width, skip_ragged)
+    columns: list[TextColumn | TypedChunk | None] = []
+    for c, column in enumerate(typed):
+        if column is None:
+            columns.append(None)
+        elif len(column) == 2:
+            columns.append(_counted_texts(*column, load_texts=functools.partial(texts_of.column, c)))
+        else:
+            n_finite, n_missing, n_integral, n_fractional, int64_exact, canonical = column
+            columns.append(TypedChunk(
+                n_missing=n_missing, n_integral=n_integral, n_fractional=n_fractional, n_string=0,
+                numbers=out[c, :n_finite], texts=None, int64_exact=bool(int64_exact), canonical=bool(canonical),
+                load_texts=functools.partial(texts_of.column, c)))
+    left_to_arrow = [c for c, column in enumerate(columns) if column is None]
+    if left_to_arrow:
+        found = arrow_block(body, width, left_to_arrow, skip_ragged=skip_ragged)
+        if found is None or found[1] != n_rows:
+            return None
+        for c, text in zip(left_to_arrow, found[0], strict=True):
+            columns[c] = text
+    return [c for c in columns if c is not None], n_rows, ragged
+
+
+def _counted_texts(n_missing: int, counted: list[tuple[bytes, int]], *, load_texts: Callable[[], Any]
+                   ) -> TypedChunk | None:
+    """A text column counted in C, typed as `typed_chunk` types text: each distinct value classified once. None
+    (Arrow then reads the column) when a value Python reads as a number (" 5") or that is not UTF-8 is among them:
+    the reference keeps numbers in their order, which counts do not."""
+    try:
+        texts = [text.decode("utf-8") for text, _ in counted]
+    except UnicodeDecodeError:
+        return None
+    kinds = [classify(text) for text in texts]
+    if any(kind <= 1 for kind in kinds) or 2 not in kinds:
+        return None
+    strings = [(text, count) for text, (_, count), kind in zip(texts, counted, kinds, strict=True) if kind == 2]
+    missing = sum(count for (_, count), kind in zip(counted, kinds, strict=True) if kind == 3)
+    return TypedChunk(n_missing=n_missing + missing, n_integral=0, n_fractional=0,
+                      n_string=sum(count for _, count in strings), numbers=np.empty(0, dtype=np.float64),
+                      texts=None, int64_exact=False,
+                      counted=([text for text, _ in strings], [count for _, count in strings]), load_texts=load_texts)
+
+
+class _BlockTexts:
+    """The raw text of a block's columns, read by Arrow on the first request and kept for the others: a small
+    file's decimal columns each want theirs (category counts), and one parse serves them all. Columns are added on
+    several lanes at once, hence the lock."""
+
+    def __init__(self, body: memoryview, width: int, skip_ragged: bool) -> None:
+        self._body, self._width, self._skip_ragged = body, width, skip_ragged
+        self._columns: list[Any] | None = None
+        self._lock = threading.Lock()
+
+    def column(self, index: int) -> Any:
+        with self._lock:
+            if self._columns is None:
+                found = arrow_block(self._body, self._width, range(self._width), skip_ragged=self._skip_ragged)
+                if found is None:  # pragma: no cover — the C parser already read this block
+                    raise RuntimeError("Arrow refused a block the native parser read")
+                self._columns = found[0]
+            return self._columns[index]

@@ -1,0 +1,134 @@
+"""SageMaker's `statistics.json` (version 0.0): built from `DatasetStats`, and read back (ours or the built-in
+analyzer's) into the reference distributions a monitoring run compares against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from modelmonitor.analyzer.base.distributions import CategoricalCounts, WeightedSample
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.stats.dataset_stats import KLL_K, ColumnStats, DatasetStats
+
+KLL_BUCKETS = 10
+"""SageMaker materialises each KLL distribution in 10 equal-width buckets between min and max."""
+KLL_C = 2.0 / 3.0
+"""Our sketch (DataSketches' KLL algorithm) shrinks each lower compactor's capacity by 2/3 (Deequ's own KLL uses
+0.64)."""
+NUMERIC_TYPES = frozenset({"Integral", "Fractional"})
+
+
+def _kll_buckets(col: ColumnStats) -> list[dict[str, float]]:
+    lo, hi = col.minimum, col.maximum
+    if hi <= lo:
+        return [{"lower_bound": lo, "upper_bound": hi, "count": float(col.count)}]
+    bounds = np.linspace(lo, hi, KLL_BUCKETS + 1)
+    # Exclusive ranks: bucket i counts lower_bound <= x < upper_bound (the last one also holds the maximum).
+    ranks = col.sketch.get_cdf(bounds[1:-1], inclusive=False)[:-1]
+    cumulative = np.concatenate([[0.0], ranks, [1.0]]) * col.count
+    counts = np.diff(cumulative)
+    return [{"lower_bound": float(bounds[i]), "upper_bound": float(bounds[i + 1]), "count": float(counts[i])}
+            for i in range(KLL_BUCKETS)]
+
+
+def feature_statistics(col: ColumnStats) -> dict[str, Any]:
+    inferred = col.inferred_type
+    common = {"num_present": col.present, "num_missing": col.missing}
+    feature: dict[str, Any] = {"name": col.name, "inferred_type": inferred}
+    if inferred in NUMERIC_TYPES:
+        feature["numerical_statistics"] = {
+            "common": common, "mean": col.mean, "sum": col.total, "std_dev": col.std_dev,
+            "min": col.minimum, "max": col.maximum,
+            "distribution": {"kll": {"buckets": _kll_buckets(col), "sketch": {
+                # The sketch's own compactors, Deequ's layout: level h holds the items of weight 2**h.
+                "parameters": {"c": KLL_C, "k": float(KLL_K)}, "data": col.sketch.levels()}}},
+        }
+    elif inferred == "String":
+        categories = col.categories
+        buckets = [] if categories is None else [
+            {"value": value, "count": count}
+            for value, count in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))]
+        feature["string_statistics"] = {
+            "common": common,
+            "distinct_count": float(len(categories)) if categories is not None else float(col.present),
+            "distribution": {"categorical": {"buckets": buckets}},
+        }
+    else:
+        feature["string_statistics"] = {"common": common, "distinct_count": 0.0,
+                                        "distribution": {"categorical": {"buckets": []}}}
+    return feature
+
+
+def statistics_document(stats: DatasetStats) -> dict[str, Any]:
+    return {"version": 0.0, "dataset": {"item_count": stats.item_count},
+            "features": [feature_statistics(c) for c in stats.columns.values()]}
+
+
+@dataclass(frozen=True)
+class ReferenceFeature:
+    """One baseline feature as a monitoring run needs it."""
+
+    name: str
+    inferred_type: str
+    num_present: float
+    num_missing: float
+    mean: float | None = None
+    std_dev: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    sample: WeightedSample | None = None
+    categories: CategoricalCounts | None = None
+    kll_buckets: tuple[dict[str, float], ...] = ()
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.inferred_type in NUMERIC_TYPES
+
+
+def _sample_from_kll(kll: dict[str, Any], total: float) -> WeightedSample | None:
+    data = kll.get("sketch", {}).get("data")
+    if data:
+        values = [float(v) for level in data for v in level]
+        weights = [2.0**h for h, level in enumerate(data) for _ in level]
+        sample = WeightedSample.of(values, weights)
+        # Our sketches' weights sum to the count exactly; other writers' (Deequ's, older ours) need not: rescale.
+        if sample.total > 0 and total > 0:
+            return WeightedSample.of(sample.values, sample.weights * (total / sample.total))
+        return sample
+    buckets = kll.get("buckets") or []
+    if not buckets:
+        return None
+    mids = [(float(b["lower_bound"]) + float(b["upper_bound"])) / 2 for b in buckets]
+    return WeightedSample.of(mids, [float(b["count"]) for b in buckets])
+
+
+def _reference_feature(raw: dict[str, Any]) -> ReferenceFeature:
+    name, inferred = str(raw["name"]), str(raw.get("inferred_type", "Unknown"))
+    if "numerical_statistics" in raw:
+        num = raw["numerical_statistics"]
+        common = num.get("common", {})
+        kll = num.get("distribution", {}).get("kll", {})
+        present = float(common.get("num_present", 0))
+        return ReferenceFeature(
+            name=name, inferred_type=inferred, num_present=present,
+            num_missing=float(common.get("num_missing", 0)), mean=num.get("mean"), std_dev=num.get("std_dev"),
+            minimum=num.get("min"), maximum=num.get("max"), sample=_sample_from_kll(kll, present),
+            kll_buckets=tuple(kll.get("buckets") or ()))
+    text = raw.get("string_statistics", {})
+    common = text.get("common", {})
+    buckets = text.get("distribution", {}).get("categorical", {}).get("buckets") or []
+    categories = CategoricalCounts({str(b["value"]): float(b["count"]) for b in buckets}) if buckets else None
+    return ReferenceFeature(name=name, inferred_type=inferred, num_present=float(common.get("num_present", 0)),
+                            num_missing=float(common.get("num_missing", 0)), categories=categories)
+
+
+def read_statistics(document: Any, source: str) -> tuple[int, list[ReferenceFeature]]:
+    """(item_count, features) of a statistics.json; a precise error when it is not one."""
+    try:
+        features = [_reference_feature(f) for f in document["features"]]
+        item_count = int(document.get("dataset", {}).get("item_count", 0))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise AnalyzerInputError(f"{source}: not a SageMaker statistics.json ({type(exc).__name__}: {exc})") from exc
+    return item_count, features

@@ -1,0 +1,255 @@
+"""The C block parser (`_csvfast`, `native_block`) must leave exactly the statistics the reference path leaves:
+the list/NumPy typing (`ColumnStats._add_text_numpy`) on the same text, whatever the spellings."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelmonitor.analyzer.base.limits import CATEGORY_LIMIT
+from modelmonitor.analyzer.native._csvfast import bin_counts as c_bin_counts
+from modelmonitor.analyzer.native._csvfast import parse_block
+from modelmonitor.analyzer.read import csv_reader
+from modelmonitor.analyzer.read.batches import ReadCounters
+from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.sources import DataObject
+from modelmonitor.analyzer.read.typed_chunk import TypedChunk
+from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
+from tests.analyzer.read.test_arrow_fast_path import TRICKY, _summary
+
+NUMBERS = [
+    ["1", "2", "", "3"],
+    ["+5", "007", "-0", "0", "-12"],                  # Integral, not canonical text
+    [".5", "5.", "-.5e-3", "1e30", "1e309", "-1e400"],  # 1e309 overflows: missing, as float() says inf
+    ["NaN", "-inf", "+Infinity", "iNf", "4"],
+    ["0.1", "0.10", "0.100"],                         # one number, three categories
+    ["123456789012345678901234567890", "9007199254740993", "1.7976931348623157e108"],
+    ["4.9e-324", "2.2250738585072014e-308", "0.30000000000000004"],
+    ["1e", "e5", "--1", "1-", ".", "+", "-"],          # not numbers: the column is text
+    ["a", "b", "", "nan", "a", "NaN"],                # text counted in C, nan-spellings missing
+    ["x", " nan", "y", ""],                           # Python reads " nan" as a missing number
+    ["x", " 5", "y"],                                 # ... and " 5" as a number: Arrow's path
+    ["", "", "x", "1"],                               # a number after the text: Arrow's path
+    ["é", "ü", "é"],                                  # UTF-8 text
+]
+
+
+def _native(values: list[str], chunks: int = 2) -> ColumnStats:
+    """`values` as the first column of a two-column CSV block (a lone empty field would be an empty line)."""
+    block = "".join(f"{v},k\n" for v in values).encode()
+    col = ColumnStats(name="x")
+    for _ in range(chunks):
+        parsed = native_columns(memoryview(block), len(values) + 1, 2, skip_ragged=True)
+        assert parsed is not None
+        columns, n_rows, _ = parsed
+        assert n_rows == len(values)
+        col.add_text(columns[0])
+    return col
+
+
+def _reference(values: list[str], chunks: int = 2) -> ColumnStats:
+    col = ColumnStats(name="x")
+    for _ in range(chunks):
+        col._add_text_numpy(values)
+    return col
+
+
+@pytest.mark.parametrize("values", TRICKY + NUMBERS)
+def test_native_path_matches_numpy_path(values: list[str]) -> None:
+    assert _summary(_native(values)) == _summary(_reference(values))
+
+
+def test_numbers_are_typed_and_texts_counted_in_c() -> None:
+    block = b"1,a,2.5,x\n-0,b,,5\n+3,a,nan,y\n"
+    parsed = native_columns(memoryview(block), 4, 4, skip_ragged=False)
+    assert parsed is not None
+    columns, n_rows, _ = parsed
+    assert n_rows == 3
+    ints, text, floats, mixed = columns
+    assert isinstance(ints, TypedChunk) and isinstance(floats, TypedChunk) and isinstance(text, TypedChunk)
+    assert (ints.n_integral, ints.n_fractional, ints.n_missing, ints.canonical, ints.int64_exact) == (3, 0, 0, False,
+                                                                                                     True)
+    assert (floats.n_integral, floats.n_fractional, floats.n_missing, floats.numbers.tolist()) == (0, 1, 2, [2.5])
+    assert (text.n_string, text.n_missing, text.counted is not None and sorted(zip(*text.counted, strict=True))) == (
+        3, 0, [("a", 2), ("b", 1)])
+    assert mixed.to_pylist() == ["x", "5", "y"]  # numbers among texts: Arrow's, which keeps their order
+
+
+def test_values_are_correctly_rounded() -> None:
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.normal(size=2000) * 10.0 ** rng.integers(-30, 30, size=2000),
+                             rng.uniform(-1, 1, size=2000)])
+    texts = [repr(float(v)) for v in values] + [f"{v:.6g}" for v in values] + [f"{v:.20e}" for v in values]
+    col = _native(texts, chunks=1)
+    expected = np.array([float(t) for t in texts])
+    assert col.minimum == expected.min() and col.maximum == expected.max()
+    block = "".join(f"{t}\n" for t in texts).encode()
+    out = np.empty((1, len(texts) + 1))
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
+    assert result is not None
+    assert np.array_equal(out[0, :len(texts)], expected)
+
+
+def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
+    block = b"1,2\n3\n\n4,5,6\n7,8\n"
+    parsed = native_columns(memoryview(block), 6, 2, skip_ragged=True)
+    assert parsed is not None and parsed[1:] == (2, 2)
+    assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
+    assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
+    with pytest.raises(ValueError, match="fewer rows"):
+        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT)
+
+
+def test_category_counts_of_numbers_match_the_text_path() -> None:
+    ints = [str(i % 7 - 3) for i in range(500)]              # canonical: counted from the numbers
+    decimals = [f"{i % 5}.{i % 3}0" for i in range(500)]      # not canonical: counted from the text
+    many = [f"{i}.5" for i in range(CATEGORY_LIMIT + 50)]    # too many: given up
+    for values in (ints, decimals, many, [*ints, "nan", "", "x"]):
+        native, reference = _native(values), _reference(values)
+        assert native.categories == reference.categories
+        assert native.categories is None or list(native.categories) == list(reference.categories or {})
+
+
+field = st.one_of(
+    st.text(alphabet="0123456789.-+eE", max_size=6),
+    st.sampled_from(["", "nan", "-inf", "Infinity", "1e400", " 1", "1_0", "x", "0x1f", "-0", "007"]),
+    st.floats(min_value=-1e150, max_value=1e150).map(repr),
+    st.integers(min_value=-(10**20), max_value=10**20).map(str),
+    # digit runs across the parser's 8-byte steps: leading zeros, 19 and 20 digits, a point anywhere
+    st.tuples(st.text(alphabet="0123456789", min_size=1, max_size=30), st.integers(0, 30),
+              st.sampled_from(["", "-", "+"])).map(lambda t: t[2] + (t[0][:t[1]] + "." + t[0][t[1]:]
+                                                                     if t[1] < len(t[0]) else t[0])),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(field, min_size=1, max_size=40))
+def test_any_text_gives_the_reference_statistics(values: list[str]) -> None:
+    native, reference = _native(values), _reference(values)
+    # Compared as text so that NaN equals NaN: moments of values near 1e200 overflow on both paths alike.
+    assert repr(_summary(native)) == repr(_summary(reference))
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=True, width=64), max_size=200),
+       edges=st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=40, unique=True))
+def test_c_bin_counts_match_a_binary_search(values: list[float], edges: list[float]) -> None:
+    e = np.sort(np.asarray(edges, dtype=np.float64))
+    v = np.asarray(values, dtype=np.float64)
+    counts = np.zeros(e.size + 1)
+    c_bin_counts(v, e, counts)
+    expected = np.bincount(np.searchsorted(e, v, side="left"), minlength=e.size + 1)
+    assert counts.tolist() == expected.tolist()
+
+
+def test_a_file_read_natively_equals_the_list_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(3)
+    rows = ["a,b,c,d"] + [f"{rng.normal():.5f},{int(rng.integers(0, 9))},{rng.choice(['x', 'y'])},"
+                          + ("" if i % 17 == 0 else f"{rng.lognormal():.4g}") for i in range(3000)] + ["1,2", ""]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(rows))
+
+    def read() -> tuple[DatasetStats, ReadCounters]:
+        stats, counters = DatasetStats(), ReadCounters()
+        for batch in csv_reader.read_csv([DataObject(str(path), 1)], "auto", counters):
+            stats.add_columns(batch.names or [], batch.text_columns, batch.n_rows)
+        return stats, counters
+
+    native, native_counters = read()
+    with monkeypatch.context() as patch:
+        patch.setattr(csv_reader, "_plain_block", lambda *_args, **_kwargs: None)
+        reference, reference_counters = read()
+    assert (native_counters.records, native_counters.malformed) == (reference_counters.records,
+                                                                    reference_counters.malformed) == (3000, 1)
+    for name in "abcd":
+        a, b = native.columns[name], reference.columns[name]
+        assert _summary(a) == _summary(b), name
+        assert math.isclose(a.mean, b.mean)
+
+
+def test_a_run_on_integers_and_continuous_numbers_never_imports_arrow(tmp_path: Path) -> None:
+    """Arrow's import is a third of the start-up; a CSV of integers and continuous numbers is read by the C parser
+    alone (a decimal column with few distinct values would need its text for category counts)."""
+    import subprocess
+    import sys
+
+    rows = CATEGORY_LIMIT + 2000
+    (tmp_path / "d.csv").write_text("a,b\n" + "".join(f"{i % 50},{i / 7:.6f}\n" for i in range(rows)))
+    script = (
+        "import sys\n"
+        "from modelmonitor.analyzer.run.job import AnalysisJob\n"
+        "from modelmonitor.analyzer.run.runner import run\n"
+        f"run(AnalysisJob(mode='baseline', dataset_source={str(tmp_path / 'd.csv')!r}, "
+        f"output_path={str(tmp_path / 'out')!r}))\n"
+        "print('pyarrow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "out" / "statistics.json").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.sampled_from([0.0, -0.0, 1.0, 2.5, -3.0, 1e300]) | st.floats(allow_nan=False),
+                       max_size=60),
+       limit=st.integers(min_value=0, max_value=40))
+def test_more_distinct_than_agrees_with_np_unique(values: list[float], limit: int) -> None:
+    from modelmonitor.analyzer.base.distributions import sorted_unique
+    from modelmonitor.analyzer.native._csvfast import more_distinct_than
+
+    array = np.asarray(values, dtype=np.float64)
+    assert more_distinct_than(array, limit) == (np.unique(array).size > limit)
+    assert sorted_unique(array).tolist() == np.unique(array).tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=300))
+def test_moments_agree_with_numpy(values: list[float]) -> None:
+    from modelmonitor.analyzer.native._csvfast import moments
+
+    x = np.asarray(values, dtype=np.float64)
+    total, mean, m2, lowest, highest = moments(x)
+    assert (lowest, highest) == (x.min(), x.max())
+    assert math.isclose(total, float(x.sum()), rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(mean, float(x.mean()), rel_tol=1e-9, abs_tol=1e-6)
+    assert math.isclose(m2, float(((x - x.mean()) ** 2).sum()), rel_tol=1e-9, abs_tol=1e-3)
+
+
+def test_moments_of_huge_values_overflow_quietly() -> None:
+    from modelmonitor.analyzer.native._csvfast import moments
+
+    _, mean, m2, lowest, highest = moments(np.array([1e155, -1e155, 3e155]))
+    assert (mean, lowest, highest) == (1e155, -1e155, 3e155)
+    assert m2 == math.inf  # 8e310 exceeds a double; NumPy gives inf too, with a warning
+
+
+def test_every_digit_count_and_point_position_rounds_like_float() -> None:
+    rng = np.random.default_rng(11)
+    texts = []
+    for length in range(1, 26):
+        for _ in range(40):
+            digits = "".join(rng.choice(list("0123456789"), size=length))
+            point = int(rng.integers(0, length + 1))
+            text = digits[:point] + "." + digits[point:] if point < length else digits
+            texts.append(("-" if rng.random() < 0.3 else "") + text + (f"e{int(rng.integers(-30, 30))}"
+                                                                      if rng.random() < 0.2 else ""))
+    block = "".join(f"{t}\n" for t in texts).encode()
+    out = np.empty((1, len(texts) + 1))
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
+    assert result is not None
+    assert result[2][0] is not None and result[2][0][0] == len(texts)
+    assert out[0, :len(texts)].tolist() == [float(t) for t in texts]
+
+
+def test_too_many_distinct_texts_go_to_arrow_and_give_up_categories() -> None:
+    values = [f"id{i}" for i in range(CATEGORY_LIMIT + 5)]
+    native, reference = _native(values, chunks=1), _reference(values, chunks=1)
+    assert native.categories is None and reference.categories is None
+    assert _summary(native) == _summary(reference)
+
+
+def test_text_that_is_not_utf8_leaves_the_block_to_the_list_path() -> None:
+    assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, skip_ragged=False) is None
