@@ -29,6 +29,14 @@ class ReadCounters:
     malformed: int = 0
     outside_window: int = 0
     examples: list[str] = field(default_factory=list)
+    unpaired: int = 0
+    """Records whose outputs did not pair with their inputs (their rows' output columns are left empty)."""
+    unpaired_example: str = ""
+
+    def not_paired(self, where: str, n_inputs: int, n_outputs: int) -> None:
+        self.unpaired += 1
+        if not self.unpaired_example:
+            self.unpaired_example = f"{where}: {n_outputs} output row(s) for {n_inputs} input row(s)"
 
     def bad(self, where: str, why: str) -> None:
         self.malformed += 1

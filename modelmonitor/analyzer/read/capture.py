@@ -15,7 +15,7 @@ from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
-from modelmonitor.analyzer.read.payloads import capture_record_rows
+from modelmonitor.analyzer.read.payloads import decode_record
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
 
 
@@ -109,10 +109,12 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
                 plain.append(fast)
                 counters.records += 1
                 continue
-            rows = capture_record_rows(record, layout)
+            decoded = decode_record(record, layout)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
                 binascii.Error, UnicodeDecodeError) as exc:
             counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
             continue
-        counters.records += len(rows)
-        builder.add(rows)
+        if decoded.unpaired:
+            counters.not_paired(f"{uri} line {number}", len(decoded.rows), decoded.n_outputs)
+        counters.records += len(decoded.rows)
+        builder.add(decoded.rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -12,8 +13,24 @@ import orjson
 from modelmonitor.analyzer.base.errors import RecordError
 from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt, split_csv
 
-_LIST_KEYS = ("instances", "inputs", "features", "data")
-"""Keys whose list value holds the rows of a JSON request (SageMaker framework containers' conventions)."""
+_INSTANCE_KEYS = ("instances", "inputs", "predictions", "outputs")
+"""Row-format wrappers (TensorFlow Serving's REST API, which SageMaker's JSON follows): every element of the list is
+one instance or one prediction — a scalar, a list (positional columns) or an object (named columns)."""
+_ROW_LIST_KEYS = ("features", "data")
+"""Wrappers whose list is ONE instance when it holds scalars, or rows when it holds lists or objects."""
+_METADATA_KEYS = frozenset({"signature_name", "model_name", "model_version", "id", "parameters"})
+"""Keys that may stand beside a wrapper without being data (TensorFlow Serving, KServe v2)."""
+_JSON_LINES_TYPES = ("jsonlines", "jsonl", "ndjson")
+
+
+@dataclass(frozen=True)
+class RecordRows:
+    """One capture record's rows; `unpaired`: its outputs did not pair one-to-one with its inputs, so the output
+    columns of these rows are left empty (counted by the reader, never dropped silently)."""
+
+    rows: list[Row]
+    unpaired: bool = False
+    n_outputs: int = 0
 
 
 def _csv_text_rows(text: str) -> list[list[str]]:
@@ -21,21 +38,105 @@ def _csv_text_rows(text: str) -> list[list[str]]:
     return split_csv([line for line in lines if line])
 
 
+def _wrapped(value: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, Any] | None:
+    for key in keys:
+        if key in value and all(k == key or k in _METADATA_KEYS for k in value):
+            return key, value[key]
+    return None
+
+
+def _is_tensor(item: Any) -> bool:
+    return isinstance(item, dict) and "data" in item and ("shape" in item or "datatype" in item)
+
+
+def _flat(values: Any) -> list[Any]:
+    if not isinstance(values, list):
+        return [values]
+    return [x for v in values for x in _flat(v)]
+
+
+def kserve_rows(tensors: list[dict[str, Any]]) -> list[Row]:
+    """KServe v2 / Open Inference Protocol tensors (`{"name", "shape", "datatype", "data"}`) → positional rows: the
+    first dimension is the batch; each tensor contributes its remaining elements as columns, in tensor order."""
+    columns_per_tensor: list[list[list[str]]] = []
+    n_rows: int | None = None
+    for tensor in tensors:
+        data = [fmt(x) for x in _flat(tensor["data"])]
+        shape = tensor.get("shape")
+        batch = int(shape[0]) if isinstance(shape, list) and shape else len(data)
+        if batch <= 0 or len(data) % batch:
+            raise ValueError(f"KServe v2 tensor {tensor.get('name', '?')!r}: {len(data)} values do not split into "
+                             f"shape {shape}")
+        if n_rows is not None and batch != n_rows:
+            raise ValueError(f"KServe v2 tensors disagree on the batch size ({n_rows} and {batch})")
+        n_rows = batch
+        width = len(data) // batch
+        columns_per_tensor.append([data[i * width:(i + 1) * width] for i in range(batch)])
+    return [[x for rows in columns_per_tensor for x in rows[i]] for i in range(n_rows or 0)]
+
+
+def _instance(item: Any) -> Row:
+    """One element of a row-format list → one row."""
+    if isinstance(item, dict):
+        features = item.get("features") if len(item) == 1 else None
+        if isinstance(features, list):
+            return [fmt(x) for x in features]  # AWS's `{"features": [...]}` instance (Clarify, built-ins)
+        return {str(k): fmt(v) for k, v in item.items()}
+    if isinstance(item, list):
+        return [fmt(x) for x in item]  # a nested array stays one (JSON text) value: tensors do not explode
+    return [fmt(item)]
+
+
+def _columnar(inputs: dict[str, Any]) -> list[Row]:
+    """TensorFlow Serving's columnar format (`{"inputs": {"a": [..], "b": [..]}}`): one named row per index."""
+    lengths = {len(v) for v in inputs.values() if isinstance(v, list)}
+    if len(lengths) != 1 or len(inputs) != sum(isinstance(v, list) for v in inputs.values()):
+        raise ValueError("columnar inputs/outputs must all be lists of one length")
+    n = lengths.pop()
+    return [{str(k): fmt(v[i]) for k, v in inputs.items()} for i in range(n)]
+
+
 def json_rows(value: Any) -> list[Row]:
-    """A JSON request/response body → rows: objects are named rows, lists positional ones."""
+    """A JSON request/response body → rows (docs/analyzer.md, "Payloads")."""
     if isinstance(value, dict):
-        if len(value) == 1:
-            (key, inner), = value.items()
-            if key in _LIST_KEYS and isinstance(inner, list):
-                return json_rows(inner)
+        for key in ("inputs", "outputs"):
+            tensors = value.get(key)
+            if isinstance(tensors, list) and tensors and all(_is_tensor(t) for t in tensors):
+                return kserve_rows(tensors)
+        wrapped = _wrapped(value, _INSTANCE_KEYS)
+        if wrapped is not None:
+            key, inner = wrapped
+            if isinstance(inner, list):
+                return [_instance(item) for item in inner]
+            if isinstance(inner, dict) and key in ("inputs", "outputs"):
+                return _columnar(inner)
+        wrapped = _wrapped(value, _ROW_LIST_KEYS)
+        if wrapped is not None and isinstance(wrapped[1], list):
+            return json_rows(wrapped[1])
         return [{str(k): fmt(v) for k, v in value.items()}]
     if isinstance(value, list):
-        if value and all(isinstance(v, list) for v in value):
-            return [[fmt(x) for x in v] for v in value]
-        if value and all(isinstance(v, dict) for v in value):
-            return [{str(k): fmt(x) for k, x in v.items()} for v in value]
+        if value and all(isinstance(v, list | dict) for v in value):
+            return [_instance(v) for v in value]
         return [[fmt(v) for v in value]]
     return [[fmt(value)]]
+
+
+def _json_documents(text: str | bytes, content_type: str) -> list[Any]:
+    """The JSON documents of one body: one, or one per line for JSON Lines (declared by the content type, or a
+    body that is not one document but whose every non-empty line is)."""
+    if any(t in content_type for t in _JSON_LINES_TYPES):
+        return [orjson.loads(line) for line in _lines(text) if line.strip()]
+    try:
+        return [orjson.loads(text)]
+    except orjson.JSONDecodeError:
+        lines = [line for line in _lines(text) if line.strip()]
+        if len(lines) < 2:
+            raise
+        return [orjson.loads(line) for line in lines]
+
+
+def _lines(text: str | bytes) -> list[str] | list[bytes]:
+    return text.splitlines()
 
 
 def payload_rows(payload: dict[str, Any]) -> list[Row]:
@@ -46,35 +147,58 @@ def payload_rows(payload: dict[str, Any]) -> list[Row]:
     content_type = str(payload.get("observedContentType", "")).lower()
     if encoding == "CSV":
         return list(_csv_text_rows(data))
-    if encoding == "JSON":
-        return json_rows(orjson.loads(data))
-    raw = base64.b64decode(data, validate=True)
-    if "json" in content_type:
-        return json_rows(orjson.loads(raw))
-    return list(_csv_text_rows(raw.decode("utf-8")))
+    if encoding != "JSON":
+        data = base64.b64decode(data, validate=True)
+        if "json" not in content_type:
+            return list(_csv_text_rows(data.decode("utf-8")))
+    return [row for document in _json_documents(data, content_type) for row in json_rows(document)]
 
 
 def _as_positional(row: Row) -> list[str]:
     return list(row.values()) if isinstance(row, dict) else row
 
 
-def capture_record_rows(record: Any, layout: CaptureLayout) -> list[Row]:
+def _pair_outputs(inputs: list[Row], outputs: list[Row]) -> list[Row] | None:
+    """Outputs paired with inputs by position: one output row per input row, or one positional output row holding
+    exactly one value per input (e.g. `0.1,0.2,0.3` or `[0.1, 0.2, 0.3]` for three rows). None: no pairing."""
+    if len(outputs) == len(inputs):
+        return outputs
+    if len(inputs) > 1 and len(outputs) == 1 and isinstance(outputs[0], list) and len(outputs[0]) == len(inputs):
+        return [[value] for value in outputs[0]]
+    return None
+
+
+def _output_names(row: list[str]) -> list[str]:
+    return ["output"] if len(row) == 1 else [f"output_{j}" for j in range(len(row))]
+
+
+def _combine(out_row: Row, in_row: Row) -> Row:
+    if isinstance(in_row, dict):
+        named = out_row if isinstance(out_row, dict) else dict(zip(_output_names(out_row), out_row, strict=True))
+        return {**named, **in_row}
+    return _as_positional(out_row) + in_row
+
+
+def decode_record(record: Any, layout: CaptureLayout) -> RecordRows:
+    """One capture record → its rows, outputs first when the layout says so and they were captured."""
     capture = record["captureData"]
     inputs = payload_rows(capture["endpointInput"])
     output = capture.get("endpointOutput")
     if layout == "input_only" or output is None:
-        return inputs
+        return RecordRows(inputs)
     outputs = payload_rows(output)
-    if len(outputs) != len(inputs):
-        # A batch request whose response does not split into one output per row: keep the inputs only.
-        return inputs
-    combined: list[Row] = []
-    for out_row, in_row in zip(outputs, inputs, strict=True):
-        if isinstance(in_row, dict):
-            combined.append({**(out_row if isinstance(out_row, dict) else {}), **in_row})
-        else:
-            combined.append(_as_positional(out_row) + in_row)
-    return combined
+    paired = _pair_outputs(inputs, outputs)
+    if paired is None:
+        # Keep the inputs, leave this record's output columns empty: positional columns must stay aligned.
+        width = max((len(_as_positional(r)) for r in outputs), default=1)
+        empty: Row = [""] * width
+        return RecordRows([_combine(empty, r) if isinstance(r, list) else r for r in inputs], unpaired=True,
+                          n_outputs=len(outputs))
+    return RecordRows([_combine(o, i) for o, i in zip(paired, inputs, strict=True)])
+
+
+def capture_record_rows(record: Any, layout: CaptureLayout) -> list[Row]:
+    return decode_record(record, layout).rows
 
 
 def capture_widths(record: Any) -> tuple[int, int]:
@@ -83,8 +207,9 @@ def capture_widths(record: Any) -> tuple[int, int]:
     inputs = payload_rows(capture["endpointInput"])
     output = capture.get("endpointOutput")
     outputs = payload_rows(output) if output is not None else []
+    paired = _pair_outputs(inputs, outputs) or outputs
     width = len(_as_positional(inputs[0])) if inputs else 0
-    out_width = len(_as_positional(outputs[0])) if outputs else 0
+    out_width = len(_as_positional(paired[0])) if paired else 0
     return width, out_width
 
 

@@ -16,6 +16,7 @@ import orjson
 
 from modelmonitor.analyzer.base.binning import quantile_edges
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
 from modelmonitor.analyzer.read.sources import list_objects, read_text, write_bytes
 from modelmonitor.analyzer.run import checks, outputs
@@ -55,15 +56,23 @@ class AnalysisResult:
     metrics: tuple[dict[str, Any], ...] = ()
     """The run's CloudWatch metric records (BYOC format), also when no file was written: engines that publish with
     PutMetricData (Lambda) send these."""
+    unpaired_records: int = 0
+    """Capture records whose outputs did not pair one-to-one with their inputs (read.payloads)."""
+
+    def _unpaired(self) -> str:
+        if not self.unpaired_records:
+            return ""
+        return (f"; {self.unpaired_records} request(s) whose outputs did not pair with their inputs "
+                "(their output columns left empty)")
 
     def summary(self) -> str:
         """One line for logs and the exit message (after its status prefix)."""
         if self.mode == "baseline":
-            return f"baseline of {self.item_count} records ({self.malformed_records} malformed)"
+            return f"baseline of {self.item_count} records ({self.malformed_records} malformed)" + self._unpaired()
         if self.insufficient_data:
             return f"insufficient data: {self.item_count} records in the window, nothing compared"
         text = (f"{len(self.violations)} violation(s) in {self.item_count} records "
-                f"({self.malformed_records} malformed)")
+                f"({self.malformed_records} malformed)") + self._unpaired()
         if self.drifted_features:
             text += "; drifted: " + ", ".join(self.drifted_features)
         return text
@@ -119,7 +128,7 @@ def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
 
 
 def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress | None = None
-               ) -> tuple[DatasetStats, int]:
+               ) -> tuple[DatasetStats, ReadCounters]:
     """Read the job's data into statistics (or merge partial statistics in the merge stage)."""
     stats = DatasetStats(seed_salt=job.shard_id)
     if baseline is not None:
@@ -127,12 +136,14 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
                       if f.is_numeric and f.sample is not None}
     objects = list_objects(job.dataset_source, None if job.stage == "merge" else job.window)
     if job.stage == "merge":
-        malformed = 0
+        totals = ReadCounters()
         for obj in objects:
-            part, bad = DatasetStats.from_json(_load_json(obj.uri, "partial statistics"))
+            raw = _load_json(obj.uri, "partial statistics")
+            part, bad = DatasetStats.from_json(raw)
             stats.merge(part)
-            malformed += bad
-        return stats, malformed
+            totals.malformed += bad
+            totals.unpaired += int(raw.get("unpaired_records", 0))
+        return stats, totals
     if progress:
         progress.start(sum(o.size for o in objects))
     dataset = read_dataset(objects, job.read_options, known_names=baseline.names if baseline else None,
@@ -145,8 +156,11 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     counters, fmt = dataset.counters, dataset.format
     if counters.malformed:
         log.warning("skipped %d malformed records, e.g. %s", counters.malformed, counters.examples[0])
+    if counters.unpaired:
+        log.warning("%d records' outputs did not pair with their inputs (output columns left empty), e.g. %s",
+                    counters.unpaired, counters.unpaired_example)
     log.info("read %d records from %d object(s) as %s", stats.item_count, len(objects), fmt)
-    return stats, counters.malformed
+    return stats, counters
 
 
 def partial_file_name(shard_id: str) -> str:
@@ -169,11 +183,13 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
     baseline = None
     if job.mode == "monitor":
         baseline = reference_baseline(job, written) if job.reference_source else load_baseline(job)
-    stats, malformed = accumulate(job, baseline, progress)
+    stats, counters = accumulate(job, baseline, progress)
+    malformed, unpaired = counters.malformed, counters.unpaired
     if job.stage == "shard":
         written["partial_statistics"] = _out(job, partial_file_name(job.shard_id))
-        _write_json(written["partial_statistics"], stats.to_json(malformed=malformed))
-        return AnalysisResult(job.mode, "Completed", stats.item_count, malformed, outputs=written)
+        _write_json(written["partial_statistics"], stats.to_json(malformed=malformed, unpaired=unpaired))
+        return AnalysisResult(job.mode, "Completed", stats.item_count, malformed, outputs=written,
+                              unpaired_records=unpaired)
     written["statistics"] = _out(job, "statistics.json")
     _write_json(written["statistics"], statistics_document(stats))
     if baseline is None:
@@ -181,8 +197,10 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
             raise AnalyzerInputError(f"{job.dataset_source}: no records to compute a baseline from")
         written["constraints"] = _out(job, "constraints.json")
         _write_json(written["constraints"], constraints_document(stats))
-        return AnalysisResult("baseline", "Completed", stats.item_count, malformed, outputs=written)
-    return _monitor(job, baseline, stats, malformed=malformed, written=written, now=now or datetime.now(UTC))
+        return AnalysisResult("baseline", "Completed", stats.item_count, malformed, outputs=written,
+                              unpaired_records=unpaired)
+    result = _monitor(job, baseline, stats, malformed=malformed, written=written, now=now or datetime.now(UTC))
+    return replace(result, unpaired_records=unpaired)
 
 
 def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malformed: int,

@@ -354,9 +354,12 @@ class DatasetStats:
                 col.merge(theirs)
         self.item_count += other.item_count
 
-    def to_json(self, *, malformed: int = 0) -> dict[str, Any]:
+    def to_json(self, *, malformed: int = 0, unpaired: int = 0) -> dict[str, Any]:
+        """`unpaired_records` (records whose outputs did not pair with their inputs) is optional on reading: a
+        version-2 document without it counts none."""
         return {"format": PARTIAL_FORMAT, "version": PARTIAL_VERSION, "item_count": self.item_count,
-                "malformed_records": malformed, "columns": [c.to_json() for c in self.columns.values()]}
+                "malformed_records": malformed, "unpaired_records": unpaired,
+                "columns": [c.to_json() for c in self.columns.values()]}
 
     @classmethod
     def from_json(cls, raw: Any) -> tuple[DatasetStats, int]:
