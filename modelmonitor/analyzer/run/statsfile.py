@@ -3,6 +3,8 @@ analyzer's) into the reference distributions a monitoring run compares against."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,31 +106,67 @@ def _sample_from_kll(kll: dict[str, Any], total: float) -> WeightedSample | None
     return WeightedSample.of(mids, [float(b["count"]) for b in buckets])
 
 
+_BAD_VALUE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+class _FieldError(Exception):
+    """A statistics.json feature field that cannot be read (`field` names it)."""
+
+    def __init__(self, field: str, cause: Exception) -> None:
+        super().__init__(field)
+        self.field, self.cause = field, cause
+
+
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    try:
+        yield
+    except _BAD_VALUE as exc:
+        raise _FieldError(name, exc) from exc
+
+
 def _reference_feature(raw: dict[str, Any]) -> ReferenceFeature:
-    name, inferred = str(raw["name"]), str(raw.get("inferred_type", "Unknown"))
+    with _field("name"):
+        name, inferred = str(raw["name"]), str(raw.get("inferred_type", "Unknown"))
     if "numerical_statistics" in raw:
         num = raw["numerical_statistics"]
-        common = num.get("common", {})
-        kll = num.get("distribution", {}).get("kll", {})
-        present = float(common.get("num_present", 0))
+        with _field("numerical_statistics.common"):
+            common = num.get("common", {})
+            present, missing = float(common.get("num_present", 0)), float(common.get("num_missing", 0))
+        with _field("numerical_statistics.distribution.kll"):
+            kll = num.get("distribution", {}).get("kll", {})
+            sample, buckets = _sample_from_kll(kll, present), tuple(kll.get("buckets") or ())
         return ReferenceFeature(
-            name=name, inferred_type=inferred, num_present=present,
-            num_missing=float(common.get("num_missing", 0)), mean=num.get("mean"), std_dev=num.get("std_dev"),
-            minimum=num.get("min"), maximum=num.get("max"), sample=_sample_from_kll(kll, present),
-            kll_buckets=tuple(kll.get("buckets") or ()))
-    text = raw.get("string_statistics", {})
-    common = text.get("common", {})
-    buckets = text.get("distribution", {}).get("categorical", {}).get("buckets") or []
-    categories = CategoricalCounts({str(b["value"]): float(b["count"]) for b in buckets}) if buckets else None
-    return ReferenceFeature(name=name, inferred_type=inferred, num_present=float(common.get("num_present", 0)),
-                            num_missing=float(common.get("num_missing", 0)), categories=categories)
+            name=name, inferred_type=inferred, num_present=present, num_missing=missing, mean=num.get("mean"),
+            std_dev=num.get("std_dev"), minimum=num.get("min"), maximum=num.get("max"), sample=sample,
+            kll_buckets=buckets)
+    with _field("string_statistics.common"):
+        text = raw.get("string_statistics", {})
+        common = text.get("common", {})
+        present, missing = float(common.get("num_present", 0)), float(common.get("num_missing", 0))
+    with _field("string_statistics.distribution.categorical.buckets"):
+        values = text.get("distribution", {}).get("categorical", {}).get("buckets") or []
+        categories = CategoricalCounts({str(b["value"]): float(b["count"]) for b in values}) if values else None
+    return ReferenceFeature(name=name, inferred_type=inferred, num_present=present, num_missing=missing,
+                            categories=categories)
 
 
 def read_statistics(document: Any, source: str) -> tuple[int, list[ReferenceFeature]]:
     """(item_count, features) of a statistics.json; a precise error when it is not one."""
     try:
-        features = [_reference_feature(f) for f in document["features"]]
+        raw_features = list(document["features"])
         item_count = int(document.get("dataset", {}).get("item_count", 0))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except _BAD_VALUE as exc:
         raise AnalyzerInputError(f"{source}: not a SageMaker statistics.json ({type(exc).__name__}: {exc})") from exc
+    features = []
+    for index, raw in enumerate(raw_features):
+        try:
+            if not isinstance(raw, dict):
+                raise _FieldError("(the feature itself)", TypeError(f"expected an object, got {type(raw).__name__}"))
+            features.append(_reference_feature(raw))
+        except _FieldError as err:
+            label = repr(raw["name"]) if isinstance(raw, dict) and isinstance(raw.get("name"), str) else f"#{index}"
+            raise AnalyzerInputError(
+                f"{source}: feature {label} (features[{index}]): {err.field} cannot be read "
+                f"({type(err.cause).__name__}: {err.cause}); fix or remove that feature") from err
     return item_count, features
