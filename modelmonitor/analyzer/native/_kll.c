@@ -44,9 +44,17 @@ static int snapshot(KllObject *self, kll_t *copy) {
     return rc;
 }
 
-static int parse_k_seed(Py_ssize_t k, PyObject *seed_obj, uint64_t *seed) {
+static int parse_k_seed(Py_ssize_t k, double c, PyObject *seed_obj, uint64_t *seed) {
     if (k < KLL_MIN_K || k > KLL_MAX_K) {
         PyErr_Format(PyExc_ValueError, "k must be between %d and %d, got %zd", KLL_MIN_K, KLL_MAX_K, k);
+        return -1;
+    }
+    if (!(c > 0.5 && c < 1.0)) {  /* also refuses NaN */
+        PyObject *value = PyFloat_FromDouble(c);
+        if (value != NULL) {
+            PyErr_Format(PyExc_ValueError, "c must be in (0.5, 1), got %R", value);
+            Py_DECREF(value);
+        }
         return -1;
     }
     *seed = DEFAULT_SEED;
@@ -60,11 +68,11 @@ static int parse_k_seed(Py_ssize_t k, PyObject *seed_obj, uint64_t *seed) {
     return -1;
 }
 
-static KllObject *new_sketch(PyTypeObject *type, Py_ssize_t k, uint64_t seed) {
+static KllObject *new_sketch(PyTypeObject *type, Py_ssize_t k, double c, uint64_t seed) {
     KllObject *self = (KllObject *)type->tp_alloc(type, 0);
     if (self == NULL) return NULL;
     self->lock = PyThread_allocate_lock();
-    if (self->lock == NULL || kll_init(&self->sk, (uint32_t)k, seed) < 0) {
+    if (self->lock == NULL || kll_init(&self->sk, (uint32_t)k, c, seed) < 0) {
         Py_DECREF(self);
         PyErr_NoMemory();
         return NULL;
@@ -73,13 +81,14 @@ static KllObject *new_sketch(PyTypeObject *type, Py_ssize_t k, uint64_t seed) {
 }
 
 static PyObject *Kll_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"k", "seed", NULL};
+    static char *kwlist[] = {"k", "seed", "c", NULL};
     Py_ssize_t k = 200;
+    double c = KLL_DATASKETCHES_C;
     PyObject *seed_obj = NULL;
     uint64_t seed;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nO:KllSketch", kwlist, &k, &seed_obj)) return NULL;
-    if (parse_k_seed(k, seed_obj, &seed) < 0) return NULL;
-    return (PyObject *)new_sketch(type, k, seed);
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|nOd:KllSketch", kwlist, &k, &seed_obj, &c)) return NULL;
+    if (parse_k_seed(k, c, seed_obj, &seed) < 0) return NULL;
+    return (PyObject *)new_sketch(type, k, c, seed);
 }
 
 static void Kll_dealloc(KllObject *self) {
@@ -125,8 +134,13 @@ static PyObject *Kll_merge(KllObject *self, PyObject *arg) {
     }
     kll_t other, work;
     if (snapshot((KllObject *)arg, &other) < 0) return NULL;  /* also makes s.merge(s) safe */
-    if (other.k != self->sk.k) {
-        PyErr_Format(PyExc_ValueError, "cannot merge a k=%u sketch into a k=%u sketch", other.k, self->sk.k);
+    if (other.k != self->sk.k || other.c != self->sk.c) {
+        PyObject *theirs = PyFloat_FromDouble(other.c), *ours = PyFloat_FromDouble(self->sk.c);
+        if (theirs != NULL && ours != NULL)
+            PyErr_Format(PyExc_ValueError, "cannot merge a k=%u, c=%R sketch into a k=%u, c=%R sketch", other.k,
+                         theirs, self->sk.k, ours);
+        Py_XDECREF(theirs);
+        Py_XDECREF(ours);
         kll_free(&other);
         return NULL;
     }
@@ -250,19 +264,20 @@ static int read_bound(PyObject *obj, const char *name, double *out) {
 }
 
 static PyObject *Kll_from_levels(PyTypeObject *cls, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"levels", "n", "min", "max", "k", "seed", NULL};
+    static char *kwlist[] = {"levels", "n", "min", "max", "k", "seed", "c", NULL};
     PyObject *levels, *n_obj, *min_obj, *max_obj, *seed_obj = NULL;
     Py_ssize_t k = 200;
+    double c = KLL_DATASKETCHES_C;
     uint64_t seed;
     double lo, hi;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!OO|$nO:from_levels", kwlist, &levels, &PyLong_Type, &n_obj,
-                                     &min_obj, &max_obj, &k, &seed_obj)) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO!OO|$nOd:from_levels", kwlist, &levels, &PyLong_Type, &n_obj,
+                                     &min_obj, &max_obj, &k, &seed_obj, &c)) return NULL;
     const uint64_t n = PyLong_AsUnsignedLongLong(n_obj);
     if (PyErr_Occurred()) {
         PyErr_Format(PyExc_ValueError, "n must be an int in [0, 2**64), got %R", n_obj);
         return NULL;
     }
-    if (parse_k_seed(k, seed_obj, &seed) < 0 || read_bound(min_obj, "min", &lo) < 0
+    if (parse_k_seed(k, c, seed_obj, &seed) < 0 || read_bound(min_obj, "min", &lo) < 0
         || read_bound(max_obj, "max", &hi) < 0) return NULL;
     if (n == 0 ? !(isnan(lo) && isnan(hi)) : !(lo <= hi)) {
         PyErr_Format(PyExc_ValueError, n == 0 ? "an empty sketch has min and max None, got %R and %R"
@@ -270,7 +285,7 @@ static PyObject *Kll_from_levels(PyTypeObject *cls, PyObject *args, PyObject *kw
                      min_obj, max_obj);
         return NULL;
     }
-    KllObject *self = new_sketch(cls, k, seed);
+    KllObject *self = new_sketch(cls, k, c, seed);
     if (self == NULL) return NULL;
     uint32_t num_levels, sizes[KLL_MAX_DEPTH + 1];
     double *items;
@@ -304,6 +319,7 @@ static PyObject *Kll_from_levels(PyTypeObject *cls, PyObject *args, PyObject *kw
     }
 LOCKED_GETTER(n, PyLong_FromUnsignedLongLong(s->n))
 LOCKED_GETTER(k, PyLong_FromUnsignedLong(s->k))
+LOCKED_GETTER(c, PyFloat_FromDouble(s->c))
 LOCKED_GETTER(min, PyFloat_FromDouble(s->min))
 LOCKED_GETTER(max, PyFloat_FromDouble(s->max))
 LOCKED_GETTER(num_retained, PyLong_FromUnsignedLong(s->levels[s->num_levels] - s->levels[0]))
@@ -331,7 +347,7 @@ static PyMethodDef Kll_methods[] = {
     {"levels", (PyCFunction)Kll_levels, METH_NOARGS, "levels(): level h holds the items of weight 2**h, each sorted."},
     {"is_empty", (PyCFunction)Kll_is_empty, METH_NOARGS, "is_empty(): True while no value was added."},
     {"from_levels", (PyCFunction)(void (*)(void))Kll_from_levels, METH_CLASS | METH_VARARGS | METH_KEYWORDS,
-     "from_levels(levels, n, min, max, *, k=200, seed=DEFAULT_SEED): rebuild a sketch from levels() and its n, "
+     "from_levels(levels, n, min, max, *, k=200, seed=DEFAULT_SEED, c=2/3): rebuild a sketch from levels() and its n, "
      "min and max (None when empty). Levels above 0 must be sorted; ValueError names what is inconsistent."},
     {NULL, NULL, 0, NULL},
 };
@@ -339,6 +355,7 @@ static PyMethodDef Kll_methods[] = {
 static PyGetSetDef Kll_getset[] = {
     {"n", (getter)Kll_get_n, NULL, "number of values added (NaN excluded)", NULL},
     {"k", (getter)Kll_get_k, NULL, "accuracy parameter k", NULL},
+    {"c", (getter)Kll_get_c, NULL, "shrink factor of level capacities with depth", NULL},
     {"min", (getter)Kll_get_min, NULL, "smallest value added (NaN when empty)", NULL},
     {"max", (getter)Kll_get_max, NULL, "largest value added (NaN when empty)", NULL},
     {"num_retained", (getter)Kll_get_num_retained, NULL, "items the sketch keeps", NULL},

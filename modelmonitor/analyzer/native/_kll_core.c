@@ -85,11 +85,14 @@ static int ensure_levels(kll_t *s, uint32_t needed) {
     return 0;
 }
 
-int kll_init(kll_t *s, uint32_t k, uint64_t seed) {
+int kll_init(kll_t *s, uint32_t k, double c, uint64_t seed) {
     memset(s, 0, sizeof(*s));
     s->k = k;
+    s->c = c;
     for (uint32_t d = 0; d <= KLL_MAX_DEPTH; d++) {
-        const uint32_t cap = int_cap_aux(k, d);
+        /* DataSketches' 2/3 in its own integer arithmetic (bit-exact levels); any other c (Deequ's 0.64, which
+         * SageMaker's analyzer writes) rounded in floating point: the same rule, round(k * c**depth). */
+        const uint32_t cap = c == KLL_DATASKETCHES_C ? int_cap_aux(k, d) : (uint32_t)llround((double)k * pow(c, d));
         s->caps[d] = cap > KLL_M ? cap : KLL_M;
     }
     s->rng = seed;

@@ -26,8 +26,11 @@ static inline double max_d(double x, double y) { return y < x ? x : y; }
 #define KLL_MAX_K 65535
 #define KLL_MAX_DEPTH 60   /* DataSketches' int_cap_aux limit: at most 61 levels */
 
+#define KLL_DATASKETCHES_C (2.0 / 3.0)  /* DataSketches' shrink factor: capacities in exact integer arithmetic */
+
 typedef struct {
     uint32_t k;
+    double c;              /* shrink factor of level capacities with depth, in (0.5, 1) */
     uint32_t num_levels;
     uint32_t *levels;      /* num_levels + 1 used; levels_cap allocated (always >= num_levels + 2) */
     uint32_t levels_cap;
@@ -39,15 +42,15 @@ typedef struct {
     uint64_t rng;          /* splitmix64 state */
     uint64_t bits;         /* unused random bits of the last draw */
     int nbits;
-    uint32_t caps[KLL_MAX_DEPTH + 1];  /* level capacity by depth: max(m, round(k * (2/3)**depth)) */
+    uint32_t caps[KLL_MAX_DEPTH + 1];  /* level capacity by depth: max(m, round(k * c**depth)) */
 } kll_t;
 
 /* All return 0 on success, -1 when memory ran out (the sketch then still holds a consistent state). */
-int kll_init(kll_t *s, uint32_t k, uint64_t seed);
+int kll_init(kll_t *s, uint32_t k, double c, uint64_t seed);
 void kll_free(kll_t *s);
 int kll_copy(kll_t *dst, const kll_t *src);
 int kll_update(kll_t *s, const double *values, size_t len);
-int kll_merge(kll_t *s, const kll_t *other);  /* other must not alias s; same k */
+int kll_merge(kll_t *s, const kll_t *other);  /* other must not alias s; same k and c */
 void kll_sort_level_zero(kll_t *s);
 uint32_t kll_total_capacity(const kll_t *s, uint32_t num_levels);
 uint32_t kll_ub_on_num_levels(uint64_t n);

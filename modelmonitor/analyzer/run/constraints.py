@@ -27,20 +27,26 @@ def suggest_feature(col: ColumnStats) -> dict[str, Any]:
     return feature
 
 
-def default_monitoring_config() -> dict[str, Any]:
-    """As the built-in analyzer generates it (the developer guide's table lists other defaults)."""
+def default_monitoring_config(*, categorical: bool = True) -> dict[str, Any]:
+    """As the built-in analyzer generates it (the developer guide's table lists other defaults). AWS's own baseline
+    of a numeric-only dataset holds only the three numeric distribution keys (tests/analyzer/fixtures/aws-artifacts/
+    real_constraints_churn.json); the categorical ones (the SageMaker SDK's `categorical_comparison_threshold`,
+    `categorical_drift_method`) are written when the dataset has a String feature."""
+    distribution: dict[str, Any] = {"perform_comparison": "Enabled", "comparison_threshold": 0.1,
+                                    "comparison_method": "Robust"}
+    if categorical:
+        distribution.update(categorical_comparison_threshold=0.1, categorical_drift_method="LInfinity")
     return {
         "evaluate_constraints": "Enabled", "emit_metrics": "Enabled",
         "datatype_check_threshold": 1.0, "domain_content_threshold": 1.0,
-        "distribution_constraints": {
-            "perform_comparison": "Enabled", "comparison_threshold": 0.1, "comparison_method": "Robust",
-            "categorical_comparison_threshold": 0.1, "categorical_drift_method": "LInfinity"},
+        "distribution_constraints": distribution,
     }
 
 
 def constraints_document(stats: DatasetStats) -> dict[str, Any]:
+    categorical = any(c.inferred_type == "String" for c in stats.columns.values())
     return {"version": 0.0, "features": [suggest_feature(c) for c in stats.columns.values()],
-            "monitoring_config": default_monitoring_config()}
+            "monitoring_config": default_monitoring_config(categorical=categorical)}
 
 
 @dataclass(frozen=True)

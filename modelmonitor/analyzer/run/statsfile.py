@@ -10,26 +10,35 @@ from typing import Any
 
 import numpy as np
 
-from modelmonitor.analyzer.base.distributions import CategoricalCounts, WeightedSample
+from modelmonitor.analyzer.base.distributions import CategoricalCounts, FloatArray, WeightedSample
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.stats.dataset_stats import KLL_K, ColumnStats, DatasetStats
+from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
 
 KLL_BUCKETS = 10
 """SageMaker materialises each KLL distribution in 10 equal-width buckets between min and max."""
-KLL_C = 2.0 / 3.0
-"""Our sketch (DataSketches' KLL algorithm) shrinks each lower compactor's capacity by 2/3 (Deequ's own KLL uses
-0.64)."""
 NUMERIC_TYPES = frozenset({"Integral", "Fractional"})
+
+
+def bucket_bounds(lo: float, hi: float) -> FloatArray:
+    """The 11 bounds of the 10 buckets as SageMaker's analyzer computes them, each on its own: `lo + (hi - lo) * i
+    / 10` (every bound in AWS's own statistics.json fits this; `numpy.linspace` differs in the last bits)."""
+    return np.array([lo + (hi - lo) * i / KLL_BUCKETS for i in range(KLL_BUCKETS + 1)], dtype=np.float64)
 
 
 def _kll_buckets(col: ColumnStats) -> list[dict[str, float]]:
     lo, hi = col.minimum, col.maximum
     if hi <= lo:
         return [{"lower_bound": lo, "upper_bound": hi, "count": float(col.count)}]
-    bounds = np.linspace(lo, hi, KLL_BUCKETS + 1)
-    # Exclusive ranks: bucket i counts lower_bound <= x < upper_bound (the last one also holds the maximum).
-    ranks = col.sketch.get_cdf(bounds[1:-1], inclusive=False)[:-1]
-    cumulative = np.concatenate([[0.0], ranks, [1.0]]) * col.count
+    bounds = bucket_bounds(lo, hi)
+    # Bucket i counts lower_bound <= x < upper_bound (the last one also holds the maximum): the sketch's integer
+    # weight strictly below each inner bound, so counts are whole numbers as in AWS's files.
+    items, weights = col.sketch.sorted_view()
+    below = np.searchsorted(items, bounds[1:-1], side="left")
+    inner = np.where(below > 0, weights[np.maximum(below - 1, 0)], 0).astype(np.float64)
+    total = float(weights[-1])
+    cumulative = np.concatenate([[0.0], inner, [total]])
+    if total != col.count:  # the sketch saw other values than the count holds: scale its ranks to the count
+        cumulative *= col.count / total
     counts = np.diff(cumulative)
     return [{"lower_bound": float(bounds[i]), "upper_bound": float(bounds[i + 1]), "count": float(counts[i])}
             for i in range(KLL_BUCKETS)]
@@ -45,7 +54,7 @@ def feature_statistics(col: ColumnStats) -> dict[str, Any]:
             "min": col.minimum, "max": col.maximum,
             "distribution": {"kll": {"buckets": _kll_buckets(col), "sketch": {
                 # The sketch's own compactors, Deequ's layout: level h holds the items of weight 2**h.
-                "parameters": {"c": KLL_C, "k": float(KLL_K)}, "data": col.sketch.levels()}}},
+                "parameters": {"c": col.sketch.c, "k": float(col.sketch.k)}, "data": col.sketch.levels()}}},
         }
     elif inferred == "String":
         categories = col.categories

@@ -1,13 +1,14 @@
 """The analyzer's quantile sketch: our C implementation (`_kll.c`, `_kll_core.c`, `_kll_sort.c`) of Apache
-DataSketches' KLL sketch of doubles — same compaction scheme (lazy, level capacities max(8, round(k·(2/3)^depth)),
+DataSketches' KLL sketch of doubles — same compaction scheme (lazy, level capacities max(8, round(k·c^depth)),
 random odd/even halving, merge by level-wise union then general compression), so the same error guarantees:
 normalized rank error at most `normalized_rank_error(k, pmf)` with 99 % confidence, exact while n ≤ k, total
-weight equal to n at all times.
+weight equal to n at all times. `c` is DataSketches' 2/3 by default (levels bit-exact with DataSketches); the
+analyzer uses SageMaker's parameters, k = 2048 and c = 0.64 (what AWS's analyzer writes in statistics.json).
 
 What differs from DataSketches: the halving coin comes from a splitmix64 generator seeded per sketch (`seed`,
 default `DEFAULT_SEED`), so the same values in the same order give the same sketch run after run; `update` takes a
 whole float64 array and works with the GIL released; the sketch travels as plain JSON (`to_json`: k, n, min, max
-and the levels), not as DataSketches' bytes. Sketches of different k cannot be merged.
+and the levels), not as DataSketches' bytes. Sketches of different k or c cannot be merged.
 
 Queries follow DataSketches' sorted view: `get_cdf` and `get_quantile` have its semantics (inclusive or not) and
 raise RuntimeError on an empty sketch, as DataSketches does."""
@@ -25,6 +26,7 @@ from modelmonitor.analyzer.base.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.native import _kll
 
 DEFAULT_K = 200
+DATASKETCHES_C = 2.0 / 3.0
 DEFAULT_SEED: int = _kll.DEFAULT_SEED
 _EMPTY = "operation is undefined for an empty sketch"
 
@@ -47,7 +49,7 @@ def normalized_rank_error(k: int, pmf: bool) -> float:
 
 
 class KllSketch(_kll.KllSketch):
-    """`KllSketch(k=200, seed=DEFAULT_SEED)`. One sketch may be used from several threads (calls serialise on its
+    """`KllSketch(k=200, seed=DEFAULT_SEED, c=2/3)`. One sketch may be used from several threads (calls serialise on its
     own lock); `update` releases the GIL, so sketches of different columns fill in parallel."""
 
     __slots__ = ("_view",)
@@ -113,12 +115,13 @@ class KllSketch(_kll.KllSketch):
 
     def to_json(self) -> dict[str, Any]:
         empty = self.is_empty()
-        return {"k": self.k, "n": self.n, "min": None if empty else self.min, "max": None if empty else self.max,
-                "levels": self.levels()}
+        return {"k": self.k, "c": self.c, "n": self.n, "min": None if empty else self.min,
+                "max": None if empty else self.max, "levels": self.levels()}
 
     @classmethod
     def from_json(cls, raw: Any, *, seed: int = DEFAULT_SEED) -> KllSketch:
-        """The inverse of `to_json`; ValueError naming what is wrong with a document that is not one."""
+        """The inverse of `to_json`; ValueError naming what is wrong with a document that is not one. A document
+        without `c` (written before c was a parameter) is DataSketches' 2/3."""
         if not isinstance(raw, dict):
             raise ValueError(f"a KLL sketch is a JSON object, got {type(raw).__name__}")
         missing = [key for key in ("k", "n", "min", "max", "levels") if key not in raw]
@@ -130,7 +133,10 @@ class KllSketch(_kll.KllSketch):
         levels = raw["levels"]
         if not isinstance(levels, list) or not all(isinstance(level, list) for level in levels):
             raise ValueError("levels must be a list of lists of numbers")
+        c = raw.get("c", DATASKETCHES_C)
+        if not isinstance(c, float | int) or isinstance(c, bool):
+            raise ValueError(f"c must be a number, got {c!r}")
         try:
-            return cls.from_levels(levels, n, raw["min"], raw["max"], k=k, seed=seed)
+            return cls.from_levels(levels, n, raw["min"], raw["max"], k=k, seed=seed, c=float(c))
         except TypeError as exc:
             raise ValueError(str(exc)) from exc

@@ -197,7 +197,7 @@ def test_empty_sketch() -> None:
         sketch.get_cdf([1.0])
     with pytest.raises(RuntimeError, match="empty sketch"):
         sketch.get_quantile(0.5)
-    assert sketch.to_json() == {"k": 200, "n": 0, "min": None, "max": None, "levels": [[]]}
+    assert sketch.to_json() == {"k": 200, "c": 2 / 3, "n": 0, "min": None, "max": None, "levels": [[]]}
     full = _filled(np.arange(5.0))
     full.merge(sketch)
     sketch.merge(full)
@@ -276,8 +276,13 @@ def test_arguments_and_buffers() -> None:
     readonly.flags.writeable = False
     sketch.update(readonly)
     assert sketch.n == 12
-    with pytest.raises(ValueError, match="k=100 sketch into a k=200"):
+    with pytest.raises(ValueError, match=r"k=100, c=0\.666\d* sketch into a k=200"):
         sketch.merge(KllSketch(k=100))
+    with pytest.raises(ValueError, match=r"k=200, c=0\.64 sketch into a k=200, c=0\.666"):
+        sketch.merge(KllSketch(c=0.64))
+    for bad_c in (0.5, 1.0, float("nan"), 0.2):
+        with pytest.raises(ValueError, match="c must be in"):
+            KllSketch(c=bad_c)
     with pytest.raises(TypeError):
         sketch.merge(kll_doubles_sketch(200))  # type: ignore[arg-type]
 
@@ -390,3 +395,27 @@ def test_each_column_and_shard_flips_its_own_coins() -> None:
         stats.column("x").sketch.update(values)
         levels.append(stats.column("x").sketch.levels())
     assert levels[0] != levels[1]  # same data, independent coins
+
+
+def test_sagemaker_parameters_k_2048_c_064() -> None:
+    """SageMaker's analyzer writes `"parameters": {"c": 0.64, "k": 2048.0}`: the same compaction scheme with
+    capacities round(k * 0.64**depth) keeps its accuracy — exact up to k values, and over 50 seeds the worst rank
+    error stays within DataSketches' double-sided bound for k = 2048."""
+    rng = np.random.default_rng(11)
+    small = rng.normal(size=2048)
+    exact = KllSketch(k=2048, c=0.64)
+    exact.update(small)
+    assert len(exact.levels()) == 1 and sorted(exact.levels()[0]) == sorted(small.tolist())
+    values = rng.lognormal(size=200_000)
+    truth = _Truth(values)
+    errors = []
+    for seed in range(50):
+        sketch = KllSketch(k=2048, seed=seed, c=0.64)
+        sketch.update(values)
+        assert sketch.n == values.size and sketch.c == 0.64
+        errors.append(truth.max_error(sketch))
+    assert np.mean(np.array(errors) > normalized_rank_error(2048, True)) <= 0.04, max(errors)
+    # A document without c (written before c was a parameter) is DataSketches' 2/3.
+    legacy = {"k": 200, "n": 1, "min": 1.0, "max": 1.0, "levels": [[1.0]]}
+    assert KllSketch.from_json(legacy).c == 2 / 3
+    assert KllSketch.from_json(exact.to_json()).to_json() == exact.to_json()

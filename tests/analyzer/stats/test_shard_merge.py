@@ -104,7 +104,7 @@ def test_partial_statistics_round_trip_the_sketch_as_json_levels() -> None:
     document = orjson.loads(orjson.dumps(stats.to_json()))
     assert document["version"] == 2
     kll = document["columns"][0]["kll"]
-    assert set(kll) == {"k", "n", "min", "max", "levels"} and kll["n"] == 5000
+    assert set(kll) == {"k", "c", "n", "min", "max", "levels"} and kll["n"] == 5000
     restored, _ = DatasetStats.from_json(document)
     assert restored.to_json() == document
 
