@@ -28,7 +28,18 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                         help="CSV header row (default: detected)")
     parser.add_argument("--max-malformed", type=float, default=0.1, metavar="FRACTION",
                         help="fail when more than this share of records is malformed (default 0.1)")
+    parser.add_argument("--sketch-k", type=int, metavar="K",
+                        help="KLL sketch size k (default 2048, as SageMaker's analyzer; 8-65535): larger is more "
+                             "accurate and writes a larger statistics.json")
+    parser.add_argument("--sketch-c", type=float, metavar="C",
+                        help="KLL capacity shrink factor c in (0.5, 1) (default 0.64, as SageMaker's analyzer)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def sketch_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The KLL parameters given on the command line (the job's defaults, SageMaker's, otherwise)."""
+    given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 class RichProgress:

@@ -16,6 +16,8 @@ from modelmonitor.analyzer.methods import CUSTOM_METHODS
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
 from modelmonitor.analyzer.read.sources import Window, parse_time
+from modelmonitor.analyzer.stats.dataset_stats import KLL_C, KLL_K
+from modelmonitor.analyzer.stats.kll import KLL_MAX_K, KLL_MIN_K
 
 OPT_ML_ROOT_ENV = "MODELMONITOR_OPT_ML_ROOT"
 """Overrides `/opt/ml` (tests run the BYOC entrypoint against a temporary tree)."""
@@ -54,6 +56,10 @@ class AnalysisJob:
     shard_id: str = ""
     """Shard stage: names this instance's partial statistics file (instances of one sharded job upload to the
     same S3 prefix, so each needs its own file name)."""
+    sketch_k: int = KLL_K
+    sketch_c: float = KLL_C
+    """The KLL sketch's parameters (SageMaker's k = 2048, c = 0.64 by default): a larger k is more accurate and makes
+    statistics.json larger (about k / (1 - c) numbers per numeric feature at most)."""
     reference_source: str | None = None
     """Monitor mode against a reference dataset instead of baseline files: its baseline is computed in this run (and
     written beside the results), as comparing two datasets in one step does."""
@@ -80,6 +86,11 @@ class AnalysisJob:
                             ("categorical_drift_threshold", self.categorical_drift_threshold)):
             if value is not None and not 0 < value <= 1:
                 raise AnalyzerInputError(f"{name} must be in (0, 1], got {value}")
+        if not KLL_MIN_K <= self.sketch_k <= KLL_MAX_K:
+            raise AnalyzerInputError(f"sketch k (--sketch-k, kll_k) must be an integer in [{KLL_MIN_K}, {KLL_MAX_K}], "
+                                     f"got {self.sketch_k}")
+        if not 0.5 < self.sketch_c < 1:
+            raise AnalyzerInputError(f"sketch c (--sketch-c, kll_c) must be in (0.5, 1), got {self.sketch_c}")
         if self.comparison_method not in (None, "Robust", "Simple"):
             raise AnalyzerInputError(f"comparison_method must be Robust or Simple, not {self.comparison_method!r}")
 
@@ -114,6 +125,7 @@ class AnalysisJob:
             categorical_drift_threshold=_float(env, "categorical_drift_threshold"),
             stage="shard" if stage == "shard" else "merge" if stage == "merge" else "full",
             shard_id=current_host(root) if stage == "shard" else "",
+            sketch_k=_int(env, "kll_k", KLL_K), sketch_c=_float(env, "kll_c") or KLL_C,
         )
 
 
@@ -132,6 +144,16 @@ def current_host(root: Path) -> str:
 
         host = socket.gethostname()
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise AnalyzerInputError(f"{name} must be an integer, got {raw!r}") from exc
 
 
 def _float(env: Mapping[str, str], name: str) -> float | None:

@@ -130,7 +130,7 @@ def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
 def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress | None = None
                ) -> tuple[DatasetStats, ReadCounters]:
     """Read the job's data into statistics (or merge partial statistics in the merge stage)."""
-    stats = DatasetStats(seed_salt=job.shard_id)
+    stats = DatasetStats(seed_salt=job.shard_id, sketch_k=job.sketch_k, sketch_c=job.sketch_c)
     if baseline is not None:
         stats.bins = {f.name: quantile_edges(f.sample) for f in baseline.features
                       if f.is_numeric and f.sample is not None}

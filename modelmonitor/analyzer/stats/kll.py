@@ -26,6 +26,8 @@ from modelmonitor.analyzer.base.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.native import _kll
 
 DEFAULT_K = 200
+KLL_MIN_K, KLL_MAX_K = 8, 65535
+"""The k the C sketch accepts (DataSketches' minimum level width, and a 16-bit k)."""
 DATASKETCHES_C = 2.0 / 3.0
 DEFAULT_SEED: int = _kll.DEFAULT_SEED
 _EMPTY = "operation is undefined for an empty sketch"

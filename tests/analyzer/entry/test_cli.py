@@ -61,6 +61,10 @@ def test_analyze_exit_1_with_violations_and_report(cli_baseline: Path, tmp_path:
      "--shard-id goes with --stage shard"),
     (["analyze", "--baseline", "{base}", "{data}", "-o", "{tmp}/o", "--stage", "shard", "--shard-id", "../x"],
      "--shard-id names a file: letters, digits, '.', '_' and '-' only, got '../x'"),
+    (["baseline", "{data}", "-o", "{tmp}/o", "--sketch-k", "4"],
+     "sketch k (--sketch-k, kll_k) must be an integer in [8, 65535], got 4"),
+    (["analyze", "--baseline", "{base}", "{data}", "-o", "{tmp}/o", "--sketch-c", "1"],
+     "sketch c (--sketch-c, kll_c) must be in (0.5, 1), got 1.0"),
 ])
 def test_bad_input_exits_2_with_a_precise_message(cli_baseline: Path, tmp_path: Path, args: list[str],
                                                   message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -153,3 +157,20 @@ def test_a_reference_job_is_checked(fields: dict[str, str], message: str) -> Non
 
     with pytest.raises(AnalyzerInputError, match=message):
         AnalysisJob(dataset_source="d.csv", output_path="o", **fields)  # type: ignore[arg-type]
+
+
+def test_sketch_parameters_are_sagemakers_by_default_and_settable(tmp_path: Path) -> None:
+    """SageMaker's analyzer writes `"parameters": {"c": 0.64, "k": 2048.0}` (fixtures/aws-artifacts/)."""
+    import json
+
+    data = datagen.write_csv(tmp_path / "d.csv", datagen.baseline_columns(300))
+
+    def parameters(*extra: str) -> object:
+        out = tmp_path / f"o{len(extra)}"
+        assert main(["baseline", str(data), "-o", str(out), "--no-progress", *extra]) == 0
+        features = json.loads((out / "statistics.json").read_text())["features"]
+        numeric = [f for f in features if "numerical_statistics" in f]
+        return numeric[0]["numerical_statistics"]["distribution"]["kll"]["sketch"]["parameters"]
+
+    assert parameters() == {"c": 0.64, "k": 2048.0}
+    assert parameters("--sketch-k", "200", "--sketch-c", "0.7") == {"c": 0.7, "k": 200.0}

@@ -57,3 +57,14 @@ def test_dataset_format(raw: str, expected: tuple[str, str]) -> None:
 def test_bad_environment_is_a_precise_error(env: dict[str, str], message: str) -> None:
     with pytest.raises(AnalyzerInputError, match=message):
         AnalysisJob.from_environment(env, opt_ml_root="/tmp/x")
+
+
+def test_sketch_parameters_from_the_environment() -> None:
+    default = AnalysisJob.from_environment({"dataset_source": "/d"}, opt_ml_root="/tmp/x")
+    assert (default.sketch_k, default.sketch_c) == (2048, 0.64)  # SageMaker's, as its statistics.json says
+    job = AnalysisJob.from_environment({"dataset_source": "/d", "kll_k": "512", "kll_c": "0.7"}, opt_ml_root="/x")
+    assert (job.sketch_k, job.sketch_c) == (512, 0.7)
+    with pytest.raises(AnalyzerInputError, match="kll_k must be an integer, got 'big'"):
+        AnalysisJob.from_environment({"dataset_source": "/d", "kll_k": "big"}, opt_ml_root="/x")
+    with pytest.raises(AnalyzerInputError, match=r"sketch k \(--sketch-k, kll_k\) must be an integer in \[8, 65535\]"):
+        AnalysisJob.from_environment({"dataset_source": "/d", "kll_k": "70000"}, opt_ml_root="/x")
