@@ -31,6 +31,10 @@ static void lock_sketch(KllObject *self) {  /* with the GIL held: wait without i
 
 static PyObject *core_error(int rc) {
     if (rc == -1) return PyErr_NoMemory();
+    if (rc == KLL_COUNT_OVERFLOW) {
+        PyErr_SetString(PyExc_OverflowError, "KLL sketch: the count would exceed 2**64 - 1");
+        return NULL;
+    }
     PyErr_SetString(PyExc_SystemError, "KLL sketch: internal consistency check failed");
     return NULL;
 }
@@ -161,26 +165,52 @@ static PyObject *Kll_merge(KllObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-static PyObject *Kll_levels(KllObject *self, PyObject *Py_UNUSED(ignored)) {
+/* A copy of the sketch with level 0 sorted, taken under its lock: one consistent state to read from. */
+static int sorted_snapshot(KllObject *self, kll_t *copy) {
     lock_sketch(self);
     kll_sort_level_zero(&self->sk);
-    kll_t c;
-    const int rc = kll_copy(&c, &self->sk);
+    const int rc = kll_copy(copy, &self->sk);
     PyThread_release_lock(self->lock);
-    if (rc < 0) return PyErr_NoMemory();
-    PyObject *out = PyList_New(c.num_levels);
-    for (uint32_t h = 0; out != NULL && h < c.num_levels; h++) {
-        PyObject *level = PyList_New(c.levels[h + 1] - c.levels[h]);
-        for (uint32_t i = c.levels[h]; level != NULL && i < c.levels[h + 1]; i++) {
-            PyObject *item = PyFloat_FromDouble(c.items[i]);
+    if (rc < 0) PyErr_NoMemory();
+    return rc;
+}
+
+static PyObject *levels_list(const kll_t *c) {
+    PyObject *out = PyList_New(c->num_levels);
+    for (uint32_t h = 0; out != NULL && h < c->num_levels; h++) {
+        PyObject *level = PyList_New(c->levels[h + 1] - c->levels[h]);
+        for (uint32_t i = c->levels[h]; level != NULL && i < c->levels[h + 1]; i++) {
+            PyObject *item = PyFloat_FromDouble(c->items[i]);
             if (item == NULL) Py_CLEAR(level);
-            else PyList_SET_ITEM(level, i - c.levels[h], item);
+            else PyList_SET_ITEM(level, i - c->levels[h], item);
         }
         if (level == NULL) Py_CLEAR(out);
         else PyList_SET_ITEM(out, h, level);
     }
+    return out;
+}
+
+static PyObject *Kll_levels(KllObject *self, PyObject *Py_UNUSED(ignored)) {
+    kll_t c;
+    if (sorted_snapshot(self, &c) < 0) return NULL;
+    PyObject *out = levels_list(&c);
     kll_free(&c);
     return out;
+}
+
+static PyObject *bound_or_none(const kll_t *c, double value) {
+    return c->n ? PyFloat_FromDouble(value) : Py_NewRef(Py_None);
+}
+
+/* k, c, n, min, max and levels read from one snapshot: a concurrent update cannot slip between them. */
+static PyObject *Kll_state(KllObject *self, PyObject *Py_UNUSED(ignored)) {
+    kll_t c;
+    if (sorted_snapshot(self, &c) < 0) return NULL;
+    PyObject *state = Py_BuildValue("{s:k,s:d,s:K,s:N,s:N,s:N}", "k", (unsigned long)c.k, "c", c.c,
+                                    "n", (unsigned long long)c.n, "min", bound_or_none(&c, c.min),
+                                    "max", bound_or_none(&c, c.max), "levels", levels_list(&c));
+    kll_free(&c);
+    return state;
 }
 
 /* Reads and checks levels for from_levels; fills sizes[] and items (level by level). */
@@ -190,7 +220,8 @@ static int read_levels(PyObject *levels, uint64_t n, uint32_t k, uint32_t *num_l
         PyErr_Format(PyExc_TypeError, "levels must be a list of lists of floats, got %s", Py_TYPE(levels)->tp_name);
         return -1;
     }
-    PyObject *outer = PySequence_Fast(levels, "levels must be a list of lists of floats");
+    /* Tuples: an item's __float__ may run Python code that changes the lists being read; copies cannot change. */
+    PyObject *outer = PySequence_Tuple(levels);
     if (outer == NULL) return -1;
     const Py_ssize_t count = PySequence_Fast_GET_SIZE(outer);
     const uint32_t ub_n = kll_ub_on_num_levels(n), max_levels = ub_n < KLL_MAX_DEPTH + 1 ? ub_n : KLL_MAX_DEPTH + 1;
@@ -214,7 +245,7 @@ static int read_levels(PyObject *levels, uint64_t n, uint32_t k, uint32_t *num_l
             ok = 0;
             break;
         }
-        PyObject *level = PySequence_Fast(given, "each level must be a list of floats");
+        PyObject *level = PySequence_Tuple(given);
         if (level == NULL) { ok = 0; break; }
         const Py_ssize_t size = PySequence_Fast_GET_SIZE(level);
         if (size > (Py_ssize_t)(capacity - retained)) {
@@ -345,6 +376,8 @@ static PyMethodDef Kll_methods[] = {
      "update(values): add a C-contiguous float64 buffer (NaN ignored); releases the GIL while it works."},
     {"merge", (PyCFunction)Kll_merge, METH_O, "merge(other): add another sketch of the same k (DataSketches' merge)."},
     {"levels", (PyCFunction)Kll_levels, METH_NOARGS, "levels(): level h holds the items of weight 2**h, each sorted."},
+    {"state", (PyCFunction)Kll_state, METH_NOARGS,
+     "state(): {k, c, n, min, max, levels} from one consistent snapshot (min and max None when empty)."},
     {"is_empty", (PyCFunction)Kll_is_empty, METH_NOARGS, "is_empty(): True while no value was added."},
     {"from_levels", (PyCFunction)(void (*)(void))Kll_from_levels, METH_CLASS | METH_VARARGS | METH_KEYWORDS,
      "from_levels(levels, n, min, max, *, k=200, seed=DEFAULT_SEED, c=2/3): rebuild a sketch from levels() and its n, "

@@ -181,6 +181,7 @@ static int compress_while_updating(kll_t *s) {
 }
 
 int kll_update(kll_t *s, const double *values, size_t len) {
+    if ((uint64_t)len > UINT64_MAX - s->n) return KLL_COUNT_OVERFLOW;  /* checked before any change */
     double lo = s->n ? s->min : INFINITY, hi = s->n ? s->max : -INFINITY;
     size_t i = 0;
     int rc = 0;
@@ -291,6 +292,7 @@ done:
 /* kll_sketch::merge: other's level zero goes in as updates, the higher levels through general compression. */
 int kll_merge(kll_t *s, const kll_t *o) {
     if (o->n == 0) return 0;
+    if (o->n > UINT64_MAX - s->n) return KLL_COUNT_OVERFLOW;
     const uint64_t final_n = s->n + o->n;
     const double lo = s->n && s->min <= o->min ? s->min : o->min, hi = s->n && s->max >= o->max ? s->max : o->max;
     int rc = kll_update(s, o->items + o->levels[0], o->levels[1] - o->levels[0]);

@@ -45,6 +45,8 @@ typedef struct {
     uint32_t caps[KLL_MAX_DEPTH + 1];  /* level capacity by depth: max(m, round(k * c**depth)) */
 } kll_t;
 
+#define KLL_COUNT_OVERFLOW (-3)  /* n would pass 2**64 - 1: refused, the sketch unchanged */
+
 /* All return 0 on success, -1 when memory ran out (the sketch then still holds a consistent state). */
 int kll_init(kll_t *s, uint32_t k, double c, uint64_t seed);
 void kll_free(kll_t *s);

@@ -63,15 +63,17 @@ class KllSketch(_kll.KllSketch):
     def normalized_rank_error(self, pmf: bool) -> float:
         return normalized_rank_error(self.k, pmf)
 
-    def sorted_view(self) -> tuple[FloatArray, npt.NDArray[np.int64]]:
+    def sorted_view(self) -> tuple[FloatArray, npt.NDArray[np.uint64]]:
         """(items ascending, cumulative weights): DataSketches' quantiles_sorted_view. Cached until the sketch
-        changes (n only grows, so the total weight identifies the content)."""
-        cached: tuple[FloatArray, npt.NDArray[np.int64]] | None = getattr(self, "_view", None)
+        changes (n only grows, so the total weight identifies the content). Weights are unsigned 64-bit, as the
+        count is: they sum to n, which may pass 2**63 in merged partial statistics."""
+        cached: tuple[FloatArray, npt.NDArray[np.uint64]] | None = getattr(self, "_view", None)
         if cached is not None and cached[1].size and int(cached[1][-1]) == self.n:
             return cached
-        levels = self.levels()
+        state = self.state()
+        levels = state["levels"]
         items = np.array([x for level in levels for x in level], dtype=np.float64)
-        weights = np.repeat(np.int64(1) << np.arange(len(levels), dtype=np.int64), [len(level) for level in levels])
+        weights = np.repeat(np.uint64(1) << np.arange(len(levels), dtype=np.uint64), [len(level) for level in levels])
         order = np.argsort(items, kind="stable")
         view = (items[order], np.cumsum(weights[order]))
         self._view = view
@@ -116,9 +118,8 @@ class KllSketch(_kll.KllSketch):
         return WeightedSample.of(items[starts], np.add.reduceat(weights, starts).astype(np.float64))
 
     def to_json(self) -> dict[str, Any]:
-        empty = self.is_empty()
-        return {"k": self.k, "c": self.c, "n": self.n, "min": None if empty else self.min,
-                "max": None if empty else self.max, "levels": self.levels()}
+        """k, c, n, min, max (None when empty) and levels, read from one snapshot of the sketch."""
+        return self.state()
 
     @classmethod
     def from_json(cls, raw: Any, *, seed: int = DEFAULT_SEED) -> KllSketch:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
 import sys
 import threading
 
@@ -419,3 +420,58 @@ def test_sagemaker_parameters_k_2048_c_064() -> None:
     legacy = {"k": 200, "n": 1, "min": 1.0, "max": 1.0, "levels": [[1.0]]}
     assert KllSketch.from_json(legacy).c == 2 / 3
     assert KllSketch.from_json(exact.to_json()).to_json() == exact.to_json()
+
+
+def test_from_levels_survives_items_that_change_the_lists_being_read() -> None:
+    """An item's __float__ runs Python code; it may empty the very list being read (it used to be read in place)."""
+    script = """
+from modelmonitor.analyzer.stats.kll import KllSketch
+level = []
+class Evil:
+    def __float__(self):
+        level.clear()
+        return 1.0
+level.extend([Evil(), 2.0, 3.0])
+try:
+    KllSketch.from_levels([level], 3, 1.0, 3.0)
+except (ValueError, TypeError) as exc:
+    print("refused", exc)
+else:
+    print("read")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith(("read", "refused"))
+
+
+def test_merged_count_past_2_to_the_64_is_refused_not_wrapped() -> None:
+    """Two crafted shards of n = 2**63 (8 items of weight 2**60 each) would merge to n = 0."""
+    levels: list[list[float]] = [[] for _ in range(60)] + [[1.0] * 8]
+    big = KllSketch.from_levels(levels, 2**63, 1.0, 1.0)
+    other = KllSketch.from_levels(levels, 2**63, 1.0, 1.0)
+    with pytest.raises(OverflowError, match="2\\*\\*64"):
+        big.merge(other)
+    assert big.n == 2**63  # unchanged
+    _items, cumulative = big.sorted_view()
+    assert int(cumulative[-1]) == 2**63  # summed without wrapping (unsigned 64-bit)
+    assert big.get_cdf([1.0])[0] == 1.0
+
+
+def test_to_json_is_one_consistent_snapshot_under_concurrent_updates() -> None:
+    sketch = KllSketch(seed=3)
+    stop = threading.Event()
+
+    def feed() -> None:
+        rng = np.random.default_rng(0)
+        while not stop.is_set():
+            sketch.update(rng.normal(size=997))
+
+    worker = threading.Thread(target=feed)
+    worker.start()
+    try:
+        for _ in range(300):
+            doc = sketch.to_json()
+            assert sum(len(level) << h for h, level in enumerate(doc["levels"])) == doc["n"]
+    finally:
+        stop.set()
+        worker.join(timeout=30)
