@@ -33,12 +33,15 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
                              "accurate and writes a larger statistics.json")
     parser.add_argument("--sketch-c", type=float, metavar="C",
                         help="KLL capacity shrink factor c in (0.5, 1) (default 0.64, as SageMaker's analyzer)")
+    parser.add_argument("--preprocessor", metavar="SCRIPT.py",
+                        help="record preprocessor for capture data (file or s3:// URI defining "
+                             "preprocess_handler(inference_record[, logger]), as SageMaker Model Monitor's)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
-def sketch_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The KLL parameters given on the command line (the job's defaults, SageMaker's, otherwise)."""
-    given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c}
+def reading_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The KLL parameters and record preprocessor given on the command line (the job's defaults otherwise)."""
+    given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c, "record_preprocessor": args.preprocessor}
     return {name: value for name, value in given.items() if value is not None}
 
 

@@ -9,7 +9,7 @@ import argparse
 import re
 from typing import Any
 
-from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, sketch_options
+from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, reading_options
 
 
 def register(sub: Any) -> None:
@@ -70,7 +70,7 @@ def build_job(args: argparse.Namespace) -> Any:
         endpoint_name=args.endpoint, schedule_name=args.schedule, drift_methods=parse_methods(args.methods),
         comparison_method=args.comparison_method, drift_threshold=args.drift_threshold,
         categorical_drift_threshold=args.categorical_drift_threshold, max_malformed_fraction=args.max_malformed,
-        report_html=args.report, stage=args.stage, shard_id=args.shard_id, **sketch_options(args))
+        report_html=args.report, stage=args.stage, shard_id=args.shard_id, **reading_options(args))
 
 
 def run(args: argparse.Namespace) -> int:

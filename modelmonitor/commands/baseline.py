@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, sketch_options
+from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, reading_options
 
 
 def register(sub: Any) -> None:
@@ -22,4 +22,4 @@ def run(args: argparse.Namespace) -> int:
     return execute(args, lambda: AnalysisJob(
         mode="baseline", dataset_source=args.data, output_path=args.output, data_format=args.data_format,
         csv_header=HEADER_CHOICES[args.header], max_malformed_fraction=args.max_malformed,
-        **sketch_options(args)))
+        **reading_options(args)))

@@ -10,12 +10,14 @@ from typing import Any
 
 import orjson
 
+from modelmonitor.analyzer.base.errors import RecordError
 from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
-from modelmonitor.analyzer.read.payloads import decode_record
+from modelmonitor.analyzer.read.payloads import RecordRows, decode_record
+from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
 
 
@@ -42,16 +44,17 @@ def _fast_line(record: Any, layout: CaptureLayout) -> str | None:
 
 
 def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters: ReadCounters,
-                 window: Window | None = None, on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
+                 window: Window | None = None, on_bytes: Callable[[int], None] | None = None,
+                 *, preprocessor: Preprocessor | None = None) -> Iterator[Batch]:
     """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
-    goes record by record."""
+    goes record by record — every block when a record preprocessor decides the rows."""
     builder = BatchBuilder()
     keys = (window.start_key, window.end_key) if window else None
     join_output = layout == "output_first"
     for obj in objects:
         line_number = 0  # of the last line before this block, in this object
         for block in iter_blocks(obj):
-            fast = capture_lines(block, join_output=join_output, window=keys)
+            fast = None if preprocessor else capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
                 on_bytes(len(block))
             n_lines = count_newlines(block) + (not block.endswith(b"\n"))
@@ -62,7 +65,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
                 if block.endswith(b"\n"):
                     lines.pop()
                 _capture_records(lines, obj.uri, layout, keys, first=line_number - n_lines + 1, builder=builder,
-                                 counters=counters)
+                                 counters=counters, preprocessor=preprocessor)
             else:
                 counters.outside_window += fast.outside_window
                 counters.records += fast.rows
@@ -90,7 +93,7 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
 
 def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: CaptureLayout,
                      window: tuple[str, str] | None, *, first: int, builder: BatchBuilder,
-                     counters: ReadCounters) -> None:
+                     counters: ReadCounters, preprocessor: Preprocessor | None = None) -> None:
     """Record by record; `first` is the number of the first line in its object (for messages)."""
     plain = builder.plain
     loads = orjson.loads
@@ -104,14 +107,17 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
                 if when and not window[0] <= when < window[1]:
                     counters.outside_window += 1
                     continue
-            fast = _fast_line(record, layout)
-            if fast is not None:
-                plain.append(fast)
-                counters.records += 1
-                continue
-            decoded = decode_record(record, layout)
+            if preprocessor is not None:
+                decoded = RecordRows(preprocessor.rows(record))
+            else:
+                fast = _fast_line(record, layout)
+                if fast is not None:
+                    plain.append(fast)
+                    counters.records += 1
+                    continue
+                decoded = decode_record(record, layout)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
-                binascii.Error, UnicodeDecodeError) as exc:
+                binascii.Error, UnicodeDecodeError, RecordError) as exc:
             counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
             continue
         if decoded.unpaired:

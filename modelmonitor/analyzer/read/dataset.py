@@ -20,6 +20,7 @@ from modelmonitor.analyzer.read.csv_reader import read_csv
 from modelmonitor.analyzer.read.jsonl import read_jsonl
 from modelmonitor.analyzer.read.payloads import capture_widths
 from modelmonitor.analyzer.read.prefetch import prefetched
+from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
 from modelmonitor.analyzer.read.typed_chunk import prepare
 
@@ -36,6 +37,8 @@ class ReadOptions:
     capture_layout: LayoutChoice = "auto"
     window: Window | None = None
     """Capture records whose inferenceTime falls outside it are skipped (counted in `outside_window`)."""
+    preprocessor: Preprocessor | None = None
+    """Decides each capture record's rows (`read.preprocessor`, SageMaker's record preprocessor contract)."""
 
 
 @dataclass
@@ -65,9 +68,13 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
     counters = ReadCounters()
     fmt = detect_format(options.data_format, objects)
     width = len(known_names) if known_names is not None else None
+    if options.preprocessor is not None and fmt != "capture":
+        raise AnalyzerInputError(f"a record preprocessor ({options.preprocessor.source}) applies to data-capture "
+                                 f"records; this data is {fmt}")
     if fmt == "capture":
-        layout = capture_layout(options.capture_layout, objects, width)
-        raw = read_capture(objects, layout, counters, options.window, on_bytes)
+        layout = ("input_only" if options.preprocessor is not None
+                  else capture_layout(options.capture_layout, objects, width))
+        raw = read_capture(objects, layout, counters, options.window, on_bytes, preprocessor=options.preprocessor)
     elif fmt == "jsonl":
         raw = read_jsonl(objects, counters, on_bytes)
     else:

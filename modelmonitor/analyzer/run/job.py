@@ -60,6 +60,9 @@ class AnalysisJob:
     sketch_c: float = KLL_C
     """The KLL sketch's parameters (SageMaker's k = 2048, c = 0.64 by default): a larger k is more accurate and makes
     statistics.json larger (about k / (1 - c) numbers per numeric feature at most)."""
+    record_preprocessor: str | None = None
+    """A record preprocessor script (path or s3:// URI; SageMaker's `record_preprocessor_script` contract) that turns
+    each capture record into rows (`read.preprocessor`)."""
     reference_source: str | None = None
     """Monitor mode against a reference dataset instead of baseline files: its baseline is computed in this run (and
     written beside the results), as comparing two datasets in one step does."""
@@ -126,6 +129,7 @@ class AnalysisJob:
             stage="shard" if stage == "shard" else "merge" if stage == "merge" else "full",
             shard_id=current_host(root) if stage == "shard" else "",
             sketch_k=_int(env, "kll_k", KLL_K), sketch_c=_float(env, "kll_c") or KLL_C,
+            record_preprocessor=env.get("record_preprocessor_script") or None,
         )
 
 

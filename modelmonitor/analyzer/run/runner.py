@@ -18,6 +18,7 @@ from modelmonitor.analyzer.base.binning import quantile_edges
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
+from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.sources import list_objects, read_text, write_bytes
 from modelmonitor.analyzer.run import checks, outputs
 from modelmonitor.analyzer.run.constraints import (
@@ -116,7 +117,7 @@ def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
     the results (`baseline_statistics.json`, `baseline_constraints.json`) for later runs."""
     assert job.reference_source
     reference = replace(job, mode="baseline", dataset_source=job.reference_source, reference_source=None,
-                        data_format="auto", window=None)
+                        data_format="auto", window=None, record_preprocessor=None)
     stats, _ = accumulate(reference, None)
     if stats.item_count == 0:
         raise AnalyzerInputError(f"{job.reference_source}: no records to compute a baseline from")
@@ -146,7 +147,10 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
         return stats, totals
     if progress:
         progress.start(sum(o.size for o in objects))
-    dataset = read_dataset(objects, job.read_options, known_names=baseline.names if baseline else None,
+    options = job.read_options
+    if job.record_preprocessor:
+        options = replace(options, preprocessor=load_preprocessor(job.record_preprocessor))
+    dataset = read_dataset(objects, options, known_names=baseline.names if baseline else None,
                            on_bytes=progress.advance if progress else None)
     with column_lanes() as run_column:
         for batch in dataset.batches:
