@@ -36,12 +36,18 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preprocessor", metavar="SCRIPT.py",
                         help="record preprocessor for capture data (file or s3:// URI defining "
                              "preprocess_handler(inference_record[, logger]), as SageMaker Model Monitor's)")
+    parser.add_argument("--payload", metavar="JSON",
+                        help='payload mapping of capture data, as spec.payload: {"input": {"path": '
+                             '"instances[*].features", "names": ["a", "b"]}, "output": {"path": "predictions[*]"}}')
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
 def reading_options(args: argparse.Namespace) -> dict[str, Any]:
     """The KLL parameters and record preprocessor given on the command line (the job's defaults otherwise)."""
-    given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c, "record_preprocessor": args.preprocessor}
+    from modelmonitor.analyzer.run.job import payload_mapping
+
+    given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c, "record_preprocessor": args.preprocessor,
+             "payload_mapping": payload_mapping(args.payload, "--payload") if args.payload else None}
     return {name: value for name, value in given.items() if value is not None}
 
 

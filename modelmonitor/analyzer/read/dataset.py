@@ -18,7 +18,7 @@ from modelmonitor.analyzer.read.batches import Batch, CaptureLayout, DataFormat,
 from modelmonitor.analyzer.read.capture import read_capture
 from modelmonitor.analyzer.read.csv_reader import read_csv
 from modelmonitor.analyzer.read.jsonl import read_jsonl
-from modelmonitor.analyzer.read.payloads import capture_widths
+from modelmonitor.analyzer.read.payloads import PayloadMapping, capture_widths
 from modelmonitor.analyzer.read.prefetch import prefetched
 from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
@@ -39,6 +39,8 @@ class ReadOptions:
     """Capture records whose inferenceTime falls outside it are skipped (counted in `outside_window`)."""
     preprocessor: Preprocessor | None = None
     """Decides each capture record's rows (`read.preprocessor`, SageMaker's record preprocessor contract)."""
+    mapping: PayloadMapping | None = None
+    """Where capture payloads hold their features and what to call them (`spec.payload`)."""
 
 
 @dataclass
@@ -73,8 +75,9 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
                                  f"records; this data is {fmt}")
     if fmt == "capture":
         layout = ("input_only" if options.preprocessor is not None
-                  else capture_layout(options.capture_layout, objects, width))
-        raw = read_capture(objects, layout, counters, options.window, on_bytes, preprocessor=options.preprocessor)
+                  else capture_layout(options.capture_layout, objects, width, options.mapping))
+        raw = read_capture(objects, layout, counters, options.window, on_bytes, preprocessor=options.preprocessor,
+                           mapping=options.mapping)
     elif fmt == "jsonl":
         raw = read_jsonl(objects, counters, on_bytes)
     else:
@@ -104,7 +107,8 @@ def detect_format(choice: FormatChoice, objects: Sequence[DataObject]) -> DataFo
     return "csv"
 
 
-def capture_layout(choice: LayoutChoice, objects: Sequence[DataObject], width: int | None) -> CaptureLayout:
+def capture_layout(choice: LayoutChoice, objects: Sequence[DataObject], width: int | None,
+                   mapping: PayloadMapping | None = None) -> CaptureLayout:
     """SageMaker puts output columns first. Against a baseline: output+input when that matches its width, input
     only when that does; without a baseline, output first whenever outputs were captured."""
     if choice != "auto":
@@ -114,7 +118,7 @@ def capture_layout(choice: LayoutChoice, objects: Sequence[DataObject], width: i
         if not line:
             continue
         try:
-            n_in, n_out = capture_widths(orjson.loads(line))
+            n_in, n_out = capture_widths(orjson.loads(line), mapping)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
             continue
         if width is not None and n_in == width and n_in + n_out != width:

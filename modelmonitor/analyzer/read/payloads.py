@@ -12,6 +12,15 @@ import orjson
 
 from modelmonitor.analyzer.base.errors import RecordError
 from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt, split_csv
+from modelmonitor.analyzer.read.payload_mapping import (
+    MappingError,
+    combine,
+    csv_rows,
+    json_documents,
+    mapped_rows,
+    pair_outputs,
+    parse_path,
+)
 
 _INSTANCE_KEYS = ("instances", "inputs", "predictions", "outputs")
 """Row-format wrappers (TensorFlow Serving's REST API, which SageMaker's JSON follows): every element of the list is
@@ -20,7 +29,6 @@ _ROW_LIST_KEYS = ("features", "data")
 """Wrappers whose list is ONE instance when it holds scalars, or rows when it holds lists or objects."""
 _METADATA_KEYS = frozenset({"signature_name", "model_name", "model_version", "id", "parameters"})
 """Keys that may stand beside a wrapper without being data (TensorFlow Serving, KServe v2)."""
-_JSON_LINES_TYPES = ("jsonlines", "jsonl", "ndjson")
 
 
 @dataclass(frozen=True)
@@ -121,93 +129,108 @@ def json_rows(value: Any) -> list[Row]:
     return [[fmt(value)]]
 
 
-def _json_documents(text: str | bytes, content_type: str) -> list[Any]:
-    """The JSON documents of one body: one, or one per line for JSON Lines (declared by the content type, or a
-    body that is not one document but whose every non-empty line is)."""
-    if any(t in content_type for t in _JSON_LINES_TYPES):
-        return [orjson.loads(line) for line in _lines(text) if line.strip()]
-    try:
-        return [orjson.loads(text)]
-    except orjson.JSONDecodeError:
-        lines = [line for line in _lines(text) if line.strip()]
-        if len(lines) < 2:
-            raise
-        return [orjson.loads(line) for line in lines]
+@dataclass(frozen=True)
+class PayloadSide:
+    """Where one side's features are (`path`, payload_mapping's syntax) and what to call them (`names`)."""
+
+    path: str | None = None
+    names: tuple[str, ...] | None = None
 
 
-def _lines(text: str | bytes) -> list[str] | list[bytes]:
-    return text.splitlines()
+@dataclass(frozen=True)
+class PayloadMapping:
+    """`spec.payload`: the request's (`input`) and the response's (`output`) mapping; a side left None is decoded
+    by the shape rules (`json_rows`)."""
+
+    input: PayloadSide | None = None
+    output: PayloadSide | None = None
 
 
-def payload_rows(payload: dict[str, Any]) -> list[Row]:
+def parse_mapping(raw: Any, where: str) -> PayloadMapping:
+    """`{"input": {"path": …, "names": […]}, "output": {…}}` (the shape of `spec.payload`) → a PayloadMapping;
+    RecordError naming the field that is wrong."""
+    if not isinstance(raw, dict) or not set(raw) <= {"input", "output"}:
+        raise RecordError(f"{where}: a payload mapping is an object with `input` and/or `output`")
+    sides: dict[str, PayloadSide | None] = {}
+    for key in ("input", "output"):
+        side = raw.get(key)
+        if side is None:
+            sides[key] = None
+            continue
+        if not isinstance(side, dict) or not set(side) <= {"path", "names"}:
+            raise RecordError(f"{where}: {key} must be an object with `path` and/or `names`")
+        path, names = side.get("path"), side.get("names")
+        if path is not None:
+            try:
+                parse_path(path if isinstance(path, str) else "")
+            except MappingError as exc:
+                raise RecordError(f"{where}: {key}.path: {exc}") from exc
+        if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) and n for n in names)
+                                  or len(set(names)) != len(names)):
+            raise RecordError(f"{where}: {key}.names must be a list of distinct non-empty strings")
+        sides[key] = PayloadSide(path=path, names=tuple(names) if names else None)
+    return PayloadMapping(input=sides["input"], output=sides["output"])
+
+
+def _texts(row: Row | dict[str, Any] | list[Any]) -> Row:
+    if isinstance(row, dict):
+        return {str(k): fmt(v) for k, v in row.items()}
+    return [fmt(v) for v in row]
+
+
+def payload_rows(payload: dict[str, Any], side: PayloadSide | None = None) -> list[Row]:
     """One endpointInput/endpointOutput → rows. Encoding CSV or JSON is text; anything else is base64 (the literal
     SageMaker writes for that case is undocumented, so every other value is treated as base64)."""
     data = payload["data"]
     encoding = str(payload.get("encoding", "")).upper()
     content_type = str(payload.get("observedContentType", "")).lower()
-    if encoding == "CSV":
-        return list(_csv_text_rows(data))
-    if encoding != "JSON":
+    if encoding not in {"CSV", "JSON"}:
         data = base64.b64decode(data, validate=True)
         if "json" not in content_type:
-            return list(_csv_text_rows(data.decode("utf-8")))
-    return [row for document in _json_documents(data, content_type) for row in json_rows(document)]
+            data = data.decode("utf-8")
+            encoding = "CSV"
+    if encoding == "CSV":
+        rows = _csv_text_rows(data)
+        return [_texts(r) for r in csv_rows(rows, side.names)] if side and side.names else list(rows)
+    documents = json_documents(data, content_type, orjson.loads)
+    if side is not None:
+        return [_texts(r) for r in mapped_rows(documents, side.path, side.names)]
+    return [row for document in documents for row in json_rows(document)]
 
 
 def _as_positional(row: Row) -> list[str]:
     return list(row.values()) if isinstance(row, dict) else row
 
 
-def _pair_outputs(inputs: list[Row], outputs: list[Row]) -> list[Row] | None:
-    """Outputs paired with inputs by position: one output row per input row, or one positional output row holding
-    exactly one value per input (e.g. `0.1,0.2,0.3` or `[0.1, 0.2, 0.3]` for three rows). None: no pairing."""
-    if len(outputs) == len(inputs):
-        return outputs
-    if len(inputs) > 1 and len(outputs) == 1 and isinstance(outputs[0], list) and len(outputs[0]) == len(inputs):
-        return [[value] for value in outputs[0]]
-    return None
-
-
-def _output_names(row: list[str]) -> list[str]:
-    return ["output"] if len(row) == 1 else [f"output_{j}" for j in range(len(row))]
-
-
-def _combine(out_row: Row, in_row: Row) -> Row:
-    if isinstance(in_row, dict):
-        named = out_row if isinstance(out_row, dict) else dict(zip(_output_names(out_row), out_row, strict=True))
-        return {**named, **in_row}
-    return _as_positional(out_row) + in_row
-
-
-def decode_record(record: Any, layout: CaptureLayout) -> RecordRows:
+def decode_record(record: Any, layout: CaptureLayout, mapping: PayloadMapping | None = None) -> RecordRows:
     """One capture record → its rows, outputs first when the layout says so and they were captured."""
     capture = record["captureData"]
-    inputs = payload_rows(capture["endpointInput"])
+    inputs = payload_rows(capture["endpointInput"], mapping.input if mapping else None)
     output = capture.get("endpointOutput")
     if layout == "input_only" or output is None:
         return RecordRows(inputs)
-    outputs = payload_rows(output)
-    paired = _pair_outputs(inputs, outputs)
+    outputs = payload_rows(output, mapping.output if mapping else None)
+    paired = pair_outputs(inputs, outputs)
     if paired is None:
         # Keep the inputs, leave this record's output columns empty: positional columns must stay aligned.
         width = max((len(_as_positional(r)) for r in outputs), default=1)
         empty: Row = [""] * width
-        return RecordRows([_combine(empty, r) if isinstance(r, list) else r for r in inputs], unpaired=True,
-                          n_outputs=len(outputs))
-    return RecordRows([_combine(o, i) for o, i in zip(paired, inputs, strict=True)])
+        return RecordRows([_texts(combine(empty, r)) if isinstance(r, list) else r for r in inputs],
+                          unpaired=True, n_outputs=len(outputs))
+    return RecordRows([_texts(combine(o, i)) for o, i in zip(paired, inputs, strict=True)])
 
 
 def capture_record_rows(record: Any, layout: CaptureLayout) -> list[Row]:
     return decode_record(record, layout).rows
 
 
-def capture_widths(record: Any) -> tuple[int, int]:
+def capture_widths(record: Any, mapping: PayloadMapping | None = None) -> tuple[int, int]:
     """(input columns, output columns) of one capture record — decides the layout against a baseline."""
     capture = record["captureData"]
-    inputs = payload_rows(capture["endpointInput"])
+    inputs = payload_rows(capture["endpointInput"], mapping.input if mapping else None)
     output = capture.get("endpointOutput")
-    outputs = payload_rows(output) if output is not None else []
-    paired = _pair_outputs(inputs, outputs) or outputs
+    outputs = payload_rows(output, mapping.output if mapping else None) if output is not None else []
+    paired = pair_outputs(inputs, outputs) or outputs
     width = len(_as_positional(inputs[0])) if inputs else 0
     out_width = len(_as_positional(paired[0])) if paired else 0
     return width, out_width

@@ -11,10 +11,11 @@ from typing import Literal
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.methods import CUSTOM_METHODS
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
+from modelmonitor.analyzer.read.payloads import PayloadMapping, parse_mapping
 from modelmonitor.analyzer.read.sources import Window, parse_time
 from modelmonitor.analyzer.stats.dataset_stats import KLL_C, KLL_K
 from modelmonitor.analyzer.stats.kll import KLL_MAX_K, KLL_MIN_K
@@ -60,6 +61,8 @@ class AnalysisJob:
     sketch_c: float = KLL_C
     """The KLL sketch's parameters (SageMaker's k = 2048, c = 0.64 by default): a larger k is more accurate and makes
     statistics.json larger (about k / (1 - c) numbers per numeric feature at most)."""
+    payload_mapping: PayloadMapping | None = None
+    """Where capture payloads hold their features and what to call them (`spec.payload`, `read.payloads`)."""
     record_preprocessor: str | None = None
     """A record preprocessor script (path or s3:// URI; SageMaker's `record_preprocessor_script` contract) that turns
     each capture record into rows (`read.preprocessor`)."""
@@ -71,7 +74,7 @@ class AnalysisJob:
     def read_options(self) -> ReadOptions:
         """How `read.read_dataset` reads this job's data."""
         return ReadOptions(data_format=self.data_format, csv_header=self.csv_header,
-                           capture_layout=self.capture_layout, window=self.window)
+                           capture_layout=self.capture_layout, window=self.window, mapping=self.payload_mapping)
 
     def __post_init__(self) -> None:
         baseline_files = bool(self.baseline_statistics and self.baseline_constraints)
@@ -92,6 +95,8 @@ class AnalysisJob:
         if not KLL_MIN_K <= self.sketch_k <= KLL_MAX_K:
             raise AnalyzerInputError(f"sketch k (--sketch-k, kll_k) must be an integer in [{KLL_MIN_K}, {KLL_MAX_K}], "
                                      f"got {self.sketch_k}")
+        if self.payload_mapping is not None and self.record_preprocessor:
+            raise AnalyzerInputError("a payload mapping and a record preprocessor both decide the rows: use one")
         if not 0.5 < self.sketch_c < 1:
             raise AnalyzerInputError(f"sketch c (--sketch-c, kll_c) must be in (0.5, 1), got {self.sketch_c}")
         if self.comparison_method not in (None, "Robust", "Simple"):
@@ -130,6 +135,7 @@ class AnalysisJob:
             shard_id=current_host(root) if stage == "shard" else "",
             sketch_k=_int(env, "kll_k", KLL_K), sketch_c=_float(env, "kll_c") or KLL_C,
             record_preprocessor=env.get("record_preprocessor_script") or None,
+            payload_mapping=payload_mapping(env.get("payload_mapping", ""), "payload_mapping"),
         )
 
 
@@ -148,6 +154,18 @@ def current_host(root: Path) -> str:
 
         host = socket.gethostname()
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
+
+
+def payload_mapping(raw: str, where: str) -> PayloadMapping | None:
+    """A payload mapping given as JSON text (the environment's `payload_mapping`, the CLI's `--payload`)."""
+    if not raw.strip():
+        return None
+    try:
+        return parse_mapping(orjson.loads(raw), where)
+    except orjson.JSONDecodeError as exc:
+        raise AnalyzerInputError(f"{where} is not JSON: {exc}") from exc
+    except RecordError as exc:
+        raise AnalyzerInputError(str(exc)) from exc
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
