@@ -52,8 +52,14 @@ _SECRET = r"[\w/+=.@\-]{1,512}"
 SCHEDULE_PATTERN = (r"hourly|daily|daily@([01]?[0-9]|2[0-3])|every ([1-9]|1[0-9]|2[0-4])h"
                     r"|cron\(0 (\*|([01]?[0-9]|2[0-3])(/([1-9]|1[0-9]|2[0-4]))?) \? \* \* \*\)")
 _DURATION = r"[1-9][0-9]{0,3}[mhd]"
+PAYLOAD_PATH = (r"(?:[A-Za-z_][A-Za-z0-9_-]*|\[(?:\*|-?[0-9]+)\])"
+                r"(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[(?:\*|-?[0-9]+)\])*")
+"""The analyzer's payload path syntax (analyzer/read/payload_mapping.PATH_PATTERN; a test holds them equal)."""
 
 S3Uri = Annotated[str, _field(_S3, 1024), _check(_S3, "an s3:// URI", "s3://my-bucket/prefix/")]
+PayloadPath = Annotated[str, _field(PAYLOAD_PATH, 256),
+                        _check(PAYLOAD_PATH, "a payload path: keys joined by dots, [n] an index, [*] the row axis",
+                               "instances[*].features")]
 MonitorName = Annotated[str, _field(_DNS, MAX_MONITOR_NAME_LENGTH),
                         _check(_DNS, "a lowercase DNS label (a-z, 0-9, '-')", "churn-prod")]
 Namespace = Annotated[str, _field(_DNS, 63), _check(_DNS, "a lowercase DNS label (a-z, 0-9, '-')", "ml-team")]

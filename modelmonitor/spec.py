@@ -22,6 +22,7 @@ from modelmonitor.formats import (
     KmsKey,
     MonitorName,
     Namespace,
+    PayloadPath,
     Region,
     RoleArn,
     S3Uri,
@@ -165,6 +166,36 @@ class Baseline(_Model):
         return _require_exactly_one(data, "baseline", "dataset", "precomputed")
 
 
+class PayloadSide(_Model):
+    path: PayloadPath | None = None
+    """Where the rows are in a JSON body, JSONPath-like: keys joined by dots, [n] an index, [*] the row axis (e.g.
+    instances[*].features, predictions[*].score). Unset: the whole body is one row (or the shape rules apply)."""
+    names: Annotated[list[FeatureName], Field(max_length=500)] = []
+    """Names of the positional columns (or the keys of an object row to keep, in order)."""
+
+
+class Payload(_Model):
+    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
+        {"rule": "!(has(self.preprocessorS3Uri) && (has(self.input) || has(self.output)))",
+         "message": "payload.preprocessorS3Uri excludes payload.input and payload.output: one decides the rows"},
+    ]})
+    input: PayloadSide | None = None
+    """Where the request's features are and what to call them. Unset: the analyzer's shape rules."""
+    output: PayloadSide | None = None
+    """Where the response's predictions are and what to call them. Unset: the analyzer's shape rules."""
+    preprocessor_s3_uri: S3Uri | None = None
+    """A record preprocessor script with SageMaker's contract (preprocess_handler(inference_record[, logger])
+    returning a dict or a list of dicts), run under every engine; excludes input and output."""
+
+    @model_validator(mode="after")
+    def _one_decides(self) -> Payload:
+        if self.preprocessor_s3_uri is not None and (self.input is not None or self.output is not None):
+            raise PydanticCustomError(
+                "exclusive",
+                "payload.preprocessorS3Uri excludes payload.input and payload.output: one decides the rows")
+        return self
+
+
 DriftMetric = Literal["psi", "ks", "js", "wasserstein", "chi2"]
 
 
@@ -195,6 +226,11 @@ class DataQuality(_Model):
     """Monitored feature names; each gets a drift alarm. Empty: alarm on any feature's drift violation."""
     environment: Annotated[dict[str, Annotated[str, Field(max_length=1024)]], Field(max_length=40)] = {}
     """Extra analyzer environment (SageMaker allows 50 entries in total)."""
+    sketch_k: Annotated[int, Field(ge=8, le=65535)] = 2048
+    """KLL sketch size k of our analyzer (SageMaker's analyzer uses 2048): larger is more accurate and writes a
+    larger statistics.json."""
+    sketch_c: Annotated[float, Field(gt=0.5, lt=1)] = 0.64
+    """KLL capacity shrink factor c of our analyzer (SageMaker's analyzer uses 0.64)."""
 
 
 ProblemType = Literal["BinaryClassification", "MulticlassClassification", "Regression"]
@@ -340,6 +376,12 @@ class ModelMonitorSpec(_Model):
                  "|| (has(self.dataCapture) && has(self.dataCapture.destinationS3Uri))",
          "message": "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is "
                     "modelMonitor"},
+        {"rule": "!(has(self.engine) && self.engine == 'modelMonitor' && has(self.dataQuality) "
+                 "&& has(self.dataQuality.analyzer) && self.dataQuality.analyzer == 'builtin' "
+                 "&& has(self.payload) && has(self.payload.input) "
+                 "&& (!has(self.payload.input.names) || size(self.payload.input.names) == 0))",
+         "message": "payload.input.names is required when dataQuality.analyzer is builtin: SageMaker's analyzer "
+                    "names features by the record preprocessor's keys"},
     ]})
     endpoint: Endpoint
     """The endpoint to monitor: exactly one of existing or create."""
@@ -348,6 +390,9 @@ class ModelMonitorSpec(_Model):
     """AWS region of the endpoint and every monitoring resource. Immutable."""
     data_capture: DataCapture = Field(default_factory=DataCapture)
     """Endpoint data capture (applied when the endpoint is created here)."""
+    payload: Payload = Field(default_factory=Payload)
+    """How capture payloads become rows, for every monitor type: a mapping of the request's and response's features,
+    or a record preprocessor script. Unset: the analyzer's shape rules."""
     baseline: Baseline
     """Reference statistics and constraints: exactly one of dataset or precomputed."""
     data_quality: DataQuality = Field(default_factory=DataQuality)
@@ -370,6 +415,16 @@ class ModelMonitorSpec(_Model):
     """Pause reconciliation (no Pulumi runs) without deleting anything."""
     tags: Tags = {}
     """Tags added to every AWS resource."""
+
+    @model_validator(mode="after")
+    def _builtin_payload_names(self) -> ModelMonitorSpec:
+        mapped = self.payload.input
+        if (self.engine == "modelMonitor" and self.data_quality.analyzer == "builtin" and mapped is not None
+                and not mapped.names):
+            raise PydanticCustomError(
+                "required_when", "payload.input.names is required when dataQuality.analyzer is builtin: "
+                                 "SageMaker's analyzer names features by the record preprocessor's keys")
+        return self
 
     @model_validator(mode="after")
     def _capture_location_known(self) -> ModelMonitorSpec:

@@ -115,3 +115,11 @@ def test_create_endpoint_name_is_immutable() -> None:
     new = copy.deepcopy(old)
     new["spec"]["endpoint"]["create"]["name"] = "credit-default-v4"
     assert any("endpoint.create.name is immutable" in e for e in api_server_errors(load_crd(), new, old=old))
+
+
+def test_payload_path_syntax_is_the_analyzers() -> None:
+    """The spec validates payload paths with the pattern the analyzer parses them with (one syntax, two places)."""
+    from modelmonitor.analyzer.read.payload_mapping import PATH_PATTERN
+    from modelmonitor.formats import PAYLOAD_PATH
+
+    assert f"^{PAYLOAD_PATH}$" == PATH_PATTERN

@@ -131,6 +131,16 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, bool]] = [
      "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is modelMonitor", True),
     ("bad-kms-key", _set("spec.dataCapture", {**CAPTURE, "kmsKeyId": "my key"}), "spec.dataCapture.kmsKeyId",
      "must be a KMS key ARN, key id or alias", True),
+    ("payload-mapping-and-preprocessor",
+     _set("spec.payload", {"input": {"names": ["a"]}, "preprocessorS3Uri": "s3://bucket-a/pre.py"}), "spec.payload",
+     "payload.preprocessorS3Uri excludes payload.input and payload.output", True),
+    ("payload-bad-path", _set("spec.payload", {"input": {"path": "instances[x]"}}), "spec.payload.input.path",
+     "must be a payload path: keys joined by dots, [n] an index, [*] the row axis (e.g. instances[*].features), "
+     "got 'instances[x]'", True),
+    ("builtin-analyzer-payload-without-names",
+     _both(_set("spec.engine", "modelMonitor"), _set("spec.dataQuality", {"analyzer": "builtin"}),
+           _set("spec.payload", {"input": {"path": "instances[*]"}})), "spec",
+     "payload.input.names is required when dataQuality.analyzer is builtin", True),
 ]
 
 
