@@ -37,7 +37,8 @@ RESERVED_ENVIRONMENT = frozenset({
     "modelmonitor_engine", "run_event_bus_name", "drift_methods", "comparison_method", "drift_threshold",
     "categorical_drift_threshold", "max_window_mb", "schedule_period_seconds", "ground_truth_source",
     "evaluation_time", "problem_type", "inference_attribute", "probability_attribute",
-    "probability_threshold_attribute", "label_delay_seconds", "analysis_stage"})
+    "probability_threshold_attribute", "label_delay_seconds", "analysis_stage", "kll_k", "kll_c", "payload_mapping",
+    "record_preprocessor_script"})
 
 
 @dataclass(frozen=True)

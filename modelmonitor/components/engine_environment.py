@@ -1,8 +1,9 @@
 """The run environment our analyzer gets under the `lambda` and `processingJob` engines (pure; no Pulumi).
 
-- `analyzer_knobs(spec, monitoring_type)`: the analysis settings from the spec — drift knobs (data quality) or
-  the model-quality attributes. The processingJob state machine takes these as `ProcessingJobMachineArgs.
-  environment`; it sets everything else itself (`stepfunctions._environment`).
+- `analyzer_knobs(spec, monitoring_type)`: the analysis settings from the spec — drift knobs, payload mapping or
+  record preprocessor and sketch parameters (data quality), or the model-quality attributes. The processingJob
+  state machine takes these as `ProcessingJobMachineArgs.environment`; it sets everything else itself
+  (`stepfunctions._environment`).
 - `analyzer_function_environment(...)`: the complete environment of the analyzer Lambda (engine `lambda`): the
   run environment of internal-contracts §5 with S3 locations, plus what the handler needs to run on a schedule
   (`modelmonitor/analyzer/entry/lambda_handler.py`). Lambda allows 4 KB of environment in total; this is ~1.5 KB.
@@ -29,12 +30,26 @@ def _whole_hours(seconds: int) -> int:
     return -(-seconds // 3600) * 3600
 
 
+def payload_environment(spec: ModelMonitorSpec) -> dict[str, str]:
+    """How our analyzer turns capture payloads into rows (`spec.payload`) and its sketch parameters: the run
+    environment's `payload_mapping` / `record_preprocessor_script` and `kll_k` / `kll_c` (internal-contracts §5)."""
+    payload, dq = spec.payload, spec.data_quality
+    environment = {"kll_k": str(dq.sketch_k), "kll_c": repr(dq.sketch_c)}
+    if payload.preprocessor_s3_uri is not None:
+        environment["record_preprocessor_script"] = payload.preprocessor_s3_uri
+    sides = {key: {"path": side.path, "names": side.names or None}
+             for key, side in (("input", payload.input), ("output", payload.output)) if side is not None}
+    if sides:
+        environment["payload_mapping"] = json.dumps(sides, separators=(",", ":"), sort_keys=True)
+    return environment
+
+
 def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict[str, str]:
     if monitoring_type == "DataQuality":
         dq = spec.data_quality
         return {**dq.environment, "drift_methods": ",".join(dq.custom_metrics),
                 "comparison_method": dq.method.capitalize(), "drift_threshold": repr(dq.drift_threshold),
-                "categorical_drift_threshold": repr(dq.categorical_drift_threshold)}
+                "categorical_drift_threshold": repr(dq.categorical_drift_threshold), **payload_environment(spec)}
     mq = spec.model_quality
     if mq.problem_type is None:
         raise ValueError("modelQuality.problemType is required for a model-quality run")

@@ -15,6 +15,7 @@ from pulumi_aws import sagemaker
 
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
 from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.engine_environment import payload_environment
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
@@ -24,7 +25,8 @@ OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
 ENVIRONMENT_MAX = 50
 # Our analyzer's knobs (internal-contracts §5) and the one variable SageMaker expects from us in schedules.
 RESERVED_ENVIRONMENT = frozenset({"publish_cloudwatch_metrics", "drift_methods", "comparison_method",
-                                  "drift_threshold", "categorical_drift_threshold",
+                                  "drift_threshold", "categorical_drift_threshold", "kll_k", "kll_c",
+                                  "payload_mapping", "record_preprocessor_script",
                                   # Mark runs of our own engines (they publish and emit run events themselves; the
                                   # alert Lambda then ignores their job state changes): never a Model Monitor job's.
                                   "cloudwatch_metrics_namespace", "run_event_bus_name"})
@@ -62,9 +64,10 @@ def _check_runtime(section: str, schedule: str, runtime: int, hourly_limit: int)
             f"{section} schedule")
 
 
-def data_quality_environment(dq: DataQuality) -> dict[str, str]:
+def data_quality_environment(dq: DataQuality, payload: dict[str, str] | None = None) -> dict[str, str]:
     """Schedules set only `publish_cloudwatch_metrics=Enabled` (the service injects the rest) plus, for our
-    analyzer, its knobs; the user's extra environment may not override either."""
+    analyzer, its knobs and `payload` (engine_environment.payload_environment); the user's extra environment may
+    not override either."""
     clash = sorted(RESERVED_ENVIRONMENT & dq.environment.keys())
     if clash:
         raise MonitorConfigError(
@@ -76,6 +79,7 @@ def data_quality_environment(dq: DataQuality) -> dict[str, str]:
             "comparison_method": dq.method.capitalize(),
             "drift_threshold": repr(dq.drift_threshold),
             "categorical_drift_threshold": repr(dq.categorical_drift_threshold),
+            **(payload or {}),
         }
     if len(environment) > ENVIRONMENT_MAX:
         raise MonitorConfigError(f"spec.dataQuality.environment: {len(environment)} variables in total, SageMaker "
@@ -133,7 +137,8 @@ class ModelMonitorEngine:
         job = sagemaker.DataQualityJobDefinition(
             f"{names.logical}-dq-job", name=names.data_quality_job, role_arn=ctx.role_arn,
             data_quality_app_specification={"image_uri": self._image(ctx, dq.analyzer),
-                                            "environment": data_quality_environment(dq)},
+                                            "environment": data_quality_environment(
+                                                dq, payload_environment(ctx.document.spec))},
             data_quality_baseline_config={"constraints_resource": {"s3_uri": ctx.constraints_s3_uri},
                                           "statistics_resource": {"s3_uri": ctx.statistics_s3_uri}},
             data_quality_job_input={"endpoint_input": {

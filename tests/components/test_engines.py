@@ -120,6 +120,7 @@ def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
         "sagemaker_monitoring_schedule_name": f"{BASE}-dq-schedule",
         "drift_methods": "psi,ks,js", "comparison_method": "Robust", "drift_threshold": "0.1",
         "categorical_drift_threshold": "0.1", "publish_cloudwatch_metrics": "Enabled",
+        "kll_k": "2048", "kll_c": "0.64",  # SageMaker's analyzer's sketch parameters, the spec's defaults
         "cloudwatch_metrics_namespace": "ModelMonitor/DataQuality", "run_event_bus_name": "default",
         "modelmonitor_monitor": "growth/churn-scoring", "modelmonitor_engine": "lambda",
         "monitoring_type": "DataQuality", "max_window_mb": "1024", "schedule_period_seconds": "3600",
@@ -270,7 +271,7 @@ def test_state_machine_definition_is_the_builders_output() -> None:
         metrics_namespace="ModelMonitor/DataQuality", window_seconds=3600, instance_type="ml.m5.xlarge",
         instance_count=1, volume_size_gb=20, max_runtime_seconds=3600,
         environment={"drift_methods": "psi,ks,js", "comparison_method": "Robust", "drift_threshold": "0.1",
-                     "categorical_drift_threshold": "0.1"},
+                     "categorical_drift_threshold": "0.1", "kll_k": "2048", "kll_c": "0.64"},
         output_kms_key_id=key))
     assert json.loads(machine["definition"]) == expected
     assert machine["name"] == f"{BASE}-dq-run" and machine["type"] == "STANDARD"

@@ -55,7 +55,8 @@ def test_full_example_schedules_and_images() -> None:
     dq = one(plan, DQ_JOB)["inputs"]
     assert dq["dataQualityAppSpecification"]["environment"] == {
         "publish_cloudwatch_metrics": "Enabled", "drift_methods": "psi,ks,js,wasserstein,chi2",
-        "comparison_method": "Robust", "drift_threshold": "0.1", "categorical_drift_threshold": "0.15"}
+        "comparison_method": "Robust", "drift_threshold": "0.1", "categorical_drift_threshold": "0.15",
+        "kll_k": "2048", "kll_c": "0.64"}
     repository = one(plan, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
     assert dq["dataQualityAppSpecification"]["imageUri"] == f"{repository}:0.1.0"
     assert dq["dataQualityJobInput"]["endpointInput"]["endpointName"] == "credit-default-v3"

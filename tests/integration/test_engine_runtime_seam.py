@@ -46,3 +46,28 @@ def test_the_analyzer_accepts_the_declared_data_quality_environment(rendered: tu
     job = AnalysisJob.from_environment(rendered[1]["DataQuality"])
     assert job.mode == "monitor" and job.data_format == "capture" and job.publish_cloudwatch_metrics
     assert job.dataset_source.endswith("/churn-scoring-v2/AllTraffic")
+
+
+def test_the_payload_section_reaches_the_analyzer_as_it_reads_it() -> None:
+    """spec.payload → the run environment (components) → AnalysisJob.from_environment (analyzer): the analyzer gets
+    the mapping the spec declares, and a preprocessor URI as its record_preprocessor_script."""
+    from modelmonitor.analyzer.read.payloads import PayloadMapping, PayloadSide
+    from modelmonitor.components.engine_environment import analyzer_knobs
+    from modelmonitor.spec import ModelMonitorSpec
+
+    base = {"region": "us-east-1", "endpoint": {"existing": {"name": "ep"}},
+            "dataCapture": {"destinationS3Uri": "s3://bucket-a/captures/"},
+            "baseline": {"precomputed": {"statisticsS3Uri": "s3://bucket-a/s.json",
+                                         "constraintsS3Uri": "s3://bucket-a/c.json"}},
+            "dataQuality": {"sketchK": 512, "sketchC": 0.7}}
+    mapped = ModelMonitorSpec.model_validate({**base, "payload": {
+        "input": {"path": "instances[*].features", "names": ["a", "b"]}, "output": {"path": "predictions[*]"}}})
+    job = AnalysisJob.from_environment({"dataset_source": "/d", **analyzer_knobs(mapped, "DataQuality")},
+                                       opt_ml_root="/x")
+    assert job.payload_mapping == PayloadMapping(input=PayloadSide("instances[*].features", ("a", "b")),
+                                                 output=PayloadSide("predictions[*]", None))
+    assert (job.sketch_k, job.sketch_c) == (512, 0.7)
+    scripted = ModelMonitorSpec.model_validate({**base, "payload": {"preprocessorS3Uri": "s3://bucket-a/pre.py"}})
+    job = AnalysisJob.from_environment({"dataset_source": "/d", **analyzer_knobs(scripted, "DataQuality")},
+                                       opt_ml_root="/x")
+    assert job.record_preprocessor == "s3://bucket-a/pre.py" and job.payload_mapping is None
