@@ -82,5 +82,7 @@ class ModelMonitorStatus(_Model):
     """Value of the modelmonitor.io/run-now annotation last acted on."""
     outputs: dict[str, str] = {}
     """Stack outputs (secrets masked)."""
+    stack_name: str | None = None
+    """The Pulumi stack holding this monitor's AWS resources; recorded before its first up and never changed."""
     last_monitoring_execution: MonitoringExecution | None = None
     """The latest monitoring run's outcome."""

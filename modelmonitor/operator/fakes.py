@@ -8,6 +8,7 @@ concurrent-update conflict, or hang (holding the lock, like a process killed mid
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -74,6 +75,11 @@ class FakeWorkspace:
     requires_cli: bool = False
 
     def open(self, request: StackRequest, *, create: bool) -> StackHandle | None:
+        if not _PULUMI_STACK_NAME.fullmatch(request.stack_name) or len(request.stack_name) > 100:
+            # The CLI's own refusal (pulumi/pulumi pkg/backend/diy/store.go, ParseReference).
+            raise CommandError(CommandResult("", "error: stack names are limited to 100 characters and may only "
+                                                 f"contain alphanumeric, hyphens, underscores, or periods: "
+                                                 f"{request.stack_name!r}", 255))
         with self.backend._lock:
             if request.stack_name not in self.backend.stacks:
                 if not create:
@@ -138,6 +144,16 @@ class _FakeHandle:
             if stack is not None and stack.resources:  # forgotten, not destroyed: they live on in "AWS"
                 self._backend.retained[self._name] = dict(stack.resources)
 
+    def rename(self, new_name: str) -> None:
+        with self._backend._lock:
+            self._backend.calls.append(("rename", self._name))
+            stack = self._backend.stacks.pop(self._name)
+            # `pulumi stack rename` rewrites the stack part of every URN in the state.
+            old_prefix, new_prefix = f"urn:pulumi:{self._name}::", f"urn:pulumi:{new_name}::"
+            stack.resources = {new_prefix + urn.removeprefix(old_prefix): t for urn, t in stack.resources.items()}
+            self._backend.stacks[new_name] = stack
+        self._name = new_name
+
     def _start(self, operation: Operation) -> Behaviour:
         behaviour = self._backend._next(self._name, operation)
         stack = self._stack
@@ -161,6 +177,9 @@ class _FakeHandle:
         raise CommandError(CommandResult("", "error: update interrupted (signal: killed)", -9))
 
 
+_PULUMI_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
 def _conflict(since: datetime) -> ConcurrentUpdateError:
     stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return ConcurrentUpdateError(CommandResult(
@@ -181,7 +200,7 @@ def planned_resources(stack: str, document: ModelMonitorDocument | None) -> dict
                   "aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:cloudwatch/metricAlarm:MetricAlarm"]
     if spec.model_quality.enabled:
         types += ["aws-native:sagemaker:ModelQualityJobDefinition"]
-    return {f"urn:pulumi:{stack}::modelmonitor::{t}::{stack}-{i}": t for i, t in enumerate(types)}
+    return {f"urn:pulumi:{stack}::modelmonitor::{t}::monitor-{i}": t for i, t in enumerate(types)}
 
 
 def fake_outputs(document: ModelMonitorDocument | None) -> dict[str, tuple[object, bool]]:

@@ -32,9 +32,9 @@ class Cluster:
     k: ApiServerEmulator
     url: str
 
-    def obj(self, name: str) -> dict[str, Any] | None:
+    def obj(self, name: str, namespace: str = NAMESPACE) -> dict[str, Any] | None:
         try:
-            found = self.k.objects[RESOURCE, NAMESPACE, name]
+            found = self.k.objects[RESOURCE, namespace, name]
         except KeyError:
             return None
         return None if found.deleted else found.raw
@@ -48,23 +48,27 @@ class Cluster:
             assert resp.status < 400, f"{method} {path}: {resp.status} {await resp.text()}"
             return await resp.json()
 
-    def _path(self, name: str | None = None) -> str:
-        base = f"/apis/modelmonitor.io/v1alpha1/namespaces/{NAMESPACE}/modelmonitors"
+    def _path(self, name: str | None = None, namespace: str = NAMESPACE) -> str:
+        base = f"/apis/modelmonitor.io/v1alpha1/namespaces/{namespace}/modelmonitors"
         return base if name is None else f"{base}/{name}"
 
-    async def create(self, name: str, spec: Mapping[str, Any], **metadata: Any) -> None:
+    async def create(self, name: str, spec: Mapping[str, Any], namespace: str = NAMESPACE, **metadata: Any) -> None:
         body = {"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
-                "metadata": {"name": name, "namespace": NAMESPACE, **metadata}, "spec": dict(spec)}
-        await self.request("POST", self._path(), body, content_type="application/json")
+                "metadata": {"name": name, "namespace": namespace, **metadata}, "spec": dict(spec)}
+        await self.request("POST", self._path(namespace=namespace), body, content_type="application/json")
 
-    async def patch(self, name: str, patch: Mapping[str, Any]) -> None:
-        await self.request("PATCH", self._path(name), dict(patch))
+    async def patch(self, name: str, patch: Mapping[str, Any], namespace: str = NAMESPACE) -> None:
+        await self.request("PATCH", self._path(name, namespace), dict(patch))
 
-    async def delete(self, name: str) -> None:
-        await self.request("DELETE", self._path(name))
+    async def patch_status(self, name: str, status: Mapping[str, Any], namespace: str = NAMESPACE) -> None:
+        """What another writer (an older operator, kubectl --subresource status) leaves in .status."""
+        await self.request("PATCH", self._path(name, namespace) + "/status", {"status": dict(status)})
 
-    def condition(self, name: str, type_: str) -> dict[str, Any] | None:
-        obj = self.obj(name) or {}
+    async def delete(self, name: str, namespace: str = NAMESPACE) -> None:
+        await self.request("DELETE", self._path(name, namespace))
+
+    def condition(self, name: str, type_: str, namespace: str = NAMESPACE) -> dict[str, Any] | None:
+        obj = self.obj(name, namespace) or {}
         return next((c for c in obj.get("status", {}).get("conditions", []) if c.get("type") == type_), None)
 
     def events(self, name: str) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from modelmonitor.operator.fakes import FakeBackend
 from modelmonitor.operator.settings import OperatorSettings
 from tests.operator.test_lifecycle import minimal_spec
 
-STACK = "ml-churn"
+STACK = "ml_churn"
 
 
 def body(mode: str) -> dict[str, Any]:
@@ -65,7 +65,7 @@ async def test_off_and_not_yet_due_run_nothing() -> None:
 async def test_timer_leaves_a_stack_alone_while_an_operation_runs() -> None:
     backend = FakeBackend()
     runtime = flows.build_runtime(OperatorSettings(driver="fake"), fake_backend=backend)
-    runtime.busy.add(STACK)
+    runtime.busy.add(("ml", "churn"))
     try:
         patch, checked = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
                                                       seconds_since_drift_check=None, emit=lambda *_: None)
