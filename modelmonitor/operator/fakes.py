@@ -3,7 +3,8 @@
 `FakeWorkspace` plugs into the real `AutomationDriver`, so the driver's error mapping and stale-lock recovery run
 unchanged. The backend keeps stacks (resources keyed by URN, so a repeated `up` never duplicates anything), locks
 and a log of calls; it can be told per stack and operation to succeed, fail (validation), error (network), raise a
-concurrent-update conflict, or hang (holding the lock, like a process killed mid-update).
+concurrent-update conflict, hang (holding the lock, like a process killed mid-update), or apply every resource and
+then die before returning (like a pod killed after `up` created resources but before its status write).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pulumi.automation import CommandError, CommandResult, ConcurrentUpdateError
 from modelmonitor.operator.stacks import Outcome, StackHandle, StackRequest, UpdateInfo
 from modelmonitor.spec import ModelMonitorDocument
 
-Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang"]
+Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply"]
 Operation = Literal["up", "destroy", "refresh"]
 FAKE_BUCKET = "modelmonitor-fake-artifacts"
 
@@ -113,6 +114,8 @@ class _FakeHandle:
                 del stack.resources[urn]
             stack.updates += 1
             stack.lock_started = None
+        if behaviour == "die_after_apply":
+            self._hang()
         return Outcome(update_id=str(stack.updates), outputs=fake_outputs(self._request.document),
                        summary=f"{len(planned)} resources up to date")
 

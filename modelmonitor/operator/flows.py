@@ -159,6 +159,23 @@ def observe(resource: Resource, document: ModelMonitorDocument | None, problems:
         last_operation_type=last_op.get("type"))
 
 
+def announce(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Runs (as its own kopf handler) before `reconcile_resource` / `finalize_resource`: when they will drive an
+    operation, the status saying so — and naming the stack — is written before the operation starts."""
+    resource = Resource.from_body(body)
+    document, problems = parse(resource)
+    decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
+    if decision.action not in ("up", "destroy", "forget"):
+        return {}
+    region = document.spec.region if document else resource.raw_spec.get("region")
+    target = stack_target(resource, document, region if isinstance(region, str) else None)
+    record = status.OperationRecord(decision.action, "InProgress", now(), message=decision.message)
+    # A pending legacy rename is recorded after the operation: recording the new name now would skip the rename
+    # (status already proves a stack exists: lastAppliedHash).
+    return status.in_progress(existing=resource.conditions, operation=record, stack=target.stack_name,
+                              record_stack=target.migrate_from is None, generation=resource.generation, now=now())
+
+
 async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: int, emit: Emit) -> Step:
     """Create / update / resume: bring the stack to the spec, or explain why not."""
     resource = Resource.from_body(body)

@@ -60,6 +60,17 @@ def _finish(step: flows.Step, patch: kopf.Patch) -> None:
         raise kopf.TemporaryError(step.record.message if step.record else "retrying", delay=step.retry_after)
 
 
+# Registered first: kopf runs one handler per cycle and applies its patch before the next, so this status is on the
+# object before reconcile_monitor / finalize_monitor start their (possibly hour-long) operation.
+@kopf.on.resume(*RESOURCE)
+@kopf.on.create(*RESOURCE)
+@kopf.on.update(*RESOURCE)
+@kopf.on.delete(*RESOURCE)
+async def announce_operation(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+    """Reconciling=True with the stack and the operation, before the operation runs (nothing when none will)."""
+    patch.status.update(flows.announce(memo["runtime"], body))
+
+
 @kopf.on.resume(*RESOURCE)
 @kopf.on.create(*RESOURCE)
 @kopf.on.update(*RESOURCE)

@@ -75,11 +75,10 @@ def decide(observed: Observed) -> Decision:
 
 def _decide_deletion(observed: Observed) -> Decision:
     policy = observed.deletion_policy
-    attempted = observed.last_applied_hash is not None or observed.last_operation_type is not None
-    if policy == "Delete" and attempted:
-        return Decision("destroy", "DeletionPolicyDelete", "deletionPolicy Delete: destroying the AWS resources")
     if policy == "Delete":
-        return Decision("forget", "NeverApplied", "nothing was ever applied: only the (empty) stack is removed")
+        # Always destroy, even with an empty status: a pod killed after `up` created resources but before its status
+        # write leaves no trace here. The backend is the evidence: destroying a stack that does not exist is a no-op.
+        return Decision("destroy", "DeletionPolicyDelete", "deletionPolicy Delete: destroying the AWS resources")
     if policy != "Retain":
         # Unreadable policy on an invalid spec: never destroy on an ambiguous instruction.
         return Decision("forget", "DeletionPolicyUnreadable",

@@ -164,6 +164,21 @@ def stalled(*, existing: Iterable[Mapping[str, Any]], reason: str, message: str,
     return patch
 
 
+def in_progress(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecord, stack: str,
+                record_stack: bool, generation: int | None, now: str) -> dict[str, Any]:
+    """Status written BEFORE an operation starts: kstatus reads Reconciling=True as InProgress, `kubectl get` shows
+    the operation, and the stack is on record before it can hold any resource."""
+    message = f"{operation.type} of stack {stack} running: {operation.message}"
+    updates = [condition("Reconciling", "True", "Progressing", message), condition("Stalled", "False", "Progressing")]
+    if not any(c.get("type") == "Ready" for c in existing):
+        updates.append(condition("Ready", "False", "Progressing", message))
+    patch: dict[str, Any] = {"lastOperation": operation.to_status(),
+                             "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
+    if record_stack:
+        patch["stackName"] = stack
+    return patch
+
+
 def retrying(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecord, attempt: int, delay: float,
              generation: int | None, now: str) -> dict[str, Any]:
     """Status after a temporary failure: still reconciling, which attempt failed and when the next one runs."""

@@ -28,7 +28,9 @@ BASE = Observed(deleting=False, spec_hash=H1, last_applied_hash=H1)
     # deletion
     ({"deleting": True, "deletion_policy": "Delete"}, "destroy", "DeletionPolicyDelete", None),
     ({"deleting": True, "deletion_policy": "Retain"}, "forget", "DeletionPolicyRetain", None),
-    ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None}, "forget", "NeverApplied", None),
+    # An empty status is no evidence that nothing exists: the backend decides (destroying no stack is a no-op).
+    ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None}, "destroy", "DeletionPolicyDelete",
+     None),
     ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None, "last_operation_type": "up"},
      "destroy", "DeletionPolicyDelete", None),
     ({"deleting": True, "deletion_policy": "Destroy", "spec_hash": None}, "forget", "DeletionPolicyUnreadable",
