@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pulumi.automation import CommandError, CommandResult, ConcurrentUpdateError
+from pulumi.automation.errors import create_command_error
 
 from modelmonitor.operator.stacks import Outcome, StackHandle, StackRequest, UpdateInfo
 from modelmonitor.spec import ModelMonitorDocument
 
-Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply"]
+Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply", "denied", "assume_role",
+                    "program_network", "bucket_not_empty"]
 Operation = Literal["up", "destroy", "refresh"]
 FAKE_BUCKET = "modelmonitor-fake-artifacts"
 
@@ -169,6 +171,10 @@ class _FakeHandle:
                                                  "Value 'ml.bogus' at 'instanceType' failed to satisfy constraint", 1))
         if behaviour == "error":
             raise CommandError(CommandResult("", "error: dial tcp 52.94.0.1:443: i/o timeout", 1))
+        if behaviour in PULUMI_FAILURES:
+            stdout, stderr = PULUMI_FAILURES[behaviour]
+            # The SDK's own mapping from CLI output to its exception classes, as the real workspace gets it.
+            raise create_command_error(CommandResult(stdout, stderr, 255))
         if behaviour == "hang":
             stack.lock_started = datetime.now(UTC)
         return behaviour
@@ -179,6 +185,42 @@ class _FakeHandle:
         self._backend.release.wait(self._backend.hang_timeout)
         raise CommandError(CommandResult("", "error: update interrupted (signal: killed)", -9))
 
+
+# What the CLI prints for failures the operator must tell apart. The AWS texts follow the provider's SDK-v2 form
+# ("operation error <Service>: <Op>, https response error StatusCode: ..., api error <Code>: <message>"); the
+# messages are AWS's own: SageMaker's "Could not assume role ... Please ensure that the role exists and allows
+# principal 'sagemaker.amazonaws.com' to assume the role." (awslabs/predictive-maintenance-using-machine-learning#3,
+# IAM's eventual consistency: pulumi/pulumi-aws#2411), S3's "BucketNotEmpty: The bucket you tried to delete is not
+# empty" (awslabs/benchmark-ai#625), botocore's EndpointConnectionError text inside a Python program.
+_DIAGNOSTICS = ("Diagnostics:\n  pulumi:pulumi:Stack (modelmonitor-{0}):\n    error: update failed\n\n"
+                "  {1}:\n    error: {2}\n")
+PULUMI_FAILURES: dict[str, tuple[str, str]] = {
+    "denied": (_DIAGNOSTICS.format(
+        "x", "aws:sagemaker:DataQualityJobDefinition (churn-dq)",
+        "1 error occurred:\n\t* creating SageMaker AI Data Quality Job Definition (churn-dq): operation error "
+        "SageMaker: CreateDataQualityJobDefinition, https response error StatusCode: 400, RequestID: "
+        "3b7c6f5e-0d6e-4c1b-9d1e-6a1f0c2b7e11, api error AccessDeniedException: User: arn:aws:sts::123456789012:"
+        "assumed-role/modelmonitor-operator/botocore-session-1 is not authorized to perform: "
+        "sagemaker:CreateDataQualityJobDefinition because no identity-based policy allows the "
+        "sagemaker:CreateDataQualityJobDefinition action"), "error: update failed"),
+    "assume_role": (_DIAGNOSTICS.format(
+        "x", "aws:sagemaker:MonitoringSchedule (churn-dq)",
+        "1 error occurred:\n\t* creating SageMaker AI Monitoring Schedule (churn-dq): operation error SageMaker: "
+        "CreateMonitoringSchedule, https response error StatusCode: 400, RequestID: "
+        "7d0c1e2f-5a4b-4c3d-8e9f-0a1b2c3d4e5f, api error ValidationException: Could not assume role "
+        "arn:aws:iam::123456789012:role/modelmonitor-ml-churn-monitoring. Please ensure that the role exists and "
+        "allows principal 'sagemaker.amazonaws.com' to assume the role."), "error: update failed"),
+    "program_network": (
+        "error: an unhandled error occurred: python inline source runtime error: Could not connect to the endpoint "
+        "URL: \"https://sts.us-east-1.amazonaws.com/\"\n", "error: an unhandled error occurred: Program exited "
+        "with non-zero exit code: 1"),
+    "bucket_not_empty": (_DIAGNOSTICS.format(
+        "x", "aws:s3:Bucket (ml-churn-artifacts)",
+        "deleting urn:pulumi:x::modelmonitor::aws:s3/bucket:Bucket::ml-churn-artifacts: 1 error occurred:\n\t* "
+        "deleting S3 Bucket (modelmonitor-ml-churn-artifacts-3f2a): operation error S3: DeleteBucket, https "
+        "response error StatusCode: 409, RequestID: F4DC72101BA1DD91, HostID: qTlljyVL05pfeD8d16XxYt, api error "
+        "BucketNotEmpty: The bucket you tried to delete is not empty"), "error: destroy failed"),
+}
 
 _PULUMI_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 

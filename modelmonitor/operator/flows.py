@@ -156,7 +156,7 @@ def observe(resource: Resource, document: ModelMonitorDocument | None, problems:
         reconcile_request=resource.annotations.get(RECONCILE_REQUEST_ANNOTATION),
         last_applied_hash=resource.status.get("lastAppliedHash"),
         last_handled_request=resource.status.get("lastHandledReconcileRequest"),
-        last_operation_type=last_op.get("type"))
+        last_operation_type=last_op.get("type"), last_operation_result=last_op.get("result"))
 
 
 def announce(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:

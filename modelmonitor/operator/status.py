@@ -135,21 +135,27 @@ def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, A
 
 def up_to_date(*, existing: Iterable[Mapping[str, Any]], generation: int | None, observed: int | None,
                handled_request: str | None, now: str) -> dict[str, Any]:
-    """Status when nothing needed running: only catch observedGeneration up (empty when already current)."""
+    """Status when nothing needed running: the applied stack matches the spec, so Ready, not Reconciling and not
+    Stalled — whatever an earlier (invalid, since reverted) spec left there. Empty when already so."""
+    existing = list(existing)
+    updates = [condition("Ready", "True", "UpToDate", "the applied stack matches the spec"),
+               condition("Reconciling", "False", "UpToDate"), condition("Stalled", "False", "UpToDate")]
+    current = {str(c.get("type")): c.get("status") for c in existing}
     patch: dict[str, Any] = {}
-    if generation != observed:
+    if generation != observed or any(current.get(u.type) != u.status for u in updates):
         patch["observedGeneration"] = generation
-        patch["conditions"] = merge_conditions(existing, [condition("Reconciling", "False", "UpToDate")],
-                                               now=now, generation=generation)
+        patch["conditions"] = merge_conditions(existing, updates, now=now, generation=generation)
     if handled_request is not None:
         patch["lastHandledReconcileRequest"] = handled_request
     return patch
 
 
 def suspended(*, existing: Iterable[Mapping[str, Any]], generation: int | None, now: str) -> dict[str, Any]:
-    update = condition("Reconciling", "False", "Suspended", "spec.suspend is true: no Pulumi runs until it is false")
+    """Nothing runs while suspended, so nothing is stalled either (an invalid spec is checked before suspend)."""
+    updates = [condition("Reconciling", "False", "Suspended", "spec.suspend is true: no Pulumi runs until it is false"),
+               condition("Stalled", "False", "Suspended")]
     return {"observedGeneration": generation,
-            "conditions": merge_conditions(existing, [update], now=now, generation=generation)}
+            "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
 
 
 def stalled(*, existing: Iterable[Mapping[str, Any]], reason: str, message: str, generation: int | None,
