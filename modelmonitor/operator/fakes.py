@@ -130,7 +130,9 @@ class _FakeHandle:
         return Outcome(update_id=str(self._stack.updates), summary=f"{count} deleted")
 
     def preview_refresh(self) -> Outcome:
-        self._start("refresh")
+        if self._start("refresh") == "hang":  # a slow refresh; it takes no lock
+            self._backend.hanging.set()
+            self._backend.release.wait(self._backend.hang_timeout)
         changes = self._backend.drift.get(self._name, 0)
         return Outcome(summary=f"{changes} update" if changes else "no changes", changes=changes)
 
@@ -175,7 +177,7 @@ class _FakeHandle:
             stdout, stderr = PULUMI_FAILURES[behaviour]
             # The SDK's own mapping from CLI output to its exception classes, as the real workspace gets it.
             raise create_command_error(CommandResult(stdout, stderr, 255))
-        if behaviour == "hang":
+        if behaviour == "hang" and operation != "refresh":
             stack.lock_started = datetime.now(UTC)
         return behaviour
 

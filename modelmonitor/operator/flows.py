@@ -201,7 +201,8 @@ async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: i
         step.status = status.applied(
             document, existing=existing, operation=step.record, outputs=step.outputs,
             applied_hash=reconcile.spec_hash(document, runtime.settings.program_version),
-            generation=gen, handled_request=decision.handled_request, now=now())
+            generation=gen, handled_request=decision.handled_request, now=now(),
+            previous_outputs=resource.status.get("outputs"))
         step.status["stackName"] = target.stack_name
     return step
 
@@ -284,38 +285,47 @@ def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, An
 
 
 async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh_execution_now: bool,
-                           seconds_since_drift_check: float | None, emit: Emit) -> tuple[dict[str, Any], bool]:
-    """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch.
-
-    One writer per object and tick: two timers each writing the whole conditions list would overwrite each other.
-    Returns (patch, whether the drift check ran).
-    """
+                           emit: Emit) -> dict[str, Any]:
+    """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch that
+    writes only the timer's own fields and condition types (DriftDetected, InfrastructureDrifted)."""
     resource = Resource.from_body(body)
     if resource.key in runtime.busy:
-        return {}, False
+        return {}
     patch: dict[str, Any] = {}
     if refresh_execution_now:
         patch = await asyncio.to_thread(refresh_execution, runtime, body)
     if "conditions" in patch:
         body = {**body, "status": {**(body.get("status") or {}), "conditions": patch["conditions"]}}
-    drift_patch, checked = await check_infrastructure(runtime, body, seconds_since_drift_check, emit)
+    drift_patch = await check_infrastructure(runtime, body, seconds_since(resource.status.get("lastDriftCheckTime")),
+                                             emit)
     patch.update(drift_patch)
-    return patch, checked
+    return patch
+
+
+def seconds_since(stamp: object, *, at: datetime | None = None) -> float | None:
+    """Seconds since an RFC 3339 time in status; None when absent or unreadable (then the check is due)."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ((at or datetime.now(UTC)) - then).total_seconds()
 
 
 async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], seconds_since_last: float | None,
-                               emit: Emit) -> tuple[dict[str, Any], bool]:
-    """Timer: refresh-preview the stack per spec.driftDetection; returns (status patch, whether it checked)."""
+                               emit: Emit) -> dict[str, Any]:
+    """Timer: refresh-preview the stack per spec.driftDetection; the status patch (lastDriftCheckTime when it ran)."""
     resource = Resource.from_body(body)
     document, _ = parse(resource)
     if document is None or resource.deleting:
-        return {}, False
+        return {}
     drift = document.spec.drift_detection
     action = reconcile.decide_drift_check(mode=drift.mode, interval=drift.interval,
                                           seconds_since_last=seconds_since_last, suspended=document.spec.suspend,
                                           applied=bool(resource.status.get("lastAppliedHash")))
     if action == "skip":
-        return {}, False
+        return {}
     target = stack_target(resource, document, document.spec.region)
     try:
         result = await runtime.runner.run("detect_drift", target)
@@ -325,9 +335,9 @@ async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], second
             await runtime.runner.run("up", target)
     except stacks.DriverError as exc:
         emit("Warning", "DriftCheckFailed", exc.message)
-        return {}, True
+        return {"lastDriftCheckTime": now()}  # the next check waits for the interval too, not for the next tick
     return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
-                                       generation=resource.generation, now=now()), True
+                                       generation=resource.generation, now=now())
 
 
 async def run_now_resource(runtime: Runtime, body: Mapping[str, Any], emit: Emit) -> dict[str, Any]:

@@ -91,22 +91,26 @@ async def cluster(tmp_path: Path, monkeypatch: Any) -> AsyncIterator[Cluster]:
 
 
 def fake_settings(**overrides: Any) -> OperatorSettings:
+    # A timer tick longer than any test: scenarios about the timer ask for a short one.
     base = OperatorSettings(driver="fake", max_concurrent_updates=4, retry_base_seconds=0.2, retry_max_seconds=1.0,
-                            update_timeout_seconds=3600.0)
+                            update_timeout_seconds=3600.0, timer_tick_seconds=300.0)
     return base.replace(**overrides)
 
 
 @contextlib.asynccontextmanager
 async def operator(backend: FakeBackend | None = None, settings: OperatorSettings | None = None,
                    runtime: flows.Runtime | None = None) -> AsyncIterator[flows.Runtime]:
-    """The real kopf operator (all handlers of modelmonitor.operator.handlers) as a task; stops on exit."""
-    import modelmonitor.operator.handlers  # noqa: F401 - registers the handlers
+    """The real kopf operator (all handlers of modelmonitor.operator.handlers, registered with the settings' timer
+    tick) as a task; stops on exit."""
+    from modelmonitor.operator import handlers
 
     if runtime is None:
         runtime = flows.build_runtime(settings or fake_settings(), fake_backend=backend)
+    registry = handlers.register(kopf.OperatorRegistry(), timer_tick=runtime.settings.timer_tick_seconds)
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(kopf.operator(
-        clusterwide=True, standalone=True, memo=kopf.Memo(runtime=runtime), stop_flag=stop, ready_flag=ready))
+        clusterwide=True, standalone=True, registry=registry, memo=kopf.Memo(runtime=runtime), stop_flag=stop,
+        ready_flag=ready))
     await asyncio.wait_for(ready.wait(), 10)
     try:
         yield runtime

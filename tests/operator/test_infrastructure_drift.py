@@ -30,8 +30,9 @@ async def check(mode: str, drift: int, since: float | None = None) -> tuple[dict
         await runtime.runner.run("up", flows.stacks.StackTarget("ml", "churn", "us-east-1",
                                                                 flows.parse(flows.Resource.from_body(body(mode)))[0]))
         backend.drift[STACK] = drift
-        patch, checked = await flows.check_infrastructure(runtime, body(mode), since,
-                                                          lambda t, reason, m: events.append((t, reason)))
+        patch = await flows.check_infrastructure(runtime, body(mode), since,
+                                                 lambda t, reason, m: events.append((t, reason)))
+        checked = "lastDriftCheckTime" in patch
     finally:
         runtime.close()
     return patch, checked, backend, events
@@ -67,8 +68,8 @@ async def test_timer_leaves_a_stack_alone_while_an_operation_runs() -> None:
     runtime = flows.build_runtime(OperatorSettings(driver="fake"), fake_backend=backend)
     runtime.busy.add(("ml", "churn"))
     try:
-        patch, checked = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
-                                                      seconds_since_drift_check=None, emit=lambda *_: None)
+        patch = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
+                                             emit=lambda *_: None)
     finally:
         runtime.close()
-    assert (patch, checked, backend.calls) == ({}, False, [])
+    assert (patch, backend.calls) == ({}, [])
