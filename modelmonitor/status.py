@@ -82,5 +82,9 @@ class ModelMonitorStatus(_Model):
     """Value of the modelmonitor.io/run-now annotation last acted on."""
     outputs: dict[str, str] = {}
     """Stack outputs (secrets masked)."""
+    stack_name: str | None = None
+    """The Pulumi stack holding this monitor's AWS resources; recorded before its first up and never changed."""
     last_monitoring_execution: MonitoringExecution | None = None
     """The latest monitoring run's outcome."""
+    last_drift_check_time: str | None = None
+    """When the infrastructure-drift check (spec.driftDetection) last ran; kept here so restarts keep its interval."""

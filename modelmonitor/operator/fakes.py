@@ -3,11 +3,13 @@
 `FakeWorkspace` plugs into the real `AutomationDriver`, so the driver's error mapping and stale-lock recovery run
 unchanged. The backend keeps stacks (resources keyed by URN, so a repeated `up` never duplicates anything), locks
 and a log of calls; it can be told per stack and operation to succeed, fail (validation), error (network), raise a
-concurrent-update conflict, or hang (holding the lock, like a process killed mid-update).
+concurrent-update conflict, hang (holding the lock, like a process killed mid-update), or apply every resource and
+then die before returning (like a pod killed after `up` created resources but before its status write).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -15,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pulumi.automation import CommandError, CommandResult, ConcurrentUpdateError
+from pulumi.automation.errors import create_command_error
 
 from modelmonitor.operator.stacks import Outcome, StackHandle, StackRequest, UpdateInfo
 from modelmonitor.spec import ModelMonitorDocument
 
-Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang"]
+Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply", "denied", "assume_role",
+                    "program_network", "bucket_not_empty"]
 Operation = Literal["up", "destroy", "refresh"]
 FAKE_BUCKET = "modelmonitor-fake-artifacts"
 
@@ -74,6 +78,11 @@ class FakeWorkspace:
     requires_cli: bool = False
 
     def open(self, request: StackRequest, *, create: bool) -> StackHandle | None:
+        if not _PULUMI_STACK_NAME.fullmatch(request.stack_name) or len(request.stack_name) > 100:
+            # The CLI's own refusal (pulumi/pulumi pkg/backend/diy/store.go, ParseReference).
+            raise CommandError(CommandResult("", "error: stack names are limited to 100 characters and may only "
+                                                 f"contain alphanumeric, hyphens, underscores, or periods: "
+                                                 f"{request.stack_name!r}", 255))
         with self.backend._lock:
             if request.stack_name not in self.backend.stacks:
                 if not create:
@@ -107,6 +116,8 @@ class _FakeHandle:
                 del stack.resources[urn]
             stack.updates += 1
             stack.lock_started = None
+        if behaviour == "die_after_apply":
+            self._hang()
         return Outcome(update_id=str(stack.updates), outputs=fake_outputs(self._request.document),
                        summary=f"{len(planned)} resources up to date")
 
@@ -119,7 +130,9 @@ class _FakeHandle:
         return Outcome(update_id=str(self._stack.updates), summary=f"{count} deleted")
 
     def preview_refresh(self) -> Outcome:
-        self._start("refresh")
+        if self._start("refresh") == "hang":  # a slow refresh; it takes no lock
+            self._backend.hanging.set()
+            self._backend.release.wait(self._backend.hang_timeout)
         changes = self._backend.drift.get(self._name, 0)
         return Outcome(summary=f"{changes} update" if changes else "no changes", changes=changes)
 
@@ -138,6 +151,16 @@ class _FakeHandle:
             if stack is not None and stack.resources:  # forgotten, not destroyed: they live on in "AWS"
                 self._backend.retained[self._name] = dict(stack.resources)
 
+    def rename(self, new_name: str) -> None:
+        with self._backend._lock:
+            self._backend.calls.append(("rename", self._name))
+            stack = self._backend.stacks.pop(self._name)
+            # `pulumi stack rename` rewrites the stack part of every URN in the state.
+            old_prefix, new_prefix = f"urn:pulumi:{self._name}::", f"urn:pulumi:{new_name}::"
+            stack.resources = {new_prefix + urn.removeprefix(old_prefix): t for urn, t in stack.resources.items()}
+            self._backend.stacks[new_name] = stack
+        self._name = new_name
+
     def _start(self, operation: Operation) -> Behaviour:
         behaviour = self._backend._next(self._name, operation)
         stack = self._stack
@@ -150,7 +173,11 @@ class _FakeHandle:
                                                  "Value 'ml.bogus' at 'instanceType' failed to satisfy constraint", 1))
         if behaviour == "error":
             raise CommandError(CommandResult("", "error: dial tcp 52.94.0.1:443: i/o timeout", 1))
-        if behaviour == "hang":
+        if behaviour in PULUMI_FAILURES:
+            stdout, stderr = PULUMI_FAILURES[behaviour]
+            # The SDK's own mapping from CLI output to its exception classes, as the real workspace gets it.
+            raise create_command_error(CommandResult(stdout, stderr, 255))
+        if behaviour == "hang" and operation != "refresh":
             stack.lock_started = datetime.now(UTC)
         return behaviour
 
@@ -159,6 +186,45 @@ class _FakeHandle:
         self._backend.hanging.set()
         self._backend.release.wait(self._backend.hang_timeout)
         raise CommandError(CommandResult("", "error: update interrupted (signal: killed)", -9))
+
+
+# What the CLI prints for failures the operator must tell apart. The AWS texts follow the provider's SDK-v2 form
+# ("operation error <Service>: <Op>, https response error StatusCode: ..., api error <Code>: <message>"); the
+# messages are AWS's own: SageMaker's "Could not assume role ... Please ensure that the role exists and allows
+# principal 'sagemaker.amazonaws.com' to assume the role." (awslabs/predictive-maintenance-using-machine-learning#3,
+# IAM's eventual consistency: pulumi/pulumi-aws#2411), S3's "BucketNotEmpty: The bucket you tried to delete is not
+# empty" (awslabs/benchmark-ai#625), botocore's EndpointConnectionError text inside a Python program.
+_DIAGNOSTICS = ("Diagnostics:\n  pulumi:pulumi:Stack (modelmonitor-{0}):\n    error: update failed\n\n"
+                "  {1}:\n    error: {2}\n")
+PULUMI_FAILURES: dict[str, tuple[str, str]] = {
+    "denied": (_DIAGNOSTICS.format(
+        "x", "aws:sagemaker:DataQualityJobDefinition (churn-dq)",
+        "1 error occurred:\n\t* creating SageMaker AI Data Quality Job Definition (churn-dq): operation error "
+        "SageMaker: CreateDataQualityJobDefinition, https response error StatusCode: 400, RequestID: "
+        "3b7c6f5e-0d6e-4c1b-9d1e-6a1f0c2b7e11, api error AccessDeniedException: User: arn:aws:sts::123456789012:"
+        "assumed-role/modelmonitor-operator/botocore-session-1 is not authorized to perform: "
+        "sagemaker:CreateDataQualityJobDefinition because no identity-based policy allows the "
+        "sagemaker:CreateDataQualityJobDefinition action"), "error: update failed"),
+    "assume_role": (_DIAGNOSTICS.format(
+        "x", "aws:sagemaker:MonitoringSchedule (churn-dq)",
+        "1 error occurred:\n\t* creating SageMaker AI Monitoring Schedule (churn-dq): operation error SageMaker: "
+        "CreateMonitoringSchedule, https response error StatusCode: 400, RequestID: "
+        "7d0c1e2f-5a4b-4c3d-8e9f-0a1b2c3d4e5f, api error ValidationException: Could not assume role "
+        "arn:aws:iam::123456789012:role/modelmonitor-ml-churn-monitoring. Please ensure that the role exists and "
+        "allows principal 'sagemaker.amazonaws.com' to assume the role."), "error: update failed"),
+    "program_network": (
+        "error: an unhandled error occurred: python inline source runtime error: Could not connect to the endpoint "
+        "URL: \"https://sts.us-east-1.amazonaws.com/\"\n", "error: an unhandled error occurred: Program exited "
+        "with non-zero exit code: 1"),
+    "bucket_not_empty": (_DIAGNOSTICS.format(
+        "x", "aws:s3:Bucket (ml-churn-artifacts)",
+        "deleting urn:pulumi:x::modelmonitor::aws:s3/bucket:Bucket::ml-churn-artifacts: 1 error occurred:\n\t* "
+        "deleting S3 Bucket (modelmonitor-ml-churn-artifacts-3f2a): operation error S3: DeleteBucket, https "
+        "response error StatusCode: 409, RequestID: F4DC72101BA1DD91, HostID: qTlljyVL05pfeD8d16XxYt, api error "
+        "BucketNotEmpty: The bucket you tried to delete is not empty"), "error: destroy failed"),
+}
+
+_PULUMI_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def _conflict(since: datetime) -> ConcurrentUpdateError:
@@ -181,7 +247,7 @@ def planned_resources(stack: str, document: ModelMonitorDocument | None) -> dict
                   "aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:cloudwatch/metricAlarm:MetricAlarm"]
     if spec.model_quality.enabled:
         types += ["aws-native:sagemaker:ModelQualityJobDefinition"]
-    return {f"urn:pulumi:{stack}::modelmonitor::{t}::{stack}-{i}": t for i, t in enumerate(types)}
+    return {f"urn:pulumi:{stack}::modelmonitor::{t}::monitor-{i}": t for i, t in enumerate(types)}
 
 
 def fake_outputs(document: ModelMonitorDocument | None) -> dict[str, tuple[object, bool]]:

@@ -48,9 +48,8 @@ class Runtime:
     runner: stacks.OperationRunner
     reader: executions.ExecutionReader | None = None
     start_run_now: RunNowExecutor = aws_run_now
-    busy: set[str] = field(default_factory=set)
-    """Stacks with a create/update/delete operation in flight: the timer leaves their status alone meanwhile,
-    since the handler will write the whole conditions list from what it saw before the operation."""
+    busy: set[tuple[str, str]] = field(default_factory=set)
+    """(namespace, name) of monitors with a create/update/delete operation in flight: the timer leaves them alone."""
 
     def close(self) -> None:
         self.runner.close()
@@ -93,6 +92,24 @@ class Resource:
     @property
     def conditions(self) -> list[Mapping[str, Any]]:
         return list(self.status.get("conditions") or [])
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.namespace, self.name
+
+
+def stack_target(resource: Resource, document: ModelMonitorDocument | None, region: str | None) -> stacks.StackTarget:
+    """The resource's stack: the name recorded in status wins (identities never move); else `stacks.stack_name`,
+    renaming a legacy `<namespace>-<name>` stack first when status shows an older operator ran an operation."""
+    recorded = resource.status.get("stackName")
+    last_op = (resource.status.get("lastOperation") or {}).get("type")
+    applied = resource.status.get("lastAppliedHash") is not None
+    touched = applied or last_op in ("up", "destroy")
+    return stacks.StackTarget(
+        resource.namespace, resource.name, region, document,
+        recorded_stack=recorded if isinstance(recorded, str) and recorded else None,
+        migrate_from=stacks.legacy_stack_name(resource.namespace, resource.name) if touched and not recorded else None,
+        must_exist=applied)
 
 
 def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
@@ -139,7 +156,24 @@ def observe(resource: Resource, document: ModelMonitorDocument | None, problems:
         reconcile_request=resource.annotations.get(RECONCILE_REQUEST_ANNOTATION),
         last_applied_hash=resource.status.get("lastAppliedHash"),
         last_handled_request=resource.status.get("lastHandledReconcileRequest"),
-        last_operation_type=last_op.get("type"))
+        last_operation_type=last_op.get("type"), last_operation_result=last_op.get("result"))
+
+
+def announce(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Runs (as its own kopf handler) before `reconcile_resource` / `finalize_resource`: when they will drive an
+    operation, the status saying so — and naming the stack — is written before the operation starts."""
+    resource = Resource.from_body(body)
+    document, problems = parse(resource)
+    decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
+    if decision.action not in ("up", "destroy", "forget"):
+        return {}
+    region = document.spec.region if document else resource.raw_spec.get("region")
+    target = stack_target(resource, document, region if isinstance(region, str) else None)
+    record = status.OperationRecord(decision.action, "InProgress", now(), message=decision.message)
+    # A pending legacy rename is recorded after the operation: recording the new name now would skip the rename
+    # (status already proves a stack exists: lastAppliedHash).
+    return status.in_progress(existing=resource.conditions, operation=record, stack=target.stack_name,
+                              record_stack=target.migrate_from is None, generation=resource.generation, now=now())
 
 
 async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: int, emit: Emit) -> Step:
@@ -161,13 +195,15 @@ async def reconcile_resource(runtime: Runtime, body: Mapping[str, Any], retry: i
                                       observed=resource.status.get("observedGeneration"),
                                       handled_request=None, now=now()))
     assert document is not None  # up is only decided for a valid spec
-    target = stacks.StackTarget(resource.namespace, resource.name, document.spec.region, document)
+    target = stack_target(resource, document, document.spec.region)
     step = await _drive(runtime, "up", target, resource=resource, retry=retry, emit=emit, decision=decision)
     if step.retry_after is None and step.permanent is None and step.record is not None:
         step.status = status.applied(
             document, existing=existing, operation=step.record, outputs=step.outputs,
             applied_hash=reconcile.spec_hash(document, runtime.settings.program_version),
-            generation=gen, handled_request=decision.handled_request, now=now())
+            generation=gen, handled_request=decision.handled_request, now=now(),
+            previous_outputs=resource.status.get("outputs"))
+        step.status["stackName"] = target.stack_name
     return step
 
 
@@ -177,8 +213,7 @@ async def finalize_resource(runtime: Runtime, body: Mapping[str, Any], retry: in
     document, problems = parse(resource)
     decision = reconcile.decide(observe(resource, document, problems, runtime.settings))
     region = document.spec.region if document else resource.raw_spec.get("region")
-    target = stacks.StackTarget(resource.namespace, resource.name, region if isinstance(region, str) else None,
-                                document)
+    target = stack_target(resource, document, region if isinstance(region, str) else None)
     op: Literal["destroy", "forget"] = "destroy" if decision.action == "destroy" else "forget"
     # A permanent failure would make kopf release the finalizer and orphan the resources: always retry.
     step = await _drive(runtime, op, target, resource=resource, retry=retry, emit=emit, decision=decision,
@@ -191,7 +226,19 @@ async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], targe
                  always_retry: bool = False) -> Step:
     started, clock = now(), time.monotonic()
     emit("Normal", f"{op.capitalize()}Started", f"{decision.message} (stack {target.stack_name})")
-    runtime.busy.add(target.stack_name)
+    runtime.busy.add(resource.key)
+    try:
+        step = await _operate(runtime, op, target, resource=resource, retry=retry, emit=emit,
+                              always_retry=always_retry, started=started, clock=clock)
+    finally:
+        runtime.busy.discard(resource.key)
+    step.status["stackName"] = target.stack_name
+    return step
+
+
+async def _operate(runtime: Runtime, op: Literal["up", "destroy", "forget"], target: stacks.StackTarget, *,
+                   resource: Resource, retry: int, emit: Emit, always_retry: bool, started: str,
+                   clock: float) -> Step:
     try:
         result = await runtime.runner.run(op, target)
     except stacks.DriverError as exc:
@@ -208,8 +255,6 @@ async def _drive(runtime: Runtime, op: Literal["up", "destroy", "forget"], targe
         delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
         return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
                                     generation=gen, now=now()), retry_after=delay, action=op, record=record)
-    finally:
-        runtime.busy.discard(target.stack_name)
     metrics.RECONCILES.labels(op, "succeeded").inc()
     message = result.summary or f"{op} succeeded"
     emit("Normal", f"{op.capitalize()}Succeeded", f"{message} in {time.monotonic() - clock:.1f}s")
@@ -240,39 +285,48 @@ def refresh_execution(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, An
 
 
 async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh_execution_now: bool,
-                           seconds_since_drift_check: float | None, emit: Emit) -> tuple[dict[str, Any], bool]:
-    """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch.
-
-    One writer per object and tick: two timers each writing the whole conditions list would overwrite each other.
-    Returns (patch, whether the drift check ran).
-    """
+                           emit: Emit) -> dict[str, Any]:
+    """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch that
+    writes only the timer's own fields and condition types (DriftDetected, InfrastructureDrifted)."""
     resource = Resource.from_body(body)
-    if f"{resource.namespace}-{resource.name}" in runtime.busy:
-        return {}, False
+    if resource.key in runtime.busy:
+        return {}
     patch: dict[str, Any] = {}
     if refresh_execution_now:
         patch = await asyncio.to_thread(refresh_execution, runtime, body)
     if "conditions" in patch:
         body = {**body, "status": {**(body.get("status") or {}), "conditions": patch["conditions"]}}
-    drift_patch, checked = await check_infrastructure(runtime, body, seconds_since_drift_check, emit)
+    drift_patch = await check_infrastructure(runtime, body, seconds_since(resource.status.get("lastDriftCheckTime")),
+                                             emit)
     patch.update(drift_patch)
-    return patch, checked
+    return patch
+
+
+def seconds_since(stamp: object, *, at: datetime | None = None) -> float | None:
+    """Seconds since an RFC 3339 time in status; None when absent or unreadable (then the check is due)."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ((at or datetime.now(UTC)) - then).total_seconds()
 
 
 async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], seconds_since_last: float | None,
-                               emit: Emit) -> tuple[dict[str, Any], bool]:
-    """Timer: refresh-preview the stack per spec.driftDetection; returns (status patch, whether it checked)."""
+                               emit: Emit) -> dict[str, Any]:
+    """Timer: refresh-preview the stack per spec.driftDetection; the status patch (lastDriftCheckTime when it ran)."""
     resource = Resource.from_body(body)
     document, _ = parse(resource)
     if document is None or resource.deleting:
-        return {}, False
+        return {}
     drift = document.spec.drift_detection
     action = reconcile.decide_drift_check(mode=drift.mode, interval=drift.interval,
                                           seconds_since_last=seconds_since_last, suspended=document.spec.suspend,
                                           applied=bool(resource.status.get("lastAppliedHash")))
     if action == "skip":
-        return {}, False
-    target = stacks.StackTarget(resource.namespace, resource.name, document.spec.region, document)
+        return {}
+    target = stack_target(resource, document, document.spec.region)
     try:
         result = await runtime.runner.run("detect_drift", target)
         remediated = action == "remediate" and result.changes > 0
@@ -281,9 +335,9 @@ async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], second
             await runtime.runner.run("up", target)
     except stacks.DriverError as exc:
         emit("Warning", "DriftCheckFailed", exc.message)
-        return {}, True
+        return {"lastDriftCheckTime": now()}  # the next check waits for the interval too, not for the next tick
     return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
-                                       generation=resource.generation, now=now()), True
+                                       generation=resource.generation, now=now())
 
 
 async def run_now_resource(runtime: Runtime, body: Mapping[str, Any], emit: Emit) -> dict[str, Any]:

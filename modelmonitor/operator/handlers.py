@@ -6,24 +6,33 @@ body to a flow (parse → decide → drive), writes the returned status and maps
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import kopf
 
 from modelmonitor.crd import GROUP, PLURAL, VERSION
-from modelmonitor.operator import flows
-from modelmonitor.operator.settings import FINALIZER, KOPF_STORAGE_PREFIX, RUN_NOW_ANNOTATION, OperatorSettings
+from modelmonitor.operator import flows, status
+from modelmonitor.operator.settings import (
+    FINALIZER,
+    KOPF_STORAGE_PREFIX,
+    RUN_NOW_ANNOTATION,
+    OperatorSettings,
+    SettingsError,
+)
 
 RESOURCE = (GROUP, VERSION, PLURAL)
-# Timers tick at a fixed rate (kopf needs it at import); per-monitor intervals are decided on each tick.
-TIMER_TICK_SECONDS = float(os.environ.get("MODELMONITOR_TIMER_TICK_SECONDS", "30"))
+# Condition types each writer owns. Every status write merges ONLY its own types into the freshest conditions list
+# (a kopf patch function, applied as a JSON patch guarded by resourceVersion), so a timer tick that started before an
+# operation ended can never undo the handler's newer Ready/Reconciling/Stalled, nor the handler undo the timer's.
+HANDLER_CONDITIONS = frozenset((*status.OPERATION_CONDITIONS, *status.FEATURE_CONDITIONS))
+TIMER_CONDITIONS = frozenset(status.TIMER_CONDITIONS)
 
 
-@kopf.on.startup()
 def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     settings.persistence.finalizer = FINALIZER
     # Annotations only: the CRD's structural status schema would prune kopf's default status.kopf storage.
@@ -38,7 +47,12 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
             start_http_server(int(os.environ["MODELMONITOR_METRICS_PORT"]))
 
 
-@kopf.on.cleanup()
+def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
+    """In-cluster service account first, then the kubeconfig: what kopf's default registry does, without needing
+    the kubernetes or pykube client libraries."""
+    return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
+
+
 def close(memo: kopf.Memo, **_: Any) -> None:
     runtime: flows.Runtime | None = memo.get("runtime")
     if runtime is not None:
@@ -51,52 +65,91 @@ def _emitter(body: kopf.Body) -> flows.Emit:
     return emit
 
 
+def _write(patch: kopf.Patch, update: Mapping[str, Any], owned: frozenset[str]) -> None:
+    """Merge-patch the plain fields; the conditions go through a patch function on the freshest body."""
+    fields = dict(update)
+    written = fields.pop("conditions", None)
+    patch.status.update(fields)
+    if written is not None:
+        patch.fns.append(functools.partial(_merge_conditions, list(written), owned))
+
+
+def _merge_conditions(written: list[dict[str, Any]], owned: frozenset[str], body: dict[str, Any]) -> None:
+    body_status = body.get("status") or {}
+    body_status["conditions"] = status.combine_conditions(body_status.get("conditions") or [], written, owned)
+    body["status"] = body_status
+
+
 def _finish(step: flows.Step, patch: kopf.Patch) -> None:
     """Write the step's status; turn its outcome into kopf's retry semantics."""
-    patch.status.update(step.status)
+    _write(patch, step.status, HANDLER_CONDITIONS)
     if step.permanent is not None:
         raise kopf.PermanentError(step.permanent)
     if step.retry_after is not None:
         raise kopf.TemporaryError(step.record.message if step.record else "retrying", delay=step.retry_after)
 
 
-@kopf.on.resume(*RESOURCE)
-@kopf.on.create(*RESOURCE)
-@kopf.on.update(*RESOURCE)
+async def announce_operation(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
+    """Reconciling=True with the stack and the operation, before the operation runs (nothing when none will)."""
+    _write(patch, flows.announce(memo["runtime"], body), HANDLER_CONDITIONS)
+
+
 async def reconcile_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, memo: kopf.Memo, **_: Any) -> None:
     step = await flows.reconcile_resource(memo["runtime"], body, retry, _emitter(body))
     _finish(step, patch)
 
 
-@kopf.on.delete(*RESOURCE)
 async def finalize_monitor(body: kopf.Body, patch: kopf.Patch, retry: int, memo: kopf.Memo, **_: Any) -> None:
     step = await flows.finalize_resource(memo["runtime"], body, retry, _emitter(body))
     _finish(step, patch)
 
 
-@kopf.on.resume(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
-@kopf.on.create(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
-@kopf.on.update(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT})
 async def run_now(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
     """A new run-now annotation value: one run, recorded in status; its own handler, so its failures never block
     (or retry) the stack's reconcile."""
     patch.status.update(await flows.run_now_resource(memo["runtime"], body, _emitter(body)))
 
 
-@kopf.timer(*RESOURCE, interval=TIMER_TICK_SECONDS, initial_delay=TIMER_TICK_SECONDS / 2)
 async def observe_monitor(body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, **_: Any) -> None:
     """Latest monitoring run (Drift column, DriftDetected) and infrastructure drift, each on its own interval."""
     runtime: flows.Runtime = memo["runtime"]
-    now, refreshed, checked = time.monotonic(), memo.get("execution_refreshed_at"), memo.get("drift_checked_at")
+    now, refreshed = time.monotonic(), memo.get("execution_refreshed_at")
     refresh_now = refreshed is None or now - refreshed >= runtime.settings.execution_refresh_seconds
-    update, drift_checked = await flows.observe_resource(
-        runtime, body, refresh_execution_now=refresh_now, emit=_emitter(body),
-        seconds_since_drift_check=None if checked is None else now - checked)
+    update = await flows.observe_resource(runtime, body, refresh_execution_now=refresh_now, emit=_emitter(body))
     if refresh_now:
         memo["execution_refreshed_at"] = now
-    if drift_checked:
-        memo["drift_checked_at"] = now
-    patch.status.update(update)
+    _write(patch, update, TIMER_CONDITIONS)
+
+
+def register(registry: kopf.OperatorRegistry, *, timer_tick: float) -> kopf.OperatorRegistry:
+    """Every handler of the operator into `registry`; the timer ticks every `timer_tick` seconds (kopf fixes a
+    timer's interval when it is registered; per-monitor intervals are decided on each tick)."""
+    kopf.on.login(registry=registry)(login)
+    kopf.on.startup(registry=registry)(configure)
+    kopf.on.cleanup(registry=registry)(close)
+    # announce_operation first: kopf runs one handler per cycle and applies its patch before the next, so its status
+    # is on the object before reconcile_monitor / finalize_monitor start their (possibly hour-long) operation.
+    for on in (kopf.on.resume, kopf.on.create, kopf.on.update):
+        on(*RESOURCE, registry=registry)(announce_operation)
+    kopf.on.delete(*RESOURCE, registry=registry)(announce_operation)
+    for on in (kopf.on.resume, kopf.on.create, kopf.on.update):
+        on(*RESOURCE, registry=registry)(reconcile_monitor)
+    kopf.on.delete(*RESOURCE, registry=registry)(finalize_monitor)
+    for on in (kopf.on.resume, kopf.on.create, kopf.on.update):
+        on(*RESOURCE, annotations={RUN_NOW_ANNOTATION: kopf.PRESENT}, registry=registry)(run_now)
+    kopf.timer(*RESOURCE, interval=timer_tick, initial_delay=timer_tick / 2, registry=registry)(observe_monitor)
+    return registry
+
+
+def _tick_from_env() -> float:
+    try:
+        return OperatorSettings.from_env().timer_tick_seconds
+    except SettingsError:  # the startup handler reports it (it reads the same settings) and stops the operator
+        return OperatorSettings().timer_tick_seconds
+
+
+# `kopf run -m modelmonitor.operator.handlers` uses kopf's default registry.
+register(kopf.get_default_registry(), timer_tick=_tick_from_env())
 
 
 def run(*, namespaces: Collection[str], standalone: bool, peering: str | None, liveness: str | None,
@@ -105,4 +158,5 @@ def run(*, namespaces: Collection[str], standalone: bool, peering: str | None, l
     kopf.configure(verbose=verbose)
     kopf.run(clusterwide=not namespaces, namespaces=list(namespaces), standalone=standalone,
              peering_name=peering, liveness_endpoint=liveness,
+             registry=register(kopf.OperatorRegistry(), timer_tick=settings.timer_tick_seconds),
              memo=kopf.Memo(runtime=flows.build_runtime(settings)))

@@ -86,6 +86,9 @@ class _PulumiStack:
     def remove(self) -> None:
         self._stack.workspace.remove_stack(self._stack.name, force=True)
 
+    def rename(self, new_name: str) -> None:
+        self._stack.rename(new_name, on_output=_log_line)
+
 
 def _log_line(line: str) -> None:
     logger.debug("pulumi: %s", line.rstrip())

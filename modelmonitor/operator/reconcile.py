@@ -43,7 +43,9 @@ class Observed:
     last_applied_hash: str | None = None
     last_handled_request: str | None = None
     last_operation_type: str | None = None
-    """Type of the last recorded operation, if any: an attempted (even failed) up may have created resources."""
+    """Type of the last recorded operation, if any."""
+    last_operation_result: str | None = None
+    """Its result: an up that failed or never finished may have left the stack between two specs."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ def decide(observed: Observed) -> Decision:
         return Decision("up", "ReconcileRequested", f"reconcile requested ({request})", handled_request=request)
     if observed.last_applied_hash is None:
         return Decision("up", "NotYetApplied", "the monitor has not been applied yet")
+    if observed.last_operation_type == "up" and observed.last_operation_result in ("Failed", "InProgress"):
+        # Reverting to the applied spec after a failed (or interrupted) up of another: that up may have changed
+        # some resources, so the applied hash alone no longer says the stack matches.
+        return Decision("up", "LastUpUnfinished", "the last up failed or was interrupted: applying the spec again")
     if observed.spec_hash != observed.last_applied_hash:
         return Decision("up", "SpecChanged", "the spec or the program changed since the last successful up")
     return Decision("skip", "UpToDate", "the applied stack matches the spec")
@@ -75,11 +81,10 @@ def decide(observed: Observed) -> Decision:
 
 def _decide_deletion(observed: Observed) -> Decision:
     policy = observed.deletion_policy
-    attempted = observed.last_applied_hash is not None or observed.last_operation_type is not None
-    if policy == "Delete" and attempted:
-        return Decision("destroy", "DeletionPolicyDelete", "deletionPolicy Delete: destroying the AWS resources")
     if policy == "Delete":
-        return Decision("forget", "NeverApplied", "nothing was ever applied: only the (empty) stack is removed")
+        # Always destroy, even with an empty status: a pod killed after `up` created resources but before its status
+        # write leaves no trace here. The backend is the evidence: destroying a stack that does not exist is a no-op.
+        return Decision("destroy", "DeletionPolicyDelete", "deletionPolicy Delete: destroying the AWS resources")
     if policy != "Retain":
         # Unreadable policy on an invalid spec: never destroy on an ambiguous instruction.
         return Decision("forget", "DeletionPolicyUnreadable",

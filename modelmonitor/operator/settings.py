@@ -62,8 +62,8 @@ class OperatorSettings:
     """Cap of the retry delay."""
     execution_refresh_seconds: float = 300.0
     """How often the latest monitoring execution is read from S3 / SageMaker."""
-    drift_tick_seconds: float = 60.0
-    """How often each monitor checks whether its driftDetection.interval has elapsed."""
+    timer_tick_seconds: float = 30.0
+    """How often each monitor's timer checks whether its execution refresh or driftDetection.interval is due."""
     artifact_bucket: str | None = None
     """A shared artifact bucket for every monitor's Platform (else each stack creates its own)."""
     alert_topic_arn: str | None = None
@@ -78,6 +78,8 @@ class OperatorSettings:
             raise SettingsError(f"driver must be one of {', '.join(DRIVERS)}, got {self.driver!r}")
         if self.max_concurrent_updates < 1:
             raise SettingsError(f"max concurrent updates must be at least 1, got {self.max_concurrent_updates}")
+        if self.timer_tick_seconds <= 0:
+            raise SettingsError(f"the timer tick must be positive, got {self.timer_tick_seconds}")
         if not 0 < self.retry_base_seconds <= self.retry_max_seconds:
             raise SettingsError("retry delays must satisfy 0 < base <= max")
 
@@ -95,7 +97,7 @@ class OperatorSettings:
                    "retry_base_seconds": "MODELMONITOR_RETRY_BASE_SECONDS",
                    "retry_max_seconds": "MODELMONITOR_RETRY_MAX_SECONDS",
                    "execution_refresh_seconds": "MODELMONITOR_EXECUTION_REFRESH_SECONDS",
-                   "drift_tick_seconds": "MODELMONITOR_DRIFT_TICK_SECONDS"}
+                   "timer_tick_seconds": "MODELMONITOR_TIMER_TICK_SECONDS"}
         for name, var in text.items():
             if env.get(var):
                 values[name] = env[var]

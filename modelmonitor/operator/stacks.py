@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import importlib
 import logging
 import multiprocessing
@@ -38,7 +39,8 @@ MAX_ERROR_TEXT = 1500
 # Substrings of Pulumi/provider output that mean "the request itself is wrong": retrying cannot help.
 _PERMANENT_MARKERS = ("ValidationException", "ValidationError", "InvalidParameterValue", "InvalidParameter",
                       "MalformedPolicyDocument", "is not valid", "invalid value", "Missing required",
-                      "AccessDenied", "UnauthorizedOperation", "ResourceLimitExceeded")
+                      "AccessDenied", "UnauthorizedOperation", "ResourceLimitExceeded",
+                      "stack names are limited to")
 _LOCK_TIME = re.compile(r"\bat (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 
 
@@ -66,6 +68,35 @@ class PermanentDriverError(DriverError):
     permanent = True
 
 
+class MissingStackError(PermanentDriverError):
+    """Status proves a stack existed, the backend has none: never concluded to be "nothing to destroy"."""
+
+
+# Pulumi's own rule for stack names (pulumi/pulumi pkg/backend/diy/store.go, ParseReference): "stack names are
+# limited to 100 characters and may only contain alphanumeric, hyphens, underscores, or periods".
+STACK_NAME_MAX = 100
+_HASH_CHARS = 12
+
+
+def stack_name(namespace: str, name: str) -> str:
+    """The one identity of a monitor's stack: `<namespace>_<name>`, unique because `_` is in neither a namespace
+    (DNS label) nor an object name (DNS subdomain), so the first `_` always splits them back. Longer than Pulumi's
+    100 characters, the name is cut and a hash of the whole identity appended after a second `_` — a form no short
+    identity can take, so a cut name never equals another monitor's full one."""
+    full = f"{namespace}_{name}"
+    if len(full) <= STACK_NAME_MAX:
+        return full
+    digest = hashlib.sha256(f"{namespace}/{name}".encode()).hexdigest()[:_HASH_CHARS]
+    return f"{full[:STACK_NAME_MAX - _HASH_CHARS - 1]}_{digest}"
+
+
+def legacy_stack_name(namespace: str, name: str) -> str | None:
+    """The identity older operators used (`<namespace>-<name>`, ambiguous): where an existing stack may live.
+    None when Pulumi could never have created it (too long)."""
+    legacy = f"{namespace}-{name}"
+    return legacy if len(legacy) <= STACK_NAME_MAX else None
+
+
 @dataclass(frozen=True)
 class StackTarget:
     namespace: str
@@ -73,10 +104,16 @@ class StackTarget:
     region: str | None
     document: ModelMonitorDocument | None = None
     """The parsed spec; needed by up/refresh/preview, absent for destroy/forget of an invalid spec."""
+    recorded_stack: str | None = None
+    """The stack name recorded in the resource's status (it wins over the computed one: identities never move)."""
+    migrate_from: str | None = None
+    """A legacy stack to rename to `stack_name` first, when it exists (resources applied by an older operator)."""
+    must_exist: bool = False
+    """Status proves a stack was applied: its absence is an error (wrong backend?), never "nothing to destroy"."""
 
     @property
     def stack_name(self) -> str:
-        return f"{self.namespace}-{self.name}"
+        return self.recorded_stack or stack_name(self.namespace, self.name)
 
 
 @dataclass(frozen=True)
@@ -141,6 +178,7 @@ class StackHandle(Protocol):
     def cancel(self) -> None: ...
     def latest_update(self) -> UpdateInfo | None: ...
     def remove(self) -> None: ...
+    def rename(self, new_name: str) -> None: ...
 
 
 class Workspace(Protocol):
@@ -184,8 +222,9 @@ class AutomationDriver:
             return Outcome(summary="stack removed from state; AWS resources kept")
         return self._operate("forget", target, create=False, action=remove)
 
-    def request(self, target: StackTarget) -> StackRequest:
-        base = self.settings.state_dir / target.stack_name
+    def request(self, target: StackTarget, stack: str | None = None) -> StackRequest:
+        stack = stack or target.stack_name
+        base = self.settings.state_dir / stack
         config = dict(self.settings.stack_config)
         if target.region:
             config["aws:region"] = target.region
@@ -194,7 +233,7 @@ class AutomationDriver:
             env["PULUMI_BACKEND_URL"] = self.settings.backend_url
         if self.settings.passphrase_file:
             env["PULUMI_CONFIG_PASSPHRASE_FILE"] = self.settings.passphrase_file
-        return StackRequest(stack_name=target.stack_name, project_name=self.settings.project_name,
+        return StackRequest(stack_name=stack, project_name=self.settings.project_name,
                             document=target.document, config=config, env=env, work_dir=str(base / "work"),
                             pulumi_home=str(base / "home"), secrets_provider=self.settings.secrets_provider,
                             backend_url=self.settings.backend_url, program_settings=self.settings.program_settings)
@@ -209,9 +248,10 @@ class AutomationDriver:
         while True:
             handle: StackHandle | None = None
             try:
+                self._migrate(target)
                 handle = self.workspace.open(self.request(target), create=create)
                 if handle is None:
-                    return OperationResult(op, summary="no stack: nothing to do")
+                    return self._no_stack(op, target)
                 outcome = action(handle)
                 return OperationResult(op, outcome.update_id, outcome.outputs, outcome.summary, outcome.changes)
             except auto_errors.ConcurrentUpdateError as exc:
@@ -226,13 +266,37 @@ class AutomationDriver:
             except auto_errors.StackNotFoundError:
                 if op == "up":
                     raise TemporaryDriverError(f"stack {target.stack_name} vanished during the update") from None
-                return OperationResult(op, summary="no stack: nothing to do")
+                return self._no_stack(op, target)
             except auto_errors.CommandError as exc:
                 raise classify_command_error(exc) from None
             except FileNotFoundError as exc:
                 if self.workspace.requires_cli and "pulumi" in str(exc):
                     raise PermanentDriverError(CLI_MISSING) from None
                 raise
+
+    def _no_stack(self, op: OperationType, target: StackTarget) -> OperationResult:
+        """No stack in the backend. Only an honest "nothing to do" when status never recorded a successful up."""
+        if op == "destroy" and target.must_exist:
+            raise MissingStackError(
+                f"stack {target.stack_name} is not in the state backend {self.settings.backend_url or '(default)'}, "
+                "but status records a successful up: its AWS resources may still exist. Point the operator at the "
+                "backend holding the stack; the finalizer stays until the destroy succeeds")
+        return OperationResult(op, summary="no stack: nothing to do")
+
+    def _migrate(self, target: StackTarget) -> None:
+        """Rename a legacy-named stack to the target's identity once; a no-op when it is gone or already moved."""
+        legacy = target.migrate_from
+        if legacy is None or legacy == target.stack_name:
+            return
+        old = self.workspace.open(self.request(target, legacy), create=False)
+        if old is None:
+            return
+        if self.workspace.open(self.request(target), create=False) is not None:
+            logger.warning("stack %s: both the legacy stack %s and the new one exist; using the new one",
+                           target.stack_name, legacy)
+            return
+        logger.info("renaming legacy stack %s to %s", legacy, target.stack_name)
+        old.rename(target.stack_name)
 
     def _lock_is_stale(self, handle: StackHandle, message: str) -> bool:
         """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start."""

@@ -8,7 +8,7 @@ retry can help until the spec changes. Every patch here is a JSON merge patch of
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ MAX_MESSAGE = 1024
 # Condition types whose value an operation's outcome decides; DriftDetected and InfrastructureDrifted belong
 # to the timers and survive every operation patch.
 OPERATION_CONDITIONS = ("Ready", "Reconciling", "Stalled")
+TIMER_CONDITIONS = ("DriftDetected", "InfrastructureDrifted")
 FEATURE_CONDITIONS = ("DataCaptureConfigured", "BaselineReady", "DataQualityScheduled", "ModelQualityScheduled",
                       "AlertingReady")
 
@@ -69,8 +70,19 @@ def merge_conditions(existing: Iterable[Mapping[str, Any]], updates: Sequence[Co
     return sorted(merged.values(), key=lambda c: _ORDER.get(str(c["type"]), len(_ORDER)))
 
 
-_ORDER = {name: i for i, name in enumerate((*OPERATION_CONDITIONS, *FEATURE_CONDITIONS, "DriftDetected",
-                                            "InfrastructureDrifted"))}
+_ORDER = {name: i for i, name in enumerate((*OPERATION_CONDITIONS, *FEATURE_CONDITIONS, *TIMER_CONDITIONS))}
+
+
+def combine_conditions(fresh: Iterable[Mapping[str, Any]], written: Iterable[Mapping[str, Any]],
+                       owned: Collection[str]) -> list[dict[str, Any]]:
+    """One writer per condition type: `written` replaces the `owned` types of the freshest list and adds the types
+    the list lacks; every other type keeps its fresh value (another writer may have changed it meanwhile)."""
+    merged = {str(c.get("type")): dict(c) for c in fresh if isinstance(c, Mapping)}
+    for cond in written:
+        type_ = str(cond.get("type"))
+        if type_ in owned or type_ not in merged:
+            merged[type_] = dict(cond)
+    return sorted(merged.values(), key=lambda c: _ORDER.get(str(c["type"]), len(_ORDER)))
 
 
 def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
@@ -117,7 +129,7 @@ def mask_outputs(outputs: Mapping[str, tuple[object, bool]]) -> dict[str, str]:
 
 def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, Any]], operation: OperationRecord,
             outputs: Mapping[str, str], applied_hash: str, generation: int | None, handled_request: str | None,
-            now: str) -> dict[str, Any]:
+            now: str, previous_outputs: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Status after a successful up: Ready, nothing pending, what was configured."""
     updates = [condition("Ready", "True", "Applied", operation.message or "stack is up to date"),
                condition("Reconciling", "False", "Applied"), condition("Stalled", "False", "Applied"),
@@ -126,7 +138,9 @@ def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, A
         updates.append(condition("DriftDetected", "Unknown", "NoExecutionYet", "no monitoring run has finished yet"))
     patch: dict[str, Any] = {
         "observedGeneration": generation, "endpointName": document.endpoint_name,
-        "lastAppliedHash": applied_hash, "lastOperation": operation.to_status(), "outputs": dict(outputs),
+        "lastAppliedHash": applied_hash, "lastOperation": operation.to_status(),
+        # A merge patch keeps keys it does not name: outputs the stack no longer exports are removed explicitly.
+        "outputs": {**{key: None for key in previous_outputs or {} if key not in outputs}, **outputs},
         "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
     if handled_request is not None:
         patch["lastHandledReconcileRequest"] = handled_request
@@ -135,21 +149,27 @@ def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, A
 
 def up_to_date(*, existing: Iterable[Mapping[str, Any]], generation: int | None, observed: int | None,
                handled_request: str | None, now: str) -> dict[str, Any]:
-    """Status when nothing needed running: only catch observedGeneration up (empty when already current)."""
+    """Status when nothing needed running: the applied stack matches the spec, so Ready, not Reconciling and not
+    Stalled — whatever an earlier (invalid, since reverted) spec left there. Empty when already so."""
+    existing = list(existing)
+    updates = [condition("Ready", "True", "UpToDate", "the applied stack matches the spec"),
+               condition("Reconciling", "False", "UpToDate"), condition("Stalled", "False", "UpToDate")]
+    current = {str(c.get("type")): c.get("status") for c in existing}
     patch: dict[str, Any] = {}
-    if generation != observed:
+    if generation != observed or any(current.get(u.type) != u.status for u in updates):
         patch["observedGeneration"] = generation
-        patch["conditions"] = merge_conditions(existing, [condition("Reconciling", "False", "UpToDate")],
-                                               now=now, generation=generation)
+        patch["conditions"] = merge_conditions(existing, updates, now=now, generation=generation)
     if handled_request is not None:
         patch["lastHandledReconcileRequest"] = handled_request
     return patch
 
 
 def suspended(*, existing: Iterable[Mapping[str, Any]], generation: int | None, now: str) -> dict[str, Any]:
-    update = condition("Reconciling", "False", "Suspended", "spec.suspend is true: no Pulumi runs until it is false")
+    """Nothing runs while suspended, so nothing is stalled either (an invalid spec is checked before suspend)."""
+    updates = [condition("Reconciling", "False", "Suspended", "spec.suspend is true: no Pulumi runs until it is false"),
+               condition("Stalled", "False", "Suspended")]
     return {"observedGeneration": generation,
-            "conditions": merge_conditions(existing, [update], now=now, generation=generation)}
+            "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
 
 
 def stalled(*, existing: Iterable[Mapping[str, Any]], reason: str, message: str, generation: int | None,
@@ -161,6 +181,21 @@ def stalled(*, existing: Iterable[Mapping[str, Any]], reason: str, message: str,
                              "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
     if operation is not None:
         patch["lastOperation"] = operation.to_status()
+    return patch
+
+
+def in_progress(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecord, stack: str,
+                record_stack: bool, generation: int | None, now: str) -> dict[str, Any]:
+    """Status written BEFORE an operation starts: kstatus reads Reconciling=True as InProgress, `kubectl get` shows
+    the operation, and the stack is on record before it can hold any resource."""
+    message = f"{operation.type} of stack {stack} running: {operation.message}"
+    updates = [condition("Reconciling", "True", "Progressing", message), condition("Stalled", "False", "Progressing")]
+    if not any(c.get("type") == "Ready" for c in existing):
+        updates.append(condition("Ready", "False", "Progressing", message))
+    patch: dict[str, Any] = {"lastOperation": operation.to_status(),
+                             "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
+    if record_stack:
+        patch["stackName"] = stack
     return patch
 
 
@@ -223,7 +258,8 @@ def infrastructure_drift(*, existing: Iterable[Mapping[str, Any]], changes: int,
     else:
         update = condition("InfrastructureDrifted", "True", "Drifted",
                            f"{changes} resource(s) differ from the stack (driftDetection.mode Detect: not reverted)")
-    return {"conditions": merge_conditions(existing, [update], now=now, generation=generation)}
+    return {"lastDriftCheckTime": now,
+            "conditions": merge_conditions(existing, [update], now=now, generation=generation)}
 
 
 def _dump(model: Condition | LastOperation | MonitoringExecution) -> dict[str, Any]:

@@ -32,9 +32,9 @@ class Cluster:
     k: ApiServerEmulator
     url: str
 
-    def obj(self, name: str) -> dict[str, Any] | None:
+    def obj(self, name: str, namespace: str = NAMESPACE) -> dict[str, Any] | None:
         try:
-            found = self.k.objects[RESOURCE, NAMESPACE, name]
+            found = self.k.objects[RESOURCE, namespace, name]
         except KeyError:
             return None
         return None if found.deleted else found.raw
@@ -48,23 +48,27 @@ class Cluster:
             assert resp.status < 400, f"{method} {path}: {resp.status} {await resp.text()}"
             return await resp.json()
 
-    def _path(self, name: str | None = None) -> str:
-        base = f"/apis/modelmonitor.io/v1alpha1/namespaces/{NAMESPACE}/modelmonitors"
+    def _path(self, name: str | None = None, namespace: str = NAMESPACE) -> str:
+        base = f"/apis/modelmonitor.io/v1alpha1/namespaces/{namespace}/modelmonitors"
         return base if name is None else f"{base}/{name}"
 
-    async def create(self, name: str, spec: Mapping[str, Any], **metadata: Any) -> None:
+    async def create(self, name: str, spec: Mapping[str, Any], namespace: str = NAMESPACE, **metadata: Any) -> None:
         body = {"apiVersion": "modelmonitor.io/v1alpha1", "kind": "ModelMonitor",
-                "metadata": {"name": name, "namespace": NAMESPACE, **metadata}, "spec": dict(spec)}
-        await self.request("POST", self._path(), body, content_type="application/json")
+                "metadata": {"name": name, "namespace": namespace, **metadata}, "spec": dict(spec)}
+        await self.request("POST", self._path(namespace=namespace), body, content_type="application/json")
 
-    async def patch(self, name: str, patch: Mapping[str, Any]) -> None:
-        await self.request("PATCH", self._path(name), dict(patch))
+    async def patch(self, name: str, patch: Mapping[str, Any], namespace: str = NAMESPACE) -> None:
+        await self.request("PATCH", self._path(name, namespace), dict(patch))
 
-    async def delete(self, name: str) -> None:
-        await self.request("DELETE", self._path(name))
+    async def patch_status(self, name: str, status: Mapping[str, Any], namespace: str = NAMESPACE) -> None:
+        """What another writer (an older operator, kubectl --subresource status) leaves in .status."""
+        await self.request("PATCH", self._path(name, namespace) + "/status", {"status": dict(status)})
 
-    def condition(self, name: str, type_: str) -> dict[str, Any] | None:
-        obj = self.obj(name) or {}
+    async def delete(self, name: str, namespace: str = NAMESPACE) -> None:
+        await self.request("DELETE", self._path(name, namespace))
+
+    def condition(self, name: str, type_: str, namespace: str = NAMESPACE) -> dict[str, Any] | None:
+        obj = self.obj(name, namespace) or {}
         return next((c for c in obj.get("status", {}).get("conditions", []) if c.get("type") == type_), None)
 
     def events(self, name: str) -> list[tuple[str, str]]:
@@ -87,22 +91,26 @@ async def cluster(tmp_path: Path, monkeypatch: Any) -> AsyncIterator[Cluster]:
 
 
 def fake_settings(**overrides: Any) -> OperatorSettings:
+    # A timer tick longer than any test: scenarios about the timer ask for a short one.
     base = OperatorSettings(driver="fake", max_concurrent_updates=4, retry_base_seconds=0.2, retry_max_seconds=1.0,
-                            update_timeout_seconds=3600.0)
+                            update_timeout_seconds=3600.0, timer_tick_seconds=300.0)
     return base.replace(**overrides)
 
 
 @contextlib.asynccontextmanager
 async def operator(backend: FakeBackend | None = None, settings: OperatorSettings | None = None,
                    runtime: flows.Runtime | None = None) -> AsyncIterator[flows.Runtime]:
-    """The real kopf operator (all handlers of modelmonitor.operator.handlers) as a task; stops on exit."""
-    import modelmonitor.operator.handlers  # noqa: F401 - registers the handlers
+    """The real kopf operator (all handlers of modelmonitor.operator.handlers, registered with the settings' timer
+    tick) as a task; stops on exit."""
+    from modelmonitor.operator import handlers
 
     if runtime is None:
         runtime = flows.build_runtime(settings or fake_settings(), fake_backend=backend)
+    registry = handlers.register(kopf.OperatorRegistry(), timer_tick=runtime.settings.timer_tick_seconds)
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(kopf.operator(
-        clusterwide=True, standalone=True, memo=kopf.Memo(runtime=runtime), stop_flag=stop, ready_flag=ready))
+        clusterwide=True, standalone=True, registry=registry, memo=kopf.Memo(runtime=runtime), stop_flag=stop,
+        ready_flag=ready))
     await asyncio.wait_for(ready.wait(), 10)
     try:
         yield runtime

@@ -107,9 +107,9 @@ def test_one_stack_per_resource_with_config_env_and_dirs(monkeypatch: pytest.Mon
     result = driver(workspace).up(TARGET)
     ((request, create),) = workspace.requests
     assert create is True
-    assert request.stack_name == "ml-churn" and request.project_name == "modelmonitor"
+    assert request.stack_name == "ml_churn" and request.project_name == "modelmonitor"
     assert request.config == {"aws:region": "eu-west-1", "aws:skipMetadataApiCheck": "false"}
-    assert request.work_dir == "/state/ml-churn/work" and request.pulumi_home == "/state/ml-churn/home"
+    assert request.work_dir == "/state/ml_churn/work" and request.pulumi_home == "/state/ml_churn/home"
     assert request.env["PULUMI_BACKEND_URL"] == "s3://state-bucket?region=eu-west-1"
     assert request.env["PULUMI_CONFIG_PASSPHRASE_FILE"] == "/var/run/pulumi/passphrase"
     assert request.secrets_provider == "awskms://alias/mm"
@@ -208,7 +208,7 @@ def test_fake_workspace_plugs_into_the_driver() -> None:
     fake = AutomationDriver(OperatorSettings(), FakeWorkspace(backend), isolation="thread")
     fake.up(TARGET)
     fake.up(TARGET)
-    stack = backend.stacks["ml-churn"]
+    stack = backend.stacks["ml_churn"]
     assert len(stack.resources) == stack.creations == 6 and stack.updates == 2
 
 

@@ -11,7 +11,7 @@ from modelmonitor.operator.fakes import FakeBackend
 from modelmonitor.operator.settings import OperatorSettings
 from tests.operator.test_lifecycle import minimal_spec
 
-STACK = "ml-churn"
+STACK = "ml_churn"
 
 
 def body(mode: str) -> dict[str, Any]:
@@ -30,8 +30,9 @@ async def check(mode: str, drift: int, since: float | None = None) -> tuple[dict
         await runtime.runner.run("up", flows.stacks.StackTarget("ml", "churn", "us-east-1",
                                                                 flows.parse(flows.Resource.from_body(body(mode)))[0]))
         backend.drift[STACK] = drift
-        patch, checked = await flows.check_infrastructure(runtime, body(mode), since,
-                                                          lambda t, reason, m: events.append((t, reason)))
+        patch = await flows.check_infrastructure(runtime, body(mode), since,
+                                                 lambda t, reason, m: events.append((t, reason)))
+        checked = "lastDriftCheckTime" in patch
     finally:
         runtime.close()
     return patch, checked, backend, events
@@ -65,10 +66,10 @@ async def test_off_and_not_yet_due_run_nothing() -> None:
 async def test_timer_leaves_a_stack_alone_while_an_operation_runs() -> None:
     backend = FakeBackend()
     runtime = flows.build_runtime(OperatorSettings(driver="fake"), fake_backend=backend)
-    runtime.busy.add(STACK)
+    runtime.busy.add(("ml", "churn"))
     try:
-        patch, checked = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
-                                                      seconds_since_drift_check=None, emit=lambda *_: None)
+        patch = await flows.observe_resource(runtime, body("Detect"), refresh_execution_now=True,
+                                             emit=lambda *_: None)
     finally:
         runtime.close()
-    assert (patch, checked, backend.calls) == ({}, False, [])
+    assert (patch, backend.calls) == ({}, [])

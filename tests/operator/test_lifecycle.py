@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
+from modelmonitor.operator import stacks
 from modelmonitor.operator.fakes import FakeBackend
 from modelmonitor.operator.settings import FINALIZER, RECONCILE_REQUEST_ANNOTATION
 from tests.operator.harness import NAMESPACE, RESOURCE, Cluster, cluster, eventually, fake_settings, operator
 
 pytestmark = pytest.mark.timeout(40)
-STACK = f"{NAMESPACE}-churn"
+STACK = stacks.stack_name(NAMESPACE, "churn")
 DIFFBASE = "operator.modelmonitor.io/last-handled-configuration"
 RESOURCES_OF_MINIMAL_SPEC = 6  # fakes.planned_resources: 3 base + 3 data-quality
 
@@ -171,7 +172,7 @@ async def test_transient_errors_retry_with_backoff_then_ready(tmp_path: Path, mo
                     if cond["type"] == "Reconciling" and cond["status"] == "True"]
         assert any(m.startswith("attempt 1 failed: pulumi failed:") and "i/o timeout" in m and "retrying in 0.2s" in m
                    for m in messages), messages
-        assert any(m.startswith("attempt 2 failed: stack ml-churn is locked by another update")
+        assert any(m.startswith("attempt 2 failed: stack ml_churn is locked by another update")
                    and "retrying in 0.4s" in m for m in messages), messages
         assert backend.cancels == []  # a live lock is waited for, never cancelled
 

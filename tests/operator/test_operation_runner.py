@@ -59,7 +59,7 @@ class CountingDriver:
 async def test_a_dead_worker_is_a_temporary_error_and_the_pool_is_replaced() -> None:
     runner = OperationRunner(DyingDriver(), 1)
     try:
-        with pytest.raises(TemporaryDriverError, match="the up worker process of stack ml-churn died"):
+        with pytest.raises(TemporaryDriverError, match="the up worker process of stack ml_churn died"):
             await runner.run("up", TARGET)
         result = await runner.run("forget", TARGET)
         assert result.summary != f"pid {os.getpid()}"  # ran in a (new) worker process

@@ -25,10 +25,16 @@ BASE = Observed(deleting=False, spec_hash=H1, last_applied_hash=H1)
     ({"reconcile_request": "r1", "last_handled_request": "r1"}, "skip", "UpToDate", None),
     ({"reconcile_request": "r2", "last_handled_request": "r1"}, "up", "ReconcileRequested", "r2"),
     ({"spec_hash": None, "problems": "x", "reconcile_request": "r1"}, "stall", "InvalidSpec", None),
+    # A failed or interrupted up of another spec may have changed resources: reverting runs an up.
+    ({"last_operation_type": "up", "last_operation_result": "Failed"}, "up", "LastUpUnfinished", None),
+    ({"last_operation_type": "up", "last_operation_result": "InProgress"}, "up", "LastUpUnfinished", None),
+    ({"last_operation_type": "run-now", "last_operation_result": "Failed"}, "skip", "UpToDate", None),
     # deletion
     ({"deleting": True, "deletion_policy": "Delete"}, "destroy", "DeletionPolicyDelete", None),
     ({"deleting": True, "deletion_policy": "Retain"}, "forget", "DeletionPolicyRetain", None),
-    ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None}, "forget", "NeverApplied", None),
+    # An empty status is no evidence that nothing exists: the backend decides (destroying no stack is a no-op).
+    ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None}, "destroy", "DeletionPolicyDelete",
+     None),
     ({"deleting": True, "deletion_policy": "Delete", "last_applied_hash": None, "last_operation_type": "up"},
      "destroy", "DeletionPolicyDelete", None),
     ({"deleting": True, "deletion_policy": "Destroy", "spec_hash": None}, "forget", "DeletionPolicyUnreadable",

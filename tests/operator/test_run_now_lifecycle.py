@@ -44,7 +44,7 @@ async def test_run_now_annotation_is_skipped_without_aws_and_recorded(tmp_path: 
         await c.create("churn", SPEC, annotations={ANNOTATION: "2026-11-25T04:00:00Z"})
         await eventually(lambda: status().get("lastHandledRunNow") == "2026-11-25T04:00:00Z")
         await eventually(lambda: status().get("lastAppliedHash"))
-        assert backend.count("up", "ml-churn") == 1  # the normal reconcile ran alongside
+        assert backend.count("up", "ml_churn") == 1  # the normal reconcile ran alongside
         await eventually(lambda: count("RunNowSkipped") == 1)
 
         bad = "2026-11-24T09:00:00Z/2026-11-24T08:00:00Z"
@@ -57,7 +57,7 @@ async def test_run_now_annotation_is_skipped_without_aws_and_recorded(tmp_path: 
         await eventually(lambda: count("RunNowFailed") == 1)
         await asyncio.sleep(0.5)  # a retry loop would post more Events meanwhile
         assert count("RunNowFailed") == 1 and count("RunNowSkipped") == 1
-        assert backend.count("up", "ml-churn") == 1  # annotations are not spec: no new Pulumi run
+        assert backend.count("up", "ml_churn") == 1  # annotations are not spec: no new Pulumi run
 
 
 async def test_run_now_and_reconcile_fail_independently(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,5 +79,5 @@ async def test_run_now_and_reconcile_fail_independently(tmp_path: Path, monkeypa
         # Fixing the spec reconciles as usual; the handled value does not run again.
         await c.patch("churn", {"spec": {"dataCapture": {"samplingPercentage": 50}}})
         await eventually(lambda: status().get("lastAppliedHash"))
-        assert backend.count("up", "ml-churn") == 1
+        assert backend.count("up", "ml_churn") == 1
         assert sum(1 for _, r in c.events("churn") if r == "RunNowFailed") == 1

@@ -90,7 +90,9 @@ def test_stalled_status() -> None:
 
 
 def test_up_to_date_writes_nothing_when_generation_is_current() -> None:
-    assert status.up_to_date(existing=[], generation=2, observed=2, handled_request=None, now=T1) == {}
+    settled = [{"type": "Ready", "status": "True"}, {"type": "Reconciling", "status": "False"},
+               {"type": "Stalled", "status": "False"}]
+    assert status.up_to_date(existing=settled, generation=2, observed=2, handled_request=None, now=T1) == {}
     assert status.up_to_date(existing=[], generation=3, observed=2, handled_request=None, now=T1)[
         "observedGeneration"] == 3
 
