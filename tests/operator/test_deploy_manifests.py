@@ -124,4 +124,5 @@ def test_dockerfile_pins_cli_and_plugins_to_the_python_sdks() -> None:
     assert f"ARG PULUMI_VERSION={version('pulumi')}" in text
     assert f"ARG PULUMI_AWS_VERSION={version('pulumi-aws')}" in text
     assert f"ARG PULUMI_AWS_NATIVE_VERSION={version('pulumi-aws-native')}" in text
-    assert "USER 10001" in text and 'ENTRYPOINT ["python", "-m", "modelmonitor.operator"]' in text
+    assert "USER 10001" in text
+    assert 'ENTRYPOINT ["/usr/bin/tini", "--", "python", "-m", "modelmonitor.operator"]' in text
