@@ -64,7 +64,10 @@ def _strict(schema: Any) -> Any:
 
 
 def openapi_errors(schema: dict[str, Any], obj: Any) -> list[str]:
-    validator = jsonschema.Draft7Validator(_strict(schema))
+    # A CRD schema is OpenAPI 3.0 (JSON Schema Draft 4 semantics: `exclusiveMinimum` is a boolean beside
+    # `minimum`). Draft 7 would read `exclusiveMinimum: true` as the number 1, and accepted pydantic's numeric
+    # 2020-12 form that the API server refuses.
+    validator = jsonschema.Draft4Validator(_strict(schema))
     return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(obj)]
 
 

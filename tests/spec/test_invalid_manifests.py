@@ -123,6 +123,9 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, bool]] = [
      "must be a whole number, got 'lots'", True),
     ("threshold-out-of-range", _set("spec.dataQuality", {"driftThreshold": 1.5}), "spec.dataQuality.driftThreshold",
      "must be at most 1.0, got 1.5", True),
+    # gt=0: the CRD must say `minimum: 0` + `exclusiveMinimum: true` (OpenAPI 3.0) for the API server to agree.
+    ("threshold-zero", _set("spec.dataQuality", {"driftThreshold": 0}), "spec.dataQuality.driftThreshold",
+     "must be greater than 0.0, got 0", True),
     ("spec-not-a-mapping", _set("spec", ["region", "us-east-1"]), "spec", "must be a mapping, got list", False),
     ("existing-endpoint-without-capture-prefix-under-lambda",
      _both(_set("spec.engine", "lambda"), _delete("spec.dataCapture.destinationS3Uri")), "spec",
