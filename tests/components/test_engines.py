@@ -229,8 +229,7 @@ def test_scheduler_fires_on_time_with_retries_a_dead_letter_queue_and_its_own_ro
         assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
         assert trust["Condition"] == {
             "StringEquals": {"aws:SourceAccount": ACCOUNT},
-            "ArnLike": {"aws:SourceArn":
-                        f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{BASE}-{kind}-schedule"}}
+            "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/default"}}
 
 
 def test_lambda_analyzer_role_is_scoped_to_this_model() -> None:
