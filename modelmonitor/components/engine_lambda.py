@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, sqs
 
 from modelmonitor.components import engine_common as common
+from modelmonitor.components import engine_names
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy, lambda_trust
@@ -44,7 +45,8 @@ def check_lambda_environment(ctx: BuildContext) -> None:
 
 
 def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
-    return ctx.names.sagemaker(f"{kind.key}-analyzer")  # ≤ 63 chars, a valid Lambda name too
+    """`run-now` invokes the function by this name: `engine_names` owns it."""
+    return engine_names.analyzer_function(ctx.names, kind.monitoring_type)
 
 
 def log_group_name(ctx: BuildContext, kind: common.RunKind) -> str:

@@ -35,8 +35,9 @@ def analyzer_function(names: MonitorNames, monitoring_type: MonitoringType) -> s
 
 
 def state_machine(names: MonitorNames, monitoring_type: MonitoringType) -> str:
-    """The processingJob engine's state machine: `{name}-{hash}-dq-runs`."""
-    full = f"{names.base}-{kind(monitoring_type)}-runs"
+    """The processingJob engine's state machine: `{name}-{hash}-dq-run`. The component creates it under this
+    name and `run-now` starts it by this name: this function is the only place that spells it."""
+    full = f"{names.base}-{kind(monitoring_type)}-run"
     if len(full) > STATE_MACHINE_NAME_MAX:
         raise ValueError(f"{full!r} exceeds {STATE_MACHINE_NAME_MAX} characters")
     return full

@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, sfn, sqs
 
 from modelmonitor.components import engine_common as common
+from modelmonitor.components import engine_names
 from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import (
@@ -45,7 +46,7 @@ LOG_DELIVERY_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:U
 
 
 def machine_name(ctx: BuildContext, kind: common.RunKind) -> str:
-    return ctx.names.sagemaker(f"{kind.key}-run")
+    return engine_names.state_machine(ctx.names, kind.monitoring_type)
 
 
 def jobs_prefix(ctx: BuildContext, kind: common.RunKind) -> str:

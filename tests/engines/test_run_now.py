@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from modelmonitor.cli import main
 from modelmonitor.components.names import MonitorNames
+from modelmonitor.components.render import MOCK_ACCOUNT, render_plan
 from modelmonitor.loader import parse_document
 from modelmonitor.run_now import (
     RunNowError,
@@ -75,11 +76,25 @@ def test_lambda_request_invokes_the_analyzer_with_the_window() -> None:
 
 
 def test_processing_job_request_starts_the_state_machine() -> None:
-    request = build_run_now_request(_doc("processingJob"), WINDOW, now=NOW, account_id="123456789012")
+    request = build_run_now_request(_doc("processingJob"), WINDOW, now=NOW, account_id=MOCK_ACCOUNT)
     validate("stepfunctions", "StartExecution", request.params)
-    assert request.params["stateMachineArn"] == \
-        f"arn:aws:states:us-east-1:123456789012:stateMachine:{BASE}-dq-runs"
+    assert request.params["stateMachineArn"] == _rendered("processingJob", "sfn/stateMachine:StateMachine")["arn"]
     assert request.params["name"] == "run-now-20261124T0800-20261124T102500"
+
+
+def _rendered(engine: str, type_suffix: str, kind: str = "dq") -> dict[str, Any]:
+    """The outputs of the resource the component creates for this run kind (the rendered plan, not a name this
+    test spells)."""
+    plan = render_plan([_doc(engine)])
+    (resource,) = [r for r in plan if r["type"].endswith(type_suffix)
+                   and r["name"].endswith((f"-{kind}-run", f"-{kind}-analyzer"))]
+    return resource["outputs"]
+
+
+def test_run_now_targets_what_the_components_create() -> None:
+    """run-now finds the function / state machine the component created: both names come from the plan."""
+    invoke = build_run_now_request(_doc("lambda"), WINDOW, now=NOW)
+    assert invoke.params["FunctionName"] == _rendered("lambda", "lambda/function:Function")["name"]
 
 
 @pytest.mark.parametrize(("engine", "window", "message"), [
@@ -204,8 +219,8 @@ def test_processing_job_run_now_on_moto() -> None:
     # Stands in for the engine's machine: echoes its input and names the (moto) processing job it "ran".
     definition = {"StartAt": "Done", "States": {"Done": {
         "Type": "Pass", "Result": {"ProcessingJobName": "churn-dq-job-1"}, "ResultPath": "$.analysis", "End": True}}}
-    client("stepfunctions").create_state_machine(name=f"{BASE}-dq-runs", definition=json.dumps(definition),
-                                                 roleArn=role)
+    machine = _rendered("processingJob", "sfn/stateMachine:StateMachine")["name"]  # what the component creates
+    client("stepfunctions").create_state_machine(name=machine, definition=json.dumps(definition), roleArn=role)
     client("sagemaker").create_processing_job(
         ProcessingJobName="churn-dq-job-1", RoleArn=role,
         ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
