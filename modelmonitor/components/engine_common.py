@@ -21,6 +21,7 @@ from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_environment import analyzer_knobs, label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import SCHEDULE_GROUP, AwsScope, Policy, scheduler_trust
+from modelmonitor.components.names import inline_policy_logical
 from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import ModelMonitorSpec, schedule_period_seconds
@@ -210,9 +211,10 @@ def role(ctx: BuildContext, suffix: str, *, trust: Callable[[AwsScope], Policy],
     """An IAM role with the trust policy AWS documents for its service principal (`engine_policies.*_trust`) and
     one inline policy; the ARN resolves only once the policy exists."""
     document = aws_scope(ctx).apply(lambda scope: json.dumps(trust(scope)))
-    created = iam.Role(f"{ctx.names.logical}-{suffix}-role", name=f"{ctx.names.base}-{suffix}",
-                       assume_role_policy=document, tags=ctx.tags, opts=ctx.opts())
-    attached = iam.RolePolicy(f"{ctx.names.logical}-{suffix}-policy", role=created.id, policy=policy, opts=ctx.opts())
+    logical = f"{ctx.names.logical}-{suffix}-role"
+    created = iam.Role(logical, name=f"{ctx.names.base}-{suffix}", assume_role_policy=document, tags=ctx.tags,
+                       opts=ctx.opts())
+    attached = iam.RolePolicy(inline_policy_logical(logical), role=created.id, policy=policy, opts=ctx.opts())
     return pulumi.Output.all(created.arn, attached.id).apply(lambda v: str(v[0]))
 
 

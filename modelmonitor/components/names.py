@@ -16,9 +16,38 @@ from modelmonitor.formats import LONGEST_NAME_SUFFIX, MAX_MONITOR_NAME_LENGTH, N
 
 SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 IAM_ROLE_NAME_MAX = 64
+IAM_POLICY_NAME_MAX = 128
 ALARM_NAME_MAX = 255
+AUTO_NAME_SUFFIX = 8
+"""Pulumi auto-names a resource without a physical name `{logical name}-{7 random characters}`."""
+BOUND_HASH_LENGTH = 7
+PLATFORM_NAME_MAX = 44
+"""A Platform's name prefixes its children's logical names; the tightest: `{name}-alerts-role` + the auto-name
+suffix within IAM's 64 characters (44 + 12 + 8)."""
 
 assert MAX_MONITOR_NAME_LENGTH + 1 + NAME_HASH_LENGTH + 1 + LONGEST_NAME_SUFFIX == SAGEMAKER_NAME_MAX
+
+
+def bounded(full: str, limit: int) -> str:
+    """`full` when it fits in `limit` characters; else its head and a hash of the whole, at most `limit` long.
+
+    A name that fits is never changed, so resources that exist keep their names; only names that could never
+    have been created (AWS refuses them) are shortened — deterministically, and distinct names stay distinct."""
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:BOUND_HASH_LENGTH]
+    head = full[:limit - BOUND_HASH_LENGTH - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+def auto_named(logical: str, limit: int) -> str:
+    """A logical name whose Pulumi auto-name (`{logical}-{7 chars}`) fits an AWS limit of `limit` characters."""
+    return bounded(logical, limit - AUTO_NAME_SUFFIX)
+
+
+def inline_policy_logical(role_logical: str) -> str:
+    """Logical name of a role's inline policy: auto-named, within IAM's 128-character policy names."""
+    return auto_named(f"{role_logical.removesuffix('-role')}-policy", IAM_POLICY_NAME_MAX)
 
 
 def name_hash(namespace: str, name: str, length: int = NAME_HASH_LENGTH) -> str:
@@ -111,5 +140,11 @@ class MonitorNames:
 
 
 def platform_name(region: str, prefix: str = "modelmonitor") -> str:
-    """Name of the one Platform per account/region of a stack."""
-    return f"{prefix}-{region}"
+    """Name of the one Platform per account/region of a stack (`pulumi up` of monitors/*.yaml)."""
+    return bounded(f"{prefix}-{region}", PLATFORM_NAME_MAX)
+
+
+def monitor_platform_name(names: MonitorNames, prefix: str | None = None) -> str:
+    """Name of the Platform of the operator's one-monitor stack: `mm-{name}-{hash}` (or the configured prefix),
+    hash-shortened where its children's names would overflow."""
+    return bounded(prefix or f"mm-{names.base}", PLATFORM_NAME_MAX)
