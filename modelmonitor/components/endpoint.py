@@ -52,12 +52,12 @@ def build_endpoint(parent: pulumi.Resource, document: ModelMonitorDocument, name
         iam.RolePolicy(inline_policy_logical(f"{names.logical}-model-role"), role=role.id, policy=policy, opts=child)
         role_arn = role.arn
     model = sagemaker.Model(
-        f"{names.logical}-model", name=names.model, execution_role_arn=role_arn,
+        names.replaceable("model"), execution_role_arn=role_arn,
         primary_container={"image": create.image, "model_data_url": create.model_data_url,
                            "environment": dict(create.environment)},
         tags=tags, opts=child)
     config = sagemaker.EndpointConfiguration(
-        f"{names.logical}-endpoint-config", name=names.endpoint_config,
+        names.replaceable("endpoint-config"),
         production_variants=[{"variant_name": create.variant_name, "model_name": model.name,
                               "instance_type": create.instance_type,
                               "initial_instance_count": create.instance_count, "initial_variant_weight": 1.0}],

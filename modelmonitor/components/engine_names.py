@@ -52,10 +52,6 @@ def schedule(names: MonitorNames, monitoring_type: MonitoringType) -> str:
     return names.data_quality_schedule if monitoring_type == "DataQuality" else names.model_quality_schedule
 
 
-def job_definition(names: MonitorNames, monitoring_type: MonitoringType) -> str:
-    return names.data_quality_job if monitoring_type == "DataQuality" else names.model_quality_job
-
-
 def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:
     """A one-off (`NOW`) Model Monitor schedule: unique per second, within SageMaker's 63 characters."""
     return names.sagemaker(f"{kind(monitoring_type)}-now-{now:%d%H%M%S}")

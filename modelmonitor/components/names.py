@@ -77,24 +77,8 @@ class MonitorNames:
         return full
 
     @property
-    def model(self) -> str:
-        return self.sagemaker("model")
-
-    @property
-    def endpoint_config(self) -> str:
-        return self.sagemaker("endpoint-config")
-
-    @property
-    def data_quality_job(self) -> str:
-        return self.sagemaker("dq-job")
-
-    @property
     def data_quality_schedule(self) -> str:
         return self.sagemaker("dq-schedule")
-
-    @property
-    def model_quality_job(self) -> str:
-        return self.sagemaker("mq-job")
 
     @property
     def model_quality_schedule(self) -> str:
@@ -126,6 +110,13 @@ class MonitorNames:
             return full
         digest = hashlib.sha256(what.encode()).hexdigest()[:8]
         return f"{full[:ALARM_NAME_MAX - 9]}-{digest}"
+
+    def replaceable(self, what: str) -> str:
+        """Logical name of a resource SageMaker can only replace, never update (models, endpoint configurations,
+        job definitions): it sets no physical name, so Pulumi auto-names it and a replacement gets a new name
+        instead of colliding with the old one (which `deletionPolicy: Retain` keeps). The auto-name must be a valid
+        SageMaker name of ≤ 63 characters."""
+        return auto_named(f"{self.logical}-{what}", SAGEMAKER_NAME_MAX)
 
     @property
     def logical(self) -> str:

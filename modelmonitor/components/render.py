@@ -128,8 +128,10 @@ class PlanMocks(pulumi.runtime.Mocks):
     @staticmethod
     def _fill(typ: str, name: str, region: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> str:
         part, account = partition(region), MOCK_ACCOUNT
-        physical = str(inputs.get(_NAME_KEYS.get(typ, "name")) or auto_name(name))
+        name_key = _NAME_KEYS.get(typ, "name")
+        physical = str(inputs.get(name_key) or auto_name(name))
         outputs.setdefault("name", physical)
+        outputs.setdefault(name_key, physical)
         if typ == "aws:s3/bucket:Bucket":
             bucket = str(inputs.get("bucket") or auto_name(name)).lower()
             outputs.update(bucket=bucket, arn=f"arn:{part}:s3:::{bucket}", id=bucket)
