@@ -127,8 +127,9 @@ def test_daily_alarm_window_is_clamped_to_seven_days() -> None:
 def test_heartbeat_treats_missing_data_as_breaching() -> None:
     alarm = alarms.heartbeat_alarm("hb", namespace="ns", metric_name="monitoring_run_completed", schedule="every 6h",
                                    alerting=Alerting(missing_runs_periods=3), context=CONTEXT, what="data-quality")
+    # three missed runs, plus the period in progress (empty until its run fires 10 minutes in)
     assert (alarm.treat_missing_data, alarm.period, alarm.evaluation_periods, alarm.datapoints_to_alarm) == (
-        "breaching", 21600, 3, 3)
+        "breaching", 21600, 4, 4)
     assert (alarm.statistic, alarm.comparison, alarm.threshold) == ("SampleCount", "LessThanThreshold", 1)
 
 
