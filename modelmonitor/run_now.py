@@ -83,10 +83,19 @@ def _check(document: ModelMonitorDocument, window: Window, monitoring_type: Moni
         raise RunNowError(f"--window-end {_iso(window.end)} is in the future: its captures are not written yet")
 
 
+def job_definition_lookup(document: ModelMonitorDocument, monitoring_type: MonitoringType) -> RunNowRequest:
+    """modelMonitor: the job definition is auto-named (a replacement must never collide with the old one), so
+    run-now asks the monitor's schedule — whose name is fixed — which job definition it runs."""
+    names = MonitorNames(document.metadata.namespace, document.metadata.name)
+    return RunNowRequest("sagemaker", "DescribeMonitoringSchedule",
+                         {"MonitoringScheduleName": engine_names.schedule(names, monitoring_type)})
+
+
 def build_run_now_request(document: ModelMonitorDocument, window: Window, *, now: datetime,
                           monitoring_type: MonitoringType = "DataQuality", account_id: str | None = None,
-                          wait: bool = True) -> RunNowRequest:
-    """The one request that starts an analysis of `window` under the document's engine (pure)."""
+                          job_definition_name: str | None = None, wait: bool = True) -> RunNowRequest:
+    """The one request that starts an analysis of `window` under the document's engine (pure). modelMonitor needs
+    the schedule's job definition (`job_definition_lookup`)."""
     _check(document, window, monitoring_type, now)
     names = MonitorNames(document.metadata.namespace, document.metadata.name)
     engine = document.spec.engine
@@ -106,13 +115,15 @@ def build_run_now_request(document: ModelMonitorDocument, window: Window, *, now
             "input": window.payload()})
     if window.end - window.start > MAX_MODEL_MONITOR_WINDOW:
         raise RunNowError("Model Monitor analyses at most 24 hours per run: choose a shorter window")
+    if job_definition_name is None:
+        raise RunNowError("the modelMonitor engine needs the schedule's job definition name (job_definition_lookup)")
     return RunNowRequest("sagemaker", "CreateMonitoringSchedule", {
         "MonitoringScheduleName": engine_names.run_now_schedule(names, monitoring_type, now),
         "MonitoringScheduleConfig": {
             "ScheduleConfig": {"ScheduleExpression": "NOW",
                                "DataAnalysisStartTime": offset(now - window.start),
                                "DataAnalysisEndTime": offset(now - window.end)},
-            "MonitoringJobDefinitionName": engine_names.job_definition(names, monitoring_type),
+            "MonitoringJobDefinitionName": job_definition_name,
             "MonitoringType": monitoring_type},
         "Tags": [{"Key": "modelmonitor:monitor", "Value": f"{names.namespace}.{names.name}"},
                  {"Key": "modelmonitor:run-now", "Value": "true"}]})
@@ -201,11 +212,16 @@ def _schedule_verdict(sagemaker: Any, schedule: str, timeout: float, sleep: Call
 def execute(document: ModelMonitorDocument, window: Window, *, monitoring_type: MonitoringType, wait: bool,
             timeout: float, client: Callable[[str], Any], now: datetime,
             sleep: Callable[[float], None] = time.sleep) -> Verdict:
-    account_id = None
+    account_id = job_definition_name = None
     if document.spec.engine == "processingJob":
         account_id = client("sts").get_caller_identity()["Account"]
+    if document.spec.engine == "modelMonitor":
+        _check(document, window, monitoring_type, now)
+        lookup = job_definition_lookup(document, monitoring_type)
+        described = getattr(client(lookup.service), _snake(lookup.operation))(**lookup.params)
+        job_definition_name = described["MonitoringScheduleConfig"]["MonitoringJobDefinitionName"]
     request = build_run_now_request(document, window, now=now, monitoring_type=monitoring_type,
-                                    account_id=account_id, wait=wait)
+                                    account_id=account_id, job_definition_name=job_definition_name, wait=wait)
     service = client(request.service)
     method = getattr(service, _snake(request.operation))
     response = method(**request.params)

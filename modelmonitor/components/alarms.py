@@ -154,15 +154,27 @@ def heartbeat_alarm(key: str, *, namespace: str, metric_name: str, schedule: str
     or the built-in analyzer's `feature_non_null_<first monitored feature>` / the problem type's first model
     metric). Missing data is breaching: that is the whole point.
     """
-    period, n = _window(schedule_period_seconds(schedule), alerting.missing_runs_periods)
+    period, n = _window(schedule_period_seconds(schedule), heartbeat_periods(alerting.missing_runs_periods))
+    missed = n - 1
     return AlarmDefinition(
         key=key, kind="no_metrics", namespace=namespace, metric_name=metric_name,
         dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
         statistic="SampleCount", period=period, threshold=1, comparison="LessThanThreshold",
         evaluation_periods=n, datapoints_to_alarm=n, treat_missing_data="breaching",
-        sentence=f"No {what} monitoring metrics from endpoint {context.endpoint} for {n} schedule periods: the "
-            f"schedule is not running, its runs fail, or the endpoint captured no data.", context=context,
+        sentence=f"No {what} monitoring metrics from endpoint {context.endpoint} for {missed} schedule periods: "
+            f"the schedule is not running, its runs fail, or the endpoint captured no data.", context=context,
     )
+
+
+def heartbeat_periods(missing_runs: int) -> int:
+    """Evaluation periods (all breaching to alarm) of a heartbeat that fires after `missing_runs` runs are missing.
+
+    Runs stamp their datapoints with the window's evaluation time, which opens the period the run publishes in
+    (docs/engines.md, "Metric timestamps"), and fire 10 minutes into it. Until then the period in progress holds
+    nothing; CloudWatch may count it among "the most recent periods". So one period more than the runs to miss:
+    with every run on time at most one period is empty, and the alarm fires once `missing_runs` whole periods
+    passed without a run (checked against CloudWatch's evaluation rule in tests/engines/test_alarms_see_runs.py)."""
+    return missing_runs + 1
 
 
 def no_captures_alarm(schedule: str, alerting: Alerting, context: AlarmContext, *,

@@ -10,7 +10,7 @@ import pulumi
 from pulumi_aws import iam, sagemaker
 
 from modelmonitor.components import policies
-from modelmonitor.components.names import MonitorNames
+from modelmonitor.components.names import MonitorNames, inline_policy_logical
 from modelmonitor.spec import DataCapture, ModelMonitorDocument
 
 
@@ -49,15 +49,15 @@ def build_endpoint(parent: pulumi.Resource, document: ModelMonitorDocument, name
             lambda v: json.dumps(policies.model_role_policy(
                 partition, spec.region, str(v[0]), model_data_url=create.model_data_url, image=create.image,
                 capture_prefix=f"{str(v[1]).rstrip('/')}/{document.endpoint_name}/", kms_keys=[str(v[2])])))
-        iam.RolePolicy(f"{names.logical}-model-policy", role=role.id, policy=policy, opts=child)
+        iam.RolePolicy(inline_policy_logical(f"{names.logical}-model-role"), role=role.id, policy=policy, opts=child)
         role_arn = role.arn
     model = sagemaker.Model(
-        f"{names.logical}-model", name=names.model, execution_role_arn=role_arn,
+        names.replaceable("model"), execution_role_arn=role_arn,
         primary_container={"image": create.image, "model_data_url": create.model_data_url,
                            "environment": dict(create.environment)},
         tags=tags, opts=child)
     config = sagemaker.EndpointConfiguration(
-        f"{names.logical}-endpoint-config", name=names.endpoint_config,
+        names.replaceable("endpoint-config"),
         production_variants=[{"variant_name": create.variant_name, "model_name": model.name,
                               "instance_type": create.instance_type,
                               "initial_instance_count": create.instance_count, "initial_variant_weight": 1.0}],

@@ -20,7 +20,8 @@ from modelmonitor.components import alarms
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_environment import analyzer_knobs, label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
-from modelmonitor.components.engine_policies import AwsScope, Policy, trust_policy
+from modelmonitor.components.engine_policies import SCHEDULE_GROUP, AwsScope, Policy, scheduler_trust
+from modelmonitor.components.names import inline_policy_logical
 from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import ModelMonitorSpec, schedule_period_seconds
@@ -206,15 +207,15 @@ def aws_scope(ctx: BuildContext) -> pulumi.Output[AwsScope]:
         lambda account: AwsScope(account_id=str(account), region=region, partition=partition))
 
 
-def role(ctx: BuildContext, suffix: str, service: str, *, source_arn: Callable[[AwsScope], str] | None,
+def role(ctx: BuildContext, suffix: str, *, trust: Callable[[AwsScope], Policy],
          policy: pulumi.Input[str]) -> pulumi.Output[str]:
-    """An IAM role trusted by one service of our account (and source, when known up front) with one inline
-    policy; the ARN resolves only once the policy exists."""
-    trust = aws_scope(ctx).apply(lambda scope: json.dumps(trust_policy(
-        service, account_id=scope.account_id, source_arn=source_arn(scope) if source_arn else None)))
-    created = iam.Role(f"{ctx.names.logical}-{suffix}-role", name=f"{ctx.names.base}-{suffix}",
-                       assume_role_policy=trust, tags=ctx.tags, opts=ctx.opts())
-    attached = iam.RolePolicy(f"{ctx.names.logical}-{suffix}-policy", role=created.id, policy=policy, opts=ctx.opts())
+    """An IAM role with the trust policy AWS documents for its service principal (`engine_policies.*_trust`) and
+    one inline policy; the ARN resolves only once the policy exists."""
+    document = aws_scope(ctx).apply(lambda scope: json.dumps(trust(scope)))
+    logical = f"{ctx.names.logical}-{suffix}-role"
+    created = iam.Role(logical, name=f"{ctx.names.base}-{suffix}", assume_role_policy=document, tags=ctx.tags,
+                       opts=ctx.opts())
+    attached = iam.RolePolicy(inline_policy_logical(logical), role=created.id, policy=policy, opts=ctx.opts())
     return pulumi.Output.all(created.arn, attached.id).apply(lambda v: str(v[0]))
 
 
@@ -240,13 +241,12 @@ def schedule_runs(ctx: BuildContext, kind: RunKind, *, target_arn: pulumi.Output
     policy = pulumi.Output.all(target_arn, dead_letter.arn).apply(
         lambda v: json.dumps(with_dead_letter(target_policy(str(v[0])), str(v[1]))))
     schedule_name = kind.schedule_name
-    role_arn = role(ctx, f"{kind.key}-scheduler", "scheduler.amazonaws.com", policy=policy,
-                    source_arn=lambda scope: scope.arn("scheduler", f"schedule/default/{schedule_name}"))
+    role_arn = role(ctx, f"{kind.key}-scheduler", trust=scheduler_trust, policy=policy)
     # The builder's shape (CreateSchedule) carries the retry policy and the input; the ARNs are Outputs here.
     shape = scheduler_target("target", "role", dead_letter_arn="dead-letter")
     retry = shape["RetryPolicy"]
     schedule = scheduler.Schedule(
-        f"{ctx.names.logical}-{kind.key}-run-schedule", name=schedule_name, group_name="default",
+        f"{ctx.names.logical}-{kind.key}-run-schedule", name=schedule_name, group_name=SCHEDULE_GROUP,
         description=f"ModelMonitor {ctx.monitor}: {kind.monitoring_type} run of endpoint "
                     f"{ctx.document.endpoint_name}",
         schedule_expression=schedule_expression(kind.schedule), schedule_expression_timezone="UTC",

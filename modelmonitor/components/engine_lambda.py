@@ -16,9 +16,10 @@ import pulumi
 from pulumi_aws import cloudwatch, lambda_, sqs
 
 from modelmonitor.components import engine_common as common
+from modelmonitor.components import engine_names
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
-from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy
+from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy, lambda_trust
 from modelmonitor.components.engine_policies import scheduler_invoke_lambda_policy as invoke_policy
 
 LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-time>"})
@@ -44,7 +45,8 @@ def check_lambda_environment(ctx: BuildContext) -> None:
 
 
 def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
-    return ctx.names.sagemaker(f"{kind.key}-analyzer")  # ≤ 63 chars, a valid Lambda name too
+    """`run-now` invokes the function by this name: `engine_names` owns it."""
+    return engine_names.analyzer_function(ctx.names, kind.monitoring_type)
 
 
 def log_group_name(ctx: BuildContext, kind: common.RunKind) -> str:
@@ -80,8 +82,7 @@ class LambdaEngine:
             scope, dead_letter.arn, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
             ctx.constraints_s3_uri, logs.arn, *common.kms_key_arns(ctx),
         ).apply(lambda v: self._policy(ctx, kind, v))
-        role_arn = common.role(ctx, f"{kind.key}-analyzer", "lambda.amazonaws.com", policy=policy,
-                               source_arn=lambda s: s.arn("lambda", f"function:{name}"))
+        role_arn = common.role(ctx, f"{kind.key}-analyzer", trust=lambda _: lambda_trust(), policy=policy)
         function = lambda_.Function(
             f"{ctx.names.logical}-{kind.key}-analyzer", name=name, package_type="Image",
             image_uri=common.analyzer_image(ctx), role=role_arn, architectures=["x86_64"],

@@ -135,7 +135,7 @@ class ModelMonitorEngine:
         _check_runtime("dataQuality", dq.schedule, dq.max_runtime_seconds, 3600)
         names = ctx.names
         job = sagemaker.DataQualityJobDefinition(
-            f"{names.logical}-dq-job", name=names.data_quality_job, role_arn=ctx.role_arn,
+            names.replaceable("dq-job"), role_arn=ctx.role_arn,
             data_quality_app_specification={"image_uri": self._image(ctx, dq.analyzer),
                                             "environment": data_quality_environment(
                                                 dq, payload_environment(ctx.document.spec))},
@@ -175,7 +175,7 @@ class ModelMonitorEngine:
             endpoint_input["probability_attribute"] = mq.probability_attribute
             endpoint_input["probability_threshold_attribute"] = mq.probability_threshold
         job = native_sagemaker.ModelQualityJobDefinition(
-            f"{names.logical}-mq-job", job_definition_name=names.model_quality_job, role_arn=ctx.role_arn,
+            names.replaceable("mq-job"), role_arn=ctx.role_arn,
             endpoint_name=ctx.endpoint_name,
             model_quality_app_specification={"image_uri": builtin_analyzer_image(ctx.platform.region),
                                              "problem_type": mq.problem_type},

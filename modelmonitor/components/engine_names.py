@@ -35,8 +35,9 @@ def analyzer_function(names: MonitorNames, monitoring_type: MonitoringType) -> s
 
 
 def state_machine(names: MonitorNames, monitoring_type: MonitoringType) -> str:
-    """The processingJob engine's state machine: `{name}-{hash}-dq-runs`."""
-    full = f"{names.base}-{kind(monitoring_type)}-runs"
+    """The processingJob engine's state machine: `{name}-{hash}-dq-run`. The component creates it under this
+    name and `run-now` starts it by this name: this function is the only place that spells it."""
+    full = f"{names.base}-{kind(monitoring_type)}-run"
     if len(full) > STATE_MACHINE_NAME_MAX:
         raise ValueError(f"{full!r} exceeds {STATE_MACHINE_NAME_MAX} characters")
     return full
@@ -49,10 +50,6 @@ def state_machine_arn(name: str, *, region: str, account_id: str) -> str:
 def schedule(names: MonitorNames, monitoring_type: MonitoringType) -> str:
     """The schedule name every engine's runs carry (metric dimension, results path segment, run event)."""
     return names.data_quality_schedule if monitoring_type == "DataQuality" else names.model_quality_schedule
-
-
-def job_definition(names: MonitorNames, monitoring_type: MonitoringType) -> str:
-    return names.data_quality_job if monitoring_type == "DataQuality" else names.model_quality_job
 
 
 def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:

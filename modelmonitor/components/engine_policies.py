@@ -44,25 +44,6 @@ def _s3_location(uri: str) -> tuple[str, str]:
     return bucket, prefix
 
 
-def trust_policy(service: str, *, account_id: str, source_arn: str | None = None) -> Policy:
-    """Role trust for an AWS service, pinned to our account (and source ARN when known: confused deputy)."""
-    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
-    if source_arn is not None:
-        condition["ArnLike"] = {"aws:SourceArn": source_arn}
-    return _doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
-                 "Condition": condition})
-
-
-def scheduler_invoke_lambda_policy(function_arn: str) -> Policy:
-    return _doc({"Sid": "InvokeAnalyzer", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-                 "Resource": [function_arn, f"{function_arn}:*"]})
-
-
-def scheduler_start_execution_policy(state_machine_arn: str) -> Policy:
-    return _doc({"Sid": "StartRun", "Effect": "Allow", "Action": "states:StartExecution",
-                 "Resource": state_machine_arn})
-
-
 @dataclass(frozen=True)
 class AwsScope:
     account_id: str
@@ -75,6 +56,57 @@ class AwsScope:
 
     def event_bus_arn(self, bus_name: str) -> str:
         return bus_name if bus_name.startswith("arn:") else self.arn("events", f"event-bus/{bus_name}")
+
+
+SCHEDULE_GROUP = "default"
+"""The Scheduler schedule group our schedules live in; the Scheduler role's trust names this group's ARN."""
+
+
+def trust_policy(service: str, *, account_id: str, source_arn: str | None = None) -> Policy:
+    """Role trust for an AWS service, pinned to our account (and source ARN when known: confused deputy)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": account_id}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return _doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+                 "Condition": condition})
+
+
+def scheduler_trust(scope: AwsScope, group: str = SCHEDULE_GROUP) -> Policy:
+    """EventBridge Scheduler's execution role. AWS's Scheduler guide ("Confused deputy prevention") requires the
+    `aws:SourceArn` condition to name the schedule GROUP's ARN and never one schedule: a role conditioned on a
+    schedule's own ARN is never assumed, and no scheduled run starts."""
+    return trust_policy("scheduler.amazonaws.com", account_id=scope.account_id,
+                        source_arn=scope.arn("scheduler", f"schedule-group/{group}"))
+
+
+def lambda_trust() -> Policy:
+    """A Lambda function's execution role exactly as AWS's Lambda guide ("Defining Lambda function permissions
+    with an execution role") shows it: the Lambda service principal, no condition."""
+    return _doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
+
+
+def states_trust(scope: AwsScope, state_machine_name: str) -> Policy:
+    """A state machine's role: AWS's Step Functions guide ("Prevent cross-service confused deputy issue") scopes it
+    with `aws:SourceArn` on the state machine's ARN and `aws:SourceAccount`."""
+    return trust_policy("states.amazonaws.com", account_id=scope.account_id,
+                        source_arn=scope.arn("states", f"stateMachine:{state_machine_name}"))
+
+
+def sagemaker_trust(scope: AwsScope) -> Policy:
+    """A processing job's role: any SageMaker job of this account (job names are per run, so no single
+    source ARN is known up front; AWS's SageMaker confused-deputy page: `aws:SourceAccount` for "any resource
+    in that account")."""
+    return trust_policy("sagemaker.amazonaws.com", account_id=scope.account_id)
+
+
+def scheduler_invoke_lambda_policy(function_arn: str) -> Policy:
+    return _doc({"Sid": "InvokeAnalyzer", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+                 "Resource": [function_arn, f"{function_arn}:*"]})
+
+
+def scheduler_start_execution_policy(state_machine_arn: str) -> Policy:
+    return _doc({"Sid": "StartRun", "Effect": "Allow", "Action": "states:StartExecution",
+                 "Resource": state_machine_arn})
 
 
 def _put_run_events(scope: AwsScope, event_bus_name: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, sfn, sqs
 
 from modelmonitor.components import engine_common as common
+from modelmonitor.components import engine_names
 from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import (
@@ -23,8 +24,10 @@ from modelmonitor.components.engine_policies import (
     AwsScope,
     Policy,
     analyzer_policy,
+    sagemaker_trust,
     scheduler_start_execution_policy,
     state_machine_policy,
+    states_trust,
 )
 from modelmonitor.components.stepfunctions import (
     ProcessingJobMachineArgs,
@@ -43,7 +46,7 @@ LOG_DELIVERY_ACTIONS = ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:U
 
 
 def machine_name(ctx: BuildContext, kind: common.RunKind) -> str:
-    return ctx.names.sagemaker(f"{kind.key}-run")
+    return engine_names.state_machine(ctx.names, kind.monitoring_type)
 
 
 def jobs_prefix(ctx: BuildContext, kind: common.RunKind) -> str:
@@ -116,8 +119,7 @@ class ProcessingJobEngine:
             ctx.constraints_s3_uri, repository, *common.kms_key_arns(ctx),
         ).apply(lambda v: json.dumps(common.with_capture_key(analyzer_policy(v[0], job_access(ctx, kind, v)), ctx,
                                                              v[0])))
-        job_role = common.role(ctx, f"{kind.key}-job", "sagemaker.amazonaws.com", policy=job_policy,
-                               source_arn=None)
+        job_role = common.role(ctx, f"{kind.key}-job", trust=sagemaker_trust, policy=job_policy)
         logs = cloudwatch.LogGroup(
             f"{ctx.names.logical}-{kind.key}-run-logs", name=f"/aws/vendedlogs/states/{machine_name(ctx, kind)}",
             retention_in_days=common.LOG_RETENTION_DAYS, tags=ctx.tags, opts=ctx.opts())
@@ -125,8 +127,8 @@ class ProcessingJobEngine:
         states_policy = pulumi.Output.all(scope, job_role).apply(lambda v: json.dumps(machine_policy(
             v[0], prefix=prefix, job_role_arn=str(v[1]))))
         name = machine_name(ctx, kind)
-        states_role = common.role(ctx, f"{kind.key}-states", "states.amazonaws.com", policy=states_policy,
-                                  source_arn=lambda s: s.arn("states", f"stateMachine:{name}"))
+        states_role = common.role(ctx, f"{kind.key}-states", trust=lambda scope: states_trust(scope, name),
+                                  policy=states_policy)
         machine = sfn.StateMachine(
             f"{ctx.names.logical}-{kind.key}-run", name=name, type="STANDARD", role_arn=states_role,
             definition=pulumi.Output.all(

@@ -29,7 +29,7 @@ from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
 from modelmonitor.components.images import builtin_analyzer_image
-from modelmonitor.components.names import MonitorNames
+from modelmonitor.components.names import MonitorNames, inline_policy_logical
 from modelmonitor.spec import Alerting, ModelMonitorDocument
 
 
@@ -195,7 +195,7 @@ class ModelMonitor(pulumi.ComponentResource):
             return json.dumps(policies.monitoring_role_policy(scope))
 
         policy = iam.RolePolicy(
-            f"{names.logical}-monitoring-policy", role=role.id, opts=child,
+            inline_policy_logical(f"{names.logical}-monitoring-role"), role=role.id, opts=child,
             policy=pulumi.Output.all(platform.account_id, locations, platform.kms_key_arn,
                                      platform.analyzer_repository_arn).apply(render))
         # Consumers must not use the role before its permissions exist (IAM is eventually consistent anyway,

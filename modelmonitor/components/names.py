@@ -16,9 +16,38 @@ from modelmonitor.formats import LONGEST_NAME_SUFFIX, MAX_MONITOR_NAME_LENGTH, N
 
 SAGEMAKER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 IAM_ROLE_NAME_MAX = 64
+IAM_POLICY_NAME_MAX = 128
 ALARM_NAME_MAX = 255
+AUTO_NAME_SUFFIX = 8
+"""Pulumi auto-names a resource without a physical name `{logical name}-{7 random characters}`."""
+BOUND_HASH_LENGTH = 7
+PLATFORM_NAME_MAX = 44
+"""A Platform's name prefixes its children's logical names; the tightest: `{name}-alerts-role` + the auto-name
+suffix within IAM's 64 characters (44 + 12 + 8)."""
 
 assert MAX_MONITOR_NAME_LENGTH + 1 + NAME_HASH_LENGTH + 1 + LONGEST_NAME_SUFFIX == SAGEMAKER_NAME_MAX
+
+
+def bounded(full: str, limit: int) -> str:
+    """`full` when it fits in `limit` characters; else its head and a hash of the whole, at most `limit` long.
+
+    A name that fits is never changed, so resources that exist keep their names; only names that could never
+    have been created (AWS refuses them) are shortened — deterministically, and distinct names stay distinct."""
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:BOUND_HASH_LENGTH]
+    head = full[:limit - BOUND_HASH_LENGTH - 1].rstrip("-")
+    return f"{head}-{digest}"
+
+
+def auto_named(logical: str, limit: int) -> str:
+    """A logical name whose Pulumi auto-name (`{logical}-{7 chars}`) fits an AWS limit of `limit` characters."""
+    return bounded(logical, limit - AUTO_NAME_SUFFIX)
+
+
+def inline_policy_logical(role_logical: str) -> str:
+    """Logical name of a role's inline policy: auto-named, within IAM's 128-character policy names."""
+    return auto_named(f"{role_logical.removesuffix('-role')}-policy", IAM_POLICY_NAME_MAX)
 
 
 def name_hash(namespace: str, name: str, length: int = NAME_HASH_LENGTH) -> str:
@@ -48,24 +77,8 @@ class MonitorNames:
         return full
 
     @property
-    def model(self) -> str:
-        return self.sagemaker("model")
-
-    @property
-    def endpoint_config(self) -> str:
-        return self.sagemaker("endpoint-config")
-
-    @property
-    def data_quality_job(self) -> str:
-        return self.sagemaker("dq-job")
-
-    @property
     def data_quality_schedule(self) -> str:
         return self.sagemaker("dq-schedule")
-
-    @property
-    def model_quality_job(self) -> str:
-        return self.sagemaker("mq-job")
 
     @property
     def model_quality_schedule(self) -> str:
@@ -98,6 +111,13 @@ class MonitorNames:
         digest = hashlib.sha256(what.encode()).hexdigest()[:8]
         return f"{full[:ALARM_NAME_MAX - 9]}-{digest}"
 
+    def replaceable(self, what: str) -> str:
+        """Logical name of a resource SageMaker can only replace, never update (models, endpoint configurations,
+        job definitions): it sets no physical name, so Pulumi auto-names it and a replacement gets a new name
+        instead of colliding with the old one (which `deletionPolicy: Retain` keeps). The auto-name must be a valid
+        SageMaker name of ≤ 63 characters."""
+        return auto_named(f"{self.logical}-{what}", SAGEMAKER_NAME_MAX)
+
     @property
     def logical(self) -> str:
         """Pulumi logical-name prefix: unique per stack, readable in previews."""
@@ -111,5 +131,11 @@ class MonitorNames:
 
 
 def platform_name(region: str, prefix: str = "modelmonitor") -> str:
-    """Name of the one Platform per account/region of a stack."""
-    return f"{prefix}-{region}"
+    """Name of the one Platform per account/region of a stack (`pulumi up` of monitors/*.yaml)."""
+    return bounded(f"{prefix}-{region}", PLATFORM_NAME_MAX)
+
+
+def monitor_platform_name(names: MonitorNames, prefix: str | None = None) -> str:
+    """Name of the Platform of the operator's one-monitor stack: `mm-{name}-{hash}` (or the configured prefix),
+    hash-shortened where its children's names would overflow."""
+    return bounded(prefix or f"mm-{names.base}", PLATFORM_NAME_MAX)

@@ -24,6 +24,7 @@ from pulumi_aws import cloudwatch, ecr, iam, kms, lambda_, s3, sns
 from modelmonitor import __version__
 from modelmonitor.components import dashboards, policies
 from modelmonitor.components.images import custom_analyzer_image, partition
+from modelmonitor.components.names import inline_policy_logical
 
 ALERTS_PACKAGE = Path(__file__).resolve().parent.parent / "alerts"
 ALERT_HANDLER = "modelmonitor.alerts.handler.handler"
@@ -251,7 +252,8 @@ class Platform(pulumi.ComponentResource):
             lambda a: json.dumps(policies.alert_lambda_policy(policies.AlertLambdaScope(
                 partition=self.partition, region=self.args.region, account=a[0], function_name=function_name,
                 topic_arn=a[1], bucket_arn=a[2], kms_key_arns=[a[3]], secret_names=self.args.slack_secret_names))))
-        role_policy = iam.RolePolicy(f"{self._name}-alerts-policy", role=role.id, policy=policy, opts=self._child)
+        role_policy = iam.RolePolicy(inline_policy_logical(f"{self._name}-alerts-role"), role=role.id,
+                                     policy=policy, opts=self._child)
         function = lambda_.Function(
             f"{self._name}-alerts", name=function_name, role=role.arn, runtime=LAMBDA_RUNTIME,
             handler=ALERT_HANDLER, code=_lambda_code(), timeout=60, memory_size=256,

@@ -13,7 +13,7 @@ import pulumi_aws_native
 from modelmonitor import __version__
 from modelmonitor.components.context import PlatformRefs
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
-from modelmonitor.components.names import MonitorNames, platform_name
+from modelmonitor.components.names import MonitorNames, monitor_platform_name, platform_name
 from modelmonitor.components.platform import Platform, PlatformArgs
 from modelmonitor.spec import ModelMonitorDocument
 
@@ -80,8 +80,8 @@ def monitor_program(document: ModelMonitorDocument, settings: ProgramSettings) -
     """Inline program for ONE monitor: its own Platform (unless settings point at shared pieces) and monitor."""
     names = MonitorNames(document.metadata.namespace, document.metadata.name)
     opts = _providers(document.spec.region)
-    platform = build_platform(settings.platform_name or f"mm-{names.base}", document.spec.region, [document],
-                              settings, opts)  # one region: the prefix is the whole name
+    platform = build_platform(monitor_platform_name(names, settings.platform_name), document.spec.region,
+                              [document], settings, opts)  # one region: the prefix is the whole name
     monitor = _build_monitor(document, platform, opts)
     pulumi.export("endpointName", monitor.endpoint_name)
     pulumi.export("scheduleArns", monitor.schedule_arns)

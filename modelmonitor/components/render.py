@@ -49,6 +49,16 @@ def _suffix(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
+AUTO_NAME_SUFFIX_LENGTH = 7
+"""Pulumi auto-names a resource `{logical name}-{7 random characters}`: the mock's names are as long, so a name
+that fits here fits in AWS."""
+
+
+def auto_name(logical_name: str) -> str:
+    """What Pulumi would name a resource that sets no physical name (deterministic here: a hash, not random)."""
+    return f"{logical_name}-{hashlib.sha256(logical_name.encode()).hexdigest()[:AUTO_NAME_SUFFIX_LENGTH]}"
+
+
 # type token → (ARN service, ARN resource part given the physical name). SageMaker lowercases names in ARNs.
 _ARNS: dict[str, tuple[str, Callable[[str], str]]] = {
     "aws:sns/topic:Topic": ("sns", lambda n: n),
@@ -118,10 +128,12 @@ class PlanMocks(pulumi.runtime.Mocks):
     @staticmethod
     def _fill(typ: str, name: str, region: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> str:
         part, account = partition(region), MOCK_ACCOUNT
-        physical = str(inputs.get(_NAME_KEYS.get(typ, "name")) or f"{name}-{_suffix(name)}")
+        name_key = _NAME_KEYS.get(typ, "name")
+        physical = str(inputs.get(name_key) or auto_name(name))
         outputs.setdefault("name", physical)
+        outputs.setdefault(name_key, physical)
         if typ == "aws:s3/bucket:Bucket":
-            bucket = f"{name}-{_suffix(name)}".lower()
+            bucket = str(inputs.get("bucket") or auto_name(name)).lower()
             outputs.update(bucket=bucket, arn=f"arn:{part}:s3:::{bucket}", id=bucket)
             return bucket
         if typ == "aws:kms/key:Key":

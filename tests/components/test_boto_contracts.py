@@ -32,6 +32,9 @@ def sagemaker_requests(plan: list[PlannedResource]) -> list[tuple[str, dict[str,
             drop: tuple[str, ...] = ()) -> None:
         for resource in of_type(plan, suffix):
             wire = {k: v for k, v in resource["inputs"].items() if k not in drop and k != tags_key}
+            for name_key in renames:
+                # Auto-named resources: the provider sends the name Pulumi generated (the plan's output).
+                wire.setdefault(name_key, resource["outputs"][name_key])
             extra = {"Tags": tag_list(resource["inputs"].get(tags_key))} if tags_key else None
             calls.append((operation, request("sagemaker", operation, wire, renames, extra)))
 
@@ -44,7 +47,8 @@ def sagemaker_requests(plan: list[PlannedResource]) -> list[tuple[str, dict[str,
         calls.append(("CreateProcessingJob", params))
     add("DataQualityJobDefinition", "CreateDataQualityJobDefinition", {"name": "JobDefinitionName"})
     # aws-native's endpointName is a CloudFormation-only property; its tags are already a Key/Value list
-    add("ModelQualityJobDefinition", "CreateModelQualityJobDefinition", {}, tags_key=None, drop=("endpointName",))
+    add("ModelQualityJobDefinition", "CreateModelQualityJobDefinition", {"jobDefinitionName": "JobDefinitionName"},
+        tags_key=None, drop=("endpointName",))
     add("MonitoringSchedule", "CreateMonitoringSchedule", {"name": "MonitoringScheduleName"})
     return calls
 

@@ -230,8 +230,7 @@ def test_scheduler_fires_on_time_with_retries_a_dead_letter_queue_and_its_own_ro
         assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
         assert trust["Condition"] == {
             "StringEquals": {"aws:SourceAccount": ACCOUNT},
-            "ArnLike": {"aws:SourceArn":
-                        f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{BASE}-{kind}-schedule"}}
+            "ArnLike": {"aws:SourceArn": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/default"}}
 
 
 def test_lambda_analyzer_role_is_scoped_to_this_model() -> None:
@@ -337,8 +336,9 @@ def test_alarms_and_dashboard_follow_the_engines_namespaces(engine: str) -> None
         "namespace": "ModelMonitor/DataQuality", "metricName": "records_analyzed", "threshold": 1,
         "comparisonOperator": "LessThanThreshold", "statistic": "Maximum", "treatMissingData": "ignore",
         "dimensions": {"Endpoint": "churn-scoring-v2", "MonitoringSchedule": f"{BASE}-dq-schedule"}}
-    # Consecutive empty windows, as many as the heartbeat's missing runs.
-    assert no_captures["evaluationPeriods"] == no_captures["datapointsToAlarm"] == heartbeat["evaluationPeriods"]
+    # Consecutive empty windows, as many as the heartbeat's missing runs (the heartbeat also spans the period in
+    # progress, which holds no datapoint until its run fires: test_alarms_see_runs.py).
+    assert no_captures["evaluationPeriods"] == no_captures["datapointsToAlarm"] == heartbeat["evaluationPeriods"] - 1
     assert json.loads(no_captures["alarmDescription"].split("\n\nmodelmonitor:")[1])["kind"] == "no_captures"
     body = named(resources, "dashboard:Dashboard", "dashboard")["inputs"]["dashboardBody"]
     assert "ModelMonitor/DataQuality" in body and "ModelMonitor/ModelQuality" in body

@@ -21,11 +21,11 @@ def test_name_is_name_hash_suffix() -> None:
     names = MonitorNames("lending", "credit-default")
     expected_hash = hashlib.sha256(b"lending/credit-default").hexdigest()[:6]
     assert names.data_quality_schedule == f"credit-default-{expected_hash}-dq-schedule"
-    assert names.model_quality_job == f"credit-default-{expected_hash}-mq-job"
+    assert names.model_quality_schedule == f"credit-default-{expected_hash}-mq-schedule"
 
 
 def test_same_name_in_two_namespaces_gives_different_names() -> None:
-    assert MonitorNames("a", "churn").data_quality_job != MonitorNames("b", "churn").data_quality_job
+    assert MonitorNames("a", "churn").data_quality_schedule != MonitorNames("b", "churn").data_quality_schedule
 
 
 def test_longest_monitor_name_with_longest_suffix_fits_sagemaker() -> None:
@@ -33,7 +33,7 @@ def test_longest_monitor_name_with_longest_suffix_fits_sagemaker() -> None:
     full = names.sagemaker("x" * LONGEST_NAME_SUFFIX)
     assert len(full) == SAGEMAKER_NAME_MAX == 63
     assert SAGEMAKER_NAME.match(full)
-    for value in (names.endpoint_config, names.data_quality_schedule, names.model_quality_schedule,
+    for value in (names.data_quality_schedule, names.model_quality_schedule,
                   names.baseline_job("0123456789abcdef")):
         assert len(value) <= 63 and SAGEMAKER_NAME.match(value)
     assert len(names.monitoring_role) <= 64
@@ -127,8 +127,9 @@ def test_daily_alarm_window_is_clamped_to_seven_days() -> None:
 def test_heartbeat_treats_missing_data_as_breaching() -> None:
     alarm = alarms.heartbeat_alarm("hb", namespace="ns", metric_name="monitoring_run_completed", schedule="every 6h",
                                    alerting=Alerting(missing_runs_periods=3), context=CONTEXT, what="data-quality")
+    # three missed runs, plus the period in progress (empty until its run fires 10 minutes in)
     assert (alarm.treat_missing_data, alarm.period, alarm.evaluation_periods, alarm.datapoints_to_alarm) == (
-        "breaching", 21600, 3, 3)
+        "breaching", 21600, 4, 4)
     assert (alarm.statistic, alarm.comparison, alarm.threshold) == ("SampleCount", "LessThanThreshold", 1)
 
 

@@ -102,8 +102,9 @@ def test_full_example_alarms_watch_real_metrics() -> None:
     assert auc["dimensions"]["MonitoringSchedule"] == "credit-default-d990b3-mq-schedule"
     assert alarms["false_positive_rate"]["comparisonOperator"] == "GreaterThanThreshold"
     heartbeat = alarms["monitoring_run_completed"]
+    # missingRunsPeriods 2, plus the period in progress (alarms.heartbeat_periods)
     assert (heartbeat["treatMissingData"], heartbeat["statistic"], heartbeat["evaluationPeriods"]) == (
-        "breaching", "SampleCount", 2)
+        "breaching", "SampleCount", 3)
     assert not any("ProcessingJob" in a["namespace"] for a in alarms.values())
 
 

@@ -21,6 +21,7 @@ from moto import mock_aws
 
 from modelmonitor.cli import main
 from modelmonitor.components.names import MonitorNames
+from modelmonitor.components.render import MOCK_ACCOUNT, render_plan
 from modelmonitor.loader import parse_document
 from modelmonitor.run_now import (
     RunNowError,
@@ -52,8 +53,18 @@ def _doc(engine: str) -> ModelMonitorDocument:
     return parse_document(_manifest(engine))
 
 
+def _model_monitor_plan() -> tuple[str, str]:
+    """(schedule name, job definition name) as the component creates them: the job definition is auto-named."""
+    plan = render_plan([_doc("modelMonitor")])
+    (schedule,) = [r for r in plan if r["type"].endswith("monitoringSchedule:MonitoringSchedule")]
+    (job,) = [r for r in plan if r["type"].endswith("dataQualityJobDefinition:DataQualityJobDefinition")]
+    assert "name" not in job["inputs"]  # auto-named: a replacement must not collide with the old definition
+    return schedule["inputs"]["name"], job["outputs"]["name"]
+
+
 def test_model_monitor_request_is_a_one_off_schedule() -> None:
-    request = build_run_now_request(_doc("modelMonitor"), WINDOW, now=NOW)
+    _, job_definition = _model_monitor_plan()
+    request = build_run_now_request(_doc("modelMonitor"), WINDOW, now=NOW, job_definition_name=job_definition)
     assert (request.service, request.operation) == ("sagemaker", "CreateMonitoringSchedule")
     validate("sagemaker", "CreateMonitoringSchedule", request.params)
     assert request.params["MonitoringScheduleName"] == f"{BASE}-dq-now-24102500"
@@ -61,7 +72,7 @@ def test_model_monitor_request_is_a_one_off_schedule() -> None:
         # 08:00 is 2 h 25 min before 10:25, 09:00 is 1 h 25 min before
         "ScheduleConfig": {"ScheduleExpression": "NOW", "DataAnalysisStartTime": "-PT2H25M",
                            "DataAnalysisEndTime": "-PT1H25M"},
-        "MonitoringJobDefinitionName": f"{BASE}-dq-job", "MonitoringType": "DataQuality"}
+        "MonitoringJobDefinitionName": job_definition, "MonitoringType": "DataQuality"}
 
 
 def test_lambda_request_invokes_the_analyzer_with_the_window() -> None:
@@ -75,11 +86,25 @@ def test_lambda_request_invokes_the_analyzer_with_the_window() -> None:
 
 
 def test_processing_job_request_starts_the_state_machine() -> None:
-    request = build_run_now_request(_doc("processingJob"), WINDOW, now=NOW, account_id="123456789012")
+    request = build_run_now_request(_doc("processingJob"), WINDOW, now=NOW, account_id=MOCK_ACCOUNT)
     validate("stepfunctions", "StartExecution", request.params)
-    assert request.params["stateMachineArn"] == \
-        f"arn:aws:states:us-east-1:123456789012:stateMachine:{BASE}-dq-runs"
+    assert request.params["stateMachineArn"] == _rendered("processingJob", "sfn/stateMachine:StateMachine")["arn"]
     assert request.params["name"] == "run-now-20261124T0800-20261124T102500"
+
+
+def _rendered(engine: str, type_suffix: str, kind: str = "dq") -> dict[str, Any]:
+    """The outputs of the resource the component creates for this run kind (the rendered plan, not a name this
+    test spells)."""
+    plan = render_plan([_doc(engine)])
+    (resource,) = [r for r in plan if r["type"].endswith(type_suffix)
+                   and r["name"].endswith((f"-{kind}-run", f"-{kind}-analyzer"))]
+    return resource["outputs"]
+
+
+def test_run_now_targets_what_the_components_create() -> None:
+    """run-now finds the function / state machine the component created: both names come from the plan."""
+    invoke = build_run_now_request(_doc("lambda"), WINDOW, now=NOW)
+    assert invoke.params["FunctionName"] == _rendered("lambda", "lambda/function:Function")["name"]
 
 
 @pytest.mark.parametrize(("engine", "window", "message"), [
@@ -162,7 +187,16 @@ def test_lambda_run_now_without_waiting_names_the_invocation() -> None:
 def test_model_monitor_run_now_waits_then_deletes_the_one_off_schedule() -> None:
     client = boto3.client("sagemaker", region_name="us-east-1")
     stubber = Stubber(client)
-    request = build_run_now_request(_doc("modelMonitor"), WINDOW, now=NOW)
+    monitor_schedule, job_definition = _model_monitor_plan()
+    # run-now asks the monitor's schedule (fixed name) which (auto-named) job definition it runs
+    stubber.add_response("describe_monitoring_schedule", {
+        "MonitoringScheduleArn": f"arn:aws:sagemaker:us-east-1:123456789012:monitoring-schedule/{monitor_schedule}",
+        "MonitoringScheduleName": monitor_schedule, "MonitoringScheduleStatus": "Scheduled",
+        "CreationTime": NOW, "LastModifiedTime": NOW,
+        "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": job_definition, "MonitoringType": "DataQuality",
+                                     "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"}}},
+        {"MonitoringScheduleName": monitor_schedule})
+    request = build_run_now_request(_doc("modelMonitor"), WINDOW, now=NOW, job_definition_name=job_definition)
     schedule = request.params["MonitoringScheduleName"]
     stubber.add_response("create_monitoring_schedule", {"MonitoringScheduleArn": f"arn:aws:sagemaker:us-east-1:"
                                                         f"123456789012:monitoring-schedule/{schedule}"}, request.params)
@@ -204,8 +238,8 @@ def test_processing_job_run_now_on_moto() -> None:
     # Stands in for the engine's machine: echoes its input and names the (moto) processing job it "ran".
     definition = {"StartAt": "Done", "States": {"Done": {
         "Type": "Pass", "Result": {"ProcessingJobName": "churn-dq-job-1"}, "ResultPath": "$.analysis", "End": True}}}
-    client("stepfunctions").create_state_machine(name=f"{BASE}-dq-runs", definition=json.dumps(definition),
-                                                 roleArn=role)
+    machine = _rendered("processingJob", "sfn/stateMachine:StateMachine")["name"]  # what the component creates
+    client("stepfunctions").create_state_machine(name=machine, definition=json.dumps(definition), roleArn=role)
     client("sagemaker").create_processing_job(
         ProcessingJobName="churn-dq-job-1", RoleArn=role,
         ProcessingResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge",
