@@ -169,13 +169,15 @@ def _baseline(aws: LocalAws, scenario: Scenario, out: Path) -> None:
 
 
 def _series(cloudwatch: Any, alarm: AlarmDefinition, start: datetime, hours: int) -> list[float | None]:
-    """The alarm's metric per period, read back from CloudWatch as the alarm would see it."""
+    """The alarm's metric per hourly run, read back from CloudWatch as the alarm would see it: a run's datapoint
+    carries its window's end (docs/engines.md, "Metric timestamps"), the period in which the run fires."""
+    first = start + timedelta(seconds=alarm.period)
     response = cloudwatch.get_metric_statistics(
         Namespace=alarm.namespace, MetricName=alarm.metric_name,
         Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()],
-        StartTime=start, EndTime=start + timedelta(hours=hours), Period=alarm.period, Statistics=[alarm.statistic])
+        StartTime=first, EndTime=first + timedelta(hours=hours), Period=alarm.period, Statistics=[alarm.statistic])
     by_time = {p["Timestamp"].astimezone(UTC): p[alarm.statistic] for p in response["Datapoints"]}
-    return [by_time.get(start + timedelta(seconds=alarm.period * i)) for i in range(hours)]
+    return [by_time.get(first + timedelta(seconds=alarm.period * i)) for i in range(hours)]
 
 
 def _read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:

@@ -10,8 +10,7 @@ Two checks per monitor (data quality hourly; model quality daily with a 24 h and
 `test_timestamp_rule_*` stamps datapoints by the documented rule (a run's metrics carry its window's evaluation
 time: window end + label delay; docs/engines.md, "Metric timestamps"), using the analyzer's own window function.
 `test_the_analyzers_timestamps_*` runs the analyzer itself (lambda engine, moto) and takes the timestamps it
-really publishes: it is expected to fail until the analyzer stamps by the rule (it stamps the window start today,
-labelDelay + period before the alarm's range) — strict, so it turns red the moment it starts passing.
+really publishes (it used to stamp the window start, labelDelay + one period before the alarm's range).
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from modelmonitor.analyzer import lambda_handler
-from modelmonitor.analyzer.engine_outputs import Clients
-from modelmonitor.analyzer.engine_run import window_from_event
+from modelmonitor.analyzer.entry import lambda_handler
+from modelmonitor.analyzer.entry.engine_outputs import Clients
+from modelmonitor.analyzer.entry.engine_run import window_from_event
 from modelmonitor.components.engine_environment import label_delay_seconds
 from modelmonitor.components.render import render_plan
 from modelmonitor.spec import ModelMonitorDocument, schedule_period_seconds
@@ -147,13 +146,7 @@ def _put_window(aws: Aws, scenario: Any, window_start: datetime, window_end: dat
                       Body=ground_truth_lines(ids, labels))
 
 
-# Until the analyzer stamps by the rule: it stamps the window start (analyzer runner._monitor and
-# quality_run.run_quality), which is labelDelay + one period before the evaluation time. Strict: once it passes,
-# these marks must go.
-STAMPS_WINDOW_START = pytest.mark.xfail(strict=True, reason="the analyzer stamps metrics with the window start, "
-                                        "not the window's evaluation time (docs/engines.md, Metric timestamps)")
-ANALYZER_CASES = [pytest.param(m, marks=[] if m == "data-quality-hourly" else [STAMPS_WINDOW_START])
-                  for m in sorted(MONITORS)]
+ANALYZER_CASES = sorted(MONITORS)
 
 
 @pytest.mark.parametrize("monitor", ANALYZER_CASES)

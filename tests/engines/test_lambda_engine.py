@@ -80,14 +80,15 @@ def test_scheduled_invocation_analyses_the_previous_hour(aws: Aws, scenario: Sce
         "windowStart": "2026-11-24T02:00:00Z", "windowEnd": "2026-11-24T03:00:00Z", "failureReason": None}
     assert {"monthly_charges", "payment_method"} <= set(event["driftedFeatures"])
 
-    window_start = FIRST_HOUR + timedelta(hours=2)
+    # Stamped with the window's end, its evaluation time (docs/engines.md, "Metric timestamps").
+    window_end = FIRST_HOUR + timedelta(hours=3)
     expected = _robust_linf(scenario.training.columns["monthly_charges"],
                             scenario.hour_traffic(2).columns["monthly_charges"])
-    [published] = _metric(aws, "feature_baseline_drift_monthly_charges", window_start)
+    [published] = _metric(aws, "feature_baseline_drift_monthly_charges", window_end)
     assert expected > 0.3  # the 35 % price increase is a large shift
     assert abs(published - expected) < 0.04  # KLL rank error (±1.65 %) on the baseline side
-    assert _metric(aws, "monitoring_run_completed", window_start) == [1.0]
-    assert _metric(aws, "violations_count", window_start) == [float(len(violations))]
+    assert _metric(aws, "monitoring_run_completed", window_end) == [1.0]
+    assert _metric(aws, "violations_count", window_end) == [float(len(violations))]
 
 
 def test_run_now_window_and_clean_hour(aws: Aws, scenario: Scenario, baseline_files: Path) -> None:

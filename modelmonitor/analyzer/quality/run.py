@@ -125,9 +125,10 @@ def run_quality(job: QualityJob, s3: Any) -> QualityRunResult:
                                                     option=orjson.OPT_INDENT_2))
     write_bytes(outputs["constraint_violations"], orjson.dumps(result.violations_document(),
                                                                option=orjson.OPT_INDENT_2))
-    # Metrics are stamped with the window start, like data quality's: a rerun of the same window overwrites
-    # the same datapoint instead of adding one at run time.
+    # Metrics are stamped with the window's evaluation time (its end plus the label delay; docs/engines.md, "Metric
+    # timestamps"): inside the period CloudWatch alarms evaluate when the run fires, and a rerun of the same window
+    # overwrites the same datapoint instead of adding one at run time.
     records = result.metric_records(endpoint=job.endpoint_name, schedule=job.schedule_name,
-                                    timestamp=job.window.start)
+                                    timestamp=job.window.evaluation_time)
     return QualityRunResult(status="CompletedWithViolations" if result.violations else "Completed",
                             result=result, outputs=outputs, metrics=tuple(records))

@@ -218,7 +218,7 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
     written["drift_report"] = _out(job, "drift_report.json")
     _write_json(written["drift_report"], report)
     records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,
-                                     timestamp=job.window.start if job.window else now,
+                                     timestamp=job.window.end if job.window else now,
                                      item_count=stats.item_count, feature_metrics=baseline.config.emit_metrics)
     if job.publish_cloudwatch_metrics and job.metrics_dir:
         path = f"{job.metrics_dir.rstrip('/')}/{outputs.METRICS_FILE}"

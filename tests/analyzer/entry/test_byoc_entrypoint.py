@@ -67,7 +67,8 @@ def test_drifted_window_completes_with_violations(baseline_dir: Path, tmp_path: 
     first = json.loads(metrics[0].read_text().splitlines()[0])
     assert first["Dimensions"] == [{"Name": "Endpoint", "Value": "ep"},
                                    {"Name": "MonitoringSchedule", "Value": "sched"}]
-    assert first["Timestamp"] == "2026-11-24T10:00:00Z"
+    # The window's end (its evaluation time; docs/engines.md, "Metric timestamps"), not its start.
+    assert first["Timestamp"] == "2026-11-24T11:00:00Z"
 
 
 def test_clean_window_completes(baseline_dir: Path, tmp_path: Path) -> None:
