@@ -52,6 +52,11 @@ class Locations:
     def results(self, kind: str) -> str:
         return f"s3://{self.bucket}/results/{self.namespace}/{self.name}/{kind}"
 
+    @property
+    def record_preprocessor(self) -> str:
+        """Where the modelMonitor engine puts the record preprocessor it generates from `spec.payload`."""
+        return f"s3://{self.bucket}/code/{self.namespace}/{self.name}/record_preprocessor.py"
+
 
 @dataclass(frozen=True)
 class BuildContext:

@@ -42,6 +42,12 @@ RESERVED_ENVIRONMENT = frozenset({
     "record_preprocessor_script"})
 
 
+def preprocessor_reads(ctx: BuildContext) -> list[str]:
+    """The record preprocessor script our analyzer loads (`spec.payload.preprocessorS3Uri`), read as a baseline."""
+    uri = ctx.document.spec.payload.preprocessor_s3_uri
+    return [uri] if uri is not None else []
+
+
 @dataclass(frozen=True)
 class RunKind:
     """One monitoring type of one monitor, as our engines run it."""

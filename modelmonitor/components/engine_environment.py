@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from modelmonitor.analyzer.read.preprocessor_script import preprocessor_script
 from modelmonitor.components import engine_names
 from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.components.names import MonitorNames
@@ -42,6 +43,18 @@ def payload_environment(spec: ModelMonitorSpec) -> dict[str, str]:
     if sides:
         environment["payload_mapping"] = json.dumps(sides, separators=(",", ":"), sort_keys=True)
     return environment
+
+
+def generated_preprocessor(spec: ModelMonitorSpec) -> str | None:
+    """The record preprocessor source SageMaker's built-in analyzer runs for `spec.payload`'s mapping (engine
+    modelMonitor, `dataQuality.analyzer: builtin`); None when there is no mapping to run."""
+    payload = spec.payload
+    if spec.engine != "modelMonitor" or spec.data_quality.analyzer != "builtin" or payload.input is None:
+        return None
+    output = payload.output
+    return preprocessor_script(payload.input.path, payload.input.names or None,
+                               output.path if output else None, (output.names or None) if output else None,
+                               with_output=output is not None)
 
 
 def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict[str, str]:

@@ -59,7 +59,7 @@ def analyzer_access(ctx: BuildContext, kind: common.RunKind, values: list[object
     mq = ctx.document.spec.model_quality
     return AnalyzerAccess(
         capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
-        baseline_s3_uris=[statistics, constraints] if kind.key == "dq" else [],
+        baseline_s3_uris=[statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else [],
         ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
         event_bus_name=common.RUN_EVENT_BUS, log_group_arns=[f"{log_group}:*"], kms_key_arns=keys)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws_native.sagemaker as native_sagemaker
-from pulumi_aws import sagemaker
+from pulumi_aws import s3, sagemaker
 
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
 from modelmonitor.components.context import BuildContext, MonitorConfigError
-from modelmonitor.components.engine_environment import payload_environment
+from modelmonitor.components.engine_environment import generated_preprocessor, payload_environment
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
@@ -134,11 +134,18 @@ class ModelMonitorEngine:
     def _data_quality(self, ctx: BuildContext, dq: DataQuality) -> tuple[str, pulumi.Output[str]]:
         _check_runtime("dataQuality", dq.schedule, dq.max_runtime_seconds, 3600)
         names = ctx.names
+        app: dict[str, pulumi.Input[object]] = {"image_uri": self._image(ctx, dq.analyzer)}
+        if dq.analyzer == "custom":
+            # Our analyzer reads the mapping / preprocessor from its environment, as under the other engines.
+            app["environment"] = data_quality_environment(dq, payload_environment(ctx.document.spec))
+        else:
+            app["environment"] = data_quality_environment(dq)
+            preprocessor = self._builtin_preprocessor(ctx)
+            if preprocessor is not None:
+                app["record_preprocessor_source_uri"] = preprocessor
         job = sagemaker.DataQualityJobDefinition(
             names.replaceable("dq-job"), role_arn=ctx.role_arn,
-            data_quality_app_specification={"image_uri": self._image(ctx, dq.analyzer),
-                                            "environment": data_quality_environment(
-                                                dq, payload_environment(ctx.document.spec))},
+            data_quality_app_specification=app,
             data_quality_baseline_config={"constraints_resource": {"s3_uri": ctx.constraints_s3_uri},
                                           "statistics_resource": {"s3_uri": ctx.statistics_s3_uri}},
             data_quality_job_input={"endpoint_input": {
@@ -160,6 +167,22 @@ class ModelMonitorEngine:
             tags=schedule_tags(ctx), opts=ctx.opts())
         return names.data_quality_schedule, schedule.arn
 
+    def _builtin_preprocessor(self, ctx: BuildContext) -> pulumi.Input[str] | None:
+        """SageMaker's analyzer runs `spec.payload` as a record preprocessor: the user's script, or one generated
+        from the mapping (one implementation with our analyzer's; analyzer/read/preprocessor_script.py)."""
+        spec = ctx.document.spec
+        if spec.payload.preprocessor_s3_uri is not None:
+            return spec.payload.preprocessor_s3_uri
+        source = generated_preprocessor(spec)
+        if source is None:
+            return None
+        script = s3.BucketObjectv2(
+            f"{ctx.names.logical}-record-preprocessor", bucket=ctx.platform.bucket_name,
+            key=ctx.locations.apply(lambda loc: loc.record_preprocessor.split("/", 3)[3]),
+            content=source, content_type="text/x-python", server_side_encryption="aws:kms",
+            kms_key_id=ctx.platform.kms_key_arn, tags=ctx.tags, opts=ctx.opts())
+        return pulumi.Output.all(script.bucket, script.key).apply(lambda bk: f"s3://{bk[0]}/{bk[1]}")
+
     def _model_quality(self, ctx: BuildContext, mq: ModelQuality) -> tuple[str, pulumi.Output[str]]:
         _check_runtime("modelQuality", mq.schedule, mq.max_runtime_seconds, 1800)
         assert mq.problem_type is not None and mq.ground_truth_s3_uri is not None  # the spec enforces both
@@ -177,8 +200,12 @@ class ModelMonitorEngine:
         job = native_sagemaker.ModelQualityJobDefinition(
             names.replaceable("mq-job"), role_arn=ctx.role_arn,
             endpoint_name=ctx.endpoint_name,
-            model_quality_app_specification={"image_uri": builtin_analyzer_image(ctx.platform.region),
-                                             "problem_type": mq.problem_type},
+            model_quality_app_specification={
+                "image_uri": builtin_analyzer_image(ctx.platform.region), "problem_type": mq.problem_type,
+                # A user's record preprocessor serves model quality too (its dict holds the inference attribute);
+                # a spec.payload mapping is applied to data quality only under this engine.
+                **({"record_preprocessor_source_uri": ctx.document.spec.payload.preprocessor_s3_uri}
+                   if ctx.document.spec.payload.preprocessor_s3_uri else {})},
             model_quality_job_input={"endpoint_input": endpoint_input,
                                      "ground_truth_s3_input": {"s3_uri": mq.ground_truth_s3_uri}},
             model_quality_job_output_config={

@@ -89,7 +89,7 @@ def job_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) ->
     mq = ctx.document.spec.model_quality
     return AnalyzerAccess(
         capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
-        baseline_s3_uris=[statistics, constraints] if kind.key == "dq" else [],
+        baseline_s3_uris=[statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else [],
         ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
         event_bus_name=common.RUN_EVENT_BUS,
         log_group_arns=[scope.arn("logs", "log-group:/aws/sagemaker/ProcessingJobs:*")],

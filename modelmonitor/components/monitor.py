@@ -25,6 +25,7 @@ from modelmonitor.components.context import (
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
+from modelmonitor.components.engine_environment import generated_preprocessor
 from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
@@ -93,6 +94,10 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
         write.append(loc.baseline("data-quality") + "/")
     if spec.model_quality.enabled and spec.model_quality.ground_truth_s3_uri is not None:
         read.append(spec.model_quality.ground_truth_s3_uri.rstrip("/") + "/")
+    if spec.payload.preprocessor_s3_uri is not None:
+        read.append(spec.payload.preprocessor_s3_uri)
+    if generated_preprocessor(spec) is not None:
+        read.append(loc.record_preprocessor)
     return policies.S3Access(read=sorted(set(read)), write=sorted(set(write)))
 
 
