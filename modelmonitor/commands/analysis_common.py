@@ -44,10 +44,10 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
 
 def reading_options(args: argparse.Namespace) -> dict[str, Any]:
     """The KLL parameters and record preprocessor given on the command line (the job's defaults otherwise)."""
-    from modelmonitor.analyzer.run.job import payload_mapping
+    from modelmonitor.analyzer.read.payloads import mapping_from_json
 
     given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c, "record_preprocessor": args.preprocessor,
-             "payload_mapping": payload_mapping(args.payload, "--payload") if args.payload else None}
+             "payload_mapping": mapping_from_json(args.payload or "", "--payload")}
     return {name: value for name, value in given.items() if value is not None}
 
 

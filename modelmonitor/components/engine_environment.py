@@ -31,11 +31,12 @@ def _whole_hours(seconds: int) -> int:
     return -(-seconds // 3600) * 3600
 
 
-def payload_environment(spec: ModelMonitorSpec) -> dict[str, str]:
-    """How our analyzer turns capture payloads into rows (`spec.payload`) and its sketch parameters: the run
-    environment's `payload_mapping` / `record_preprocessor_script` and `kll_k` / `kll_c` (internal-contracts §5)."""
+def payload_environment(spec: ModelMonitorSpec, *, sketch: bool = True) -> dict[str, str]:
+    """How our analyzer turns capture payloads into rows (`spec.payload`) and (data quality) its sketch parameters:
+    the run environment's `payload_mapping` / `record_preprocessor_script` and `kll_k` / `kll_c`
+    (internal-contracts §5)."""
     payload, dq = spec.payload, spec.data_quality
-    environment = {"kll_k": str(dq.sketch_k), "kll_c": repr(dq.sketch_c)}
+    environment = {"kll_k": str(dq.sketch_k), "kll_c": repr(dq.sketch_c)} if sketch else {}
     if payload.preprocessor_s3_uri is not None:
         environment["record_preprocessor_script"] = payload.preprocessor_s3_uri
     sides = {key: {"path": side.path, "names": side.names or None}
@@ -68,7 +69,8 @@ def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> d
         raise ValueError("modelQuality.problemType is required for a model-quality run")
     knobs = {"problem_type": mq.problem_type,
              "probability_threshold_attribute": repr(mq.probability_threshold),
-             "min_ground_truth_coverage": repr(mq.min_ground_truth_coverage)}
+             "min_ground_truth_coverage": repr(mq.min_ground_truth_coverage),
+             **payload_environment(spec, sketch=False)}
     if mq.inference_attribute is not None:
         knobs["inference_attribute"] = mq.inference_attribute
     if mq.probability_attribute is not None:

@@ -9,9 +9,10 @@ The window follows the spec's label delay: it ends `labelDelay` before now, and 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,7 +27,9 @@ from modelmonitor.analyzer.quality.model_quality import (
     ModelQualityResult,
     Predictions,
 )
-from modelmonitor.analyzer.read.payloads import payload_text
+from modelmonitor.analyzer.read.batches import Row
+from modelmonitor.analyzer.read.payloads import PayloadMapping, payload_rows, payload_text
+from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, iter_s3_objects, json_record
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
@@ -136,10 +139,52 @@ def _parse_time(text: Any, where: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+OutputRows = Callable[[dict[str, Any]], list[Row]]
+"""A capture record → the rows of its response, when `spec.payload` says how: the output mapping
+(`read.payloads.payload_rows`) or the record preprocessor (`read.preprocessor`)."""
+
+
+def output_rows_reader(mapping: PayloadMapping | None, preprocessor: Preprocessor | None) -> OutputRows | None:
+    if preprocessor is not None:
+        return preprocessor.rows
+    side = mapping.output if mapping is not None else None
+    if side is None:
+        return None
+    return lambda record: payload_rows(record["captureData"]["endpointOutput"], side)
+
+
+def _row_value(row: Row, attribute: str | None, where: str) -> str:
+    """The value at `attribute` of a decoded response row: a column name, or a column index of a positional row."""
+    if isinstance(row, dict):
+        if attribute is None and len(row) == 1:
+            return next(iter(row.values()))
+        if attribute is None or attribute not in row:
+            raise GroundTruthError(f"{where}: the response's columns are {sorted(row)}; set inferenceAttribute/"
+                                   f"probabilityAttribute to one of them (got {attribute!r})")
+        return row[attribute]
+    column = int(attribute) if attribute is not None and attribute.isdigit() else 0 if attribute is None else -1
+    if not 0 <= column < len(row):
+        raise GroundTruthError(f"{where}: the response has {len(row)} positional column(s), no {attribute!r}")
+    return row[column]
+
+
+def _one_output_row(rows_of: OutputRows, record: dict[str, Any], where: str) -> Row:
+    try:
+        rows = rows_of(record)
+    except (RecordError, KeyError, TypeError, ValueError) as err:
+        raise GroundTruthError(f"{where}: response not readable with spec.payload: {err}") from err
+    if len(rows) != 1:
+        raise GroundTruthError(f"{where}: response holds {len(rows)} rows; ground truth matches one prediction per "
+                               "captured request (event id)")
+    return rows[0]
+
+
 def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str | None,
                      probability_attribute: str | None = None, start: datetime | None = None,
-                     end: datetime | None = None, source: str = "<captures>") -> Predictions:
-    """Predictions of the capture records whose inferenceTime falls in [start, end)."""
+                     end: datetime | None = None, source: str = "<captures>",
+                     output_rows: OutputRows | None = None) -> Predictions:
+    """Predictions of the capture records whose inferenceTime falls in [start, end); `output_rows` decodes each
+    response as `spec.payload` says (else the attributes address the raw response: JSON path or CSV column)."""
     ids: list[str] = []
     predicted: list[str | None] = []
     scores: list[float] = []
@@ -155,15 +200,21 @@ def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str |
         match_id = metadata.get("inferenceId") or metadata.get("eventId")
         if not isinstance(match_id, str) or not match_id:
             raise GroundTruthError(f"{where}: neither eventMetadata.inferenceId nor eventId is set")
-        output = (record.get("captureData") or {}).get("endpointOutput")
-        text, kind = _decode(output, f"{where} captureData.endpointOutput")
+        value_of: Callable[[str | None], str]
+        if output_rows is not None:
+            row = _one_output_row(output_rows, record, where)
+            value_of = functools.partial(_row_value, row, where=where)
+        else:
+            output = (record.get("captureData") or {}).get("endpointOutput")
+            text, kind = _decode(output, f"{where} captureData.endpointOutput")
+            value_of = functools.partial(extract, text, kind, where=where)
         ids.append(match_id)
         if inference_attribute is not None or probability_attribute is None:
-            predicted.append(extract(text, kind, inference_attribute, where))
+            predicted.append(value_of(inference_attribute))
         else:
             predicted.append(None)
         if probability_attribute is not None:
-            raw = extract(text, kind, probability_attribute, where)
+            raw = value_of(probability_attribute)
             try:
                 scores.append(float(raw))
             except ValueError as err:
@@ -199,7 +250,8 @@ def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWin
 
 
 def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
-                        probability_attribute: str | None = None) -> Predictions:
+                        probability_attribute: str | None = None, output_rows: OutputRows | None = None
+                        ) -> Predictions:
     """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed)."""
     last_instant = window.end - timedelta(microseconds=1)
     lines: list[bytes] = []
@@ -207,7 +259,7 @@ def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *
         lines.extend(object_lines)
     return read_predictions(lines, inference_attribute=inference_attribute,
                             probability_attribute=probability_attribute, start=window.start, end=window.end,
-                            source=capture_uri)
+                            source=capture_uri, output_rows=output_rows)
 
 
 def write_outputs(result: ModelQualityResult, *, output_dir: Path, metrics_dir: Path | None, endpoint: str,

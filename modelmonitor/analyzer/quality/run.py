@@ -21,10 +21,13 @@ import orjson
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.ground_truth import (
     QualityWindow,
+    output_rows_reader,
     read_ground_truth_s3,
     read_predictions_s3,
 )
 from modelmonitor.analyzer.quality.model_quality import ModelQualityResult, ProblemType, evaluate
+from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
+from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.sources import Window, parse_time, read_text, write_bytes
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
@@ -44,6 +47,10 @@ class QualityJob:
     min_ground_truth_coverage: float | None = None
     endpoint_name: str = ""
     schedule_name: str = ""
+    payload_mapping: PayloadMapping | None = None
+    """`spec.payload`'s output side decodes each response before the attributes are looked up in its columns."""
+    record_preprocessor: str | None = None
+    """Or a record preprocessor script whose row (one per request) holds the attributes."""
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str,
@@ -72,7 +79,9 @@ class QualityJob:
             constraints=env.get("baseline_constraints") or None,
             min_ground_truth_coverage=_optional_fraction(env, "min_ground_truth_coverage"),
             endpoint_name=env.get("sagemaker_endpoint_name", ""),
-            schedule_name=env.get("sagemaker_monitoring_schedule_name", ""))
+            schedule_name=env.get("sagemaker_monitoring_schedule_name", ""),
+            payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
+            record_preprocessor=env.get("record_preprocessor_script") or None)
 
 
 def _optional_fraction(env: Mapping[str, str], name: str) -> float | None:
@@ -113,8 +122,10 @@ def run_quality(job: QualityJob, s3: Any) -> QualityRunResult:
             constraints = orjson.loads(read_text(job.constraints))
         except orjson.JSONDecodeError as exc:
             raise AnalyzerInputError(f"model-quality constraints {job.constraints} are not JSON: {exc}") from exc
+    preprocessor = load_preprocessor(job.record_preprocessor) if job.record_preprocessor else None
     predictions = read_predictions_s3(s3, job.capture_source, job.window, inference_attribute=job.inference_attribute,
-                                      probability_attribute=job.probability_attribute)
+                                      probability_attribute=job.probability_attribute,
+                                      output_rows=output_rows_reader(job.payload_mapping, preprocessor))
     labels = read_ground_truth_s3(s3, job.ground_truth_source, job.window)
     result = evaluate(predictions, labels, problem_type=job.problem_type,
                       probability_threshold=job.probability_threshold, evaluation_time=job.window.evaluation_time,

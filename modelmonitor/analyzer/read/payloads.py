@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import RecordError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt, split_csv
 from modelmonitor.analyzer.read.payload_mapping import (
     MappingError,
@@ -170,6 +170,19 @@ def parse_mapping(raw: Any, where: str) -> PayloadMapping:
             raise RecordError(f"{where}: {key}.names must be a list of distinct non-empty strings")
         sides[key] = PayloadSide(path=path, names=tuple(names) if names else None)
     return PayloadMapping(input=sides["input"], output=sides["output"])
+
+
+def mapping_from_json(raw: str, where: str) -> PayloadMapping | None:
+    """A payload mapping given as JSON text (the environment's `payload_mapping`, the CLI's `--payload`); None when
+    empty. AnalyzerInputError names what is wrong."""
+    if not raw.strip():
+        return None
+    try:
+        return parse_mapping(orjson.loads(raw), where)
+    except orjson.JSONDecodeError as exc:
+        raise AnalyzerInputError(f"{where} is not JSON: {exc}") from exc
+    except RecordError as exc:
+        raise AnalyzerInputError(str(exc)) from exc
 
 
 def _texts(row: Row | dict[str, Any] | list[Any]) -> Row:

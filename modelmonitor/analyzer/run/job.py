@@ -11,11 +11,11 @@ from typing import Literal
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.methods import CUSTOM_METHODS
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
-from modelmonitor.analyzer.read.payloads import PayloadMapping, parse_mapping
+from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.sources import Window, parse_time
 from modelmonitor.analyzer.stats.dataset_stats import KLL_C, KLL_K
 from modelmonitor.analyzer.stats.kll import KLL_MAX_K, KLL_MIN_K
@@ -135,7 +135,7 @@ class AnalysisJob:
             shard_id=current_host(root) if stage == "shard" else "",
             sketch_k=_int(env, "kll_k", KLL_K), sketch_c=_float(env, "kll_c") or KLL_C,
             record_preprocessor=env.get("record_preprocessor_script") or None,
-            payload_mapping=payload_mapping(env.get("payload_mapping", ""), "payload_mapping"),
+            payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
         )
 
 
@@ -154,18 +154,6 @@ def current_host(root: Path) -> str:
 
         host = socket.gethostname()
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
-
-
-def payload_mapping(raw: str, where: str) -> PayloadMapping | None:
-    """A payload mapping given as JSON text (the environment's `payload_mapping`, the CLI's `--payload`)."""
-    if not raw.strip():
-        return None
-    try:
-        return parse_mapping(orjson.loads(raw), where)
-    except orjson.JSONDecodeError as exc:
-        raise AnalyzerInputError(f"{where} is not JSON: {exc}") from exc
-    except RecordError as exc:
-        raise AnalyzerInputError(str(exc)) from exc
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -182,3 +182,44 @@ def test_window_from_s3_captures_and_files_written(tmp_path: Path) -> None:
     assert stats["binary_classification_metrics"]["accuracy"]["value"] == pytest.approx(2 / 3)
     metric_lines = (tmp_path / "metrics" / "cloudwatch_metrics.jsonl").read_text().splitlines()
     assert {json.loads(line)["MetricName"] for line in metric_lines} >= {"precision", "ground_truth_coverage"}
+
+
+def _capture_line(output: object, *, content_type: str = "application/json", event: str = "e1") -> str:
+    return json.dumps({"captureData": {
+        "endpointInput": {"data": "1,2", "encoding": "CSV", "mode": "INPUT", "observedContentType": "text/csv"},
+        "endpointOutput": {"data": json.dumps(output), "encoding": "JSON", "mode": "OUTPUT",
+                           "observedContentType": content_type}},
+        "eventMetadata": {"eventId": event, "inferenceTime": "2026-11-24T10:00:03Z"}, "eventVersion": "0"})
+
+
+def test_predictions_through_the_payload_mapping_and_a_preprocessor(tmp_path: Path) -> None:
+    """spec.payload serves model quality's join too: the response decoded by the output mapping (or the record
+    preprocessor), the attributes then name its columns — SageMaker's built-in algorithms answer
+    `{"predictions": [{"score": …, "predicted_label": …}]}`."""
+    from modelmonitor.analyzer.quality.ground_truth import output_rows_reader
+    from modelmonitor.analyzer.read.payloads import PayloadMapping, PayloadSide
+    from modelmonitor.analyzer.read.preprocessor import load_preprocessor
+
+    lines = [_capture_line({"predictions": [{"score": 0.8, "predicted_label": 1}]}, event="a"),
+             _capture_line({"predictions": [{"score": 0.3, "predicted_label": 0}]}, event="b")]
+    mapped = output_rows_reader(PayloadMapping(output=PayloadSide("predictions[*]")), None)
+    predictions = read_predictions(lines, inference_attribute="predicted_label", probability_attribute="score",
+                                   output_rows=mapped)
+    assert predictions.ids == ["a", "b"] and predictions.predicted == ["1", "0"]
+    assert predictions.scores == [0.8, 0.3]
+    named = output_rows_reader(PayloadMapping(output=PayloadSide("predictions[*].score", ("p",))), None)
+    assert read_predictions(lines, inference_attribute=None, probability_attribute="p", output_rows=named).scores == [
+        0.8, 0.3]
+    with pytest.raises(GroundTruthError, match=r"the response's columns are \['predicted_label', 'score'\]"):
+        read_predictions(lines, inference_attribute="label", output_rows=mapped)
+    batch = [_capture_line({"predictions": [{"score": 0.1}, {"score": 0.2}]})]
+    with pytest.raises(GroundTruthError, match="response holds 2 rows"):
+        read_predictions(batch, inference_attribute="score", output_rows=mapped)
+    script = tmp_path / "pre.py"
+    script.write_text("import json\n\ndef preprocess_handler(inference_record):\n"
+                      "    out = json.loads(inference_record.endpoint_output.data)['predictions'][0]\n"
+                      "    return {'prob': out['score'], 'label': out['predicted_label']}\n")
+    preprocessed = output_rows_reader(None, load_preprocessor(str(script)))
+    result = read_predictions(lines, inference_attribute="label", probability_attribute="prob",
+                              output_rows=preprocessed)
+    assert result.predicted == ["1", "0"] and result.scores == [0.8, 0.3]
