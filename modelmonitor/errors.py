@@ -16,6 +16,8 @@ class ManifestProblem:
     path: str
     """Dotted field path inside the document, e.g. `spec.dataCapture.samplingPercentage`; empty for file-level."""
     message: str
+    missing_input: bool = False
+    """The named file or directory is not there (or holds no manifest): a usage error, not an invalid manifest."""
 
     def __str__(self) -> str:
         parts = [self.source, self.document, self.path, self.message]
@@ -34,3 +36,8 @@ class ManifestError(ModelMonitorError):
             raise ValueError("ManifestError needs at least one problem")
         self.problems = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    @property
+    def missing_input(self) -> bool:
+        """Some named path held nothing to read: commands exit 2 (usage), as for any missing input."""
+        return any(p.missing_input for p in self.problems)

@@ -67,11 +67,12 @@ def load_monitors(*paths: str | Path) -> list[LoadedMonitor]:
     loaded: list[LoadedMonitor] = []
     for path in map(Path, paths):
         if not path.exists():
-            problems.append(ManifestProblem(str(path), "", "", "no such file or directory"))
+            problems.append(ManifestProblem(str(path), "", "", "no such file or directory", missing_input=True))
             continue
         files = manifest_files(path)
         if not files:
-            problems.append(ManifestProblem(str(path), "", "", "directory holds no *.yaml or *.yml files"))
+            problems.append(ManifestProblem(str(path), "", "", "directory holds no *.yaml or *.yml files",
+                                            missing_input=True))
         for file in files:
             docs, file_problems = parse_text(_read(file, problems), str(file))
             loaded.extend(docs)

@@ -20,7 +20,13 @@ from modelmonitor.loader import load_monitors
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "render", help="show the AWS resources ModelMonitor would create (offline, Pulumi mocks)")
+        "render", help="show the AWS resources ModelMonitor would create (offline, Pulumi mocks)",
+        description="Render the Pulumi program of the given manifests under Pulumi's mocks (offline: no AWS, no "
+                    "Pulumi CLI) and show every resource it would create: a table, JSON (inputs included) or a "
+                    "Mermaid graph of the component tree.",
+        epilog="exit status: 0 rendered; 2 usage error, a missing file, an invalid manifest, or a monitor the "
+               "components refuse (the message says which setting)",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="manifest file or directory of *.yaml")
     parser.add_argument("--region", help="render for this region instead of each document's spec.region")
     parser.add_argument("--output", choices=["table", "json", "mermaid"], default="table")
@@ -50,8 +56,9 @@ def as_mermaid(plan: Sequence[Any]) -> str:
 
 
 def print_table(plan: Sequence[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from modelmonitor.commands.output import stdout_console
 
     table = Table(title="Resources ModelMonitor would create", show_lines=False)
     for column in ("type", "name", "parent"):
@@ -64,7 +71,7 @@ def print_table(plan: Sequence[Any]) -> None:
     counts.add_column("count", justify="right")
     for typ, count in sorted(Counter(r["type"] for r in plan).items()):
         counts.add_row(typ, str(count))
-    console = Console()
+    console = stdout_console()
     console.print(table)
     console.print(counts)
 
@@ -75,14 +82,14 @@ def run(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        return 1
+        return 2
     from modelmonitor.components.render import render_plan  # Pulumi imports only when rendering
 
     try:
         plan = render_plan([m.document for m in monitors], region=args.region)
     except ModelMonitorError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     if args.output == "json":
         sys.stdout.write(as_json(plan) + "\n")
     elif args.output == "mermaid":

@@ -22,7 +22,12 @@ ENGINE_NOTES = {
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "validate", help="validate ModelMonitor manifests (files or directories)")
+        "validate", help="validate ModelMonitor manifests (files or directories)",
+        description="Check ModelMonitor documents against the spec offline (no AWS, no cluster): every problem of "
+                    "every file is reported with its file, document and field.",
+        epilog="exit status: 0 all valid; 1 invalid manifests (each problem reported); 2 usage error, or a named "
+               "file or directory that does not exist or holds no manifest",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="manifest file or directory of *.yaml")
     parser.add_argument("--output", choices=["text", "json"], default="text")
     parser.set_defaults(run=run)
@@ -63,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
-        return 1
+        return 2 if exc.missing_input else 1
     summaries = [summarize(m) for m in monitors]
     if args.output == "json":
         print(json.dumps({"valid": True, "monitors": summaries}, indent=2))
