@@ -55,7 +55,7 @@ def generated_preprocessor(spec: ModelMonitorSpec) -> str | None:
     output = payload.output
     return preprocessor_script(payload.input.path, payload.input.names or None,
                                output.path if output else None, (output.names or None) if output else None,
-                               with_output=output is not None)
+                               map_output=output is not None)
 
 
 def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict[str, str]:

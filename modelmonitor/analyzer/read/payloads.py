@@ -14,21 +14,14 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt, split_csv
 from modelmonitor.analyzer.read.payload_mapping import (
     MappingError,
-    combine,
+    body_rows,
     csv_rows,
     json_documents,
-    mapped_rows,
     pair_outputs,
+    pair_record,
     parse_path,
+    shape_rows,
 )
-
-_INSTANCE_KEYS = ("instances", "inputs", "predictions", "outputs")
-"""Row-format wrappers (TensorFlow Serving's REST API, which SageMaker's JSON follows): every element of the list is
-one instance or one prediction — a scalar, a list (positional columns) or an object (named columns)."""
-_ROW_LIST_KEYS = ("features", "data")
-"""Wrappers whose list is ONE instance when it holds scalars, or rows when it holds lists or objects."""
-_METADATA_KEYS = frozenset({"signature_name", "model_name", "model_version", "id", "parameters"})
-"""Keys that may stand beside a wrapper without being data (TensorFlow Serving, KServe v2)."""
 
 
 @dataclass(frozen=True)
@@ -46,87 +39,9 @@ def _csv_text_rows(text: str) -> list[list[str]]:
     return split_csv([line for line in lines if line])
 
 
-def _wrapped(value: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, Any] | None:
-    for key in keys:
-        if key in value and all(k == key or k in _METADATA_KEYS for k in value):
-            return key, value[key]
-    return None
-
-
-def _is_tensor(item: Any) -> bool:
-    return isinstance(item, dict) and "data" in item and ("shape" in item or "datatype" in item)
-
-
-def _flat(values: Any) -> list[Any]:
-    if not isinstance(values, list):
-        return [values]
-    return [x for v in values for x in _flat(v)]
-
-
-def kserve_rows(tensors: list[dict[str, Any]]) -> list[Row]:
-    """KServe v2 / Open Inference Protocol tensors (`{"name", "shape", "datatype", "data"}`) → positional rows: the
-    first dimension is the batch; each tensor contributes its remaining elements as columns, in tensor order."""
-    columns_per_tensor: list[list[list[str]]] = []
-    n_rows: int | None = None
-    for tensor in tensors:
-        data = [fmt(x) for x in _flat(tensor["data"])]
-        shape = tensor.get("shape")
-        batch = int(shape[0]) if isinstance(shape, list) and shape else len(data)
-        if batch <= 0 or len(data) % batch:
-            raise ValueError(f"KServe v2 tensor {tensor.get('name', '?')!r}: {len(data)} values do not split into "
-                             f"shape {shape}")
-        if n_rows is not None and batch != n_rows:
-            raise ValueError(f"KServe v2 tensors disagree on the batch size ({n_rows} and {batch})")
-        n_rows = batch
-        width = len(data) // batch
-        columns_per_tensor.append([data[i * width:(i + 1) * width] for i in range(batch)])
-    return [[x for rows in columns_per_tensor for x in rows[i]] for i in range(n_rows or 0)]
-
-
-def _instance(item: Any) -> Row:
-    """One element of a row-format list → one row."""
-    if isinstance(item, dict):
-        features = item.get("features") if len(item) == 1 else None
-        if isinstance(features, list):
-            return [fmt(x) for x in features]  # AWS's `{"features": [...]}` instance (Clarify, built-ins)
-        return {str(k): fmt(v) for k, v in item.items()}
-    if isinstance(item, list):
-        return [fmt(x) for x in item]  # a nested array stays one (JSON text) value: tensors do not explode
-    return [fmt(item)]
-
-
-def _columnar(inputs: dict[str, Any]) -> list[Row]:
-    """TensorFlow Serving's columnar format (`{"inputs": {"a": [..], "b": [..]}}`): one named row per index."""
-    lengths = {len(v) for v in inputs.values() if isinstance(v, list)}
-    if len(lengths) != 1 or len(inputs) != sum(isinstance(v, list) for v in inputs.values()):
-        raise ValueError("columnar inputs/outputs must all be lists of one length")
-    n = lengths.pop()
-    return [{str(k): fmt(v[i]) for k, v in inputs.items()} for i in range(n)]
-
-
 def json_rows(value: Any) -> list[Row]:
-    """A JSON request/response body → rows (docs/analyzer.md, "Payloads")."""
-    if isinstance(value, dict):
-        for key in ("inputs", "outputs"):
-            tensors = value.get(key)
-            if isinstance(tensors, list) and tensors and all(_is_tensor(t) for t in tensors):
-                return kserve_rows(tensors)
-        wrapped = _wrapped(value, _INSTANCE_KEYS)
-        if wrapped is not None:
-            key, inner = wrapped
-            if isinstance(inner, list):
-                return [_instance(item) for item in inner]
-            if isinstance(inner, dict) and key in ("inputs", "outputs"):
-                return _columnar(inner)
-        wrapped = _wrapped(value, _ROW_LIST_KEYS)
-        if wrapped is not None and isinstance(wrapped[1], list):
-            return json_rows(wrapped[1])
-        return [{str(k): fmt(v) for k, v in value.items()}]
-    if isinstance(value, list):
-        if value and all(isinstance(v, list | dict) for v in value):
-            return [_instance(v) for v in value]
-        return [[fmt(v) for v in value]]
-    return [[fmt(value)]]
+    """A JSON body without a mapping → rows of text (the shape rules, `payload_mapping.shape_rows`)."""
+    return [_texts(row) for row in shape_rows(value)]
 
 
 @dataclass(frozen=True)
@@ -206,9 +121,8 @@ def payload_rows(payload: dict[str, Any], side: PayloadSide | None = None) -> li
         rows = _csv_text_rows(data)
         return [_texts(r) for r in csv_rows(rows, side.names)] if side and side.names else list(rows)
     documents = json_documents(data, content_type, orjson.loads)
-    if side is not None:
-        return [_texts(r) for r in mapped_rows(documents, side.path, side.names)]
-    return [row for document in documents for row in json_rows(document)]
+    return [_texts(r) for r in body_rows(documents, side.path if side else None, side.names if side else None,
+                                         mapped=side is not None)]
 
 
 def _as_positional(row: Row) -> list[str]:
@@ -223,14 +137,8 @@ def decode_record(record: Any, layout: CaptureLayout, mapping: PayloadMapping | 
     if layout == "input_only" or output is None:
         return RecordRows(inputs)
     outputs = payload_rows(output, mapping.output if mapping else None)
-    paired = pair_outputs(inputs, outputs)
-    if paired is None:
-        # Keep the inputs, leave this record's output columns empty: positional columns must stay aligned.
-        width = max((len(_as_positional(r)) for r in outputs), default=1)
-        empty: Row = [""] * width
-        return RecordRows([_texts(combine(empty, r)) if isinstance(r, list) else r for r in inputs],
-                          unpaired=True, n_outputs=len(outputs))
-    return RecordRows([_texts(combine(o, i)) for o, i in zip(paired, inputs, strict=True)])
+    rows, unpaired = pair_record(inputs, outputs)
+    return RecordRows([_texts(r) for r in rows], unpaired=unpaired, n_outputs=len(outputs) if unpaired else 0)
 
 
 def capture_record_rows(record: Any, layout: CaptureLayout) -> list[Row]:

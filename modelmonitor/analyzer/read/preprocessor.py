@@ -83,8 +83,9 @@ class Preprocessor:
         argument = inference_record(record)
         try:
             result = self.handler(argument, log) if self.takes_logger else self.handler(argument)
-        # The handler is the user's code: whatever it raises is that record's failure, counted, never the run's.
-        except Exception as exc:
+        # The handler is the user's code: whatever it raises is that record's failure, counted, never the run's —
+        # a sys.exit() in it included (it would otherwise end the run as a success with nothing written).
+        except (Exception, SystemExit) as exc:
             raise RecordError(f"{HANDLER} raised {type(exc).__name__}: {exc}") from exc
         return _result_rows(result)
 
@@ -107,8 +108,8 @@ def load_preprocessor(source: str) -> Preprocessor:
     namespace: dict[str, Any] = {"__name__": "record_preprocessor", "__file__": source}
     try:
         exec(compile(code, source, "exec"), namespace)  # the user's own preprocessor, run as AWS runs it
-    # Importing the user's script runs its top level: any error there is a configuration error of the run.
-    except Exception as exc:
+    # Importing the user's script runs its top level: any error there (sys.exit() too) is a configuration error.
+    except (Exception, SystemExit) as exc:
         raise AnalyzerInputError(f"record preprocessor {source} failed to load: {type(exc).__name__}: {exc}") from exc
     handler = namespace.get(HANDLER)
     if not callable(handler):

@@ -27,30 +27,37 @@ def _side_rows(payload, side):
     if encoding not in ("CSV", "JSON"):
         data = _base64.b64decode(data).decode("utf-8")
         encoding = "JSON" if "json" in content_type else "CSV"
+    side = side or {}
     if encoding == "CSV":
         return csv_rows([row for row in _csv.reader(data.splitlines()) if row], side.get("names"))
-    return mapped_rows(json_documents(data, content_type, _json.loads), side.get("path"), side.get("names"))
+    return body_rows(json_documents(data, content_type, _json.loads), side.get("path"), side.get("names"),
+                     mapped=bool(side))
+
+
+def _flat_value(value):
+    # AWS's analyzer takes flattened JSON only: a nested value is one column of JSON text, as in ModelMonitor's.
+    return _json.dumps(value, separators=(",", ":")) if isinstance(value, (list, dict)) else value
 
 
 def preprocess_handler(inference_record):
     rows = _side_rows(inference_record.endpoint_input, MAPPING["input"])
     output = getattr(inference_record, "endpoint_output", None)
-    if MAPPING["output"] is not None and output is not None:
-        paired = pair_outputs(rows, _side_rows(output, MAPPING["output"]))
-        if paired is not None:
-            rows = [combine(out_row, in_row) for out_row, in_row in zip(paired, rows)]
-    return [row if isinstance(row, dict) else {"_c%%d" %% j: v for j, v in enumerate(row)} for row in rows]
+    if output is not None and getattr(output, "data", None) is not None:
+        rows, _unpaired = pair_record(rows, _side_rows(output, MAPPING["output"]), missing=None)
+    return [{key: _flat_value(value) for key, value in row.items()} if isinstance(row, dict)
+            else {"_c%%d" %% j: _flat_value(value) for j, value in enumerate(row)} for row in rows]
 '''
 
 
 def preprocessor_script(input_path: str | None, input_names: Sequence[str] | None,
                         output_path: str | None = None, output_names: Sequence[str] | None = None,
-                        *, with_output: bool = False) -> str:
-    """The script's source. `with_output`: map the response too (its columns come first, as SageMaker orders)."""
+                        *, map_output: bool = False) -> str:
+    """The script's source. `map_output`: the response has a mapping too; without one its columns follow the shape
+    rules, as in our analyzer (outputs first, as SageMaker orders columns)."""
     for path in (input_path, output_path):
         if path:
             payload_mapping.parse_path(path)  # refuse here what the script would refuse on every record
     mapping = {"input": {"path": input_path, "names": list(input_names) if input_names else None},
                "output": ({"path": output_path, "names": list(output_names) if output_names else None}
-                          if with_output else None)}
+                          if map_output else None)}
     return inspect.getsource(payload_mapping) + _HANDLER % {"mapping": json.dumps(mapping, sort_keys=True)}

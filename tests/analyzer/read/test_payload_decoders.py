@@ -144,7 +144,7 @@ def test_kserve_tensor_that_does_not_split_is_malformed(tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(_record(_payload(b, "application/json"))) + "\n" for b in (bad, good)))
     rows, _, counters = _rows(path, "input_only")
     assert rows == [["1", "2"]]
-    assert counters.malformed == 1 and "do not split into shape [2, 2]" in counters.examples[0]
+    assert counters.malformed == 1 and "3 values do not fill shape [2, 2] (4)" in counters.examples[0]
 
 
 def test_multi_row_csv_paired_row_by_row_or_one_value_per_row() -> None:

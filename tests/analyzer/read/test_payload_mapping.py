@@ -79,7 +79,7 @@ def test_generated_preprocessor_gives_aws_the_same_rows(tmp_path: Path) -> None:
     (preprocess_handler(inference_record) → list of dicts) it yields exactly the rows our analyzer reads."""
     script = tmp_path / "preprocessor.py"
     script.write_text(preprocessor_script("instances[*].features", NAMES, "predictions[*].score", ["score"],
-                                          with_output=True))
+                                          map_output=True))
     records = [_record({"instances": [{"features": [i, i * 1.5, i % 4]}, {"features": [i + 1, 2.5, 1]}]},
                        {"predictions": [{"score": i / 100}, {"score": 0.5}]}) for i in range(30)]
     handler = load_preprocessor(str(script))
@@ -111,3 +111,73 @@ def test_mapping_from_environment_and_cli(tmp_path: Path, capsys: pytest.Capture
     assert main(["baseline", str(data), "-o", str(tmp_path / "p"), "--payload", '{"input": {"names": "age"}}',
                  "--no-progress"]) == 2
     assert "--payload: input.names must be a list of distinct non-empty strings" in capsys.readouterr().err
+
+
+# --- found by an outside review: each was a confirmed defect before the fix -----------------------------------------
+
+def _builtin(record: dict[str, Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+    namespace: dict[str, Any] = {}
+    exec(compile(preprocessor_script(*args, **kwargs), "generated", "exec"), namespace)
+    from modelmonitor.analyzer.read.preprocessor import inference_record
+
+    return namespace["preprocess_handler"](inference_record(record))  # type: ignore[no-any-return]
+
+
+def test_builtin_script_keeps_columns_aligned_when_outputs_do_not_pair() -> None:
+    unpaired = _record({"instances": [[1, 2]]}, {"predictions": [0.9, 0.8]})  # 2 outputs for 1 input
+    mapping = PayloadMapping(PayloadSide("instances[*]"), PayloadSide("predictions[*]"))
+    assert decode_record(unpaired, "output_first", mapping).rows == [["", "1", "2"]]
+    assert _builtin(unpaired, "instances[*]", None, "predictions[*]", None, map_output=True) == [
+        {"_c0": None, "_c1": 1, "_c2": 2}]  # the inputs stay in _c1, _c2 as in a paired record
+    paired = _record({"instances": [[1, 2]]}, {"predictions": [0.9]})
+    assert _builtin(paired, "instances[*]", None, "predictions[*]", None, map_output=True) == [
+        {"_c0": 0.9, "_c1": 1, "_c2": 2}]
+
+
+def test_builtin_script_reads_an_unmapped_output_by_the_shape_rules_as_we_do() -> None:
+    fixture = _record({"instances": [1.0, 2.0]}, {"predictions": [3.5, 4.0]})
+    mapping = PayloadMapping(input=PayloadSide("instances[*]", ("x",)))
+    assert decode_record(fixture, "output_first", mapping).rows == [{"output": "3.5", "x": "1.0"},
+                                                                      {"output": "4.0", "x": "2.0"}]
+    assert _builtin(fixture, "instances[*]", ["x"]) == [{"output": 3.5, "x": 1.0}, {"output": 4.0, "x": 2.0}]
+
+
+def test_builtin_script_returns_flattened_json_only() -> None:
+    record = _record({"instances": [{"a": 1, "b": [1, 2], "c": {"d": 3}}]}, {"predictions": [0.5]})
+    rows = _builtin(record, "instances[*]", ["a", "b", "c"])
+    assert rows == [{"output": 0.5, "a": 1, "b": "[1,2]", "c": '{"d":3}'}]
+    ours = decode_record(record, "output_first", PayloadMapping(PayloadSide("instances[*]", ("a", "b", "c"))))
+    assert ours.rows == [{"output": "0.5", "a": "1", "b": "[1,2]", "c": '{"d":3}'}]
+
+
+def test_deeply_nested_kserve_data_is_a_malformed_record_not_a_crash(tmp_path: Path) -> None:
+    """990 levels: orjson reads it (its limit is 1024), the tensor flattening used to recurse past Python's limit."""
+    nested = "[" * 990 + "1" + "]" * 990
+    body = '{"inputs": [{"name": "x", "shape": [1, 1], "datatype": "FP32", "data": ' + nested + "}]}"
+    bad = _record(body, "{}")
+    good = _record({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP32", "data": [1, 2]}]}, {})
+    data = tmp_path / "c.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in [good] * 30 + [bad]))
+    result = run(AnalysisJob(mode="baseline", dataset_source=str(data), output_path=str(tmp_path / "o"),
+                             capture_layout="input_only"))
+    assert (result.item_count, result.malformed_records) == (31, 0)  # one value, however deep: a valid tensor
+
+
+@pytest.mark.parametrize(("shape", "data"), [([1, 3], [1, 2, 3, 4, 5, 6]), ([2, 3], [1, 2, 3, 4]), ([2, 0], [])])
+def test_kserve_data_must_fill_its_shape_exactly(shape: list[int], data: list[int]) -> None:
+    """Open Inference Protocol: a tensor's data holds the product of its shape's dimensions."""
+    record = _record({"inputs": [{"name": "x", "shape": shape, "datatype": "FP32", "data": data}]}, {})
+    with pytest.raises(ValueError, match="KServe v2 tensor 'x'"):
+        decode_record(record, "input_only")
+
+
+def test_an_output_named_like_an_input_is_refused_not_overwritten() -> None:
+    clash = _record({"instances": [{"score": 5, "x": 1}]}, {"predictions": [{"score": 0.9}]})
+    with pytest.raises(ValueError, match=r"output column\(s\) \['score'\] have the name of an input column"):
+        decode_record(clash, "output_first")
+
+
+def test_names_picking_a_missing_key_make_the_record_malformed() -> None:
+    record = _record({"instances": [{"a": 1}]}, {})
+    with pytest.raises(ValueError, match=r"no key\(s\) \['b'\]"):
+        decode_record(record, "input_only", PayloadMapping(PayloadSide("instances[*]", ("a", "b"))))

@@ -145,3 +145,16 @@ def test_cli_preprocessor_option_and_non_capture_data(tmp_path: Path, capsys: py
     assert main(["baseline", str(table), "-o", str(tmp_path / "b"), "--preprocessor", str(script),
                  "--no-progress"]) == 2
     assert "applies to data-capture records; this data is csv" in capsys.readouterr().err
+
+
+def test_sys_exit_in_a_preprocessor_is_the_records_failure_not_the_runs_success(tmp_path: Path) -> None:
+    """A handler (or a script's top level) calling sys.exit(0) used to end `analyze` with exit 0 and no files."""
+    exiting = tmp_path / "exiting.py"
+    exiting.write_text("import sys\n\ndef preprocess_handler(inference_record):\n    sys.exit(0)\n")
+    captures = _captures(tmp_path, [_record([1], [2])])
+    with pytest.raises(AnalyzerInputError, match="preprocess_handler raised SystemExit"):
+        _baseline(tmp_path, captures, exiting)
+    at_load = tmp_path / "at_load.py"
+    at_load.write_text("import sys\nsys.exit(0)\n")
+    with pytest.raises(AnalyzerInputError, match="failed to load: SystemExit"):
+        _baseline(tmp_path, captures, at_load)
