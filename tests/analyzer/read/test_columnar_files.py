@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +110,7 @@ def test_same_data_as_csv_and_as_parquet_gives_byte_identical_outputs(tmp_path: 
     byte-identical. Covers every typing rule: integers Integral, floats Fractional even when whole ("1.0" in CSV),
     NaN/inf missing, float32 as its shortest text, strings typed by their text ("12" Integral), booleans as
     "true"/"false" Strings, nulls and all-null columns missing."""
-    root = tmp_path / f"case{abs(hash(str(table.to_pydict()))) % 10**12}"
-    root.mkdir()
+    root = Path(tempfile.mkdtemp(dir=tmp_path))  # one directory per example (hypothesis may replay one)
     pq.write_table(table, root / "t.parquet")
     _write_csv(table, root / "t.csv")
     from_parquet = _baseline(root / "t.parquet", root / "p")
