@@ -295,3 +295,30 @@ def test_monitoring_window_in_parquet_gives_the_csv_window_verdicts(tmp_path: Pa
         outcomes.append((result.violations, (tmp_path / f"o-{name}" / "constraint_violations.json").read_bytes()))
     assert outcomes[0][0], "the drifted window has violations"
     assert outcomes[0] == outcomes[1]
+
+
+def test_all_empty_columns_are_unknown_as_deequ_and_aws_write_them(tmp_path: Path) -> None:
+    """A column without a single value is `Unknown` in statistics.json and constraints.json.
+
+    Sources: Deequ `analyzers/DataType.scala` — `DataTypeHistogram.toDistribution` counts nulls under `Unknown` and
+    `determineType` returns `Unknown` when its ratio is 1.0 (awslabs/deequ 2.0.21); SageMaker's constraints schema
+    lists it among the inferred types: `"inferred_type": "Integral" | "Fractional" | "String" | "Unknown"`
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html). The statistics schema
+    (model-monitor-interpreting-statistics.html) documents numerical_statistics for Integral/Fractional and
+    string_statistics for String only; an Unknown feature gets string_statistics with its counts (num_present 0).
+
+    Deequ's ColumnProfiler would give a typed all-null Parquet column its schema type ("known types"); we keep
+    Unknown, as for the same column in CSV (docs/analyzer.md, Inputs)."""
+    table = pa.table({"id": [1, 2, 3], "nothing": pa.array([None] * 3, pa.null()),
+                      "no_ints": pa.array([None] * 3, pa.int64()), "no_floats": pa.array([None, float("nan"), None]),
+                      "no_text": pa.array([None, "", None], pa.string())})
+    pq.write_table(table, tmp_path / "t.parquet")
+    _write_csv(table, tmp_path / "t.csv")
+    for name, options in (("t.parquet", {}), ("t.csv", {"csv_header": "present"})):
+        out = _baseline(tmp_path / name, tmp_path / f"o-{name}", **options)
+        stats = _statistics(out)
+        constraints = {f["name"]: f for f in orjson.loads((out / "constraints.json").read_bytes())["features"]}
+        for column in ("nothing", "no_ints", "no_floats", "no_text"):
+            assert stats[column]["inferred_type"] == constraints[column]["inferred_type"] == "Unknown", (name, column)
+            assert stats[column]["string_statistics"]["common"] == {"num_present": 0, "num_missing": 3}
+            assert constraints[column]["completeness"] == 0.0
