@@ -10,6 +10,7 @@ A file that cannot be read as what it claims to be is an input error naming it.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
@@ -58,6 +59,7 @@ def read_columnar(objects: Sequence[DataObject], fmt: ColumnarFormat, counters: 
                                          "(its first bytes say otherwise); a dataset holds one format")
             handle.seek(0)
             for batch in record_batches(handle, fmt, obj.uri):
+                _check_names(batch.schema.names, obj.uri)
                 for start in range(0, batch.num_rows, BATCH_ROWS):
                     part = batch.slice(start, BATCH_ROWS)
                     counters.records += part.num_rows
@@ -67,6 +69,13 @@ def read_columnar(objects: Sequence[DataObject], fmt: ColumnarFormat, counters: 
                                 n_rows=part.num_rows)
         if on_bytes is not None:
             on_bytes(obj.size)
+
+
+def _check_names(names: list[str], uri: str) -> None:
+    """Two columns of one name would be added up as one feature (as a repeated CSV header name would)."""
+    if len(set(names)) != len(names):
+        repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+        raise AnalyzerInputError(f"{uri}: the schema repeats column name(s) {', '.join(map(repr, repeated))}")
 
 
 def record_batches(handle: Any, fmt: ColumnarFormat, uri: str) -> Iterator[Any]:

@@ -322,3 +322,10 @@ def test_all_empty_columns_are_unknown_as_deequ_and_aws_write_them(tmp_path: Pat
             assert stats[column]["inferred_type"] == constraints[column]["inferred_type"] == "Unknown", (name, column)
             assert stats[column]["string_statistics"]["common"] == {"num_present": 0, "num_missing": 3}
             assert constraints[column]["completeness"] == 0.0
+
+
+def test_repeated_column_names_are_refused_naming_them(tmp_path: Path) -> None:
+    table = pa.Table.from_arrays([pa.array([1]), pa.array([2]), pa.array(["x"])], names=["a", "a", "b"])
+    pq.write_table(table, tmp_path / "dup.parquet")
+    with pytest.raises(AnalyzerInputError, match=r"dup\.parquet: the schema repeats column name\(s\) 'a'$"):
+        _baseline(tmp_path / "dup.parquet", tmp_path / "o")
