@@ -20,10 +20,13 @@ HEADER_CHOICES: dict[str, HeaderMode] = {"auto": "auto", "yes": "present", "no":
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", metavar="DATA",
-                        help="file, directory or s3:// prefix: SageMaker capture JSON lines, CSV or JSON lines")
+                        help="file, directory or s3:// prefix: SageMaker capture JSON lines, CSV, JSON lines, "
+                             "Parquet or Arrow IPC")
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (or s3:// prefix)")
-    parser.add_argument("--format", dest="data_format", choices=["auto", "capture", "csv", "jsonl"],
-                        default="auto", help="input format (default: detected from the first line)")
+    parser.add_argument("--format", dest="data_format",
+                        choices=["auto", "capture", "csv", "jsonl", "parquet", "arrow"], default="auto",
+                        help="input format (default: detected: Parquet and Arrow IPC files by their first bytes, "
+                             "text formats by the first line)")
     parser.add_argument("--header", choices=sorted(HEADER_CHOICES), default="auto",
                         help="CSV header row (default: detected)")
     parser.add_argument("--max-malformed", type=float, default=0.1, metavar="FRACTION",

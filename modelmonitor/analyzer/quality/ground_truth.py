@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import RecordError
+from modelmonitor.analyzer.base.arrowlib import pa
+from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.quality.model_quality import (
     Labels,
     ModelQualityError,
@@ -28,6 +29,13 @@ from modelmonitor.analyzer.quality.model_quality import (
     Predictions,
 )
 from modelmonitor.analyzer.read.batches import Row
+from modelmonitor.analyzer.read.columnar_files import (
+    MAGIC_BYTES,
+    ColumnarFormat,
+    columnar_kind,
+    open_s3_object,
+    record_batches,
+)
 from modelmonitor.analyzer.read.payloads import PayloadMapping, payload_rows, payload_text
 from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, iter_s3_objects, json_record
@@ -244,9 +252,93 @@ def read_labels(objects: Iterable[tuple[str, datetime | None, Iterable[bytes | s
     return Labels(ids=ids, values=values, arrived=arrived)
 
 
+_EVENT_ID_COLUMNS = ("eventMetadata.eventId", "eventId")
+_LABEL_COLUMNS = ("groundTruthData.data", "label")
+_ENCODING_COLUMN = "groundTruthData.encoding"
+
+
+def _label_text(value: Any) -> str:
+    """A label's text as the JSON-lines path would see it: booleans 1/0 (as `extract` makes them), floats by
+    `repr`, null as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _optional_column(table: Any, choices: tuple[str, ...]) -> list[Any] | None:
+    for name in choices:
+        if name in table.column_names:
+            return list(table.column(name).to_pylist())
+    return None
+
+
+def _column(table: Any, choices: tuple[str, ...], what: str, where: str) -> list[Any]:
+    found = _optional_column(table, choices)
+    if found is None:
+        raise GroundTruthError(f"{where}: no {what} column (looked for {', '.join(choices)}; found "
+                               f"{', '.join(table.column_names) or 'none'})")
+    return found
+
+
+def read_columnar_labels(key: str, collected: datetime | None, handle: Any, kind: ColumnarFormat) -> Labels:
+    """Labels from one Parquet or Arrow IPC ground-truth object, a row group (or record batch) at a time."""
+    when = collected if collected is not None else hour_of_key(key)
+    ids: list[str] = []
+    values: list[str] = []
+    row = 0
+    try:
+        for batch in record_batches(handle, kind, key):
+            table = pa.Table.from_batches([batch]).flatten()  # struct fields become "parent.child" columns
+            event_ids = _column(table, _EVENT_ID_COLUMNS, "event id", key)
+            labels = _column(table, _LABEL_COLUMNS, "label", key)
+            encodings = _optional_column(table, (_ENCODING_COLUMN,))
+            for i, (event_id, label) in enumerate(zip(event_ids, labels, strict=True)):
+                where = f"{key} row {row + i + 1}"
+                if not isinstance(event_id, str) or not event_id:
+                    raise GroundTruthError(f"{where}: event id missing")
+                text = _label_text(label)
+                if encodings is not None and "groundTruthData.data" in table.column_names:
+                    text, encoding = _decode({"data": text, "encoding": encodings[i] or "CSV"}, where)
+                    text = extract(text, encoding, None, where)
+                ids.append(event_id)
+                values.append(text)
+            row += table.num_rows
+    except AnalyzerInputError as err:
+        raise GroundTruthError(str(err)) from err
+    return Labels(ids=ids, values=values, arrived=[when] * len(ids))
+
+
+def _ground_truth_objects(s3: S3Reader, prefixes: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """(s3:// URI, size) of every object under the given s3:// hour prefixes."""
+    for prefix_uri in prefixes:
+        if not prefix_uri.startswith("s3://"):
+            raise GroundTruthError(f"not an s3:// URI: {prefix_uri!r}")
+        bucket, _, prefix = prefix_uri[5:].partition("/")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield f"s3://{bucket}/{item['Key']}", int(item["Size"])
+
+
 def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWindow) -> Labels:
-    """Every label filed from the window's start hour through the evaluation hour (later ones count as late)."""
-    return read_labels(_s3_objects(s3, hour_prefixes(ground_truth_uri, window.start, window.evaluation_time)))
+    """Every label filed from the window's start hour through the evaluation hour (later ones count as late):
+    SageMaker's JSON lines, or Parquet / Arrow IPC objects (`read_columnar_labels`)."""
+    parts: list[Labels] = []
+    for uri, size in _ground_truth_objects(s3, hour_prefixes(ground_truth_uri, window.start,
+                                                             window.evaluation_time)):
+        key = uri.split("/", 3)[3]
+        if size == 0:
+            continue
+        with open_s3_object(uri, size, s3) as handle:
+            kind = columnar_kind(handle.read(MAGIC_BYTES))
+            handle.seek(0)
+            if kind is None:
+                parts.append(read_labels([(key, None, handle.read().splitlines())]))
+            else:
+                parts.append(read_columnar_labels(key, None, handle, kind))
+    return Labels(ids=[i for p in parts for i in p.ids], values=[v for p in parts for v in p.values],
+                  arrived=[a for p in parts for a in p.arrived])
 
 
 def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,

@@ -17,7 +17,7 @@ import orjson
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_columns
 
 BATCH_ROWS = 50_000
-DataFormat = Literal["capture", "csv", "jsonl"]
+DataFormat = Literal["capture", "csv", "jsonl", "parquet", "arrow"]
 CaptureLayout = Literal["output_first", "input_only"]
 HeaderMode = Literal["auto", "present", "absent"]
 

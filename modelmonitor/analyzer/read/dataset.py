@@ -1,6 +1,7 @@
 """The one door into the readers: a dataset's objects in, its typed column batches and read counters out.
 
-Everything about formats stays behind `read_dataset`: detecting the format from the first line, SageMaker's capture
+Everything about formats stays behind `read_dataset`: detecting the format (Parquet and Arrow IPC by their magic
+bytes, text formats from the first line), SageMaker's capture
 layout (outputs first or inputs only), CSV headers, the payload decoders, the C/Arrow/Python parsing paths, typing
 and prefetching. The run asks once and adds up what comes back.
 """
@@ -16,6 +17,7 @@ import orjson
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.read.batches import Batch, CaptureLayout, DataFormat, HeaderMode, ReadCounters
 from modelmonitor.analyzer.read.capture import read_capture
+from modelmonitor.analyzer.read.columnar_files import columnar_kind, head_bytes, read_columnar
 from modelmonitor.analyzer.read.csv_reader import read_csv
 from modelmonitor.analyzer.read.jsonl import read_jsonl
 from modelmonitor.analyzer.read.payloads import PayloadMapping, capture_widths
@@ -24,7 +26,7 @@ from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
 from modelmonitor.analyzer.read.typed_chunk import prepare
 
-FormatChoice = Literal["auto", "capture", "csv", "jsonl"]
+FormatChoice = Literal["auto", "capture", "csv", "jsonl", "parquet", "arrow"]
 LayoutChoice = Literal["auto", "output_first", "input_only"]
 
 
@@ -80,6 +82,8 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
                            mapping=options.mapping)
     elif fmt == "jsonl":
         raw = read_jsonl(objects, counters, on_bytes)
+    elif fmt in ("parquet", "arrow"):
+        raw = read_columnar(objects, fmt, counters, on_bytes)
     else:
         raw = read_csv(objects, options.csv_header, counters, on_bytes)
     known = known_names or []
@@ -101,6 +105,9 @@ def detect_format(choice: FormatChoice, objects: Sequence[DataObject]) -> DataFo
     if choice != "auto":
         return choice
     for obj in objects:
+        columnar = columnar_kind(head_bytes(obj))
+        if columnar is not None:
+            return columnar
         line = first_line(obj)
         if line:
             return sniff_format(line)

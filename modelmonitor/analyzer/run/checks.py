@@ -63,6 +63,16 @@ class Evaluation:
     features: tuple[FeatureVerdict, ...]
     violations: tuple[Violation, ...]
     insufficient_data: bool
+    without_statistics: tuple[str, ...] = ()
+    """Constraint features the baseline statistics do not describe (`features_without_statistics`)."""
+
+
+def features_without_statistics(reference: Sequence[ReferenceFeature],
+                                 constraints: Sequence[FeatureConstraint]) -> tuple[str, ...]:
+    """Features the constraints name but the statistics lack: they keep their constraint checks, but no drift
+    method can run without a baseline distribution."""
+    described = {r.name for r in reference}
+    return tuple(c.name for c in constraints if c.name not in described)
 
 
 def current_sample(col: ColumnStats) -> WeightedSample:
@@ -171,8 +181,9 @@ def custom_methods(ref: ReferenceFeature, col: ColumnStats, wanted: Sequence[str
 
 def evaluate(current: DatasetStats, reference: Sequence[ReferenceFeature], constraints: Sequence[FeatureConstraint],
              config: MonitoringConfig, methods: Sequence[str]) -> Evaluation:
+    without_statistics = features_without_statistics(reference, constraints)
     if current.item_count == 0:
-        return Evaluation(features=(), violations=(), insufficient_data=True)
+        return Evaluation(features=(), violations=(), insufficient_data=True, without_statistics=without_statistics)
     refs = {r.name: r for r in reference}
     verdicts: list[FeatureVerdict] = []
     violations: list[Violation] = []
@@ -211,4 +222,5 @@ def evaluate(current: DatasetStats, reference: Sequence[ReferenceFeature], const
             violations.append(Violation(name, "extra_column_check",
                                         f"Column {name!r} is in the current dataset but not in the baseline "
                                         f"constraints."))
-    return Evaluation(features=tuple(verdicts), violations=tuple(violations), insufficient_data=False)
+    return Evaluation(features=tuple(verdicts), violations=tuple(violations), insufficient_data=False,
+                      without_statistics=without_statistics)

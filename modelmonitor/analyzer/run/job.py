@@ -34,7 +34,8 @@ Stage = Literal["full", "shard", "merge"]
 class AnalysisJob:
     mode: Mode
     dataset_source: str
-    """File, directory or s3:// prefix (captures, CSV or JSON lines); in the merge stage: partial statistics."""
+    """File, directory or s3:// prefix (captures, CSV, JSON lines, Parquet or Arrow IPC); in the merge stage: partial
+    statistics."""
     output_path: str
     baseline_statistics: str | None = None
     baseline_constraints: str | None = None
@@ -181,7 +182,9 @@ def parse_methods(raw: str) -> tuple[str, ...]:
 
 
 def parse_dataset_format(raw: str) -> tuple[FormatChoice, HeaderMode]:
-    """SageMaker's `dataset_format` JSON → (format, CSV header mode)."""
+    """SageMaker's `dataset_format` JSON → (format, CSV header mode). Parquet is `{"parquet": {}}` in a baselining
+    job's environment and `{"Parquet": {}}` in the API's MonitoringDatasetFormat (the SDK's
+    `MonitoringDatasetFormat.parquet()`); both are read."""
     if not raw.strip():
         return "auto", "auto"
     try:
@@ -201,4 +204,6 @@ def parse_dataset_format(raw: str) -> tuple[FormatChoice, HeaderMode]:
         if options.get("lines") is False:
             raise AnalyzerInputError("dataset_format json with lines=false is not supported: use JSON lines")
         return "jsonl", "auto"
-    raise AnalyzerInputError(f"dataset_format {kind!r} is not supported (sagemakerCaptureJson, csv or json)")
+    if kind in ("parquet", "Parquet"):
+        return "parquet", "auto"
+    raise AnalyzerInputError(f"dataset_format {kind!r} is not supported (sagemakerCaptureJson, csv, json or parquet)")

@@ -210,11 +210,16 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
 def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malformed: int,
              written: dict[str, str], now: datetime) -> AnalysisResult:
     evaluation = checks.evaluate(stats, baseline.features, baseline.constraints, baseline.config, job.drift_methods)
+    if evaluation.without_statistics:
+        log.warning("the baseline constraints name %d feature(s) its statistics lack: %s; no drift method can run "
+                    "for them (their constraint checks still do)", len(evaluation.without_statistics),
+                    ", ".join(repr(n) for n in evaluation.without_statistics))
     written["constraint_violations"] = _out(job, "constraint_violations.json")
     _write_json(written["constraint_violations"], {"violations": [v.to_json() for v in evaluation.violations]})
     report = outputs.drift_report(evaluation, config=baseline.config, item_count=stats.item_count,
                                   malformed=malformed, window=job.window, endpoint=job.endpoint_name,
                                   schedule=job.schedule_name, methods=job.drift_methods)
+    report["features_without_statistics"] = list(evaluation.without_statistics)
     written["drift_report"] = _out(job, "drift_report.json")
     _write_json(written["drift_report"], report)
     records = outputs.metric_records(evaluation, endpoint=job.endpoint_name, schedule=job.schedule_name,

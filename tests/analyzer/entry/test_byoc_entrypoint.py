@@ -106,7 +106,7 @@ def test_baseline_job_from_processingjobconfig(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("env_patch", [{"start_time": "2026-11-24T10:00:00Z", "end_time": ""},
-                                       {"dataset_format": '{"parquet": {}}'},
+                                       {"dataset_format": '{"avro": {}}'},
                                        {"drift_methods": "psi,nope"}])
 def test_bad_environment_fails_with_a_precise_message(baseline_dir: Path, tmp_path: Path,
                                                       env_patch: dict[str, str]) -> None:
@@ -115,7 +115,7 @@ def test_bad_environment_fails_with_a_precise_message(baseline_dir: Path, tmp_pa
     assert byoc.main({**env, **env_patch}) == 2
     message = (root / "output/message").read_text()
     assert message.startswith("Failed: ")
-    assert any(word in message for word in ("start_time", "parquet", "nope"))
+    assert any(word in message for word in ("start_time", "avro", "nope"))
 
 
 def test_message_is_cut_at_1_kb_without_breaking_characters() -> None:
