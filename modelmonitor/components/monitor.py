@@ -270,6 +270,9 @@ class ModelMonitor(pulumi.ComponentResource):
             if result.ground_truth_coverage_metric:
                 definitions.append(alarms.ground_truth_coverage_alarm(
                     mq.min_ground_truth_coverage, mq.schedule, spec.alerting, context))
+        if result.dead_letter_queue is not None and definitions:
+            # One queue per monitor: its alarm carries the first run kind's context.
+            definitions.append(alarms.dead_letter_alarm(result.dead_letter_queue, definitions[0].context))
         return definitions
 
     @staticmethod
