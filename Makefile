@@ -9,6 +9,11 @@ BENCH_STAMP := $(BENCH_VENV)/.installed
 # Both peers phone home unless told not to; nothing may leave the machine.
 NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 
+# The real Amazon States Language validator (npm asl-validator, pinned by tools/asl's lock file): the state machine
+# tests run every definition through it. npm ci: exactly the locked versions, never an unpinned download.
+ASL_DIR := tools/asl
+ASL_STAMP := $(ASL_DIR)/node_modules/.installed
+
 .PHONY: test test-browser lint typecheck layers pytest demo crds bench clean
 
 # Native sources too: an editable install compiles the analyzer's C modules in place (setup.py).
@@ -18,7 +23,11 @@ $(STAMP): pyproject.toml setup.py $(wildcard modelmonitor/analyzer/native/*.c mo
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-test: $(STAMP) lint typecheck layers pytest
+$(ASL_STAMP): $(ASL_DIR)/package.json $(ASL_DIR)/package-lock.json
+	cd $(ASL_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(ASL_STAMP)
+
+test: $(STAMP) $(ASL_STAMP) lint typecheck layers pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,7 +39,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collected nothing; make treats that as a failure, as CI must.
-pytest: $(STAMP)
+pytest: $(STAMP) $(ASL_STAMP)
 	$(BIN)/python -m pytest -q
 
 # Opens a generated 200-feature drift report in headless Chromium (DevTools protocol on 127.0.0.1): fails on console
@@ -58,4 +67,4 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(NO_TELEMETRY) $(BIN)/python benchmarks/analyzer_vs_peers.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts
+	rm -rf $(VENV) $(BENCH_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts

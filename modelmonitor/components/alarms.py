@@ -207,3 +207,23 @@ def ground_truth_coverage_alarm(minimum: float, schedule: str, alerting: Alertin
         sentence=f"Ground truth of endpoint {context.endpoint} covers less than {minimum:.0%} of its predictions "
                  f"after the label delay in {m} of the last {n} evaluations: labels are late or missing, so model "
                  "quality cannot be trusted.", context=context)
+
+
+DEAD_LETTER_NAMESPACE = "AWS/SQS"
+DEAD_LETTER_METRIC = "ApproximateNumberOfMessagesVisible"
+"""SQS's metric of messages waiting in a queue (dimension QueueName), published every 5 minutes."""
+DEAD_LETTER_PERIOD = 300
+
+
+def dead_letter_alarm(queue_name: str, context: AlarmContext) -> AlarmDefinition:
+    """Any message in the runs' dead-letter queue: a scheduled run that could not be started, or an analyzer
+    Lambda killed by its timeout or memory limit — those emit no Failed run event, and the heartbeat would only
+    notice periods later without saying why. Missing data (an idle queue publishes nothing) is fine."""
+    return AlarmDefinition(
+        key="runs-dead-letter", kind="execution_failed", namespace=DEAD_LETTER_NAMESPACE,
+        metric_name=DEAD_LETTER_METRIC, dimensions={"QueueName": queue_name}, statistic="Maximum",
+        period=DEAD_LETTER_PERIOD, threshold=0, comparison="GreaterThanThreshold", evaluation_periods=1,
+        datapoints_to_alarm=1, treat_missing_data="notBreaching",
+        sentence=f"Scheduled monitoring runs of endpoint {context.endpoint} failed to run (timeout, out of memory "
+                 f"or not delivered): they are in the dead-letter queue {queue_name}; read a message for the "
+                 "firing time and re-run it with `modelmonitor run-now`.", context=context)

@@ -27,6 +27,10 @@ FINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
 INPUT_KEYS = ("job_name", "region", "role_arn", "image_uri", "dataset_s3_uri", "dataset_format", "output_s3_uri",
               "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment")
 
+PROFILE_KEY = "aws_profile"
+"""The stack's `aws:profile`: which credentials run the job. Not in INPUT_KEYS: it neither names nor replaces the
+job (the same job, started with other credentials, is the same job)."""
+
 log = logging.getLogger(__name__)
 
 
@@ -86,10 +90,13 @@ def fingerprint(props: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _client(region: str) -> Any:
+def _client(region: str, profile: str | None = None) -> Any:
+    """A SageMaker client with the stack's AWS profile (`aws:profile`, as the stack's AWS providers use it), else
+    the default credential chain."""
     import boto3  # the provider is pickled into the state; import where it runs
 
-    return boto3.client("sagemaker", region_name=region)
+    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    return session.client("sagemaker", region_name=region)
 
 
 def _already_exists(exc: Any) -> bool:
@@ -120,13 +127,15 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
         self._sleep = sleep
         self._clock = clock
 
-    def _sagemaker(self, region: str) -> Any:
-        return (self._client_factory or _client)(region)
+    def _sagemaker(self, props: dict[str, Any]) -> Any:
+        if self._client_factory is not None:
+            return self._client_factory(props["region"])
+        return _client(props["region"], props.get(PROFILE_KEY))
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         from botocore.exceptions import ClientError
 
-        client = self._sagemaker(props["region"])
+        client = self._sagemaker(props)
         name = props["job_name"]
         try:
             client.create_processing_job(**processing_job_request(props))
@@ -162,7 +171,7 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         from botocore.exceptions import ClientError
 
-        client = self._sagemaker(props["region"])
+        client = self._sagemaker(props)
         try:
             status = client.describe_processing_job(ProcessingJobName=_id)["ProcessingJobStatus"]
         except ClientError as exc:

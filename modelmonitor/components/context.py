@@ -32,6 +32,8 @@ class PlatformRefs:
     analyzer_repository_arn: pulumi.Input[str]
     analyzer_image_uri: pulumi.Input[str]
     """Our analyzer image (dataQuality.analyzer: custom), tag- or digest-qualified."""
+    aws_profile: str | None = None
+    """The stack's `aws:profile`: the credentials the baseline job (boto3, outside any Pulumi provider) uses."""
 
 
 @dataclass(frozen=True)

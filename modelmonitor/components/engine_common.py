@@ -114,12 +114,13 @@ def build_runs(ctx: BuildContext, build_run: RunBuilder) -> EngineResult:
         dead_letter = dead_letter_queue(ctx)
         for kind in kinds:
             schedule_arns[kind.output_key] = build_run(ctx, kind, dead_letter)
-    return engine_result(kinds, schedule_arns)
+    return engine_result(kinds, schedule_arns, dead_letter_queue_name(ctx) if kinds else None)
 
 
-def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[str]]) -> EngineResult:
+def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[str]],
+                  dead_letter: str | None = None) -> EngineResult:
     by_key = {kind.key: kind.schedule_name for kind in kinds}
-    return EngineResult(
+    return EngineResult(dead_letter_queue=dead_letter,
         data_quality_schedule=by_key.get("dq"), model_quality_schedule=by_key.get("mq"), schedule_arns=schedule_arns,
         data_quality_heartbeat_metric=RUN_COMPLETED_METRIC, model_quality_heartbeat_metric=RUN_COMPLETED_METRIC,
         data_metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE,
@@ -225,9 +226,13 @@ def role(ctx: BuildContext, suffix: str, *, trust: Callable[[AwsScope], Policy],
     return pulumi.Output.all(created.arn, attached.id).apply(lambda v: str(v[0]))
 
 
+def dead_letter_queue_name(ctx: BuildContext) -> str:
+    return f"{ctx.names.base}-runs-dlq"
+
+
 def dead_letter_queue(ctx: BuildContext) -> sqs.Queue:
     """Scheduler invocations that exhaust their retries land here (encrypted, kept two weeks)."""
-    return sqs.Queue(f"{ctx.names.logical}-runs-dlq", name=f"{ctx.names.base}-runs-dlq", sqs_managed_sse_enabled=True,
+    return sqs.Queue(f"{ctx.names.logical}-runs-dlq", name=dead_letter_queue_name(ctx), sqs_managed_sse_enabled=True,
                      message_retention_seconds=DLQ_RETENTION_SECONDS, tags=ctx.tags, opts=ctx.opts())
 
 

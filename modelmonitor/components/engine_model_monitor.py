@@ -49,6 +49,9 @@ class EngineResult:
     records_metric: bool = False
     """The engine's data-quality runs publish `records_analyzed` (our analyzer only; the built-in one fails a run
     whose window holds no data, which the failed-run alert reports)."""
+    dead_letter_queue: str | None = None
+    """The queue scheduled runs that could not run land in (our engines): alarmed on, since a run killed by a
+    timeout or out of memory emits no Failed event."""
 
 
 def max_runtime_limit(schedule: str, hourly_limit: int) -> int | None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelmonitor.components.images import dns_suffix
 from modelmonitor.components.stepfunctions import RUN_EVENT_SOURCE
 
 Policy = dict[str, Any]
@@ -53,6 +54,10 @@ class AwsScope:
     def arn(self, service: str, resource: str, *, global_service: bool = False) -> str:
         region = "" if global_service else self.region
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+    def service_endpoint(self, service: str) -> str:
+        """`{service}.{region}.{domain}`, the form `kms:ViaService` names (amazonaws.com.cn in China)."""
+        return f"{service}.{self.region}.{dns_suffix(self.region)}"
 
     def event_bus_arn(self, bus_name: str) -> str:
         return bus_name if bus_name.startswith("arn:") else self.arn("events", f"event-bus/{bus_name}")
@@ -116,13 +121,14 @@ def _put_run_events(scope: AwsScope, event_bus_name: str) -> dict[str, Any]:
 
 
 def state_machine_policy(scope: AwsScope, *, job_name_prefix: str, job_role_arn: str,
-                         event_bus_name: str = "default") -> Policy:
-    """Role of the processingJob engine's state machine."""
+                         event_bus_name: str = "default", capture_s3_uri: str | None = None) -> Policy:
+    """Role of the processingJob engine's state machine; `capture_s3_uri` (sharded runs): it lists the window's
+    capture prefix before mounting it (SageMaker refuses an empty input prefix)."""
     if not job_name_prefix or "*" in job_name_prefix:
         raise PolicyError(f"job_name_prefix must be concrete, got {job_name_prefix!r}")
     # SageMaker lower-cases resource names in ARNs.
     jobs = scope.arn("sagemaker", f"processing-job/{job_name_prefix.lower()}-*")
-    return _doc(
+    policy = _doc(
         {"Sid": "RunProcessingJobs", "Effect": "Allow",
          "Action": ["sagemaker:CreateProcessingJob", "sagemaker:DescribeProcessingJob",
                     "sagemaker:StopProcessingJob", "sagemaker:AddTags", "sagemaker:ListTags"],
@@ -134,6 +140,13 @@ def state_machine_policy(scope: AwsScope, *, job_name_prefix: str, job_role_arn:
          "Resource": scope.arn("events", f"rule/{SYNC_RULE_NAME}")},
         _put_run_events(scope, event_bus_name),
     )
+    if capture_s3_uri is None:
+        return policy
+    bucket, prefix = _s3_location(capture_s3_uri)
+    listing = {"Sid": "ListWindowCaptures", "Effect": "Allow", "Action": "s3:ListBucket",
+               "Resource": f"arn:{scope.partition}:s3:::{bucket}",
+               "Condition": {"StringLike": {"s3:prefix": [f"{prefix}/*"]}}}
+    return {**policy, "Statement": [*policy["Statement"], listing]}
 
 
 @dataclass(frozen=True)
@@ -207,5 +220,5 @@ def analyzer_policy(scope: AwsScope, access: AnalyzerAccess) -> Policy:
     if access.kms_key_arns:
         statements.append({"Sid": "UseBucketKeysThroughS3", "Effect": "Allow",
                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": list(access.kms_key_arns),
-                           "Condition": {"StringEquals": {"kms:ViaService": f"s3.{scope.region}.amazonaws.com"}}})
+                           "Condition": {"StringEquals": {"kms:ViaService": scope.service_endpoint("s3")}}})
     return _doc(*statements)

@@ -18,6 +18,7 @@ from pulumi_aws import cloudwatch, sfn, sqs
 from modelmonitor.components import engine_common as common
 from modelmonitor.components import engine_names
 from modelmonitor.components.context import BuildContext
+from modelmonitor.components.engine_environment import label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import (
     AnalyzerAccess,
@@ -34,7 +35,6 @@ from modelmonitor.components.stepfunctions import (
     job_name_prefix,
     processing_job_state_machine,
 )
-from modelmonitor.spec import duration_seconds
 
 ENGINE = "processingJob"
 LOG_LEVEL = "ERROR"
@@ -68,13 +68,13 @@ def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) 
         monitoring_type=kind.monitoring_type, metrics_namespace=kind.namespace,
         ground_truth_s3_uri=mq.ground_truth_s3_uri if quality else None,
         window_seconds=kind.period_seconds,
-        window_end_offset_seconds=duration_seconds(mq.label_delay) if quality else 0,
+        window_end_offset_seconds=label_delay_seconds(spec) if quality else 0,
         instance_type=mq.instance_type if quality else dq.instance_type,
         instance_count=1 if quality else dq.instance_count,
         volume_size_gb=dq.volume_size_gb,
         max_runtime_seconds=mq.max_runtime_seconds if quality else dq.max_runtime_seconds,
         event_bus_name=common.RUN_EVENT_BUS, environment=common.kind_settings(spec, kind),
-        output_kms_key_id=kms)
+        output_kms_key_id=kms, partition=ctx.platform.partition, region=ctx.platform.region)
 
 
 def definition(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> str:
@@ -96,9 +96,9 @@ def job_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) ->
         image_repository_arn=repository or None, kms_key_arns=keys)
 
 
-def machine_policy(scope: AwsScope, *, prefix: str, job_role_arn: str) -> Policy:
+def machine_policy(scope: AwsScope, *, prefix: str, job_role_arn: str, capture_s3_uri: str | None) -> Policy:
     policy = state_machine_policy(scope, job_name_prefix=prefix, job_role_arn=job_role_arn,
-                                  event_bus_name=common.RUN_EVENT_BUS)
+                                  event_bus_name=common.RUN_EVENT_BUS, capture_s3_uri=capture_s3_uri)
     statements: list[dict[str, Any]] = [*policy["Statement"], {
         "Sid": "DeliverExecutionLogs", "Effect": "Allow", "Action": LOG_DELIVERY_ACTIONS, "Resource": "*"}]
     return {**policy, "Statement": statements}
@@ -124,8 +124,10 @@ class ProcessingJobEngine:
             f"{ctx.names.logical}-{kind.key}-run-logs", name=f"/aws/vendedlogs/states/{machine_name(ctx, kind)}",
             retention_in_days=common.LOG_RETENTION_DAYS, tags=ctx.tags, opts=ctx.opts())
         prefix = jobs_prefix(ctx, kind)
-        states_policy = pulumi.Output.all(scope, job_role).apply(lambda v: json.dumps(machine_policy(
-            v[0], prefix=prefix, job_role_arn=str(v[1]))))
+        sharded = kind.key == "dq" and ctx.document.spec.data_quality.instance_count > 1
+        states_policy = pulumi.Output.all(scope, job_role, common.capture_prefix(ctx)).apply(
+            lambda v: json.dumps(machine_policy(v[0], prefix=prefix, job_role_arn=str(v[1]),
+                                                capture_s3_uri=str(v[2]) if sharded else None)))
         name = machine_name(ctx, kind)
         states_role = common.role(ctx, f"{kind.key}-states", trust=lambda scope: states_trust(scope, name),
                                   policy=states_policy)

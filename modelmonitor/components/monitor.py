@@ -16,7 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, iam
 
 from modelmonitor.components import alarms, dashboards, policies
-from modelmonitor.components.baseline_job import BaselineJob, dataset_format, fingerprint
+from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, fingerprint
 from modelmonitor.components.context import (
     BuildContext,
     Locations,
@@ -229,7 +229,7 @@ class ModelMonitor(pulumi.ComponentResource):
             "dataset_format": props_for_name["dataset_format"], "output_s3_uri": output,
             "instance_type": dq.instance_type, "volume_size_gb": dq.volume_size_gb,
             "max_runtime_seconds": dq.max_runtime_seconds, "kms_key_id": platform.kms_key_arn,
-            "environment": {}}, opts=pulumi.ResourceOptions(parent=self))
+            "environment": {}, PROFILE_KEY: platform.aws_profile}, opts=pulumi.ResourceOptions(parent=self))
         # Known up front (internal-contracts §1), but tied to the job so schedules wait for the baseline to exist.
         return (pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/statistics.json"),
                 pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/constraints.json"))
@@ -275,6 +275,9 @@ class ModelMonitor(pulumi.ComponentResource):
             if result.ground_truth_coverage_metric:
                 definitions.append(alarms.ground_truth_coverage_alarm(
                     mq.min_ground_truth_coverage, mq.schedule, spec.alerting, context))
+        if result.dead_letter_queue is not None and definitions:
+            # One queue per monitor: its alarm carries the first run kind's context.
+            definitions.append(alarms.dead_letter_alarm(result.dead_letter_queue, definitions[0].context))
         return definitions
 
     @staticmethod

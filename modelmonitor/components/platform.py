@@ -42,7 +42,7 @@ class PlatformArgs:
     slack_secret_names: Sequence[str] = ()
     """Webhook secrets the alert Lambda may read (SSM parameters / Secrets Manager secrets)."""
     kms_key_arn: str | None = None
-    """Use this customer-managed key instead of creating one (its policy must admit cloudwatch and events)."""
+    """Use this customer-managed key instead of creating one (its policy must admit cloudwatch.amazonaws.com)."""
     existing_alert_topic_arn: str | None = None
     """Publish readable alerts to this topic instead of creating one."""
     existing_bucket_name: str | None = None

@@ -228,14 +228,15 @@ def tls_only_bucket_policy(bucket_arn: str) -> Policy:
 
 
 def platform_key_policy(partition: str, account: str) -> Policy:
-    """Key of the bucket and the topic. CloudWatch alarms and EventBridge publish to an encrypted topic only when
-    the key lets their service principals use it — with the AWS-managed `alias/aws/sns` key they cannot, and
-    alarm notifications are dropped silently. The account statement delegates everything else to IAM policies."""
+    """Key of the bucket and the topics. CloudWatch alarms publish to the encrypted alarm topic only when the key
+    lets their service principal use it — with the AWS-managed `alias/aws/sns` key they cannot, and alarm
+    notifications are dropped silently. Nothing routes EventBridge to a topic (its rules target the alert Lambda),
+    so events.amazonaws.com gets nothing. The account statement delegates everything else to IAM policies."""
     return document(
         {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
          "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"},
-        {"Sid": "AlarmsAndEventsPublishToEncryptedTopic", "Effect": "Allow",
-         "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+        {"Sid": "AlarmsPublishToEncryptedTopic", "Effect": "Allow",
+         "Principal": {"Service": "cloudwatch.amazonaws.com"},
          "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
          "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
     )

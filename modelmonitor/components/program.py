@@ -39,10 +39,17 @@ class ProgramSettings:
     `mm-{monitor name}-{hash}` (one monitor)."""
 
 
+def stack_aws_profile() -> str | None:
+    """The stack's `aws:profile`. Explicit providers do not inherit the stack's `aws:*` settings, so the ones
+    created here and the baseline job (boto3) are given it: all of them then use the same credentials."""
+    return pulumi.Config("aws").get("profile")
+
+
 def _providers(region: str) -> pulumi.ResourceOptions:
     """Explicit providers per region: a spec's region decides where its resources go, not the stack config."""
-    aws = pulumi_aws.Provider(f"aws-{region}", region=region)
-    native = pulumi_aws_native.Provider(f"aws-native-{region}", region=region)
+    profile = stack_aws_profile()
+    aws = pulumi_aws.Provider(f"aws-{region}", region=region, profile=profile)
+    native = pulumi_aws_native.Provider(f"aws-native-{region}", region=region, profile=profile)
     return pulumi.ResourceOptions(providers={"aws": aws, "aws-native": native})
 
 
@@ -67,7 +74,7 @@ def platform_refs(platform: Platform) -> PlatformRefs:
         region=platform.args.region, partition=platform.partition, account_id=platform.account_id,
         bucket_name=platform.bucket_name, kms_key_arn=platform.kms_key_arn,
         alarm_topic_arn=platform.alarm_topic_arn, analyzer_repository_arn=platform.analyzer_repository_arn,
-        analyzer_image_uri=platform.analyzer_image_uri)
+        analyzer_image_uri=platform.analyzer_image_uri, aws_profile=stack_aws_profile())
 
 
 def _build_monitor(document: ModelMonitorDocument, platform: Platform,

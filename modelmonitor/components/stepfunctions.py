@@ -47,6 +47,9 @@ LOCAL_CAPTURES = "/opt/ml/processing/input/endpoint"
 LOCAL_PARTIALS = "/opt/ml/processing/input/partials"
 LOCAL_BASELINE_STATS = "/opt/ml/processing/baseline/stats"
 LOCAL_BASELINE_CONSTRAINTS = "/opt/ml/processing/baseline/constraints"
+REGION_ENV = "AWS_DEFAULT_REGION"
+"""botocore's environment variable for the region (its config provider reads AWS_DEFAULT_REGION, not AWS_REGION):
+the analyzer's CloudWatch and EventBridge clients in a processing job are created without a region."""
 ANALYSIS_STAGE_ENV = "analysis_stage"
 """The analyzer's stage switch (`shard` | `merge`; absent = one full pass)."""
 CAPTURE_DATASET_FORMAT = json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
@@ -107,6 +110,11 @@ class ProcessingJobMachineArgs:
     capacity_wait_seconds: int = 600
     startup_allowance_seconds: int = 1800
     """Added to MaxRuntimeInSeconds for the task's own timeout: instance provisioning and image pull."""
+    partition: str = "aws"
+    """The ARN partition of the state machine's region (`aws-cn` in China): service integration ARNs carry it."""
+    region: str | None = None
+    """The jobs' region, passed to the container as AWS_DEFAULT_REGION (the variable botocore reads; SageMaker
+    Processing sets no region for the container)."""
 
 
 def job_name_prefix(monitor_name: str, *, kind: str = "dq") -> str:
@@ -190,6 +198,8 @@ def _environment(args: ProcessingJobMachineArgs, stage: Literal["full", "shard",
         "modelmonitor_engine": "processingJob",
         "run_event_bus_name": args.event_bus_name,
     }
+    if args.region is not None:
+        env[REGION_ENV] = args.region
     if args.ground_truth_s3_uri is not None:
         env["ground_truth_source"] = args.ground_truth_s3_uri.rstrip("/")
         env["evaluation_time.$"] = "$.evaluation_time"
@@ -267,7 +277,7 @@ def _job_task(args: ProcessingJobMachineArgs, stage: Literal["full", "shard", "m
               result_path: str) -> dict[str, Any]:
     return {
         "Type": "Task",
-        "Resource": "arn:aws:states:::sagemaker:createProcessingJob.sync",
+        "Resource": f"arn:{args.partition}:states:::sagemaker:createProcessingJob.sync",
         "Parameters": _job_parameters(args, stage),
         "TimeoutSeconds": args.max_runtime_seconds + args.startup_allowance_seconds,
         "ResultSelector": {"ProcessingJobName.$": "$.ProcessingJobName", "ProcessingJobArn.$": "$.ProcessingJobArn",
@@ -277,6 +287,41 @@ def _job_task(args: ProcessingJobMachineArgs, stage: Literal["full", "shard", "m
                    "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"}],
         "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ClassifyFailure"}],
         "Next": next_state,
+    }
+
+
+def capture_location(args: ProcessingJobMachineArgs) -> tuple[str, str]:
+    """(bucket, key prefix without slashes) of the capture prefix."""
+    bucket, _, prefix = args.capture_s3_uri.removeprefix("s3://").partition("/")
+    return bucket, prefix.strip("/")
+
+
+def _empty_window_states(args: ProcessingJobMachineArgs) -> dict[str, Any]:
+    """Sharded runs mount the window's prefix with ShardedByS3Key, and SageMaker refuses an S3 input whose prefix
+    holds no object: the run would fail instead of reporting `records_analyzed = 0`, and the no-captures alarm
+    could never fire. So the prefix is listed first (one key is enough); an empty window runs the single-instance
+    job, which reads S3 itself and reports the empty window like any other run."""
+    bucket, prefix = capture_location(args)
+    list_prefix = f"{prefix}/{{}}/" if prefix else "{}/"
+    return {
+        "CheckCaptures": {
+            "Type": "Task",
+            "Resource": f"arn:{args.partition}:states:::aws-sdk:s3:listObjectsV2",
+            "Parameters": {"Bucket": bucket, "Prefix.$": f"States.Format('{list_prefix}', $.shard_path)",
+                           "MaxKeys": 1},
+            "ResultSelector": {"KeyCount.$": "$.KeyCount"},
+            "ResultPath": "$.captures",
+            "Retry": [{"ErrorEquals": ["States.TaskFailed"], "IntervalSeconds": 5, "MaxAttempts": 3,
+                       "BackoffRate": 2.0}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ClassifyFailure"}],
+            "Next": "HasCaptures",
+        },
+        "HasCaptures": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.captures.KeyCount", "NumericGreaterThan": 0, "Next": "Analyze"}],
+            "Default": "AnalyzeEmptyWindow",
+        },
+        "AnalyzeEmptyWindow": _job_task(args, "full", "Succeeded", "$.analysis"),
     }
 
 
@@ -300,7 +345,7 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
                            "evaluation_time.$": "$.evaluation_time", "hour_path.$": "$.hour_path",
                            "shard_path.$": "$.shard_path",
                            "job_id.$": "States.Hash($$.Execution.Name, 'MD5')", "attempt": {"n": 0}},
-            "Next": "Analyze",
+            "Next": "CheckCaptures" if sharded else "Analyze",
         },
         "Analyze": _job_task(args, "shard" if sharded else "full", "Merge" if sharded else "Succeeded",
                              "$.analysis"),
@@ -317,7 +362,7 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
                                "ResultPath": "$.attempt", "Next": "Analyze"},
         "EmitFailedEvent": {
             "Type": "Task",
-            "Resource": "arn:aws:states:::events:putEvents",
+            "Resource": f"arn:{args.partition}:states:::events:putEvents",
             "Parameters": {"Entries": [{"Source": RUN_EVENT_SOURCE, "DetailType": RUN_EVENT_DETAIL_TYPE,
                                         "EventBusName": args.event_bus_name, "Detail": detail}]},
             "ResultPath": "$.failure_event",
@@ -332,6 +377,7 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
     }
     if sharded:
         states["Merge"] = _job_task(args, "merge", "Succeeded", "$.merge")
+        states.update(_empty_window_states(args))
     return {
         "Comment": f"ModelMonitor processingJob engine: {args.monitor} ({args.monitoring_type})",
         "StartAt": "ResolveWindow",

@@ -98,7 +98,7 @@ def offline_variant(definition: dict[str, Any], *, hour_path: str, shard_path: s
         "Type": "Pass", "Next": "PrepareRun",
         "Parameters": {"window_start.$": "$.window_start", "window_end.$": "$.window_end",
                        "evaluation_time.$": "$.window_end", "hour_path": hour_path, "shard_path": shard_path}}
-    for name in ("Analyze", "Merge"):
+    for name in ("Analyze", "AnalyzeEmptyWindow", "Merge"):
         if name in variant["States"]:
             state = variant["States"][name]
             state["Resource"] = "arn:aws:states:::aws-sdk:sagemaker:createProcessingJob"

@@ -75,14 +75,14 @@ EXPECTED_MONITOR_TYPES = {
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:lambda/function:Function": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        # 3 drift + dq heartbeat + no captures + auc + mq heartbeat + ground-truth coverage
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 8, "aws:cloudwatch/dashboard:Dashboard": 1},
+        # 3 drift + dq heartbeat + no captures + auc + mq heartbeat + ground-truth coverage + runs' dead letters
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 9, "aws:cloudwatch/dashboard:Dashboard": 1},
     "processingJob": {
         # monitoring role + per run kind: job role, state machine role, scheduler role
         "aws:iam/role:Role": 7, "aws:iam/rolePolicy:RolePolicy": 7, "pulumi-python:dynamic:Resource": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:sfn/stateMachine:StateMachine": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 8, "aws:cloudwatch/dashboard:Dashboard": 1},
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 9, "aws:cloudwatch/dashboard:Dashboard": 1},
 }
 
 
@@ -271,7 +271,7 @@ def test_state_machine_definition_is_the_builders_output() -> None:
         instance_count=1, volume_size_gb=20, max_runtime_seconds=3600,
         environment={"drift_methods": "psi,ks,js", "comparison_method": "Robust", "drift_threshold": "0.1",
                      "categorical_drift_threshold": "0.1", "kll_k": "2048", "kll_c": "0.64"},
-        output_kms_key_id=key))
+        output_kms_key_id=key, partition="aws", region=REGION))
     assert json.loads(machine["definition"]) == expected
     assert machine["name"] == f"{BASE}-dq-run" and machine["type"] == "STANDARD"
     assert machine["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-states"
@@ -368,11 +368,11 @@ def test_the_builtin_analyzer_gets_no_no_captures_alarm() -> None:
 @pytest.mark.parametrize(("path", "expected"), [
     ("lambda-engine.yaml", {"aws:lambda/function:Function": 3, "aws:scheduler/schedule:Schedule": 2,
                             "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 3,
-                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 8,
+                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
                             "pulumi-python:dynamic:Resource": 1, "aws:sfn/stateMachine:StateMachine": 0}),
     ("processing-job.yaml", {"aws:lambda/function:Function": 1, "aws:scheduler/schedule:Schedule": 1,
                              "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 2,
-                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
+                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
                              "aws:sfn/stateMachine:StateMachine": 1, "pulumi-python:dynamic:Resource": 0}),
 ])
 def test_render_command_shows_the_full_engine(path: str, expected: dict[str, int],

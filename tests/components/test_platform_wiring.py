@@ -50,8 +50,8 @@ def test_alarm_and_alert_topics_are_encrypted_and_wired() -> None:
     assert all(s["inputs"]["topic"] == alert_topic["outputs"]["arn"] for s in subscriptions
                if s["inputs"]["protocol"] == "email")
     key_policy = json.loads(one(plan, "kms/key:Key")["inputs"]["policy"])
-    services = next(s for s in key_policy["Statement"] if s["Sid"] == "AlarmsAndEventsPublishToEncryptedTopic")
-    assert services["Principal"]["Service"] == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+    services = next(s for s in key_policy["Statement"] if s["Sid"] == "AlarmsPublishToEncryptedTopic")
+    assert services["Principal"]["Service"] == "cloudwatch.amazonaws.com"
 
 
 def test_execution_events_reach_the_alert_lambda() -> None:

@@ -92,7 +92,8 @@ def test_every_state_reachable_and_wired(args: ProcessingJobMachineArgs) -> None
             assert state["Retry"] and state["Catch"], name
             assert any(c["ErrorEquals"] == ["States.ALL"] for c in state["Catch"]), name
     job_tasks = [s for s in states.values() if s.get("Resource", "").endswith("createProcessingJob.sync")]
-    assert len(job_tasks) == (2 if args.instance_count > 1 else 1)
+    # sharded: shards, merge, and the single pass an empty window runs instead of the shards
+    assert len(job_tasks) == (3 if args.instance_count > 1 else 1)
     for task in job_tasks:
         assert set(task["Retry"][0]["ErrorEquals"]) == set(SAGEMAKER_API_ERRORS)
         assert task["Retry"][0]["BackoffRate"] > 1
@@ -205,6 +206,10 @@ def test_moto_success_flow_creates_the_sharded_and_merge_jobs() -> None:
     sfn = boto3.client("stepfunctions", region_name="us-east-1")
     sagemaker = boto3.client("sagemaker", region_name="us-east-1")
     args = dataclasses.replace(SHARDED, job_name_prefix="credit-dq-1a2b3c")
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="mm-artifacts")
+    s3.put_object(Bucket="mm-artifacts", Key="captures/credit-default-v3/AllTraffic/2026/11/24/10/00-01-x.jsonl",
+                  Body=b"{}")
     definition = offline_variant(processing_job_state_machine(args), hour_path="2026/11/24/10",
                                  shard_path="2026/11/24/10")
     result = run_to_end(sfn, _machine(sfn, definition), "run-1", {
@@ -212,8 +217,8 @@ def test_moto_success_flow_creates_the_sharded_and_merge_jobs() -> None:
     assert result["status"] == "SUCCEEDED"
     output = json.loads(result["output"])
     assert output["job_id"] == MD5_OF_NAME
-    assert entered_states(sfn, result["executionArn"]) == ["ResolveWindow", "PrepareRun", "Analyze", "Merge",
-                                                           "Succeeded"]
+    assert entered_states(sfn, result["executionArn"]) == ["ResolveWindow", "PrepareRun", "CheckCaptures",
+                                                           "HasCaptures", "Analyze", "Merge", "Succeeded"]
     shard = sagemaker.describe_processing_job(ProcessingJobName=f"credit-dq-1a2b3c-{MD5_OF_NAME}-a0")
     merge = sagemaker.describe_processing_job(ProcessingJobName=f"credit-dq-1a2b3c-{MD5_OF_NAME}-m0")
     # moto keeps inputs, outputs, role, image and stopping condition (not Environment/ProcessingResources:
@@ -225,6 +230,28 @@ def test_moto_success_flow_creates_the_sharded_and_merge_jobs() -> None:
     assert merge["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
         f"{args.results_s3_uri}/credit-default-v3/credit-default-dq/2026/11/24/10/")
     assert merge["StoppingCondition"]["MaxRuntimeInSeconds"] == args.max_runtime_seconds
+
+
+@mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+def test_moto_sharded_run_of_an_hour_without_captures_runs_one_full_pass() -> None:
+    """SageMaker rejects an S3 input prefix that holds no object ("No S3 objects found under S3 URL" when the
+    job starts), so a sharded run of an empty hour would fail and the no-captures alarm could never fire: the
+    machine lists the prefix first and runs the single-instance job, which reads S3 itself and reports 0 records."""
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="mm-artifacts")
+    args = dataclasses.replace(SHARDED, job_name_prefix="credit-dq-1a2b3c")
+    definition = offline_variant(processing_job_state_machine(args), hour_path="2026/11/24/10",
+                                 shard_path="2026/11/24/10")
+    result = run_to_end(sfn, _machine(sfn, definition), "run-1", {
+        "window_start": "2026-11-24T10:00:00Z", "window_end": "2026-11-24T11:00:00Z"})
+    assert result["status"] == "SUCCEEDED", result
+    assert entered_states(sfn, result["executionArn"]) == ["ResolveWindow", "PrepareRun", "CheckCaptures",
+                                                           "HasCaptures", "AnalyzeEmptyWindow", "Succeeded"]
+    job = sagemaker.describe_processing_job(ProcessingJobName=f"credit-dq-1a2b3c-{MD5_OF_NAME}-a0")
+    assert not [i for i in job.get("ProcessingInputs", []) if i["InputName"] == "captures"]  # no empty mount
+    assert job["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] == (
+        f"{args.results_s3_uri}/credit-default-v3/credit-default-dq/2026/11/24/10/")
 
 
 @mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
