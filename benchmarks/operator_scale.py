@@ -21,15 +21,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from modelmonitor.operator import metrics
 from modelmonitor.operator.fakes import FakeBackend
 from tests.operator.harness import Cluster, cluster, fake_settings, operator
 
-SPEC = {"region": "us-east-1", "endpoint": {"existing": {"name": "churn-prod"}},
-        "baseline": {"precomputed": {"statisticsS3Uri": "s3://acme-baselines/churn/statistics.json",
-                                     "constraintsS3Uri": "s3://acme-baselines/churn/constraints.json"}}}
+# The spec of the shipped minimal example (validated by tests/spec): a hand-written copy went stale when the spec
+# began to require the capture destination, and every resource stalled as InvalidSpec.
+MINIMAL_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "minimal.yaml"
+SPEC: dict[str, Any] = yaml.safe_load(MINIMAL_EXAMPLE.read_text())["spec"]
 
 
 class Env:
@@ -39,14 +42,28 @@ class Env:
         os.environ[name] = value
 
 
-def ready_count(c: Cluster) -> int:
-    count = 0
+def conditions_true(c: Cluster, type_: str) -> list[dict[str, Any]]:
+    """The `type_` conditions that are True, one per ModelMonitor that has one."""
+    found = []
     for (res, _ns, _name), obj in list(c.k.objects.items()):
         if str(res.plural) != "modelmonitors" or obj.deleted:
             continue
         conditions = obj.raw.get("status", {}).get("conditions", [])
-        count += any(x.get("type") == "Ready" and x.get("status") == "True" for x in conditions)
-    return count
+        found += [x for x in conditions if x.get("type") == type_ and x.get("status") == "True"]
+    return found
+
+
+def ready_count(c: Cluster) -> int:
+    return len(conditions_true(c, "Ready"))
+
+
+def every_one_ready(c: Cluster, count: int) -> bool:
+    """True once all are Ready; a Stalled resource never becomes Ready, so it ends the run with its reason."""
+    stalled = conditions_true(c, "Stalled")
+    if stalled:
+        raise RuntimeError(f"{len(stalled)} resources stalled, e.g. {stalled[0].get('reason')}: "
+                           f"{stalled[0].get('message')}")
+    return ready_count(c) == count
 
 
 def decisions(action: str, reason: str) -> float:
@@ -71,7 +88,7 @@ async def run(count: int, max_concurrent: int, timeout: float) -> dict[str, Any]
                 for first in range(0, count, 100):
                     await asyncio.gather(*(c.create(f"m{i:05d}", SPEC) for i in range(first, min(count, first + 100))))
                 created = time.monotonic() - started
-                await wait_for(lambda: ready_count(c) == count, timeout)
+                await wait_for(lambda: every_one_ready(c, count), timeout)
                 all_ready = time.monotonic() - started
             ups = backend.count("up")
             calls_before = len(backend.calls)
