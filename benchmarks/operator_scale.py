@@ -2,7 +2,9 @@
 kmock API-server emulator, all in this process.
 
 Reports: time until every resource is Ready, reconciles per second, peak RSS (operator + emulator + client, one
-process), then restarts the operator and proves that a no-op resync of all N makes zero driver calls.
+process; kmock's log of served requests is dropped, see LeanEmulator), then restarts the operator and proves that
+a no-op resync of all N makes zero driver calls. Goals (issue 14, at 1000): all Ready, zero driver calls on the
+resync, peak RSS at most 250 MiB; each is printed PASS/MISS. Timings depend on the machine's load.
 
     .venv/bin/python benchmarks/operator_scale.py [--count 1000] [--max-concurrent-updates 2]
 """
@@ -38,6 +40,9 @@ from tests.operator.harness import Cluster, fake_settings, operator
 # began to require the capture destination, and every resource stalled as InvalidSpec.
 MINIMAL_EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "minimal.yaml"
 SPEC: dict[str, Any] = yaml.safe_load(MINIMAL_EXAMPLE.read_text())["spec"]
+
+
+RSS_GOAL_MIB = 250
 
 
 @attrs.define(kw_only=True)
@@ -151,6 +156,11 @@ def main() -> int:
                         format="%(asctime)s %(name)s %(message)s")
     result = asyncio.run(run(args.count, args.max_concurrent_updates, args.timeout))
     print(json.dumps(result, indent=2))
+    goals = {"every resource Ready (one up each)": result["pulumi_ups"] == args.count,
+             "zero driver calls on the no-op resync": result["noop_resync_driver_calls"] == 0,
+             f"peak RSS <= {RSS_GOAL_MIB} MiB": result["peak_rss_mib"] <= RSS_GOAL_MIB}
+    for goal, met in goals.items():
+        print(f"{'PASS' if met else 'MISS'}  {goal}")
     ok = (result["pulumi_ups"] == args.count and result["noop_resync_driver_calls"] == 0
           and result["stack_resources"] == result["stack_resource_creations"])
     return 0 if ok else 1
