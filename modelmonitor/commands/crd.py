@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from modelmonitor.crd import render_crd
+from modelmonitor.crd import CrdSchemaError, render_crd
 
 
 def register(sub: Any) -> None:
@@ -15,5 +15,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(render_crd())
+    try:
+        text = render_crd()
+    except CrdSchemaError as e:  # a spec field the CRD cannot express: name it, print nothing half-made
+        sys.stderr.write(f"modelmonitor crd: {e}\n")
+        return 2
+    sys.stdout.write(text)
     return 0

@@ -125,3 +125,15 @@ class Mixed(BaseModel):
 def test_untranslatable_constructs_are_refused_by_field(model: type[BaseModel], message: str) -> None:
     with pytest.raises(CrdSchemaError, match=message):
         structural_schema(model)
+
+
+def test_crd_command_names_an_untranslatable_field_and_exits_2(monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import modelmonitor.crd
+    from modelmonitor.cli import main
+
+    monkeypatch.setattr(modelmonitor.crd, "ModelMonitorSpec", Pets)
+    assert main(["crd"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("modelmonitor crd: Pets.pet: JSON Schema keyword")
