@@ -242,17 +242,25 @@ async def _operate(runtime: Runtime, op: Literal["up", "destroy", "forget"], tar
     try:
         result = await runtime.runner.run(op, target)
     except stacks.DriverError as exc:
-        record = status.OperationRecord(op, "Failed", started, now(), message=exc.message)
-        emit("Warning", f"{op.capitalize()}Failed", exc.message)
-        metrics.RECONCILES.labels(op, "permanent" if exc.permanent else "temporary").inc()
+        message = exc.message
+        permanent = exc.permanent
+        if isinstance(exc, stacks.PropagationError) and retry + 1 >= exc.max_attempts:
+            permanent = True  # IAM propagates in seconds: still failing after this many attempts is a real error
+            message = f"still failing after {retry + 1} attempts, check the role's trust policy: {message}"
+        record = status.OperationRecord(op, "Failed", started, now(), message=message)
+        emit("Warning", f"{op.capitalize()}Failed", message)
+        metrics.RECONCILES.labels(op, "permanent" if permanent else "temporary").inc()
         gen, existing = resource.generation, resource.conditions
-        if exc.permanent and not always_retry:
-            return Step(status.stalled(existing=existing, reason="OperationFailed", message=exc.message,
+        if permanent and not always_retry:
+            return Step(status.stalled(existing=existing, reason="OperationFailed", message=message,
                                        generation=gen, operation=record, now=now()),
-                        permanent=exc.message, action=op, record=record)
+                        permanent=message, action=op, record=record)
         cap = runtime.settings.retry_max_seconds
-        hint = cap if exc.permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
+        hint = cap if permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
         delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
+        if permanent:  # deletion never gives up (the finalizer would orphan the resources), but a human must act
+            return Step(status.blocked(existing=existing, operation=record, delay=delay, generation=gen, now=now()),
+                        retry_after=delay, action=op, record=record)
         return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
                                     generation=gen, now=now()), retry_after=delay, action=op, record=record)
     metrics.RECONCILES.labels(op, "succeeded").inc()

@@ -41,6 +41,16 @@ _PERMANENT_MARKERS = ("ValidationException", "ValidationError", "InvalidParamete
                       "MalformedPolicyDocument", "is not valid", "invalid value", "Missing required",
                       "AccessDenied", "UnauthorizedOperation", "ResourceLimitExceeded",
                       "stack names are limited to")
+# Failures that heal by themselves, checked before everything else (even inside the program's own error): IAM's
+# eventual consistency — a role created in this update is not assumable for a few seconds (SageMaker: "Could not
+# assume role ..."; Lambda: "The role defined for the function cannot be assumed by Lambda") —, the network, and
+# throttling.
+_PROPAGATION_MARKERS = ("Could not assume role", "cannot be assumed by", "is unable to assume", "unable to assume the")
+_NETWORK_MARKERS = ("dial tcp", "i/o timeout", "connection reset by peer", "connection refused", "no such host",
+                    "TLS handshake timeout", "Could not connect to the endpoint URL", "EndpointConnectionError",
+                    "ThrottlingException", "Throttling:", "Rate exceeded", "RequestLimitExceeded",
+                    "TooManyRequestsException", "ServiceUnavailable", "InternalFailure", "RequestTimeout")
+_BUCKET_NOT_EMPTY = re.compile(r"S3 Bucket \(([^)]+)\).*?BucketNotEmpty|BucketNotEmpty", re.DOTALL)
 _LOCK_TIME = re.compile(r"\bat (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 
 
@@ -66,6 +76,16 @@ class PermanentDriverError(DriverError):
     """Invalid input, a program bug, or a missing prerequisite (the CLI): retrying cannot help."""
 
     permanent = True
+
+
+class PropagationError(TemporaryDriverError):
+    """IAM not yet consistent: retried, but only a few times — a role that never becomes assumable is a real error."""
+
+    max_attempts = 5
+
+
+class BucketNotEmptyError(PermanentDriverError):
+    """Destroy met a bucket still holding monitoring results, which deletionPolicy Delete never deletes."""
 
 
 class MissingStackError(PermanentDriverError):
@@ -322,11 +342,21 @@ def _lock_time(message: str) -> datetime | None:
 
 
 def classify_command_error(exc: Exception) -> DriverError:
-    """Map a Pulumi CommandError to temporary or permanent by its kind and output."""
+    """Map a Pulumi CommandError to temporary or permanent by its kind and output (see the marker lists)."""
     from pulumi.automation import errors as auto_errors
 
     text = str(exc)
     detail = _tail(text)
+    if bucket := _BUCKET_NOT_EMPTY.search(text):
+        name = bucket.group(1) or "the results bucket"
+        return BucketNotEmptyError(
+            f"{name} still holds monitoring results, and deletionPolicy Delete never deletes them: empty it "
+            f"(aws s3 rm s3://{name} --recursive, versions included) or move them; the destroy is retried until then. "
+            f"{detail}")
+    if any(marker in text for marker in _PROPAGATION_MARKERS):
+        return PropagationError(f"an IAM role is not assumable yet (IAM changes take seconds to propagate): {detail}")
+    if any(marker in text for marker in _NETWORK_MARKERS):
+        return TemporaryDriverError(f"network or throttling trouble: {detail}")
     if isinstance(exc, auto_errors.InlineSourceRuntimeError | auto_errors.CompilationError):
         return PermanentDriverError(f"the Pulumi program failed: {detail}")
     if any(marker in text for marker in _PERMANENT_MARKERS):

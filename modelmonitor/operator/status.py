@@ -210,6 +210,18 @@ def retrying(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecor
             "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
 
 
+def blocked(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecord, delay: float,
+            generation: int | None, now: str) -> dict[str, Any]:
+    """A deletion that cannot succeed until someone acts (BucketNotEmpty, a missing stack): Stalled says so, the
+    finalizer stays, and the operation is retried at the slowest pace so it completes once the cause is fixed."""
+    message = f"{operation.message}; retrying every {delay:g}s"
+    reason = f"{operation.type.capitalize()}Blocked"
+    updates = [condition("Stalled", "True", reason, message), condition("Ready", "False", reason, message),
+               condition("Reconciling", "False", reason)]
+    return {"lastOperation": operation.to_status(),
+            "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
+
+
 def backoff_delay(attempt: int, *, base: float, cap: float, hint: float | None = None) -> float:
     """Capped exponential backoff: base, 2·base, 4·base, … never above cap; a driver's hint raises the floor."""
     delay = min(cap, base * 2.0 ** max(0, attempt - 1))
