@@ -24,7 +24,7 @@ from modelmonitor.spec import ModelMonitorDocument
 
 Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply", "denied", "assume_role",
                     "program_network", "bucket_not_empty"]
-Operation = Literal["up", "destroy", "refresh"]
+Operation = Literal["up", "destroy", "refresh", "refresh_state"]
 FAKE_BUCKET = "modelmonitor-fake-artifacts"
 
 
@@ -36,6 +36,8 @@ class FakeStack:
     updates: int = 0
     creations: int = 0
     """Resource creations over the stack's life: equals len(resources) unless something was duplicated."""
+    known_drift: int = 0
+    """Out-of-band changes a `refresh` wrote into the state: the next `up` reverts them (and only then)."""
 
 
 class FakeBackend:
@@ -116,6 +118,9 @@ class _FakeHandle:
                 del stack.resources[urn]
             stack.updates += 1
             stack.lock_started = None
+            if stack.known_drift:  # the state knows what AWS has: the up reverts it to the program
+                self._backend.drift[self._name] = 0
+                stack.known_drift = 0
         if behaviour == "die_after_apply":
             self._hang()
         return Outcome(update_id=str(stack.updates), outputs=fake_outputs(self._request.document),
@@ -135,6 +140,12 @@ class _FakeHandle:
             self._backend.release.wait(self._backend.hang_timeout)
         changes = self._backend.drift.get(self._name, 0)
         return Outcome(summary=f"{changes} update" if changes else "no changes", changes=changes)
+
+    def refresh(self) -> Outcome:
+        self._start("refresh_state")
+        with self._backend._lock:
+            self._stack.known_drift = self._backend.drift.get(self._name, 0)
+        return Outcome(summary=f"{self._stack.known_drift} update")
 
     def cancel(self) -> None:
         with self._backend._lock:

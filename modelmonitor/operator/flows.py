@@ -337,15 +337,56 @@ async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], second
     target = stack_target(resource, document, document.spec.region)
     try:
         result = await runtime.runner.run("detect_drift", target)
-        remediated = action == "remediate" and result.changes > 0
-        if remediated:
-            emit("Warning", "InfrastructureDrifted", f"{result.changes} resource(s) drifted; remediating with up")
-            await runtime.runner.run("up", target)
     except stacks.DriverError as exc:
         emit("Warning", "DriftCheckFailed", exc.message)
         return {"lastDriftCheckTime": now()}  # the next check waits for the interval too, not for the next tick
-    return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
-                                       generation=resource.generation, now=now())
+    gen = resource.generation
+    if action != "remediate" or result.changes == 0:
+        return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, generation=gen,
+                                           now=now())
+    held = remediation_held(resource, document, runtime.settings.program_version)
+    if held is not None:
+        return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, generation=gen,
+                                           now=now(), note=f"not remediated: {held}")
+    return await _remediate(runtime, resource, target, result.changes, emit)
+
+
+def remediation_held(resource: Resource, document: ModelMonitorDocument, program_version: str) -> str | None:
+    """Why Remediate must not run an up now (None when it may): it reverts to the APPLIED spec only, never past a
+    Stalled monitor, a pending spec change or an unfinished up — those belong to the reconcile handler."""
+    stalled = next((c for c in resource.conditions if c.get("type") == "Stalled"), {})
+    if stalled.get("status") == "True":
+        return f"the monitor is stalled ({stalled.get('reason')})"
+    if reconcile.spec_hash(document, program_version) != resource.status.get("lastAppliedHash"):
+        return "the spec changed since the last up; the reconcile applies it"
+    last = resource.status.get("lastOperation") or {}
+    if last.get("type") == "up" and last.get("result") != "Succeeded":
+        return f"the last up is {str(last.get('result')).lower()}"
+    return None
+
+
+async def _remediate(runtime: Runtime, resource: Resource, target: stacks.StackTarget, changes: int,
+                     emit: Emit) -> dict[str, Any]:
+    """refresh + up, like any operation: marked busy, recorded in lastOperation, its events posted."""
+    started, clock = now(), time.monotonic()
+    emit("Warning", "InfrastructureDrifted", f"{changes} resource(s) drifted; remediating with refresh + up "
+                                             f"(stack {target.stack_name})")
+    runtime.busy.add(resource.key)
+    try:
+        result = await runtime.runner.run("remediate", target)
+    except stacks.DriverError as exc:
+        emit("Warning", "RemediationFailed", exc.message)
+        record = status.OperationRecord("up", "Failed", started, now(), message=f"remediation: {exc.message}")
+        return {"lastOperation": record.to_status(), **status.infrastructure_drift(
+            existing=resource.conditions, changes=changes, generation=resource.generation, now=now(),
+            note=f"remediation failed: {exc.message}")}
+    finally:
+        runtime.busy.discard(resource.key)
+    message = f"remediated {changes} drifted resource(s): {result.summary or 'up succeeded'}"
+    emit("Normal", "UpSucceeded", f"{message} in {time.monotonic() - clock:.1f}s")
+    record = status.OperationRecord("up", "Succeeded", started, now(), update_id=result.update_id, message=message)
+    return {"lastOperation": record.to_status(), **status.infrastructure_drift(
+        existing=resource.conditions, changes=changes, remediated=True, generation=resource.generation, now=now())}
 
 
 async def run_now_resource(runtime: Runtime, body: Mapping[str, Any], emit: Emit) -> dict[str, Any]:

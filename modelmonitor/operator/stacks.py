@@ -154,6 +154,7 @@ class StackDriver(Protocol):
     def destroy(self, target: StackTarget) -> OperationResult: ...
     def forget(self, target: StackTarget) -> OperationResult: ...
     def detect_drift(self, target: StackTarget) -> OperationResult: ...
+    def remediate(self, target: StackTarget) -> OperationResult: ...
 
 
 # --- Automation API ------------------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class StackHandle(Protocol):
     def up(self) -> Outcome: ...
     def destroy(self) -> Outcome: ...
     def preview_refresh(self) -> Outcome: ...
+    def refresh(self) -> Outcome: ...
     def cancel(self) -> None: ...
     def latest_update(self) -> UpdateInfo | None: ...
     def remove(self) -> None: ...
@@ -228,6 +230,15 @@ class AutomationDriver:
 
     def detect_drift(self, target: StackTarget) -> OperationResult:
         return self._operate("refresh", target, create=False, action=lambda h: h.preview_refresh())
+
+    def remediate(self, target: StackTarget) -> OperationResult:
+        """Revert out-of-band changes: `refresh` first (so the state holds what AWS has), then `up` (which then sees
+        the difference to the program and reverts it). An `up` alone compares with the stale state: it changes
+        nothing."""
+        def refresh_then_up(handle: StackHandle) -> Outcome:
+            handle.refresh()
+            return handle.up()
+        return self._operate("up", target, create=False, action=refresh_then_up)
 
     def destroy(self, target: StackTarget) -> OperationResult:
         def destroy_and_remove(handle: StackHandle) -> Outcome:
@@ -407,6 +418,9 @@ class RenderDriver:
     def detect_drift(self, target: StackTarget) -> OperationResult:
         return OperationResult("refresh", summary="render: no live resources to compare")
 
+    def remediate(self, target: StackTarget) -> OperationResult:
+        return OperationResult("up", summary="render: no live resources to revert")
+
 
 # Model Monitor's schedules (engine modelMonitor) and EventBridge Scheduler's (engines lambda, processingJob).
 SCHEDULE_TYPES = ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:scheduler/schedule:Schedule")
@@ -455,7 +469,7 @@ class OperationRunner:
                 max_workers=self._max, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
         return concurrent.futures.ThreadPoolExecutor(self._max, thread_name_prefix="stack-op")
 
-    async def run(self, op: Literal["up", "destroy", "forget", "detect_drift"], target: StackTarget
+    async def run(self, op: Literal["up", "destroy", "forget", "detect_drift", "remediate"], target: StackTarget
                   ) -> OperationResult:
         metrics.QUEUE_DEPTH.inc()
         try:

@@ -260,16 +260,17 @@ def drift_summary(execution: MonitoringExecution) -> str:
     return ", ".join(features) if len(features) <= 3 else f"{len(features)} features"
 
 
-def infrastructure_drift(*, existing: Iterable[Mapping[str, Any]], changes: int, remediated: bool,
-                         generation: int | None, now: str) -> dict[str, Any]:
+def infrastructure_drift(*, existing: Iterable[Mapping[str, Any]], changes: int, generation: int | None, now: str,
+                         remediated: bool = False, note: str = "") -> dict[str, Any]:
     if changes == 0:
         update = condition("InfrastructureDrifted", "False", "InSync", "live resources match the stack")
     elif remediated:
         update = condition("InfrastructureDrifted", "False", "Remediated",
-                           f"{changes} resource(s) had drifted and were reverted by an up")
+                           f"{changes} resource(s) had drifted and were reverted by refresh + up")
     else:
-        update = condition("InfrastructureDrifted", "True", "Drifted",
-                           f"{changes} resource(s) differ from the stack (driftDetection.mode Detect: not reverted)")
+        why = note or "driftDetection.mode Detect: not reverted"
+        update = condition("InfrastructureDrifted", "True", "Drifted", f"{changes} resource(s) differ from the stack "
+                                                                      f"({why})")
     return {"lastDriftCheckTime": now,
             "conditions": merge_conditions(existing, [update], now=now, generation=generation)}
 
