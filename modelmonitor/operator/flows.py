@@ -18,7 +18,7 @@ from modelmonitor import run_now
 from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import parse_document
-from modelmonitor.operator import executions, metrics, reconcile, stacks, status
+from modelmonitor.operator import executions, metrics, reconcile, runner, stacks, status
 from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, RUN_NOW_ANNOTATION, OperatorSettings
 from modelmonitor.operator.status import OperationRecord
 from modelmonitor.spec import ModelMonitorDocument
@@ -45,7 +45,7 @@ def aws_run_now(document: ModelMonitorDocument, window: run_now.Window, monitori
 @dataclass
 class Runtime:
     settings: OperatorSettings
-    runner: stacks.OperationRunner
+    runner: runner.OperationRunner
     reader: executions.ExecutionReader | None = None
     start_run_now: RunNowExecutor = aws_run_now
     busy: set[tuple[str, str]] = field(default_factory=set)
@@ -53,6 +53,10 @@ class Runtime:
 
     def close(self) -> None:
         self.runner.close()
+
+    async def aclose(self) -> None:
+        """Shutdown: no new operations, running CLIs interrupted and awaited within the grace period."""
+        await self.runner.aclose()
 
 
 @dataclass
@@ -128,7 +132,9 @@ def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
         driver = stacks.AutomationDriver(settings, PulumiWorkspace(settings.plugins_dir))
     if reader is None:
         reader = executions.ExecutionReader(settings.artifact_bucket)
-    return Runtime(settings, stacks.OperationRunner(driver, settings.max_concurrent_updates), reader)
+    operations = runner.OperationRunner(driver, settings.max_concurrent_updates,
+                                        timeout=settings.operation_timeout_seconds, grace=settings.cancel_grace_seconds)
+    return Runtime(settings, operations, reader)
 
 
 def now() -> str:
@@ -297,7 +303,7 @@ async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh
     """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch that
     writes only the timer's own fields and condition types (DriftDetected, InfrastructureDrifted)."""
     resource = Resource.from_body(body)
-    if resource.key in runtime.busy:
+    if resource.key in runtime.busy or runtime.runner.closing:  # stopping: timers start nothing new
         return {}
     patch: dict[str, Any] = {}
     if refresh_execution_now:

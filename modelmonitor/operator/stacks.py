@@ -4,29 +4,27 @@
   tests and `--driver fake` plug in `fakes.FakeWorkspace`). It owns the error mapping: lock conflicts and network
   trouble are temporary, validation-like failures permanent; a stale lock is cancelled once, then retried.
 - `RenderDriver`: runs the program under Pulumi mocks (`components.render.render_plan`) and records the plan.
-- `OperationRunner`: runs a driver's blocking calls off the event loop under one global concurrency bound.
+(`runner.OperationRunner` runs a driver's blocking calls off the event loop, bounded in number and time.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import getpass
 import hashlib
 import importlib
 import logging
-import multiprocessing
+import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from modelmonitor.errors import ModelMonitorError
-from modelmonitor.operator import metrics
 from modelmonitor.operator.settings import OperatorSettings
 from modelmonitor.spec import ModelMonitorDocument
 
@@ -51,6 +49,7 @@ _NETWORK_MARKERS = ("dial tcp", "i/o timeout", "connection reset by peer", "conn
                     "ThrottlingException", "Throttling:", "Rate exceeded", "RequestLimitExceeded",
                     "TooManyRequestsException", "ServiceUnavailable", "InternalFailure", "RequestTimeout")
 _BUCKET_NOT_EMPTY = re.compile(r"S3 Bucket \(([^)]+)\).*?BucketNotEmpty|BucketNotEmpty", re.DOTALL)
+_LOCK_HOLDER = re.compile(r"created by (\S+)@(\S+) \(pid (\d+)\)")
 _LOCK_TIME = re.compile(r"\bat (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 
 
@@ -155,6 +154,9 @@ class StackDriver(Protocol):
     def forget(self, target: StackTarget) -> OperationResult: ...
     def detect_drift(self, target: StackTarget) -> OperationResult: ...
     def remediate(self, target: StackTarget) -> OperationResult: ...
+    def cancel(self, target: StackTarget) -> OperationResult:
+        """Cancel the stack's running update (after its CLI was interrupted), releasing the lock."""
+        ...
 
 
 # --- Automation API ------------------------------------------------------------------------------------------
@@ -253,6 +255,18 @@ class AutomationDriver:
             return Outcome(summary="stack removed from state; AWS resources kept")
         return self._operate("forget", target, create=False, action=remove)
 
+    def cancel(self, target: StackTarget) -> OperationResult:
+        from pulumi.automation import errors as auto_errors
+
+        handle = self.workspace.open(self.request(target), create=False)
+        if handle is None:
+            return OperationResult("up", summary="no stack: nothing to cancel")
+        try:
+            handle.cancel()
+        except auto_errors.CommandError as exc:  # e.g. no update in progress: the interrupt already ended it
+            return OperationResult("up", summary=f"cancel: {_tail(str(exc))}")
+        return OperationResult("up", summary="update cancelled")
+
     def request(self, target: StackTarget, stack: str | None = None) -> StackRequest:
         stack = stack or target.stack_name
         base = self.settings.state_dir / stack
@@ -330,7 +344,10 @@ class AutomationDriver:
         old.rename(target.stack_name)
 
     def _lock_is_stale(self, handle: StackHandle, message: str) -> bool:
-        """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start."""
+        """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start; or
+        held by this operator's user where that holder is gone: a process of this host that no longer runs, or
+        another host — an earlier operator pod (pods never come back under the same name) — once the cancel grace
+        period it had to stop has passed. Another user's lock (someone's laptop) only ever goes by age."""
         started = _lock_time(message)
         if started is None:
             latest = handle.latest_update()
@@ -339,7 +356,25 @@ class AutomationDriver:
             started = latest.start_time
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
-        return (self.clock() - started).total_seconds() > self.settings.update_timeout_seconds
+        age = (self.clock() - started).total_seconds()
+        holder = _LOCK_HOLDER.search(message)
+        if holder is not None and holder.group(1) == getpass.getuser():
+            host, pid = holder.group(2), int(holder.group(3))
+            if host == socket.gethostname() and not _process_alive(pid):
+                return True
+            if host != socket.gethostname() and age > self.settings.cancel_grace_seconds:
+                return True
+        return age > self.settings.update_timeout_seconds
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _lock_time(message: str) -> datetime | None:
@@ -421,6 +456,9 @@ class RenderDriver:
     def remediate(self, target: StackTarget) -> OperationResult:
         return OperationResult("up", summary="render: no live resources to revert")
 
+    def cancel(self, target: StackTarget) -> OperationResult:
+        return OperationResult("up", summary="render: nothing runs long enough to cancel")
+
 
 # Model Monitor's schedules (engine modelMonitor) and EventBridge Scheduler's (engines lambda, processingJob).
 SCHEDULE_TYPES = ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:scheduler/schedule:Schedule")
@@ -442,62 +480,6 @@ def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tu
     if schedules:
         outputs["scheduleArns"] = (schedules, False)
     return outputs
-
-
-# --- running off the event loop ---------------------------------------------------------------------------------
-
-
-def _call(driver: StackDriver, op: str, target: StackTarget) -> OperationResult:
-    method: Callable[[StackTarget], OperationResult] = getattr(driver, op)
-    return method(target)
-
-
-class OperationRunner:
-    """One global bound on concurrent stack operations; each runs in a worker thread or a fresh process."""
-
-    def __init__(self, driver: StackDriver, max_concurrent: int) -> None:
-        self.driver = driver
-        self._max = max_concurrent
-        self._semaphore = asyncio.Semaphore(max_concurrent)
-        self._executor = self._new_executor()
-
-    def _new_executor(self) -> concurrent.futures.Executor:
-        if self.driver.isolation == "process":
-            # A fresh process per operation: Pulumi's in-process runtime state is global, and inline programs of
-            # two stacks must never share it.
-            return concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
-        return concurrent.futures.ThreadPoolExecutor(self._max, thread_name_prefix="stack-op")
-
-    async def run(self, op: Literal["up", "destroy", "forget", "detect_drift", "remediate"], target: StackTarget
-                  ) -> OperationResult:
-        metrics.QUEUE_DEPTH.inc()
-        try:
-            await self._semaphore.acquire()
-        finally:
-            metrics.QUEUE_DEPTH.dec()
-        started, outcome = time.monotonic(), "error"
-        metrics.RUNNING.inc()
-        try:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._executor, _call, self.driver, op, target)
-            outcome = "ok"
-            return result
-        except BrokenProcessPool:
-            # A worker died (OOM-killed, signalled): the pool is unusable from now on. Replace it; the
-            # operation's stack lock, if any, is recovered by the stale-lock logic on the retry.
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
-            raise TemporaryDriverError(f"the {op} worker process of stack {target.stack_name} died") from None
-        except OSError as exc:  # work dir, plugin link or process start-up trouble on this node
-            raise TemporaryDriverError(f"{op} of stack {target.stack_name} could not start: {exc}") from None
-        finally:
-            metrics.RUNNING.dec()
-            metrics.OPERATION_SECONDS.labels(op, outcome).observe(time.monotonic() - started)
-            self._semaphore.release()
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def prepare_dirs(request: StackRequest, plugins_dir: Path | None) -> None:

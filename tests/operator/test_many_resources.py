@@ -13,6 +13,7 @@ import pytest
 
 from modelmonitor.operator import stacks
 from modelmonitor.operator.fakes import FakeBackend, FakeWorkspace
+from modelmonitor.operator.runner import OperationRunner
 from tests.operator.harness import NAMESPACE, cluster, eventually, fake_settings, operator
 from tests.operator.test_lifecycle import RESOURCES_OF_MINIMAL_SPEC, minimal_spec
 
@@ -50,7 +51,7 @@ async def test_dozens_of_monitors_all_ready_within_the_concurrency_bound(tmp_pat
     workspace = CountingWorkspace(FakeWorkspace(backend))
     settings = fake_settings(max_concurrent_updates=BOUND)
     runtime = flows.build_runtime(settings, fake_backend=backend)
-    runtime.runner = stacks.OperationRunner(stacks.AutomationDriver(settings, workspace, isolation="thread"), BOUND)
+    runtime.runner = OperationRunner(stacks.AutomationDriver(settings, workspace, isolation="thread"), BOUND)
     names = [f"m{i:02d}" for i in range(MONITORS)]
     async with cluster(tmp_path, monkeypatch) as c, operator(runtime=runtime):
         await asyncio.gather(*(c.create(name, minimal_spec()) for name in names))

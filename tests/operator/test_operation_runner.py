@@ -11,7 +11,8 @@ from typing import Literal
 
 import pytest
 
-from modelmonitor.operator.stacks import OperationResult, OperationRunner, StackTarget, TemporaryDriverError
+from modelmonitor.operator.runner import OperationRunner
+from modelmonitor.operator.stacks import OperationResult, StackTarget, TemporaryDriverError
 
 TARGET = StackTarget("ml", "churn", "us-east-1")
 
