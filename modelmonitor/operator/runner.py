@@ -105,6 +105,9 @@ class OperationRunner:
             await self._semaphore.acquire()
         finally:
             metrics.QUEUE_DEPTH.dec()
+        if self._closing:  # stopped while this one waited for a slot
+            self._semaphore.release()
+            raise TemporaryDriverError(f"{op} of stack {target.stack_name} not started: the operator is stopping")
         started, outcome = time.monotonic(), "error"
         metrics.RUNNING.inc()
         try:
