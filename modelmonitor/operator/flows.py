@@ -125,7 +125,9 @@ def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
 
         driver = stacks.AutomationDriver(settings, FakeWorkspace(fake_backend or FakeBackend()), isolation="thread")
     elif settings.driver == "render":
-        driver = stacks.RenderDriver(settings.program_settings)
+        from modelmonitor.operator.render_driver import RenderDriver
+
+        driver = RenderDriver(settings.program_settings)
     else:
         from modelmonitor.operator.pulumi_workspace import PulumiWorkspace
 

@@ -3,7 +3,7 @@
 - `AutomationDriver`: the Pulumi Automation API over a `Workspace` (the real one shells out to the `pulumi` CLI;
   tests and `--driver fake` plug in `fakes.FakeWorkspace`). It owns the error mapping: lock conflicts and network
   trouble are temporary, validation-like failures permanent; a stale lock is cancelled once, then retried.
-- `RenderDriver`: runs the program under Pulumi mocks (`components.render.render_plan`) and records the plan.
+(`render_driver.RenderDriver` runs the program under Pulumi mocks instead.)
 (`runner.OperationRunner` runs a driver's blocking calls off the event loop, bounded in number and time.)
 """
 
@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import importlib
 import logging
 import os
 import re
 import shutil
 import socket
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -414,72 +412,6 @@ def _tail(text: str) -> str:
     """The end of a CLI error (where the reason is), whitespace-collapsed and bounded."""
     text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR_TEXT else "…" + text[-MAX_ERROR_TEXT:]
-
-
-# --- render (mocks) --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RenderDriver:
-    """Plans the monitor under Pulumi mocks instead of touching AWS; `up` reports the planned outputs.
-
-    `render_plan` runs each program in a fresh thread and event loop behind a module lock, so a worker thread
-    (not a process) is enough here.
-    """
-
-    program_settings: Mapping[str, str] = field(default_factory=dict)
-    isolation: Literal["thread", "process"] = "thread"
-
-    def up(self, target: StackTarget) -> OperationResult:
-        if target.document is None:
-            raise PermanentDriverError("render needs a valid spec")
-        try:
-            render = importlib.import_module("modelmonitor.components.render")
-            program = importlib.import_module("modelmonitor.components.program")
-        except ImportError as exc:
-            raise PermanentDriverError(f"the render driver needs modelmonitor.components.render ({exc})") from None
-        plan: list[dict[str, Any]] = render.render_plan(
-            [target.document], region=target.region, settings=program.ProgramSettings(**self.program_settings))
-        return OperationResult("up", update_id=f"render-{int(time.time())}",
-                               outputs=plan_outputs(plan, target.document.endpoint_name),
-                               summary=f"rendered {len(plan)} resources (mocks; nothing created in AWS)")
-
-    def destroy(self, target: StackTarget) -> OperationResult:
-        return OperationResult("destroy", summary="render: nothing was created, nothing to destroy")
-
-    def forget(self, target: StackTarget) -> OperationResult:
-        return OperationResult("forget", summary="render: nothing to forget")
-
-    def detect_drift(self, target: StackTarget) -> OperationResult:
-        return OperationResult("refresh", summary="render: no live resources to compare")
-
-    def remediate(self, target: StackTarget) -> OperationResult:
-        return OperationResult("up", summary="render: no live resources to revert")
-
-    def cancel(self, target: StackTarget) -> OperationResult:
-        return OperationResult("up", summary="render: nothing runs long enough to cancel")
-
-
-# Model Monitor's schedules (engine modelMonitor) and EventBridge Scheduler's (engines lambda, processingJob).
-SCHEDULE_TYPES = ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:scheduler/schedule:Schedule")
-
-
-def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tuple[object, bool]]:
-    """The outputs a real stack exports (endpointName, bucketName, alertTopicArn, scheduleArns), from the plan."""
-    outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False),
-                                               "endpointName": (endpoint_name, False)}
-    schedules: dict[str, str] = {}
-    for resource in plan:
-        values = resource.get("outputs") or {}
-        if resource["type"] == "aws:s3/bucket:Bucket" and "bucket" in values:
-            outputs.setdefault("bucketName", (values["bucket"], False))
-        elif resource["type"] == "aws:sns/topic:Topic" and str(resource["name"]).endswith("-alerts"):
-            outputs["alertTopicArn"] = (values.get("arn"), False)
-        elif resource["type"] in SCHEDULE_TYPES:
-            schedules[str(values.get("name"))] = str(values.get("arn"))
-    if schedules:
-        outputs["scheduleArns"] = (schedules, False)
-    return outputs
 
 
 def prepare_dirs(request: StackRequest, plugins_dir: Path | None) -> None:
