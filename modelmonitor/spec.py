@@ -408,7 +408,9 @@ class ModelMonitorSpec(_Model):
     engine_settings: EngineSettings = Field(default_factory=EngineSettings)
     """Settings of the lambda and processingJob engines."""
     deletion_policy: Literal["Delete", "Retain"] = "Retain"
-    """On deletion: Delete destroys the AWS resources; Retain leaves them and only stops tracking them."""
+    """On deletion: Delete destroys the AWS resources the monitor created, except monitoring results: a results bucket
+    that still holds objects is never emptied, so the deletion waits (Stalled, reason DestroyBlocked) until you empty
+    or move it; Retain leaves every resource in place and only stops tracking them."""
     drift_detection: DriftDetection = Field(default_factory=DriftDetection)
     """Detection of changes made to the AWS resources outside ModelMonitor."""
     suspend: bool = False

@@ -9,7 +9,10 @@ then die before returning (like a pod killed after `up` created resources but be
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
+import socket
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,7 +27,7 @@ from modelmonitor.spec import ModelMonitorDocument
 
 Behaviour = Literal["succeed", "fail", "error", "concurrent", "hang", "die_after_apply", "denied", "assume_role",
                     "program_network", "bucket_not_empty"]
-Operation = Literal["up", "destroy", "refresh"]
+Operation = Literal["up", "destroy", "refresh", "refresh_state"]
 FAKE_BUCKET = "modelmonitor-fake-artifacts"
 
 
@@ -33,9 +36,12 @@ class FakeStack:
     resources: dict[str, str] = field(default_factory=dict)
     """URN -> resource type."""
     lock_started: datetime | None = None
+    lock_holder: str = ""
     updates: int = 0
     creations: int = 0
     """Resource creations over the stack's life: equals len(resources) unless something was duplicated."""
+    known_drift: int = 0
+    """Out-of-band changes a `refresh` wrote into the state: the next `up` reverts them (and only then)."""
 
 
 class FakeBackend:
@@ -53,6 +59,8 @@ class FakeBackend:
         self.release = threading.Event()
         self.hanging = threading.Event()
         self.hang_timeout = hang_timeout
+        self.host = socket.gethostname()
+        """The host that hanging operations write into their lock (a pod's name; a test sets an old pod's)."""
 
     def script(self, stack: str, operation: Operation, *behaviours: Behaviour) -> None:
         """The next calls of `operation` on `stack` behave as listed, then as the default."""
@@ -116,6 +124,9 @@ class _FakeHandle:
                 del stack.resources[urn]
             stack.updates += 1
             stack.lock_started = None
+            if stack.known_drift:  # the state knows what AWS has: the up reverts it to the program
+                self._backend.drift[self._name] = 0
+                stack.known_drift = 0
         if behaviour == "die_after_apply":
             self._hang()
         return Outcome(update_id=str(stack.updates), outputs=fake_outputs(self._request.document),
@@ -135,6 +146,12 @@ class _FakeHandle:
             self._backend.release.wait(self._backend.hang_timeout)
         changes = self._backend.drift.get(self._name, 0)
         return Outcome(summary=f"{changes} update" if changes else "no changes", changes=changes)
+
+    def refresh(self) -> Outcome:
+        self._start("refresh_state")
+        with self._backend._lock:
+            self._stack.known_drift = self._backend.drift.get(self._name, 0)
+        return Outcome(summary=f"{self._stack.known_drift} update")
 
     def cancel(self) -> None:
         with self._backend._lock:
@@ -165,7 +182,7 @@ class _FakeHandle:
         behaviour = self._backend._next(self._name, operation)
         stack = self._stack
         if stack.lock_started is not None:
-            raise _conflict(stack.lock_started)
+            raise _conflict(stack.lock_started, stack.lock_holder)
         if behaviour == "concurrent":
             raise _conflict(datetime.now(UTC))
         if behaviour == "fail":
@@ -179,6 +196,8 @@ class _FakeHandle:
             raise create_command_error(CommandResult(stdout, stderr, 255))
         if behaviour == "hang" and operation != "refresh":
             stack.lock_started = datetime.now(UTC)
+            # The CLI writes who holds the lock: user@host (pid) — the host a pod's name.
+            stack.lock_holder = f"{getpass.getuser()}@{self._backend.host} (pid {os.getpid()})"
         return behaviour
 
     def _hang(self) -> None:
@@ -227,12 +246,12 @@ PULUMI_FAILURES: dict[str, tuple[str, str]] = {
 _PULUMI_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def _conflict(since: datetime) -> ConcurrentUpdateError:
+def _conflict(since: datetime, holder: str = "someone@elsewhere (pid 1)") -> ConcurrentUpdateError:
     stamp = since.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return ConcurrentUpdateError(CommandResult(
         "", "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or "
             f"delete the lock file with `pulumi cancel`.\n  file:///state/.pulumi/locks/x.json: created by "
-            f"operator@fake (pid 1) at {stamp}", 255))
+            f"{holder} at {stamp}", 255))
 
 
 def planned_resources(stack: str, document: ModelMonitorDocument | None) -> dict[str, str]:

@@ -18,7 +18,7 @@ from modelmonitor import run_now
 from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import parse_document
-from modelmonitor.operator import executions, metrics, reconcile, stacks, status
+from modelmonitor.operator import executions, metrics, reconcile, runner, stacks, status
 from modelmonitor.operator.settings import RECONCILE_REQUEST_ANNOTATION, RUN_NOW_ANNOTATION, OperatorSettings
 from modelmonitor.operator.status import OperationRecord
 from modelmonitor.spec import ModelMonitorDocument
@@ -45,7 +45,7 @@ def aws_run_now(document: ModelMonitorDocument, window: run_now.Window, monitori
 @dataclass
 class Runtime:
     settings: OperatorSettings
-    runner: stacks.OperationRunner
+    runner: runner.OperationRunner
     reader: executions.ExecutionReader | None = None
     start_run_now: RunNowExecutor = aws_run_now
     busy: set[tuple[str, str]] = field(default_factory=set)
@@ -53,6 +53,10 @@ class Runtime:
 
     def close(self) -> None:
         self.runner.close()
+
+    async def aclose(self) -> None:
+        """Shutdown: no new operations, running CLIs interrupted and awaited within the grace period."""
+        await self.runner.aclose()
 
 
 @dataclass
@@ -121,14 +125,18 @@ def build_runtime(settings: OperatorSettings, *, fake_backend: Any = None,
 
         driver = stacks.AutomationDriver(settings, FakeWorkspace(fake_backend or FakeBackend()), isolation="thread")
     elif settings.driver == "render":
-        driver = stacks.RenderDriver(settings.program_settings)
+        from modelmonitor.operator.render_driver import RenderDriver
+
+        driver = RenderDriver(settings.program_settings)
     else:
         from modelmonitor.operator.pulumi_workspace import PulumiWorkspace
 
         driver = stacks.AutomationDriver(settings, PulumiWorkspace(settings.plugins_dir))
     if reader is None:
         reader = executions.ExecutionReader(settings.artifact_bucket)
-    return Runtime(settings, stacks.OperationRunner(driver, settings.max_concurrent_updates), reader)
+    operations = runner.OperationRunner(driver, settings.max_concurrent_updates,
+                                        timeout=settings.operation_timeout_seconds, grace=settings.cancel_grace_seconds)
+    return Runtime(settings, operations, reader)
 
 
 def now() -> str:
@@ -242,17 +250,25 @@ async def _operate(runtime: Runtime, op: Literal["up", "destroy", "forget"], tar
     try:
         result = await runtime.runner.run(op, target)
     except stacks.DriverError as exc:
-        record = status.OperationRecord(op, "Failed", started, now(), message=exc.message)
-        emit("Warning", f"{op.capitalize()}Failed", exc.message)
-        metrics.RECONCILES.labels(op, "permanent" if exc.permanent else "temporary").inc()
+        message = exc.message
+        permanent = exc.permanent
+        if isinstance(exc, stacks.PropagationError) and retry + 1 >= exc.max_attempts:
+            permanent = True  # IAM propagates in seconds: still failing after this many attempts is a real error
+            message = f"still failing after {retry + 1} attempts, check the role's trust policy: {message}"
+        record = status.OperationRecord(op, "Failed", started, now(), message=message)
+        emit("Warning", f"{op.capitalize()}Failed", message)
+        metrics.RECONCILES.labels(op, "permanent" if permanent else "temporary").inc()
         gen, existing = resource.generation, resource.conditions
-        if exc.permanent and not always_retry:
-            return Step(status.stalled(existing=existing, reason="OperationFailed", message=exc.message,
+        if permanent and not always_retry:
+            return Step(status.stalled(existing=existing, reason="OperationFailed", message=message,
                                        generation=gen, operation=record, now=now()),
-                        permanent=exc.message, action=op, record=record)
+                        permanent=message, action=op, record=record)
         cap = runtime.settings.retry_max_seconds
-        hint = cap if exc.permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
+        hint = cap if permanent else exc.delay  # a permanent failure retried anyway: at the slowest pace
         delay = status.backoff_delay(retry + 1, base=runtime.settings.retry_base_seconds, cap=cap, hint=hint)
+        if permanent:  # deletion never gives up (the finalizer would orphan the resources), but a human must act
+            return Step(status.blocked(existing=existing, operation=record, delay=delay, generation=gen, now=now()),
+                        retry_after=delay, action=op, record=record)
         return Step(status.retrying(existing=existing, operation=record, attempt=retry + 1, delay=delay,
                                     generation=gen, now=now()), retry_after=delay, action=op, record=record)
     metrics.RECONCILES.labels(op, "succeeded").inc()
@@ -289,7 +305,7 @@ async def observe_resource(runtime: Runtime, body: Mapping[str, Any], *, refresh
     """One timer tick: the monitoring-run status, then the infrastructure-drift check, as ONE status patch that
     writes only the timer's own fields and condition types (DriftDetected, InfrastructureDrifted)."""
     resource = Resource.from_body(body)
-    if resource.key in runtime.busy:
+    if resource.key in runtime.busy or runtime.runner.closing:  # stopping: timers start nothing new
         return {}
     patch: dict[str, Any] = {}
     if refresh_execution_now:
@@ -329,15 +345,58 @@ async def check_infrastructure(runtime: Runtime, body: Mapping[str, Any], second
     target = stack_target(resource, document, document.spec.region)
     try:
         result = await runtime.runner.run("detect_drift", target)
-        remediated = action == "remediate" and result.changes > 0
-        if remediated:
-            emit("Warning", "InfrastructureDrifted", f"{result.changes} resource(s) drifted; remediating with up")
-            await runtime.runner.run("up", target)
     except stacks.DriverError as exc:
+        if runtime.runner.closing:
+            return {}  # the operator is stopping: not a failed check
         emit("Warning", "DriftCheckFailed", exc.message)
         return {"lastDriftCheckTime": now()}  # the next check waits for the interval too, not for the next tick
-    return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, remediated=remediated,
-                                       generation=resource.generation, now=now())
+    gen = resource.generation
+    if action != "remediate" or result.changes == 0:
+        return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, generation=gen,
+                                           now=now())
+    held = remediation_held(resource, document, runtime.settings.program_version)
+    if held is not None:
+        return status.infrastructure_drift(existing=resource.conditions, changes=result.changes, generation=gen,
+                                           now=now(), note=f"not remediated: {held}")
+    return await _remediate(runtime, resource, target, result.changes, emit)
+
+
+def remediation_held(resource: Resource, document: ModelMonitorDocument, program_version: str) -> str | None:
+    """Why Remediate must not run an up now (None when it may): it reverts to the APPLIED spec only, never past a
+    Stalled monitor, a pending spec change or an unfinished up — those belong to the reconcile handler."""
+    stalled = next((c for c in resource.conditions if c.get("type") == "Stalled"), {})
+    if stalled.get("status") == "True":
+        return f"the monitor is stalled ({stalled.get('reason')})"
+    if reconcile.spec_hash(document, program_version) != resource.status.get("lastAppliedHash"):
+        return "the spec changed since the last up; the reconcile applies it"
+    last = resource.status.get("lastOperation") or {}
+    if last.get("type") == "up" and last.get("result") != "Succeeded":
+        return f"the last up is {str(last.get('result')).lower()}"
+    return None
+
+
+async def _remediate(runtime: Runtime, resource: Resource, target: stacks.StackTarget, changes: int,
+                     emit: Emit) -> dict[str, Any]:
+    """refresh + up, like any operation: marked busy, recorded in lastOperation, its events posted."""
+    started, clock = now(), time.monotonic()
+    emit("Warning", "InfrastructureDrifted", f"{changes} resource(s) drifted; remediating with refresh + up "
+                                             f"(stack {target.stack_name})")
+    runtime.busy.add(resource.key)
+    try:
+        result = await runtime.runner.run("remediate", target)
+    except stacks.DriverError as exc:
+        emit("Warning", "RemediationFailed", exc.message)
+        record = status.OperationRecord("up", "Failed", started, now(), message=f"remediation: {exc.message}")
+        return {"lastOperation": record.to_status(), **status.infrastructure_drift(
+            existing=resource.conditions, changes=changes, generation=resource.generation, now=now(),
+            note=f"remediation failed: {exc.message}")}
+    finally:
+        runtime.busy.discard(resource.key)
+    message = f"remediated {changes} drifted resource(s): {result.summary or 'up succeeded'}"
+    emit("Normal", "UpSucceeded", f"{message} in {time.monotonic() - clock:.1f}s")
+    record = status.OperationRecord("up", "Succeeded", started, now(), update_id=result.update_id, message=message)
+    return {"lastOperation": record.to_status(), **status.infrastructure_drift(
+        existing=resource.conditions, changes=changes, remediated=True, generation=resource.generation, now=now())}
 
 
 async def run_now_resource(runtime: Runtime, body: Mapping[str, Any], emit: Emit) -> dict[str, Any]:

@@ -53,10 +53,20 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
     return kopf.login_with_service_account(**kwargs) or kopf.login_with_kubeconfig(**kwargs)
 
 
-def close(memo: kopf.Memo, **_: Any) -> None:
+async def close(memo: kopf.Memo, **_: Any) -> None:
     runtime: flows.Runtime | None = memo.get("runtime")
     if runtime is not None:
-        runtime.close()
+        await runtime.aclose()
+
+
+def operations(memo: kopf.Memo, **_: Any) -> dict[str, int]:
+    """Liveness: fails (kopf answers 500) when every operation slot is held by a wedged worker — a restart is the
+    only way to get the operator working again."""
+    runtime: flows.Runtime = memo["runtime"]
+    if runtime.runner.all_wedged:
+        # Permanent: kopf retries other probe errors inside the same request, hanging the kubelet's probe.
+        raise kopf.PermanentError(f"all {runtime.settings.max_concurrent_updates} operation slots are wedged")
+    return {"wedged": runtime.runner.wedged}
 
 
 def _emitter(body: kopf.Body) -> flows.Emit:
@@ -127,6 +137,7 @@ def register(registry: kopf.OperatorRegistry, *, timer_tick: float) -> kopf.Oper
     kopf.on.login(registry=registry)(login)
     kopf.on.startup(registry=registry)(configure)
     kopf.on.cleanup(registry=registry)(close)
+    kopf.on.probe(id="operations", registry=registry)(operations)
     # announce_operation first: kopf runs one handler per cycle and applies its patch before the next, so its status
     # is on the object before reconcile_monitor / finalize_monitor start their (possibly hour-long) operation.
     for on in (kopf.on.resume, kopf.on.create, kopf.on.update):

@@ -12,3 +12,5 @@ OPERATION_SECONDS = Histogram("modelmonitor_operation_duration_seconds", "Durati
 DECISIONS = Counter("modelmonitor_decisions_total", "Reconcile decisions by action and reason.", ["action", "reason"])
 QUEUE_DEPTH = Gauge("modelmonitor_operations_waiting", "Stack operations waiting for a concurrency slot.")
 RUNNING = Gauge("modelmonitor_operations_running", "Stack operations running now.")
+WEDGED = Gauge("modelmonitor_operations_wedged",
+               "Operations past MODELMONITOR_OPERATION_TIMEOUT_SECONDS whose worker has not returned.")

@@ -76,6 +76,10 @@ class _PulumiStack:
         changes = {k: v for k, v in (result.change_summary or {}).items() if k != "same"}
         return Outcome(summary=_changes(changes), changes=sum(changes.values()))
 
+    def refresh(self) -> Outcome:
+        result = self._stack.refresh(on_output=_log_line)
+        return Outcome(update_id=_version(result.summary), summary=_changes(result.summary.resource_changes))
+
     def cancel(self) -> None:
         self._stack.cancel()
 

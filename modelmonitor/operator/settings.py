@@ -56,6 +56,12 @@ class OperatorSettings:
     """Extra stack config (MODELMONITOR_STACK_CONFIG, a JSON object), e.g. {"aws:profile": "..."}."""
     update_timeout_seconds: float = 3600.0
     """An update holding the stack lock longer than this is considered dead: its lock is cancelled once."""
+    operation_timeout_seconds: float = 3600.0
+    """Time limit of one operation: past it, its CLI is interrupted (SIGINT), the update cancelled, the attempt
+    retried."""
+    cancel_grace_seconds: float = 60.0
+    """How long an interrupted CLI (a timeout, or the operator stopping) may take to stop before it is killed; keep
+    the Deployment's terminationGracePeriodSeconds above it."""
     retry_base_seconds: float = 5.0
     """First retry delay of a temporary failure; doubles per attempt."""
     retry_max_seconds: float = 600.0
@@ -78,6 +84,8 @@ class OperatorSettings:
             raise SettingsError(f"driver must be one of {', '.join(DRIVERS)}, got {self.driver!r}")
         if self.max_concurrent_updates < 1:
             raise SettingsError(f"max concurrent updates must be at least 1, got {self.max_concurrent_updates}")
+        if self.operation_timeout_seconds <= 0 or self.cancel_grace_seconds <= 0:
+            raise SettingsError("the operation timeout and the cancel grace period must be positive")
         if self.timer_tick_seconds <= 0:
             raise SettingsError(f"the timer tick must be positive, got {self.timer_tick_seconds}")
         if not 0 < self.retry_base_seconds <= self.retry_max_seconds:
@@ -94,6 +102,8 @@ class OperatorSettings:
                 "program_version": "MODELMONITOR_PROGRAM_VERSION"}
         numbers = {"max_concurrent_updates": "MODELMONITOR_MAX_CONCURRENT_UPDATES",
                    "update_timeout_seconds": "MODELMONITOR_UPDATE_TIMEOUT_SECONDS",
+                   "operation_timeout_seconds": "MODELMONITOR_OPERATION_TIMEOUT_SECONDS",
+                   "cancel_grace_seconds": "MODELMONITOR_CANCEL_GRACE_SECONDS",
                    "retry_base_seconds": "MODELMONITOR_RETRY_BASE_SECONDS",
                    "retry_max_seconds": "MODELMONITOR_RETRY_MAX_SECONDS",
                    "execution_refresh_seconds": "MODELMONITOR_EXECUTION_REFRESH_SECONDS",

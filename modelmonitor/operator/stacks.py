@@ -3,30 +3,26 @@
 - `AutomationDriver`: the Pulumi Automation API over a `Workspace` (the real one shells out to the `pulumi` CLI;
   tests and `--driver fake` plug in `fakes.FakeWorkspace`). It owns the error mapping: lock conflicts and network
   trouble are temporary, validation-like failures permanent; a stale lock is cancelled once, then retried.
-- `RenderDriver`: runs the program under Pulumi mocks (`components.render.render_plan`) and records the plan.
-- `OperationRunner`: runs a driver's blocking calls off the event loop under one global concurrency bound.
+(`render_driver.RenderDriver` runs the program under Pulumi mocks instead.)
+(`runner.OperationRunner` runs a driver's blocking calls off the event loop, bounded in number and time.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
+import getpass
 import hashlib
-import importlib
 import logging
-import multiprocessing
+import os
 import re
 import shutil
-import time
+import socket
 from collections.abc import Callable, Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from modelmonitor.errors import ModelMonitorError
-from modelmonitor.operator import metrics
 from modelmonitor.operator.settings import OperatorSettings
 from modelmonitor.spec import ModelMonitorDocument
 
@@ -41,6 +37,17 @@ _PERMANENT_MARKERS = ("ValidationException", "ValidationError", "InvalidParamete
                       "MalformedPolicyDocument", "is not valid", "invalid value", "Missing required",
                       "AccessDenied", "UnauthorizedOperation", "ResourceLimitExceeded",
                       "stack names are limited to")
+# Failures that heal by themselves, checked before everything else (even inside the program's own error): IAM's
+# eventual consistency — a role created in this update is not assumable for a few seconds (SageMaker: "Could not
+# assume role ..."; Lambda: "The role defined for the function cannot be assumed by Lambda") —, the network, and
+# throttling.
+_PROPAGATION_MARKERS = ("Could not assume role", "cannot be assumed by", "is unable to assume", "unable to assume the")
+_NETWORK_MARKERS = ("dial tcp", "i/o timeout", "connection reset by peer", "connection refused", "no such host",
+                    "TLS handshake timeout", "Could not connect to the endpoint URL", "EndpointConnectionError",
+                    "ThrottlingException", "Throttling:", "Rate exceeded", "RequestLimitExceeded",
+                    "TooManyRequestsException", "ServiceUnavailable", "InternalFailure", "RequestTimeout")
+_BUCKET_NOT_EMPTY = re.compile(r"S3 Bucket \(([^)]+)\).*?BucketNotEmpty|BucketNotEmpty", re.DOTALL)
+_LOCK_HOLDER = re.compile(r"created by (\S+)@(\S+) \(pid (\d+)\)")
 _LOCK_TIME = re.compile(r"\bat (\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)")
 
 
@@ -66,6 +73,16 @@ class PermanentDriverError(DriverError):
     """Invalid input, a program bug, or a missing prerequisite (the CLI): retrying cannot help."""
 
     permanent = True
+
+
+class PropagationError(TemporaryDriverError):
+    """IAM not yet consistent: retried, but only a few times — a role that never becomes assumable is a real error."""
+
+    max_attempts = 5
+
+
+class BucketNotEmptyError(PermanentDriverError):
+    """Destroy met a bucket still holding monitoring results, which deletionPolicy Delete never deletes."""
 
 
 class MissingStackError(PermanentDriverError):
@@ -134,6 +151,10 @@ class StackDriver(Protocol):
     def destroy(self, target: StackTarget) -> OperationResult: ...
     def forget(self, target: StackTarget) -> OperationResult: ...
     def detect_drift(self, target: StackTarget) -> OperationResult: ...
+    def remediate(self, target: StackTarget) -> OperationResult: ...
+    def cancel(self, target: StackTarget) -> OperationResult:
+        """Cancel the stack's running update (after its CLI was interrupted), releasing the lock."""
+        ...
 
 
 # --- Automation API ------------------------------------------------------------------------------------------
@@ -175,6 +196,7 @@ class StackHandle(Protocol):
     def up(self) -> Outcome: ...
     def destroy(self) -> Outcome: ...
     def preview_refresh(self) -> Outcome: ...
+    def refresh(self) -> Outcome: ...
     def cancel(self) -> None: ...
     def latest_update(self) -> UpdateInfo | None: ...
     def remove(self) -> None: ...
@@ -209,6 +231,15 @@ class AutomationDriver:
     def detect_drift(self, target: StackTarget) -> OperationResult:
         return self._operate("refresh", target, create=False, action=lambda h: h.preview_refresh())
 
+    def remediate(self, target: StackTarget) -> OperationResult:
+        """Revert out-of-band changes: `refresh` first (so the state holds what AWS has), then `up` (which then sees
+        the difference to the program and reverts it). An `up` alone compares with the stale state: it changes
+        nothing."""
+        def refresh_then_up(handle: StackHandle) -> Outcome:
+            handle.refresh()
+            return handle.up()
+        return self._operate("up", target, create=False, action=refresh_then_up)
+
     def destroy(self, target: StackTarget) -> OperationResult:
         def destroy_and_remove(handle: StackHandle) -> Outcome:
             outcome = handle.destroy()
@@ -221,6 +252,18 @@ class AutomationDriver:
             handle.remove()
             return Outcome(summary="stack removed from state; AWS resources kept")
         return self._operate("forget", target, create=False, action=remove)
+
+    def cancel(self, target: StackTarget) -> OperationResult:
+        from pulumi.automation import errors as auto_errors
+
+        handle = self.workspace.open(self.request(target), create=False)
+        if handle is None:
+            return OperationResult("up", summary="no stack: nothing to cancel")
+        try:
+            handle.cancel()
+        except auto_errors.CommandError as exc:  # e.g. no update in progress: the interrupt already ended it
+            return OperationResult("up", summary=f"cancel: {_tail(str(exc))}")
+        return OperationResult("up", summary="update cancelled")
 
     def request(self, target: StackTarget, stack: str | None = None) -> StackRequest:
         stack = stack or target.stack_name
@@ -299,7 +342,10 @@ class AutomationDriver:
         old.rename(target.stack_name)
 
     def _lock_is_stale(self, handle: StackHandle, message: str) -> bool:
-        """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start."""
+        """Older than the update timeout, by the lock's own time (DIY backends) or the running update's start; or
+        held by this operator's user where that holder is gone: a process of this host that no longer runs, or
+        another host — an earlier operator pod (pods never come back under the same name) — once the cancel grace
+        period it had to stop has passed. Another user's lock (someone's laptop) only ever goes by age."""
         started = _lock_time(message)
         if started is None:
             latest = handle.latest_update()
@@ -308,7 +354,25 @@ class AutomationDriver:
             started = latest.start_time
         if started.tzinfo is None:
             started = started.replace(tzinfo=UTC)
-        return (self.clock() - started).total_seconds() > self.settings.update_timeout_seconds
+        age = (self.clock() - started).total_seconds()
+        holder = _LOCK_HOLDER.search(message)
+        if holder is not None and holder.group(1) == getpass.getuser():
+            host, pid = holder.group(2), int(holder.group(3))
+            if host == socket.gethostname() and not _process_alive(pid):
+                return True
+            if host != socket.gethostname() and age > self.settings.cancel_grace_seconds:
+                return True
+        return age > self.settings.update_timeout_seconds
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _lock_time(message: str) -> datetime | None:
@@ -322,11 +386,21 @@ def _lock_time(message: str) -> datetime | None:
 
 
 def classify_command_error(exc: Exception) -> DriverError:
-    """Map a Pulumi CommandError to temporary or permanent by its kind and output."""
+    """Map a Pulumi CommandError to temporary or permanent by its kind and output (see the marker lists)."""
     from pulumi.automation import errors as auto_errors
 
     text = str(exc)
     detail = _tail(text)
+    if bucket := _BUCKET_NOT_EMPTY.search(text):
+        name = bucket.group(1) or "the results bucket"
+        return BucketNotEmptyError(
+            f"{name} still holds monitoring results, and deletionPolicy Delete never deletes them: empty it "
+            f"(aws s3 rm s3://{name} --recursive, versions included) or move them; the destroy is retried until then. "
+            f"{detail}")
+    if any(marker in text for marker in _PROPAGATION_MARKERS):
+        return PropagationError(f"an IAM role is not assumable yet (IAM changes take seconds to propagate): {detail}")
+    if any(marker in text for marker in _NETWORK_MARKERS):
+        return TemporaryDriverError(f"network or throttling trouble: {detail}")
     if isinstance(exc, auto_errors.InlineSourceRuntimeError | auto_errors.CompilationError):
         return PermanentDriverError(f"the Pulumi program failed: {detail}")
     if any(marker in text for marker in _PERMANENT_MARKERS):
@@ -338,122 +412,6 @@ def _tail(text: str) -> str:
     """The end of a CLI error (where the reason is), whitespace-collapsed and bounded."""
     text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR_TEXT else "…" + text[-MAX_ERROR_TEXT:]
-
-
-# --- render (mocks) --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RenderDriver:
-    """Plans the monitor under Pulumi mocks instead of touching AWS; `up` reports the planned outputs.
-
-    `render_plan` runs each program in a fresh thread and event loop behind a module lock, so a worker thread
-    (not a process) is enough here.
-    """
-
-    program_settings: Mapping[str, str] = field(default_factory=dict)
-    isolation: Literal["thread", "process"] = "thread"
-
-    def up(self, target: StackTarget) -> OperationResult:
-        if target.document is None:
-            raise PermanentDriverError("render needs a valid spec")
-        try:
-            render = importlib.import_module("modelmonitor.components.render")
-            program = importlib.import_module("modelmonitor.components.program")
-        except ImportError as exc:
-            raise PermanentDriverError(f"the render driver needs modelmonitor.components.render ({exc})") from None
-        plan: list[dict[str, Any]] = render.render_plan(
-            [target.document], region=target.region, settings=program.ProgramSettings(**self.program_settings))
-        return OperationResult("up", update_id=f"render-{int(time.time())}",
-                               outputs=plan_outputs(plan, target.document.endpoint_name),
-                               summary=f"rendered {len(plan)} resources (mocks; nothing created in AWS)")
-
-    def destroy(self, target: StackTarget) -> OperationResult:
-        return OperationResult("destroy", summary="render: nothing was created, nothing to destroy")
-
-    def forget(self, target: StackTarget) -> OperationResult:
-        return OperationResult("forget", summary="render: nothing to forget")
-
-    def detect_drift(self, target: StackTarget) -> OperationResult:
-        return OperationResult("refresh", summary="render: no live resources to compare")
-
-
-# Model Monitor's schedules (engine modelMonitor) and EventBridge Scheduler's (engines lambda, processingJob).
-SCHEDULE_TYPES = ("aws:sagemaker/monitoringSchedule:MonitoringSchedule", "aws:scheduler/schedule:Schedule")
-
-
-def plan_outputs(plan: list[dict[str, Any]], endpoint_name: str) -> dict[str, tuple[object, bool]]:
-    """The outputs a real stack exports (endpointName, bucketName, alertTopicArn, scheduleArns), from the plan."""
-    outputs: dict[str, tuple[object, bool]] = {"plannedResources": (str(len(plan)), False),
-                                               "endpointName": (endpoint_name, False)}
-    schedules: dict[str, str] = {}
-    for resource in plan:
-        values = resource.get("outputs") or {}
-        if resource["type"] == "aws:s3/bucket:Bucket" and "bucket" in values:
-            outputs.setdefault("bucketName", (values["bucket"], False))
-        elif resource["type"] == "aws:sns/topic:Topic" and str(resource["name"]).endswith("-alerts"):
-            outputs["alertTopicArn"] = (values.get("arn"), False)
-        elif resource["type"] in SCHEDULE_TYPES:
-            schedules[str(values.get("name"))] = str(values.get("arn"))
-    if schedules:
-        outputs["scheduleArns"] = (schedules, False)
-    return outputs
-
-
-# --- running off the event loop ---------------------------------------------------------------------------------
-
-
-def _call(driver: StackDriver, op: str, target: StackTarget) -> OperationResult:
-    method: Callable[[StackTarget], OperationResult] = getattr(driver, op)
-    return method(target)
-
-
-class OperationRunner:
-    """One global bound on concurrent stack operations; each runs in a worker thread or a fresh process."""
-
-    def __init__(self, driver: StackDriver, max_concurrent: int) -> None:
-        self.driver = driver
-        self._max = max_concurrent
-        self._semaphore = asyncio.Semaphore(max_concurrent)
-        self._executor = self._new_executor()
-
-    def _new_executor(self) -> concurrent.futures.Executor:
-        if self.driver.isolation == "process":
-            # A fresh process per operation: Pulumi's in-process runtime state is global, and inline programs of
-            # two stacks must never share it.
-            return concurrent.futures.ProcessPoolExecutor(
-                max_workers=self._max, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
-        return concurrent.futures.ThreadPoolExecutor(self._max, thread_name_prefix="stack-op")
-
-    async def run(self, op: Literal["up", "destroy", "forget", "detect_drift"], target: StackTarget
-                  ) -> OperationResult:
-        metrics.QUEUE_DEPTH.inc()
-        try:
-            await self._semaphore.acquire()
-        finally:
-            metrics.QUEUE_DEPTH.dec()
-        started, outcome = time.monotonic(), "error"
-        metrics.RUNNING.inc()
-        try:
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self._executor, _call, self.driver, op, target)
-            outcome = "ok"
-            return result
-        except BrokenProcessPool:
-            # A worker died (OOM-killed, signalled): the pool is unusable from now on. Replace it; the
-            # operation's stack lock, if any, is recovered by the stale-lock logic on the retry.
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
-            raise TemporaryDriverError(f"the {op} worker process of stack {target.stack_name} died") from None
-        except OSError as exc:  # work dir, plugin link or process start-up trouble on this node
-            raise TemporaryDriverError(f"{op} of stack {target.stack_name} could not start: {exc}") from None
-        finally:
-            metrics.RUNNING.dec()
-            metrics.OPERATION_SECONDS.labels(op, outcome).observe(time.monotonic() - started)
-            self._semaphore.release()
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 def prepare_dirs(request: StackRequest, plugins_dir: Path | None) -> None:

@@ -210,6 +210,18 @@ def retrying(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecor
             "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
 
 
+def blocked(*, existing: Iterable[Mapping[str, Any]], operation: OperationRecord, delay: float,
+            generation: int | None, now: str) -> dict[str, Any]:
+    """A deletion that cannot succeed until someone acts (BucketNotEmpty, a missing stack): Stalled says so, the
+    finalizer stays, and the operation is retried at the slowest pace so it completes once the cause is fixed."""
+    message = f"{operation.message}; retrying every {delay:g}s"
+    reason = f"{operation.type.capitalize()}Blocked"
+    updates = [condition("Stalled", "True", reason, message), condition("Ready", "False", reason, message),
+               condition("Reconciling", "False", reason)]
+    return {"lastOperation": operation.to_status(),
+            "conditions": merge_conditions(existing, updates, now=now, generation=generation)}
+
+
 def backoff_delay(attempt: int, *, base: float, cap: float, hint: float | None = None) -> float:
     """Capped exponential backoff: base, 2·base, 4·base, … never above cap; a driver's hint raises the floor."""
     delay = min(cap, base * 2.0 ** max(0, attempt - 1))
@@ -248,16 +260,17 @@ def drift_summary(execution: MonitoringExecution) -> str:
     return ", ".join(features) if len(features) <= 3 else f"{len(features)} features"
 
 
-def infrastructure_drift(*, existing: Iterable[Mapping[str, Any]], changes: int, remediated: bool,
-                         generation: int | None, now: str) -> dict[str, Any]:
+def infrastructure_drift(*, existing: Iterable[Mapping[str, Any]], changes: int, generation: int | None, now: str,
+                         remediated: bool = False, note: str = "") -> dict[str, Any]:
     if changes == 0:
         update = condition("InfrastructureDrifted", "False", "InSync", "live resources match the stack")
     elif remediated:
         update = condition("InfrastructureDrifted", "False", "Remediated",
-                           f"{changes} resource(s) had drifted and were reverted by an up")
+                           f"{changes} resource(s) had drifted and were reverted by refresh + up")
     else:
-        update = condition("InfrastructureDrifted", "True", "Drifted",
-                           f"{changes} resource(s) differ from the stack (driftDetection.mode Detect: not reverted)")
+        why = note or "driftDetection.mode Detect: not reverted"
+        update = condition("InfrastructureDrifted", "True", "Drifted", f"{changes} resource(s) differ from the stack "
+                                                                      f"({why})")
     return {"lastDriftCheckTime": now,
             "conditions": merge_conditions(existing, [update], now=now, generation=generation)}
 

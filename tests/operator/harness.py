@@ -99,7 +99,7 @@ def fake_settings(**overrides: Any) -> OperatorSettings:
 
 @contextlib.asynccontextmanager
 async def operator(backend: FakeBackend | None = None, settings: OperatorSettings | None = None,
-                   runtime: flows.Runtime | None = None) -> AsyncIterator[flows.Runtime]:
+                   runtime: flows.Runtime | None = None, liveness: str | None = None) -> AsyncIterator[flows.Runtime]:
     """The real kopf operator (all handlers of modelmonitor.operator.handlers, registered with the settings' timer
     tick) as a task; stops on exit."""
     from modelmonitor.operator import handlers
@@ -110,7 +110,7 @@ async def operator(backend: FakeBackend | None = None, settings: OperatorSetting
     stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(kopf.operator(
         clusterwide=True, standalone=True, registry=registry, memo=kopf.Memo(runtime=runtime), stop_flag=stop,
-        ready_flag=ready))
+        ready_flag=ready, liveness_endpoint=liveness))
     await asyncio.wait_for(ready.wait(), 10)
     try:
         yield runtime

@@ -16,7 +16,9 @@ from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from modelmonitor.loader import parse_document
-from modelmonitor.operator import executions, flows, stacks
+from modelmonitor.operator import executions, flows
+from modelmonitor.operator.render_driver import RenderDriver
+from modelmonitor.operator.runner import OperationRunner
 from modelmonitor.operator.settings import OperatorSettings
 from modelmonitor.spec import ModelMonitorDocument
 
@@ -161,7 +163,7 @@ def test_no_runs_yet_means_no_execution(s3: Any) -> None:
 def test_refresh_flow_fills_drift_column_and_condition(s3: Any) -> None:
     seed_runs(s3)
     settings = OperatorSettings(driver="fake")
-    runtime = flows.Runtime(settings, stacks.OperationRunner(stacks.RenderDriver(), 1),
+    runtime = flows.Runtime(settings, OperationRunner(RenderDriver(), 1),
                             executions.ExecutionReader(None, Clients(summary("CompletedWithViolations", 10))))
     body = {"metadata": {"name": "churn", "namespace": "ml", "generation": 2},
             "spec": document().spec.model_dump(by_alias=True, mode="json"),

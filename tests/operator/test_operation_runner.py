@@ -11,7 +11,8 @@ from typing import Literal
 
 import pytest
 
-from modelmonitor.operator.stacks import OperationResult, OperationRunner, StackTarget, TemporaryDriverError
+from modelmonitor.operator.runner import OperationRunner
+from modelmonitor.operator.stacks import OperationResult, StackTarget, TemporaryDriverError
 
 TARGET = StackTarget("ml", "churn", "us-east-1")
 
@@ -75,3 +76,17 @@ async def test_concurrency_is_bounded_globally() -> None:
     finally:
         runner.close()
     assert driver.peak == 3
+
+
+async def test_operations_waiting_for_a_slot_at_shutdown_are_refused_cleanly() -> None:
+    """Timers queue drift checks behind running operations; at shutdown they must get a temporary error, not
+    'cannot schedule new futures after shutdown' from a pool that is already gone."""
+    driver = CountingDriver()
+    runner = OperationRunner(driver, 1)
+    running = asyncio.create_task(runner.run("up", TARGET))
+    queued = asyncio.create_task(runner.run("detect_drift", StackTarget("ml", "other", None)))
+    await asyncio.sleep(0.01)
+    runner.close()
+    await running
+    with pytest.raises(TemporaryDriverError, match="not started: the operator is stopping"):
+        await queued
