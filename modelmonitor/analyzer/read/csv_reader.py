@@ -6,7 +6,7 @@ reference; tests hold the two to the same batches."""
 from __future__ import annotations
 
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -169,7 +169,8 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
 
 def _header_names(fields: list[str], uri: str) -> list[str]:
     names = [f.strip() for f in fields]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    # One pass over the names (a header can hold many thousands of columns; counting each name was quadratic).
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise AnalyzerInputError(f"{uri}: the CSV header repeats column name(s) {', '.join(map(repr, duplicates))}")
     if "" in names:
