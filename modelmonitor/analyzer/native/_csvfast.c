@@ -197,10 +197,11 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
 /* A field of a text column: missing values are counted, texts counted by value; a number (or no memory) hands the
  * column to Arrow, whose typing keeps the numbers' order. */
 static void add_text_field(ColumnState *col, const char *field, const char *limit, const char **field_end,
-                           Py_ssize_t text_limit, int kind) {
+                           Py_ssize_t text_limit, size_t *budget, int kind) {
     if (col->texts_mode == TEXTS_NONE) {
-        col->texts_mode = col->n_finite == 0 && text_counter_init(&col->texts, text_limit) == 0 ? TEXTS_COUNTED
-                                                                                                 : TEXTS_TO_ARROW;
+        col->texts_mode = col->n_finite == 0 && text_counter_init(&col->texts, text_limit, budget) == 0
+                              ? TEXTS_COUNTED
+                              : TEXTS_TO_ARROW;
     }
     if (col->texts_mode != TEXTS_COUNTED) return;
     if (kind < 0) {
@@ -216,27 +217,36 @@ static void add_text_field(ColumnState *col, const char *field, const char *limi
     } else {
         col->texts_mode = TEXTS_TO_ARROW;
     }
+    if (col->texts_mode == TEXTS_TO_ARROW) text_counter_free(&col->texts); /* its memory to the other columns */
 }
 
-/* parse_block(block, width, out, skip_ragged, text_limit) -> (rows, ragged, [column tuples]) or None
+/* parse_block(block, width, out, skip_ragged, text_limit, text_budget) -> (rows, ragged, [column tuples]) or None
  * out: a writable float64 buffer of width * capacity values; column c's finite values go to out[c*capacity ...]
  * in order, capacity being at least the block's line count. A row whose field count is not `width` is skipped and
  * counted when skip_ragged, otherwise the whole block is refused (None). Empty lines are skipped.
  * A numeric column gives (finite values, missing, Integral, Fractional, int64-exact, canonical); a text column
- * (missing, [(text, count), ...]) when it holds no number and at most text_limit distinct texts, else None. */
+ * (missing, [(text, count), ...]) when it holds no number and at most text_limit distinct texts, else None.
+ * text_budget: bytes that the text columns' tables may take together; a column whose table would pass it is left
+ * to Arrow (None), as one with too many distinct texts is. */
 static PyObject *parse_block(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer block, out;
     Py_ssize_t width;
-    Py_ssize_t text_limit;
+    Py_ssize_t text_limit, text_budget;
     int skip_ragged;
-    if (!PyArg_ParseTuple(args, "y*nw*pn", &block, &width, &out, &skip_ragged, &text_limit)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*nw*pnn", &block, &width, &out, &skip_ragged, &text_limit, &text_budget))
+        return NULL;
     PyObject *result = NULL;
     ColumnState *cols = NULL;
+    if (text_budget < 0) {
+        PyErr_Format(PyExc_ValueError, "text_budget must be >= 0, not %zd", text_budget);
+        goto done;
+    }
     if (width < 1 || out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
         PyErr_SetString(PyExc_ValueError, "out must hold width * capacity float64 values");
         goto done;
     }
+    size_t budget = (size_t)text_budget;
     Py_ssize_t capacity = out.len / (Py_ssize_t)sizeof(double) / width;
     cols = calloc((size_t)width, sizeof(ColumnState));
     if (cols == NULL) {
@@ -277,14 +287,15 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
             const char *field_end;
             ColumnState *col = &cols[c];
             if (col->kind == KIND_TEXT) {
-                if (col->texts_mode == TEXTS_COUNTED) add_text_field(col, field, line_end, &field_end, text_limit, -1);
+                if (col->texts_mode == TEXTS_COUNTED)
+                    add_text_field(col, field, line_end, &field_end, text_limit, &budget, -1);
                 else field_end = next_comma(field, line_end);
             } else {
                 double v = 0.0;
                 int kind = type_field(field, line_end, &field_end, &v, &col->canonical, &col->int64_exact);
                 if (kind == FIELD_TEXT) {
                     col->kind = KIND_TEXT;
-                    add_text_field(col, field, line_end, &field_end, text_limit, kind);
+                    add_text_field(col, field, line_end, &field_end, text_limit, &budget, kind);
                 } else if (kind == FIELD_MISSING) {
                     col->n_missing++;
                 } else {
