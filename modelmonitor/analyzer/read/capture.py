@@ -13,7 +13,7 @@ import orjson
 from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
-from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, CaptureLayout, ReadCounters
+from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.payloads import decode_record
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
@@ -45,10 +45,11 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
                  window: Window | None = None, on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
     goes record by record."""
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     keys = (window.start_key, window.end_key) if window else None
     join_output = layout == "output_first"
     for obj in objects:
+        builder.source = obj.uri
         line_number = 0  # of the last line before this block, in this object
         for block in iter_blocks(obj):
             fast = capture_lines(block, join_output=join_output, window=keys)
@@ -81,6 +82,8 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
     if not lines.rows or lines.first_line.startswith("\ufeff"):
         return None
     width = lines.first_line.count(",") + 1
+    if width > MAX_COLUMNS:
+        return None  # the list path counts the row malformed
     parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False)
               or arrow_block(lines.text, width, range(width), skip_ragged=False))
     if parsed is None or parsed[1] != lines.rows:

@@ -15,7 +15,14 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read import prefetch
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
-from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, HeaderMode, ReadCounters, split_csv
+from modelmonitor.analyzer.read.batches import (
+    MAX_COLUMNS,
+    Batch,
+    BatchBuilder,
+    HeaderMode,
+    ReadCounters,
+    split_csv,
+)
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
@@ -27,7 +34,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
              on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
     Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order."""
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     names: list[str] | None = None
     pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
     with _pool() as pool:
@@ -48,6 +55,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                 yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
 
         for obj in objects:
+            builder.source = obj.uri
             first = True
             for block in iter_blocks(obj):
                 if on_bytes:
@@ -101,6 +109,8 @@ def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
+    if width > MAX_COLUMNS:
+        return None  # the list path counts the row malformed
     return _Plain(body, n_lines, width, names, uri)
 
 
@@ -168,6 +178,8 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
 
 
 def _header_names(fields: list[str], uri: str) -> list[str]:
+    if len(fields) > MAX_COLUMNS:
+        raise AnalyzerInputError(f"{uri}: the CSV header names {len(fields)} columns; at most {MAX_COLUMNS} are read")
     names = [f.strip() for f in fields]
     # One pass over the names (a header can hold many thousands of columns; counting each name was quadratic).
     duplicates = sorted(name for name, count in Counter(names).items() if count > 1)

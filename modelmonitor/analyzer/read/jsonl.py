@@ -13,8 +13,9 @@ from modelmonitor.analyzer.read.sources import DataObject, iter_lines
 
 def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
                on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     for obj in objects:
+        builder.source = obj.uri
         line_number = 0  # of the line before this group, in this object
         for lines in iter_lines(obj):
             if on_bytes:

@@ -31,11 +31,19 @@ def text_budget(block_bytes: int) -> int:
     return max(TEXT_BUDGET_MIN, 2 * block_bytes)
 
 
+def row_capacity(block_bytes: int, n_lines: int, width: int) -> int:
+    """Rows of `width` fields that a block can hold: no more than its lines, nor than its bytes allow (each row
+    takes width - 1 commas and a newline, and at least one byte when width is 1; the last row may lack its
+    newline). Sizing by lines alone asked a 5,000-column header over a block of blank lines for 8 bytes x 5,000 x
+    every line."""
+    return min(n_lines, (block_bytes + 1) // max(2, width))
+
+
 def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool
                    ) -> tuple[list[TextColumn | TypedChunk], int, int] | None:
     """`arrow_text.arrow_block`'s contract for all columns (same rows, same ragged-row handling, None for the list
     path), with numeric columns already typed and text columns already counted."""
-    out = np.empty((width, n_lines), dtype=np.float64)
+    out = np.empty((width, row_capacity(body.nbytes, n_lines, width)), dtype=np.float64)
     parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT, text_budget(body.nbytes))
     if parsed is None:
         return None
