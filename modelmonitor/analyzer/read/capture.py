@@ -5,6 +5,7 @@ through the payload decoders (`payloads`)."""
 from __future__ import annotations
 
 import binascii
+import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -114,7 +115,7 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
                 continue
             decoded = decode_record(record, layout)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
-                binascii.Error, UnicodeDecodeError) as exc:
+                binascii.Error, UnicodeDecodeError, csv.Error) as exc:
             counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
             continue
         if decoded.unpaired:

@@ -5,6 +5,7 @@ reference; tests hold the two to the same batches."""
 
 from __future__ import annotations
 
+import csv
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -44,7 +45,8 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                 future, plain = pending.popleft()
                 parsed = future.result()
                 if parsed is None:
-                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri)
+                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri,
+                               first_line=plain.first_line)
                     if builder.full():
                         yield from builder.drain(plain.names)
                     continue
@@ -57,23 +59,26 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
         for obj in objects:
             builder.source = obj.uri
             first = True
+            line_number = 0  # of the last line before this block, in this object (for messages)
             for block in iter_blocks(obj):
                 if on_bytes:
                     on_bytes(len(block))
                 n_lines = count_newlines(block) + (not block.endswith(b"\n"))
                 counters.lines += n_lines
+                first_line, line_number = line_number + 1, line_number + n_lines
                 body = memoryview(block)
-                if first and (found := _header(block, header, names, obj.uri)) is not None:
+                if first and (found := _header(block, header, names, obj.uri, first_line)) is not None:
                     first = False
                     names, skip = found
                     body = body[skip:]
-                plain = _plain_block(body, block, n_lines, names, obj.uri)
+                    first_line += block.count(b"\n", 0, skip)
+                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line)
                 if plain is not None:
                     pending.append((pool.submit(_parse_plain, plain), plain))
                     yield from collect(_IN_FLIGHT)
                     continue
                 yield from collect(0)
-                _add_lines(builder, bytes(body), names, counters, obj.uri)
+                _add_lines(builder, bytes(body), names, counters, obj.uri, first_line=first_line)
                 if builder.full():
                     yield from builder.drain(names)
         yield from collect(0)
@@ -97,6 +102,7 @@ class _Plain:
     width: int
     names: list[str] | None
     uri: str
+    first_line: int
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -104,14 +110,14 @@ def _pool() -> ThreadPoolExecutor:
                               thread_name_prefix="modelmonitor-parse")
 
 
-def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str
-                 ) -> _Plain | None:
+def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str, *,
+                 first_line: int) -> _Plain | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
     if width > MAX_COLUMNS:
         return None  # the list path counts the row malformed
-    return _Plain(body, n_lines, width, names, uri)
+    return _Plain(body, n_lines, width, names, uri, first_line)
 
 
 def _parse_plain(plain: _Plain) -> _Parsed | None:
@@ -122,7 +128,7 @@ def _parse_plain(plain: _Plain) -> _Parsed | None:
             or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
 
 
-def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str
+def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str, first_line: int
             ) -> tuple[list[str] | None, int] | None:
     """(column names, bytes at the block's start that hold the header line) from the first non-empty line of a
     file; None while no such line has been seen (a block of blank lines, or one that is not UTF-8 text)."""
@@ -135,7 +141,11 @@ def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None,
         except UnicodeDecodeError:
             return None  # the list path reports the block
         if line:
-            fields = split_csv([line])[0]
+            try:
+                fields = split_csv([line])[0]
+            except csv.Error as exc:  # a field past the csv module's size limit
+                number = first_line + block.count(b"\n", 0, start)
+                raise AnalyzerInputError(f"{uri} line {number}: unreadable CSV header ({exc})") from exc
             if mode == "present" or (mode == "auto" and looks_like_header(fields)):
                 return names or _header_names(fields, uri), end
             return names, 0
@@ -152,15 +162,20 @@ def _first_line(body: memoryview) -> bytes:
 
 
 def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, counters: ReadCounters,
-               uri: str) -> None:
+               uri: str, *, first_line: int) -> None:
+    """A block the list path reads; `first_line` is the number of its first line in its object (for messages)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         counters.bad(uri, f"not UTF-8 text: {exc}")
         return
-    lines = [line for line in (text.replace("\r", "") if "\r" in text else text).split("\n") if line]
+    text = text.replace("\r", "") if "\r" in text else text
+    lines = [line for line in text.split("\n") if line]
     if '"' in text:
-        rows = split_csv(lines)
+        try:
+            rows = split_csv(lines)
+        except csv.Error:  # an unclosed quote ran a field past the csv module's limit: line by line instead
+            rows = _strict_rows(text, first_line, counters, uri)
         if names is not None:
             good = [r for r in rows if len(r) == len(names)]
             _count_ragged(counters, uri, len(rows) - len(good), len(names))
@@ -175,6 +190,20 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
         lines = good_lines
     counters.records += len(lines)
     builder.plain.extend(lines)
+
+
+def _strict_rows(text: str, first_line: int, counters: ReadCounters, uri: str) -> list[list[str]]:
+    """The block's lines parsed one by one, strictly: a line the csv module cannot read (an unclosed quote, a field
+    past its size limit) is counted malformed under its number."""
+    rows: list[list[str]] = []
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if not line:
+            continue
+        try:
+            rows.extend(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            counters.bad(f"{uri} line {number}", f"unreadable CSV ({exc})")
+    return rows
 
 
 def _header_names(fields: list[str], uri: str) -> list[str]:
