@@ -87,7 +87,7 @@ static inline uint64_t eight_digits(uint64_t word) {
  * the caller asks strtod); adds the run's length to *count and returns where the run ends. Eight bytes at a time:
  * a byte is a digit when it is neither above '9' (or non-ASCII) nor below '0', tested without carries between
  * bytes. */
-static inline const char *read_digits(const char *s, const char *limit, uint64_t *mantissa, int *count) {
+static inline const char *read_digits(const char *s, const char *limit, uint64_t *mantissa, Py_ssize_t *count) {
     while (limit - s >= 8) {
         uint64_t word;
         memcpy(&word, s, sizeof(word));
@@ -126,15 +126,17 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
     }
     const char *digits_start = s;
     uint64_t mantissa = 0;
-    int digits = 0, exponent = 0, fractional = 0;
+    /* Digit counts and the exponent are as wide as the field's length: a field of 2**31 digits is valid input. */
+    Py_ssize_t digits = 0, exponent = 0;
+    int fractional = 0;
     s = read_digits(s, limit, &mantissa, &digits);
-    int n_int_digits = digits;
+    Py_ssize_t n_int_digits = digits;
     if (s < limit && *s == '.') {
         fractional = 1;
         s = read_digits(s + 1, limit, &mantissa, &digits);
         exponent = -(digits - n_int_digits);
     }
-    int n_frac_digits = digits - n_int_digits;
+    Py_ssize_t n_frac_digits = digits - n_int_digits;
     if (n_int_digits + n_frac_digits == 0) {
         *field_end = end = next_comma(s, limit);
         Py_ssize_t rest = end - digits_start;
@@ -157,7 +159,7 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
             *field_end = next_comma(s, limit);
             return FIELD_TEXT;
         }
-        int written = 0;
+        Py_ssize_t written = 0;
         while (s < limit && is_digit(*s)) {
             if (written < 100000) written = written * 10 + (*s - '0');
             s++;
@@ -238,11 +240,21 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     ColumnState *cols = NULL;
+    /* Checked before any arithmetic on them: 8 * width must not wrap, the text table's size must not either. */
+    if (width < 1 || width > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double)) {
+        PyErr_Format(PyExc_ValueError, "width must be in [1, %zd], not %zd",
+                     PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double), width);
+        goto done;
+    }
+    if (text_limit < 0 || text_limit > TEXT_LIMIT_MAX) {
+        PyErr_Format(PyExc_ValueError, "text_limit must be in [0, %zd], not %zd", TEXT_LIMIT_MAX, text_limit);
+        goto done;
+    }
     if (text_budget < 0) {
         PyErr_Format(PyExc_ValueError, "text_budget must be >= 0, not %zd", text_budget);
         goto done;
     }
-    if (width < 1 || out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
+    if (out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
         PyErr_SetString(PyExc_ValueError, "out must hold width * capacity float64 values");
         goto done;
     }

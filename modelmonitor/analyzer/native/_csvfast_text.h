@@ -25,6 +25,9 @@ typedef struct {
     size_t *budget; /* bytes the block's tables may still take; shared by its columns */
 } TextCounter;
 
+/* Largest `limit` accepted: its table (twice the limit, in slots) must fit a size_t many times over. */
+#define TEXT_LIMIT_MAX ((Py_ssize_t)1 << 30)
+
 /* All callable without the GIL. init returns -1 when the budget or memory ran out; add sets `overflow` when the
  * column has more than `limit` distinct texts or its table cannot grow (budget, memory). */
 int text_counter_init(TextCounter *counter, Py_ssize_t limit, size_t *budget);
