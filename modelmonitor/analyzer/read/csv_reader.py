@@ -166,9 +166,8 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
     """A block the list path reads; `first_line` is the number of its first line in its object (for messages)."""
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        counters.bad(uri, f"not UTF-8 text: {exc}")
-        return
+    except UnicodeDecodeError:
+        text = _utf8_lines(data, first_line, counters, uri)
     text = text.replace("\r", "") if "\r" in text else text
     lines = [line for line in text.split("\n") if line]
     if '"' in text:
@@ -190,6 +189,19 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
         lines = good_lines
     counters.records += len(lines)
     builder.plain.extend(lines)
+
+
+def _utf8_lines(data: bytes, first_line: int, counters: ReadCounters, uri: str) -> str:
+    """A block with bytes that are not UTF-8, line by line: each such line is counted malformed under its number
+    and left empty (empty lines are skipped; the others keep their numbers), the rest read as usual."""
+    lines = []
+    for number, line in enumerate(data.split(b"\n"), start=first_line):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            counters.bad(f"{uri} line {number}", f"not UTF-8 text: {exc}")
+            lines.append("")
+    return "\n".join(lines)
 
 
 def _strict_rows(text: str, first_line: int, counters: ReadCounters, uri: str) -> list[list[str]]:

@@ -141,3 +141,14 @@ def test_byoc_entrypoint_fails_with_one_message_and_exit_2(tmp_path: Path) -> No
     message = (root / "output/message").read_text()
     assert message == (f"Failed: 1 of 7 records are malformed (more than 10%); first: {data} line 7: unreadable "
                        "CSV (field larger than field limit (131072))")
+
+
+def test_csv_line_that_is_not_utf8_is_one_malformed_record(tmp_path: Path) -> None:
+    # A ragged row that is not UTF-8 made Arrow print "Exception ignored ... UnicodeDecodeError" tracebacks (its
+    # invalid-row handler decodes the row first), and the line path then dropped the whole block as one record.
+    data = tmp_path / "latin1.csv"
+    data.write_bytes(b"a,b\nx,1\n\xfb,3,4\n5,2\n")
+    line = _one_error_line(child.cli(["baseline", str(data), "-o", str(tmp_path / "o"), "--no-progress"],
+                                     timeout=60))
+    assert line == (f"error: 1 of 3 records are malformed (more than 10%); first: {data} line 3: not UTF-8 text: "
+                    "'utf-8' codec can't decode byte 0xfb in position 0: invalid start byte")
