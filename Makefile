@@ -14,7 +14,7 @@ NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 ASL_DIR := tools/asl
 ASL_STAMP := $(ASL_DIR)/node_modules/.installed
 
-.PHONY: test test-browser lint typecheck layers pytest demo crds bench clean
+.PHONY: test test-browser lint typecheck layers pytest demo crds bench fuzz clean
 
 # Native sources too: an editable install compiles the analyzer's C modules in place (setup.py).
 $(STAMP): pyproject.toml setup.py $(wildcard modelmonitor/analyzer/native/*.c modelmonitor/analyzer/native/*.h)
@@ -66,5 +66,25 @@ $(BENCH_STAMP): benchmarks/requirements-peers.txt
 bench: $(STAMP) $(BENCH_STAMP)
 	$(NO_TELEMETRY) $(BIN)/python benchmarks/analyzer_vs_peers.py $(BENCH_ARGS)
 
+# Coverage-guided fuzzing (atheris over libFuzzer) of the CSV block parser and the capture reader for FUZZ_SECONDS,
+# against a copy of _csvfast that clang builds with AddressSanitizer and UndefinedBehaviorSanitizer. Not part of
+# `make test`: it takes its time by design and needs clang (installed from Debian when missing) and atheris (PyPI).
+# A finding stops it non-zero and leaves the input in fuzz-artifacts/; the corpus grows in .fuzz/corpus.
+FUZZ_SECONDS ?= 25
+FUZZ_DIR := .fuzz
+FUZZ_SOURCES := $(addprefix modelmonitor/analyzer/native/,_csvfast.c _csvfast_kernels.c _csvfast_text.c)
+fuzz: $(STAMP)
+	@command -v clang >/dev/null 2>&1 || apt-get install -y clang || { apt-get update && apt-get install -y clang; }
+	$(BIN)/python -m pip install --quiet 'atheris>=2.3'
+	@mkdir -p $(FUZZ_DIR)/native $(FUZZ_DIR)/corpus fuzz-artifacts
+	clang -O1 -g -std=c11 -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined -shared -fPIC \
+	  -I"$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" $(FUZZ_SOURCES) \
+	  -o $(FUZZ_DIR)/native/_csvfast$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+	FUZZ_NATIVE_DIR=$(FUZZ_DIR)/native ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 \
+	  LD_PRELOAD="$$($(BIN)/python -c 'import atheris; print(atheris.path())')/asan_with_fuzzer.so" \
+	  $(BIN)/python tests/analyzer/hostile/fuzz_readers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	  -artifact_prefix=fuzz-artifacts/ $(FUZZ_DIR)/corpus
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts
+	rm -rf $(VENV) $(BENCH_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts \
+		$(FUZZ_DIR) fuzz-artifacts

@@ -87,7 +87,7 @@ static inline uint64_t eight_digits(uint64_t word) {
  * the caller asks strtod); adds the run's length to *count and returns where the run ends. Eight bytes at a time:
  * a byte is a digit when it is neither above '9' (or non-ASCII) nor below '0', tested without carries between
  * bytes. */
-static inline const char *read_digits(const char *s, const char *limit, uint64_t *mantissa, int *count) {
+static inline const char *read_digits(const char *s, const char *limit, uint64_t *mantissa, Py_ssize_t *count) {
     while (limit - s >= 8) {
         uint64_t word;
         memcpy(&word, s, sizeof(word));
@@ -126,15 +126,17 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
     }
     const char *digits_start = s;
     uint64_t mantissa = 0;
-    int digits = 0, exponent = 0, fractional = 0;
+    /* Digit counts and the exponent are as wide as the field's length: a field of 2**31 digits is valid input. */
+    Py_ssize_t digits = 0, exponent = 0;
+    int fractional = 0;
     s = read_digits(s, limit, &mantissa, &digits);
-    int n_int_digits = digits;
+    Py_ssize_t n_int_digits = digits;
     if (s < limit && *s == '.') {
         fractional = 1;
         s = read_digits(s + 1, limit, &mantissa, &digits);
         exponent = -(digits - n_int_digits);
     }
-    int n_frac_digits = digits - n_int_digits;
+    Py_ssize_t n_frac_digits = digits - n_int_digits;
     if (n_int_digits + n_frac_digits == 0) {
         *field_end = end = next_comma(s, limit);
         Py_ssize_t rest = end - digits_start;
@@ -157,7 +159,7 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
             *field_end = next_comma(s, limit);
             return FIELD_TEXT;
         }
-        int written = 0;
+        Py_ssize_t written = 0;
         while (s < limit && is_digit(*s)) {
             if (written < 100000) written = written * 10 + (*s - '0');
             s++;
@@ -197,10 +199,11 @@ static int type_field(const char *p, const char *limit, const char **field_end, 
 /* A field of a text column: missing values are counted, texts counted by value; a number (or no memory) hands the
  * column to Arrow, whose typing keeps the numbers' order. */
 static void add_text_field(ColumnState *col, const char *field, const char *limit, const char **field_end,
-                           Py_ssize_t text_limit, int kind) {
+                           Py_ssize_t text_limit, size_t *budget, int kind) {
     if (col->texts_mode == TEXTS_NONE) {
-        col->texts_mode = col->n_finite == 0 && text_counter_init(&col->texts, text_limit) == 0 ? TEXTS_COUNTED
-                                                                                                 : TEXTS_TO_ARROW;
+        col->texts_mode = col->n_finite == 0 && text_counter_init(&col->texts, text_limit, budget) == 0
+                              ? TEXTS_COUNTED
+                              : TEXTS_TO_ARROW;
     }
     if (col->texts_mode != TEXTS_COUNTED) return;
     if (kind < 0) {
@@ -216,27 +219,46 @@ static void add_text_field(ColumnState *col, const char *field, const char *limi
     } else {
         col->texts_mode = TEXTS_TO_ARROW;
     }
+    if (col->texts_mode == TEXTS_TO_ARROW) text_counter_free(&col->texts); /* its memory to the other columns */
 }
 
-/* parse_block(block, width, out, skip_ragged, text_limit) -> (rows, ragged, [column tuples]) or None
+/* parse_block(block, width, out, skip_ragged, text_limit, text_budget) -> (rows, ragged, [column tuples]) or None
  * out: a writable float64 buffer of width * capacity values; column c's finite values go to out[c*capacity ...]
  * in order, capacity being at least the block's line count. A row whose field count is not `width` is skipped and
  * counted when skip_ragged, otherwise the whole block is refused (None). Empty lines are skipped.
  * A numeric column gives (finite values, missing, Integral, Fractional, int64-exact, canonical); a text column
- * (missing, [(text, count), ...]) when it holds no number and at most text_limit distinct texts, else None. */
+ * (missing, [(text, count), ...]) when it holds no number and at most text_limit distinct texts, else None.
+ * text_budget: bytes that the text columns' tables may take together; a column whose table would pass it is left
+ * to Arrow (None), as one with too many distinct texts is. */
 static PyObject *parse_block(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer block, out;
     Py_ssize_t width;
-    Py_ssize_t text_limit;
+    Py_ssize_t text_limit, text_budget;
     int skip_ragged;
-    if (!PyArg_ParseTuple(args, "y*nw*pn", &block, &width, &out, &skip_ragged, &text_limit)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*nw*pnn", &block, &width, &out, &skip_ragged, &text_limit, &text_budget))
+        return NULL;
     PyObject *result = NULL;
     ColumnState *cols = NULL;
-    if (width < 1 || out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
+    /* Checked before any arithmetic on them: 8 * width must not wrap, the text table's size must not either. */
+    if (width < 1 || width > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double)) {
+        PyErr_Format(PyExc_ValueError, "width must be in [1, %zd], not %zd",
+                     PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double), width);
+        goto done;
+    }
+    if (text_limit < 0 || text_limit > TEXT_LIMIT_MAX) {
+        PyErr_Format(PyExc_ValueError, "text_limit must be in [0, %zd], not %zd", TEXT_LIMIT_MAX, text_limit);
+        goto done;
+    }
+    if (text_budget < 0) {
+        PyErr_Format(PyExc_ValueError, "text_budget must be >= 0, not %zd", text_budget);
+        goto done;
+    }
+    if (out.len % (Py_ssize_t)(sizeof(double) * (size_t)width) != 0) {
         PyErr_SetString(PyExc_ValueError, "out must hold width * capacity float64 values");
         goto done;
     }
+    size_t budget = (size_t)text_budget;
     Py_ssize_t capacity = out.len / (Py_ssize_t)sizeof(double) / width;
     cols = calloc((size_t)width, sizeof(ColumnState));
     if (cols == NULL) {
@@ -277,14 +299,15 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
             const char *field_end;
             ColumnState *col = &cols[c];
             if (col->kind == KIND_TEXT) {
-                if (col->texts_mode == TEXTS_COUNTED) add_text_field(col, field, line_end, &field_end, text_limit, -1);
+                if (col->texts_mode == TEXTS_COUNTED)
+                    add_text_field(col, field, line_end, &field_end, text_limit, &budget, -1);
                 else field_end = next_comma(field, line_end);
             } else {
                 double v = 0.0;
                 int kind = type_field(field, line_end, &field_end, &v, &col->canonical, &col->int64_exact);
                 if (kind == FIELD_TEXT) {
                     col->kind = KIND_TEXT;
-                    add_text_field(col, field, line_end, &field_end, text_limit, kind);
+                    add_text_field(col, field, line_end, &field_end, text_limit, &budget, kind);
                 } else if (kind == FIELD_MISSING) {
                     col->n_missing++;
                 } else {

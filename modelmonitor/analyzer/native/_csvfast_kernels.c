@@ -63,9 +63,17 @@ PyObject *csvfast_more_distinct_than(PyObject *self, PyObject *args) {
     Py_buffer values;
     Py_ssize_t limit;
     if (!PyArg_ParseTuple(args, "y*n", &values, &limit)) return NULL;
+    if (limit < 0) {
+        PyBuffer_Release(&values);
+        PyErr_Format(PyExc_ValueError, "limit must be >= 0, not %zd", limit);
+        return NULL;
+    }
     Py_ssize_t n = values.len / (Py_ssize_t)sizeof(double);
+    /* No more distinct numbers than values: the table is sized for the fewer of limit + 1 and n (a limit near
+     * 2**62 doubled `slots` past size_t's range, and never stopped). */
+    size_t wanted = (size_t)(limit < n ? limit + 1 : n);
     size_t slots = 16;
-    while (slots < 2 * (size_t)(limit + 1)) slots *= 2;
+    while (slots < 2 * wanted) slots *= 2;
     uint64_t *table = calloc(slots, sizeof(uint64_t));
     uint8_t *used = calloc(slots, 1);
     if (table == NULL || used == NULL) {

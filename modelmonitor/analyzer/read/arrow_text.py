@@ -37,6 +37,8 @@ def arrow_block(block: bytes | memoryview, width: int, include: Iterable[int], *
     byte-order mark (the caller checks). Empty lines are skipped, as the list path skips them. A row whose field
     count is not `width` is skipped and counted when `skip_ragged`, otherwise makes this return None; so does text
     that is not UTF-8 (the list path then reports it)."""
+    if not _utf8(block):
+        return None
     ragged = 0
 
     def skip_row(_row: Any) -> str:
@@ -52,6 +54,20 @@ def arrow_block(block: bytes | memoryview, width: int, include: Iterable[int], *
     except pa.ArrowInvalid:
         return None
     return [table.column(name).combine_chunks() for name in wanted], table.num_rows, ragged
+
+
+def _utf8(block: bytes | memoryview) -> bool:
+    """Checked before Arrow sees the block: Arrow decodes a ragged row's text for the invalid-row handler, and a
+    row that is not UTF-8 then raises inside Arrow, which prints a traceback to stderr ("Exception ignored") and
+    refuses the block. ASCII, the common case, is told in one pass over a copy."""
+    data = bytes(block)
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _parse(buffer: Any, width: int, *, skip_empty_lines: bool,

@@ -10,13 +10,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import orjson
 
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_columns
 
 BATCH_ROWS = 50_000
+MAX_COLUMNS = 100_000
+"""Fields a row may have (and names a header): a row with more is counted malformed, a header with more refused.
+Each column costs the statistics some kilobytes, whatever its rows."""
+PAD_CELLS = 1 << 24
+"""Values that one batch of rows of different widths may hold once padded (8 bytes each): rows are batched in runs
+whose row count times widest row stays within it, so one wide row among narrow ones cannot multiply the batch."""
 DataFormat = Literal["capture", "csv", "jsonl", "parquet", "arrow"]
 CaptureLayout = Literal["output_first", "input_only"]
 HeaderMode = Literal["auto", "present", "absent"]
@@ -83,6 +89,7 @@ def split_csv(lines: list[str]) -> list[list[str]]:
 
 
 Row = list[str] | dict[str, str]
+_R = TypeVar("_R", str, list[str], dict[str, str])
 
 
 def plain_columns(lines: list[str]) -> list[list[str]]:
@@ -100,20 +107,34 @@ def plain_columns(lines: list[str]) -> list[list[str]]:
     return [list(c) for c in zip(*padded, strict=True)]
 
 
+def padded_runs(widths: list[int]) -> Iterator[tuple[int, int]]:
+    """(start, stop) of consecutive rows whose padded size (rows x widest row) stays within `PAD_CELLS`: one run
+    when the rows are alike, and never more values than the rows hold plus `PAD_CELLS`."""
+    start, widest = 0, 0
+    for i, width in enumerate(widths):
+        if i > start and (i + 1 - start) * max(widest, width) > PAD_CELLS:
+            yield start, i
+            start, widest = i, 0
+        widest = max(widest, width)
+    if widths:
+        yield start, len(widths)
+
+
 class BatchBuilder:
     """Collects rows and emits column batches: unquoted CSV lines (the fast path), parsed positional rows, and
-    named rows (JSON objects) — the three never share a batch."""
+    named rows (JSON objects) — the three never share a batch. Rows wider than `MAX_COLUMNS` are dropped and
+    counted malformed in `counters` (under `source`, the object being read)."""
 
-    def __init__(self) -> None:
+    def __init__(self, counters: ReadCounters | None = None) -> None:
         self.plain: list[str] = []
         self.positional: list[list[str]] = []
         self.named: list[dict[str, str]] = []
-        self.names: dict[str, None] = {}
+        self.counters = counters
+        self.source = ""
 
     def add(self, rows: Iterable[Row]) -> None:
         for row in rows:
             if isinstance(row, dict):
-                self.names.update(dict.fromkeys(row))
                 self.named.append(row)
             else:
                 self.positional.append(row)
@@ -125,17 +146,49 @@ class BatchBuilder:
         if self.plain:
             lines, self.plain = self.plain, []
             columns = arrow_columns(lines)
-            yield Batch(names=header, text_columns=plain_columns(lines) if columns is None else columns,
-                        n_rows=len(lines))
+            if columns is not None and len(columns) <= MAX_COLUMNS:
+                yield Batch(names=header, text_columns=columns, n_rows=len(lines))
+            else:  # ragged (or too wide) lines: padded in bounded runs
+                lines = self._within_width(lines, [line.count(",") + 1 for line in lines])
+                widths = [line.count(",") + 1 for line in lines]
+                for start, stop in padded_runs(widths):
+                    yield Batch(names=header, text_columns=plain_columns(lines[start:stop]), n_rows=stop - start)
         if self.positional:
             rows, self.positional = self.positional, []
-            widths = {len(r) for r in rows}
-            if len(widths) > 1:
-                width = max(widths)
-                rows = [r + [""] * (width - len(r)) for r in rows]
-            yield Batch(names=header, text_columns=[list(c) for c in zip(*rows, strict=True)], n_rows=len(rows))
+            rows = self._within_width(rows, [len(r) for r in rows])
+            widths = [len(r) for r in rows]
+            for start, stop in padded_runs(widths):
+                run = rows[start:stop]
+                width = max(widths[start:stop])
+                run = [r + [""] * (width - len(r)) if len(r) < width else r for r in run]
+                yield Batch(names=header, text_columns=[list(c) for c in zip(*run, strict=True)], n_rows=len(run))
         if self.named:
             named, self.named = self.named, []
-            names = list(self.names)
-            yield Batch(names=names, text_columns=[[r.get(n, "") for r in named] for n in names],
-                        n_rows=len(named))
+            yield from self._named_batches(self._within_width(named, [len(r) for r in named]))
+
+    def _within_width(self, rows: list[_R], widths: list[int]) -> list[_R]:
+        if max(widths) <= MAX_COLUMNS:
+            return rows
+        if self.counters is not None:
+            for width in widths:
+                if width > MAX_COLUMNS:
+                    self.counters.bad(self.source, f"a row of {width} fields (at most {MAX_COLUMNS} are read)")
+        return [row for row, width in zip(rows, widths, strict=True) if width <= MAX_COLUMNS]
+
+    @staticmethod
+    def _named_batches(named: list[dict[str, str]]) -> Iterator[Batch]:
+        """Named rows in runs whose names times rows stay within `PAD_CELLS` (rows with keys of their own would
+        otherwise make a batch of every name by every row)."""
+        start, names = 0, dict[str, None]()
+        for i, row in enumerate(named):
+            new = [key for key in row if key not in names]
+            if i > start and (len(names) + len(new)) * (i + 1 - start) > PAD_CELLS:
+                yield _named_batch(named[start:i], list(names))
+                start, names = i, {}
+            names.update(dict.fromkeys(row))
+        if named:
+            yield _named_batch(named[start:], list(names))
+
+
+def _named_batch(rows: list[dict[str, str]], names: list[str]) -> Batch:
+    return Batch(names=names, text_columns=[[r.get(n, "") for r in rows] for n in names], n_rows=len(rows))

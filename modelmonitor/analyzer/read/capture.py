@@ -5,6 +5,7 @@ through the payload decoders (`payloads`)."""
 from __future__ import annotations
 
 import binascii
+import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from modelmonitor.analyzer.base.errors import RecordError
 from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
-from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, CaptureLayout, ReadCounters
+from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.payloads import PayloadMapping, RecordRows, decode_record
 from modelmonitor.analyzer.read.preprocessor import Preprocessor
@@ -49,10 +50,11 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
                  ) -> Iterator[Batch]:
     """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
     goes record by record — every block when a record preprocessor or a payload mapping decides the rows."""
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     keys = (window.start_key, window.end_key) if window else None
     join_output = layout == "output_first"
     for obj in objects:
+        builder.source = obj.uri
         line_number = 0  # of the last line before this block, in this object
         for block in iter_blocks(obj):
             fast = None if preprocessor or mapping else capture_lines(block, join_output=join_output, window=keys)
@@ -85,6 +87,8 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
     if not lines.rows or lines.first_line.startswith("\ufeff"):
         return None
     width = lines.first_line.count(",") + 1
+    if width > MAX_COLUMNS:
+        return None  # the list path counts the row malformed
     parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False)
               or arrow_block(lines.text, width, range(width), skip_ragged=False))
     if parsed is None or parsed[1] != lines.rows:
@@ -119,7 +123,7 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
                     continue
                 decoded = decode_record(record, layout, mapping)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
-                binascii.Error, UnicodeDecodeError, RecordError) as exc:
+                binascii.Error, UnicodeDecodeError, csv.Error, RecordError) as exc:
             counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])
             continue
         if decoded.unpaired:

@@ -5,8 +5,9 @@ reference; tests hold the two to the same batches."""
 
 from __future__ import annotations
 
+import csv
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,7 +16,14 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read import prefetch
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
-from modelmonitor.analyzer.read.batches import Batch, BatchBuilder, HeaderMode, ReadCounters, split_csv
+from modelmonitor.analyzer.read.batches import (
+    MAX_COLUMNS,
+    Batch,
+    BatchBuilder,
+    HeaderMode,
+    ReadCounters,
+    split_csv,
+)
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
@@ -27,7 +35,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
              on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
     Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order."""
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     names: list[str] | None = None
     pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
     with _pool() as pool:
@@ -37,7 +45,8 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                 future, plain = pending.popleft()
                 parsed = future.result()
                 if parsed is None:
-                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri)
+                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri,
+                               first_line=plain.first_line)
                     if builder.full():
                         yield from builder.drain(plain.names)
                     continue
@@ -48,24 +57,28 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                 yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
 
         for obj in objects:
+            builder.source = obj.uri
             first = True
+            line_number = 0  # of the last line before this block, in this object (for messages)
             for block in iter_blocks(obj):
                 if on_bytes:
                     on_bytes(len(block))
                 n_lines = count_newlines(block) + (not block.endswith(b"\n"))
                 counters.lines += n_lines
+                first_line, line_number = line_number + 1, line_number + n_lines
                 body = memoryview(block)
-                if first and (found := _header(block, header, names, obj.uri)) is not None:
+                if first and (found := _header(block, header, names, obj.uri, first_line)) is not None:
                     first = False
                     names, skip = found
                     body = body[skip:]
-                plain = _plain_block(body, block, n_lines, names, obj.uri)
+                    first_line += block.count(b"\n", 0, skip)
+                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line)
                 if plain is not None:
                     pending.append((pool.submit(_parse_plain, plain), plain))
                     yield from collect(_IN_FLIGHT)
                     continue
                 yield from collect(0)
-                _add_lines(builder, bytes(body), names, counters, obj.uri)
+                _add_lines(builder, bytes(body), names, counters, obj.uri, first_line=first_line)
                 if builder.full():
                     yield from builder.drain(names)
         yield from collect(0)
@@ -89,6 +102,7 @@ class _Plain:
     width: int
     names: list[str] | None
     uri: str
+    first_line: int
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -96,12 +110,14 @@ def _pool() -> ThreadPoolExecutor:
                               thread_name_prefix="modelmonitor-parse")
 
 
-def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str
-                 ) -> _Plain | None:
+def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str, *,
+                 first_line: int) -> _Plain | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
-    return _Plain(body, n_lines, width, names, uri)
+    if width > MAX_COLUMNS:
+        return None  # the list path counts the row malformed
+    return _Plain(body, n_lines, width, names, uri, first_line)
 
 
 def _parse_plain(plain: _Plain) -> _Parsed | None:
@@ -112,7 +128,7 @@ def _parse_plain(plain: _Plain) -> _Parsed | None:
             or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
 
 
-def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str
+def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str, first_line: int
             ) -> tuple[list[str] | None, int] | None:
     """(column names, bytes at the block's start that hold the header line) from the first non-empty line of a
     file; None while no such line has been seen (a block of blank lines, or one that is not UTF-8 text)."""
@@ -125,7 +141,11 @@ def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None,
         except UnicodeDecodeError:
             return None  # the list path reports the block
         if line:
-            fields = split_csv([line])[0]
+            try:
+                fields = split_csv([line])[0]
+            except csv.Error as exc:  # a field past the csv module's size limit
+                number = first_line + block.count(b"\n", 0, start)
+                raise AnalyzerInputError(f"{uri} line {number}: unreadable CSV header ({exc})") from exc
             if mode == "present" or (mode == "auto" and looks_like_header(fields)):
                 return names or _header_names(fields, uri), end
             return names, 0
@@ -142,15 +162,19 @@ def _first_line(body: memoryview) -> bytes:
 
 
 def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, counters: ReadCounters,
-               uri: str) -> None:
+               uri: str, *, first_line: int) -> None:
+    """A block the list path reads; `first_line` is the number of its first line in its object (for messages)."""
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        counters.bad(uri, f"not UTF-8 text: {exc}")
-        return
-    lines = [line for line in (text.replace("\r", "") if "\r" in text else text).split("\n") if line]
+    except UnicodeDecodeError:
+        text = _utf8_lines(data, first_line, counters, uri)
+    text = text.replace("\r", "") if "\r" in text else text
+    lines = [line for line in text.split("\n") if line]
     if '"' in text:
-        rows = split_csv(lines)
+        try:
+            rows = split_csv(lines)
+        except csv.Error:  # an unclosed quote ran a field past the csv module's limit: line by line instead
+            rows = _strict_rows(text, first_line, counters, uri)
         if names is not None:
             good = [r for r in rows if len(r) == len(names)]
             _count_ragged(counters, uri, len(rows) - len(good), len(names))
@@ -167,9 +191,39 @@ def _add_lines(builder: BatchBuilder, data: bytes, names: list[str] | None, coun
     builder.plain.extend(lines)
 
 
+def _utf8_lines(data: bytes, first_line: int, counters: ReadCounters, uri: str) -> str:
+    """A block with bytes that are not UTF-8, line by line: each such line is counted malformed under its number
+    and left empty (empty lines are skipped; the others keep their numbers), the rest read as usual."""
+    lines = []
+    for number, line in enumerate(data.split(b"\n"), start=first_line):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            counters.bad(f"{uri} line {number}", f"not UTF-8 text: {exc}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _strict_rows(text: str, first_line: int, counters: ReadCounters, uri: str) -> list[list[str]]:
+    """The block's lines parsed one by one, strictly: a line the csv module cannot read (an unclosed quote, a field
+    past its size limit) is counted malformed under its number."""
+    rows: list[list[str]] = []
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if not line:
+            continue
+        try:
+            rows.extend(csv.reader([line], strict=True))
+        except csv.Error as exc:
+            counters.bad(f"{uri} line {number}", f"unreadable CSV ({exc})")
+    return rows
+
+
 def _header_names(fields: list[str], uri: str) -> list[str]:
+    if len(fields) > MAX_COLUMNS:
+        raise AnalyzerInputError(f"{uri}: the CSV header names {len(fields)} columns; at most {MAX_COLUMNS} are read")
     names = [f.strip() for f in fields]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    # One pass over the names (a header can hold many thousands of columns; counting each name was quadratic).
+    duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise AnalyzerInputError(f"{uri}: the CSV header repeats column name(s) {', '.join(map(repr, duplicates))}")
     if "" in names:

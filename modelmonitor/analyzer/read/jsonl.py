@@ -13,8 +13,9 @@ from modelmonitor.analyzer.read.sources import DataObject, iter_lines
 
 def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
                on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
-    builder = BatchBuilder()
+    builder = BatchBuilder(counters)
     for obj in objects:
+        builder.source = obj.uri
         line_number = 0  # of the line before this group, in this object
         for lines in iter_lines(obj):
             if on_bytes:
@@ -30,7 +31,11 @@ def read_jsonl(objects: Iterable[DataObject], counters: ReadCounters,
                 if not isinstance(value, dict | list):
                     counters.bad(f"{obj.uri} line {number}", "not a JSON object or array")
                     continue
-                rows = json_rows(value)
+                try:
+                    rows = json_rows(value)
+                except orjson.JSONEncodeError as exc:  # values are re-encoded as text; orjson stops at depth 254
+                    counters.bad(f"{obj.uri} line {number}", f"a value nested too deeply ({exc})")
+                    continue
                 counters.records += len(rows)
                 builder.add(rows)
             counters.lines += len(lines)

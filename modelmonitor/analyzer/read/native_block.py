@@ -19,13 +19,32 @@ from modelmonitor.analyzer.native._csvfast import parse_block
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk, classify
 
+TEXT_BUDGET_MIN = 8 << 20
+"""Bytes that the text columns of a small block may take in C's tables together (see `text_budget`)."""
+
+
+def text_budget(block_bytes: int) -> int:
+    """Bytes that the C tables counting a block's texts may take together: twice the block, at least
+    `TEXT_BUDGET_MIN`. A table grows with its column's distinct texts (about 64 to 128 bytes each); columns that
+    would take it past the budget are read by Arrow instead, so a block of thousands of text columns or of
+    millions of distinct texts costs at most this much here."""
+    return max(TEXT_BUDGET_MIN, 2 * block_bytes)
+
+
+def row_capacity(block_bytes: int, n_lines: int, width: int) -> int:
+    """Rows of `width` fields that a block can hold: no more than its lines, nor than its bytes allow (each row
+    takes width - 1 commas and a newline, and at least one byte when width is 1; the last row may lack its
+    newline). Sizing by lines alone asked a 5,000-column header over a block of blank lines for 8 bytes x 5,000 x
+    every line."""
+    return min(n_lines, (block_bytes + 1) // max(2, width))
+
 
 def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool
                    ) -> tuple[list[TextColumn | TypedChunk], int, int] | None:
     """`arrow_text.arrow_block`'s contract for all columns (same rows, same ragged-row handling, None for the list
     path), with numeric columns already typed and text columns already counted."""
-    out = np.empty((width, n_lines), dtype=np.float64)
-    parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT)
+    out = np.empty((width, row_capacity(body.nbytes, n_lines, width)), dtype=np.float64)
+    parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT, text_budget(body.nbytes))
     if parsed is None:
         return None
     n_rows, ragged, typed = parsed

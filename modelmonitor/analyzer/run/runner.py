@@ -28,6 +28,7 @@ from modelmonitor.analyzer.run.constraints import (
     read_constraints,
 )
 from modelmonitor.analyzer.run.job import AnalysisJob
+from modelmonitor.analyzer.run.partials import load_partial, merge_partial
 from modelmonitor.analyzer.run.statsfile import ReferenceFeature, read_statistics, statistics_document
 from modelmonitor.analyzer.stats.column_lanes import column_lanes
 from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
@@ -140,8 +141,8 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
         totals = ReadCounters()
         for obj in objects:
             raw = _load_json(obj.uri, "partial statistics")
-            part, bad = DatasetStats.from_json(raw)
-            stats.merge(part)
+            part, bad = load_partial(raw, obj.uri)
+            merge_partial(stats, part, obj.uri)
             totals.malformed += bad
             totals.unpaired += int(raw.get("unpaired_records", 0))
         return stats, totals

@@ -16,6 +16,7 @@ from modelmonitor.analyzer.native._csvfast import bin_counts as c_bin_counts
 from modelmonitor.analyzer.native._csvfast import parse_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
+from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.sources import DataObject
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
@@ -90,7 +91,7 @@ def test_values_are_correctly_rounded() -> None:
     assert col.minimum == expected.min() and col.maximum == expected.max()
     block = "".join(f"{t}\n" for t in texts).encode()
     out = np.empty((1, len(texts) + 1))
-    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT, TEXT_BUDGET)
     assert result is not None
     assert np.array_equal(out[0, :len(texts)], expected)
 
@@ -102,7 +103,7 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
     assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
     with pytest.raises(ValueError, match="fewer rows"):
-        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT)
+        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET)
 
 
 def test_category_counts_of_numbers_match_the_text_path() -> None:
@@ -238,7 +239,7 @@ def test_every_digit_count_and_point_position_rounds_like_float() -> None:
                                                                       if rng.random() < 0.2 else ""))
     block = "".join(f"{t}\n" for t in texts).encode()
     out = np.empty((1, len(texts) + 1))
-    result = parse_block(block, 1, out, False, CATEGORY_LIMIT)
+    result = parse_block(block, 1, out, False, CATEGORY_LIMIT, TEXT_BUDGET)
     assert result is not None
     assert result[2][0] is not None and result[2][0][0] == len(texts)
     assert out[0, :len(texts)].tolist() == [float(t) for t in texts]
