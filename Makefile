@@ -30,7 +30,7 @@ $(ASL_STAMP): $(ASL_DIR)/package.json $(ASL_DIR)/package-lock.json
 test: $(STAMP) $(ASL_STAMP) lint typecheck layers pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .  # a stale cache once hid import-order findings a fresh clone reports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy modelmonitor

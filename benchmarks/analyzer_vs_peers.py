@@ -22,8 +22,9 @@ from typing import Any
 
 import datagen
 import report
-import tools
 from quality import car_loan_quality
+
+import tools
 from tools import (
     BENCH_DIR,
     REPO_ROOT,

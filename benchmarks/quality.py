@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import report
+
 from tools import (
     PEERS_DIR,
     flagged_by_method,

@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datagen
+
 import tools
 
 REPO = Path(__file__).resolve().parent.parent
