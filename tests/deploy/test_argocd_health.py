@@ -15,19 +15,11 @@ from typing import Any
 import pytest
 from lupa import lua54
 
+from tests.operator.test_deploy_manifests import lua  # one Python → Lua literal writer
+
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "argocd" / "health.lua"
 
 
-def lua(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "{" + ", ".join(lua(v) for v in value) + "}"
-    return "{" + ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in value.items()) + "}"
 
 
 RUNTIME = lua54.LuaRuntime()
