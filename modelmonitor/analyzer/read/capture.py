@@ -17,8 +17,7 @@ from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
-from modelmonitor.analyzer.read.payloads import PayloadMapping, RecordRows, decode_record
-from modelmonitor.analyzer.read.preprocessor import Preprocessor
+from modelmonitor.analyzer.read.payloads import RecordDecoder, decode_record
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
 
 
@@ -46,10 +45,10 @@ def _fast_line(record: Any, layout: CaptureLayout) -> str | None:
 
 def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters: ReadCounters,
                  window: Window | None = None, on_bytes: Callable[[int], None] | None = None,
-                 *, preprocessor: Preprocessor | None = None, mapping: PayloadMapping | None = None
-                 ) -> Iterator[Batch]:
+                 *, decode: RecordDecoder | None = None) -> Iterator[Batch]:
     """Capture files a block at a time: Arrow reads blocks of common records (`arrow_capture`), any other block
-    goes record by record — every block when a record preprocessor or a payload mapping decides the rows."""
+    goes record by record — every block when `decode` (a payload mapping or a record preprocessor) decides the
+    rows."""
     builder = BatchBuilder(counters)
     keys = (window.start_key, window.end_key) if window else None
     join_output = layout == "output_first"
@@ -57,7 +56,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
         builder.source = obj.uri
         line_number = 0  # of the last line before this block, in this object
         for block in iter_blocks(obj):
-            fast = None if preprocessor or mapping else capture_lines(block, join_output=join_output, window=keys)
+            fast = None if decode else capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
                 on_bytes(len(block))
             n_lines = count_newlines(block) + (not block.endswith(b"\n"))
@@ -68,7 +67,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
                 if block.endswith(b"\n"):
                     lines.pop()
                 _capture_records(lines, obj.uri, layout, keys, first=line_number - n_lines + 1, builder=builder,
-                                 counters=counters, preprocessor=preprocessor, mapping=mapping)
+                                 counters=counters, decode=decode)
             else:
                 counters.outside_window += fast.outside_window
                 counters.records += fast.rows
@@ -98,8 +97,7 @@ def _lines_batch(lines: CaptureLines) -> Batch | None:
 
 def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: CaptureLayout,
                      window: tuple[str, str] | None, *, first: int, builder: BatchBuilder,
-                     counters: ReadCounters, preprocessor: Preprocessor | None = None,
-                     mapping: PayloadMapping | None = None) -> None:
+                     counters: ReadCounters, decode: RecordDecoder | None = None) -> None:
     """Record by record; `first` is the number of the first line in its object (for messages)."""
     plain = builder.plain
     loads = orjson.loads
@@ -113,15 +111,15 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
                 if when and not window[0] <= when < window[1]:
                     counters.outside_window += 1
                     continue
-            if preprocessor is not None:
-                decoded = RecordRows(preprocessor.rows(record))
+            if decode is not None:
+                decoded = decode(record)
             else:
-                fast = None if mapping else _fast_line(record, layout)
+                fast = _fast_line(record, layout)
                 if fast is not None:
                     plain.append(fast)
                     counters.records += 1
                     continue
-                decoded = decode_record(record, layout, mapping)
+                decoded = decode_record(record, layout)
         except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError,
                 binascii.Error, UnicodeDecodeError, csv.Error, RecordError) as exc:
             counters.bad(f"{uri} line {number}", f"{type(exc).__name__}: {exc}"[:200])

@@ -1,13 +1,14 @@
 """The one door into the readers: a dataset's objects in, its typed column batches and read counters out.
 
 Everything about formats stays behind `read_dataset`: detecting the format (Parquet and Arrow IPC by their magic
-bytes, text formats from the first line), SageMaker's capture
-layout (outputs first or inputs only), CSV headers, the payload decoders, the C/Arrow/Python parsing paths, typing
-and prefetching. The run asks once and adds up what comes back.
+bytes, text formats from the first line), SageMaker's capture layout (outputs first or inputs only), CSV headers,
+the payload decoders, the C/Arrow/Python parsing paths, typing and prefetching. The run asks once and adds up what
+comes back.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,7 +21,13 @@ from modelmonitor.analyzer.read.capture import read_capture
 from modelmonitor.analyzer.read.columnar_files import columnar_kind, head_bytes, read_columnar
 from modelmonitor.analyzer.read.csv_reader import read_csv
 from modelmonitor.analyzer.read.jsonl import read_jsonl
-from modelmonitor.analyzer.read.payloads import PayloadMapping, capture_widths
+from modelmonitor.analyzer.read.payloads import (
+    PayloadMapping,
+    RecordDecoder,
+    RecordRows,
+    capture_widths,
+    decode_record,
+)
 from modelmonitor.analyzer.read.prefetch import prefetched
 from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
@@ -78,8 +85,8 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
     if fmt == "capture":
         layout = ("input_only" if options.preprocessor is not None
                   else capture_layout(options.capture_layout, objects, width, options.mapping))
-        raw = read_capture(objects, layout, counters, options.window, on_bytes, preprocessor=options.preprocessor,
-                           mapping=options.mapping)
+        raw = read_capture(objects, layout, counters, options.window, on_bytes,
+                           decode=record_decoder(layout, options))
     elif fmt == "jsonl":
         raw = read_jsonl(objects, counters, on_bytes)
     elif fmt in ("parquet", "arrow"):
@@ -88,6 +95,17 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
         raw = read_csv(objects, options.csv_header, counters, on_bytes)
     known = known_names or []
     return Dataset(fmt, counters, prefetched(raw, lambda batch: _typed_and_named(batch, known)))
+
+
+def record_decoder(layout: CaptureLayout, options: ReadOptions) -> RecordDecoder | None:
+    """How capture records become rows when the shape rules do not decide alone: the record preprocessor, or the
+    payload mapping; None leaves the readers their fast paths."""
+    preprocessor, mapping = options.preprocessor, options.mapping
+    if preprocessor is not None:
+        return lambda record: RecordRows(preprocessor.rows(record))
+    if mapping is not None:
+        return functools.partial(decode_record, layout=layout, mapping=mapping)
+    return None
 
 
 def _typed_and_named(batch: Batch, known: list[str]) -> Batch:

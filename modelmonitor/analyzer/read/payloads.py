@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,11 @@ class RecordRows:
     rows: list[Row]
     unpaired: bool = False
     n_outputs: int = 0
+
+
+RecordDecoder = Callable[[dict[str, Any]], RecordRows]
+"""A capture record → its rows, when something other than the shape rules decides them (a payload mapping, a record
+preprocessor): readers then take every record through it, no fast path."""
 
 
 def _csv_text_rows(text: str) -> list[list[str]]:
@@ -139,10 +145,6 @@ def decode_record(record: Any, layout: CaptureLayout, mapping: PayloadMapping | 
     outputs = payload_rows(output, mapping.output if mapping else None)
     rows, unpaired = pair_record(inputs, outputs)
     return RecordRows([_texts(r) for r in rows], unpaired=unpaired, n_outputs=len(outputs) if unpaired else 0)
-
-
-def capture_record_rows(record: Any, layout: CaptureLayout) -> list[Row]:
-    return decode_record(record, layout).rows
 
 
 def capture_widths(record: Any, mapping: PayloadMapping | None = None) -> tuple[int, int]:
