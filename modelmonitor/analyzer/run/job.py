@@ -4,10 +4,10 @@ Processing jobs — internal-contracts §5) or from CLI arguments."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import orjson
 
@@ -134,7 +134,8 @@ class AnalysisJob:
             categorical_drift_threshold=_float(env, "categorical_drift_threshold"),
             stage="shard" if stage == "shard" else "merge" if stage == "merge" else "full",
             shard_id=current_host(root) if stage == "shard" else "",
-            sketch_k=_int(env, "kll_k", KLL_K), sketch_c=_float(env, "kll_c") or KLL_C,
+            sketch_k=_default(_number(env, "kll_k", int, "an integer"), KLL_K),
+            sketch_c=_default(_float(env, "kll_c"), KLL_C),
             record_preprocessor=env.get("record_preprocessor_script") or None,
             payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
         )
@@ -157,24 +158,26 @@ def current_host(root: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", host).strip("-.") or "shard"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise AnalyzerInputError(f"{name} must be an integer, got {raw!r}") from exc
+N = TypeVar("N", int, float)
 
 
-def _float(env: Mapping[str, str], name: str) -> float | None:
+def _number(env: Mapping[str, str], name: str, parse: Callable[[str], N], what: str) -> N | None:
+    """The variable `name` parsed, None when unset or empty; AnalyzerInputError naming it when it is not `what`."""
     raw = env.get(name)
     if not raw:
         return None
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise AnalyzerInputError(f"{name} must be a number, got {raw!r}") from exc
+        raise AnalyzerInputError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str) -> float | None:
+    return _number(env, name, float, "a number")
+
+
+def _default(value: N | None, default: N) -> N:
+    return default if value is None else value
 
 
 def parse_methods(raw: str) -> tuple[str, ...]:

@@ -68,3 +68,9 @@ def test_sketch_parameters_from_the_environment() -> None:
         AnalysisJob.from_environment({"dataset_source": "/d", "kll_k": "big"}, opt_ml_root="/x")
     with pytest.raises(AnalyzerInputError, match=r"sketch k \(--sketch-k, kll_k\) must be an integer in \[8, 65535\]"):
         AnalysisJob.from_environment({"dataset_source": "/d", "kll_k": "70000"}, opt_ml_root="/x")
+
+
+def test_a_zero_sketch_c_is_refused_not_replaced_by_the_default() -> None:
+    """kll_c=0 used to fall back to 0.64 silently (a falsy value read as unset)."""
+    with pytest.raises(AnalyzerInputError, match=r"sketch c \(--sketch-c, kll_c\) must be in \(0.5, 1\), got 0.0"):
+        AnalysisJob.from_environment({"dataset_source": "/d", "kll_c": "0"}, opt_ml_root="/x")
