@@ -7,7 +7,6 @@ are counted in `ReadCounters.malformed`; `dataset.check_malformed` decides when 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -80,12 +79,6 @@ def fmt(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     return orjson.dumps(value).decode()
-
-
-def split_csv(lines: list[str]) -> list[list[str]]:
-    if any('"' in line for line in lines):
-        return [row for row in csv.reader(lines)]
-    return [line.split(",") for line in lines]
 
 
 Row = list[str] | dict[str, str]

@@ -22,9 +22,9 @@ from modelmonitor.analyzer.read.batches import (
     BatchBuilder,
     HeaderMode,
     ReadCounters,
-    split_csv,
 )
 from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.payload_mapping import split_csv
 from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 

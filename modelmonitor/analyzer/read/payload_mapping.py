@@ -14,6 +14,8 @@ implementation of these rules. Values stay as JSON gave them; the analyzer turns
 
 from __future__ import annotations
 
+import base64
+import csv
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -273,3 +275,36 @@ def json_documents(text: str | bytes, content_type: str, loads: Callable[[str | 
         if len(lines) < 2:
             raise
         return [loads(line) for line in lines]
+
+
+# --- one captured body → rows -----------------------------------------------------------------------------------
+
+def split_csv(lines: list[str]) -> list[list[str]]:
+    """CSV lines → fields: a plain split while no line holds a quote, else the csv module."""
+    if any('"' in line for line in lines):
+        return [row for row in csv.reader(lines)]
+    return [line.split(",") for line in lines]
+
+
+def csv_text_rows(text: str) -> list[list[str]]:
+    """A CSV body's rows: one per line ("\n"; a trailing "\r" dropped), empty lines skipped."""
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    return split_csv([line for line in lines if line])
+
+
+def payload_body_rows(data: str, encoding: str, content_type: str, *, path: str | None,
+                      names: Sequence[str] | None, mapped: bool, loads: Callable[[str | bytes], Any]) -> list[Row]:
+    """One captured body (SageMaker's `data`, `encoding`, `observedContentType`) → rows. Encoding CSV or JSON is
+    text; anything else is base64 (the literal SageMaker writes for it is undocumented), JSON when the content type
+    says so, else CSV. A CSV body takes `names` only; a JSON body follows the mapping when `mapped`, else the shape
+    rules."""
+    encoding, content_type = encoding.upper(), content_type.lower()
+    body: str | bytes = data
+    if encoding not in {"CSV", "JSON"}:
+        body = base64.b64decode(data, validate=True)
+        if "json" not in content_type:
+            body, encoding = body.decode("utf-8"), "CSV"
+    if encoding == "CSV":
+        rows = csv_text_rows(body if isinstance(body, str) else body.decode("utf-8"))
+        return csv_rows(rows, names) if names else list(rows)
+    return body_rows(json_documents(body, content_type, loads), path, names, mapped=mapped)

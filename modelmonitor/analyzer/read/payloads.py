@@ -12,15 +12,13 @@ from typing import Any
 import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
-from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt, split_csv
+from modelmonitor.analyzer.read.batches import CaptureLayout, Row, fmt
 from modelmonitor.analyzer.read.payload_mapping import (
     MappingError,
-    body_rows,
-    csv_rows,
-    json_documents,
     pair_outputs,
     pair_record,
     parse_path,
+    payload_body_rows,
     shape_rows,
 )
 
@@ -38,11 +36,6 @@ class RecordRows:
 RecordDecoder = Callable[[dict[str, Any]], RecordRows]
 """A capture record → its rows, when something other than the shape rules decides them (a payload mapping, a record
 preprocessor): readers then take every record through it, no fast path."""
-
-
-def _csv_text_rows(text: str) -> list[list[str]]:
-    lines = [line.rstrip("\r") for line in text.split("\n")]
-    return split_csv([line for line in lines if line])
 
 
 def json_rows(value: Any) -> list[Row]:
@@ -113,22 +106,11 @@ def _texts(row: Row | dict[str, Any] | list[Any]) -> Row:
 
 
 def payload_rows(payload: dict[str, Any], side: PayloadSide | None = None) -> list[Row]:
-    """One endpointInput/endpointOutput → rows. Encoding CSV or JSON is text; anything else is base64 (the literal
-    SageMaker writes for that case is undocumented, so every other value is treated as base64)."""
-    data = payload["data"]
-    encoding = str(payload.get("encoding", "")).upper()
-    content_type = str(payload.get("observedContentType", "")).lower()
-    if encoding not in {"CSV", "JSON"}:
-        data = base64.b64decode(data, validate=True)
-        if "json" not in content_type:
-            data = data.decode("utf-8")
-            encoding = "CSV"
-    if encoding == "CSV":
-        rows = _csv_text_rows(data)
-        return [_texts(r) for r in csv_rows(rows, side.names)] if side and side.names else list(rows)
-    documents = json_documents(data, content_type, orjson.loads)
-    return [_texts(r) for r in body_rows(documents, side.path if side else None, side.names if side else None,
-                                         mapped=side is not None)]
+    """One endpointInput/endpointOutput → rows of text (`payload_mapping.payload_body_rows`)."""
+    rows = payload_body_rows(payload["data"], str(payload.get("encoding", "")),
+                             str(payload.get("observedContentType", "")), path=side.path if side else None,
+                             names=side.names if side else None, mapped=side is not None, loads=orjson.loads)
+    return [_texts(r) for r in rows]
 
 
 def _as_positional(row: Row) -> list[str]:

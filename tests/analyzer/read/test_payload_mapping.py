@@ -181,3 +181,23 @@ def test_names_picking_a_missing_key_make_the_record_malformed() -> None:
     record = _record({"instances": [{"a": 1}]}, {})
     with pytest.raises(ValueError, match=r"no key\(s\) \['b'\]"):
         decode_record(record, "input_only", PayloadMapping(PayloadSide("instances[*]", ("a", "b"))))
+
+
+def test_builtin_script_reads_csv_and_base64_bodies_as_we_do() -> None:
+    """One body decoder serves both analyzers: CRLF, quoted commas, a base64 CSV body, an invalid base64 body."""
+    import base64
+
+    csv_body = _record('1,"a,b"\r\n2,c\r\n', "0.1\n0.2", content_type="text/csv", encoding="CSV")
+    mapping = PayloadMapping(input=PayloadSide(None, ("n", "s")))
+    assert decode_record(csv_body, "output_first", mapping).rows == [{"output": "0.1", "n": "1", "s": "a,b"},
+                                                                       {"output": "0.2", "n": "2", "s": "c"}]
+    assert _builtin(csv_body, None, ["n", "s"]) == [{"output": "0.1", "n": "1", "s": "a,b"},
+                                                     {"output": "0.2", "n": "2", "s": "c"}]
+    encoded = _record(base64.b64encode(b"3,d").decode(), base64.b64encode(b"0.3").decode(),
+                      content_type="text/csv", encoding="BASE64")
+    assert _builtin(encoded, None, ["n", "s"]) == [{"output": "0.3", "n": "3", "s": "d"}]
+    broken = _record("not base64!", "0.3", content_type="text/csv", encoding="BASE64")
+    with pytest.raises(ValueError):
+        decode_record(broken, "input_only", mapping)
+    with pytest.raises(ValueError):
+        _builtin(broken, None, ["n", "s"])
