@@ -94,3 +94,23 @@ def test_lambda_analyzer_may_read_a_users_preprocessor() -> None:
     plan = render_plan([_document(engine="lambda", payload={"preprocessorS3Uri": uri})])
     assert _policies_reading(plan, "arn:aws:s3:::ml-code/monitoring/preprocessor.py")
     assert "record_preprocessor_script" in json.dumps(plan)
+
+
+def test_job_definitions_with_a_preprocessor_are_valid_sagemaker_requests() -> None:
+    """The rendered job definitions, translated into CreateDataQualityJobDefinition /
+    CreateModelQualityJobDefinition requests and validated against botocore's service model (member names,
+    RecordPreprocessorSourceUri's S3 pattern and length, the 50-entry Environment map)."""
+    from tests.components.test_boto_contracts import sagemaker_requests
+
+    for payload, analyzer in (({"preprocessorS3Uri": "s3://ml-code/monitoring/preprocessor.py"}, "builtin"),
+                              (MAPPING, "builtin"), (MAPPING, "custom")):
+        plan = render_plan([_document(engine="modelMonitor", dataQuality={"analyzer": analyzer},
+                                      payload=payload)])
+        requests = dict(sagemaker_requests(plan))  # validates every request against botocore's model
+        app = requests["CreateDataQualityJobDefinition"]["DataQualityAppSpecification"]
+        if analyzer == "builtin":
+            assert app["RecordPreprocessorSourceUri"].startswith("s3://")
+        else:
+            assert json.loads(app["Environment"]["payload_mapping"]) == MAPPING
+        model_quality = requests["CreateModelQualityJobDefinition"]["ModelQualityAppSpecification"]
+        assert (model_quality.get("RecordPreprocessorSourceUri") is not None) == ("preprocessorS3Uri" in payload)
