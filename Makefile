@@ -14,7 +14,7 @@ NO_TELEMETRY := NML_DISABLE_USAGE_LOGGING=1 DO_NOT_TRACK=1
 ASL_DIR := tools/asl
 ASL_STAMP := $(ASL_DIR)/node_modules/.installed
 
-.PHONY: test test-browser lint typecheck layers pytest demo crds bench fuzz clean
+.PHONY: test test-browser lint typecheck layers pytest demo crds bench fuzz clarify-golden clean
 
 # Native sources too: an editable install compiles the analyzer's C modules in place (setup.py).
 $(STAMP): pyproject.toml setup.py $(wildcard modelmonitor/analyzer/native/*.c modelmonitor/analyzer/native/*.h)
@@ -85,6 +85,14 @@ fuzz: $(STAMP)
 	  $(BIN)/python tests/analyzer/hostile/fuzz_readers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ $(FUZZ_DIR)/corpus
 
+# Regenerates tests/analyzer/fixtures/clarify/golden.json with AWS's smclarify, the oracle of our bias metrics. Not
+# part of `make test` (the golden file is committed); smclarify 0.5 needs pandas 1.x, hence its own venv.
+CLARIFY_VENV := .venv-clarify
+clarify-golden:
+	@test -x $(CLARIFY_VENV)/bin/python || $(PYTHON) -m venv $(CLARIFY_VENV)
+	$(CLARIFY_VENV)/bin/python -m pip install --quiet -r tools/clarify_golden/requirements.txt
+	$(CLARIFY_VENV)/bin/python tools/clarify_golden/generate.py
+
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts \
+	rm -rf $(VENV) $(BENCH_VENV) $(CLARIFY_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts \
 		$(FUZZ_DIR) fuzz-artifacts

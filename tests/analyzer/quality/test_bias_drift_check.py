@@ -1,0 +1,56 @@
+"""The bias-drift check against AWS's documented rule and violations schema.
+
+"Bias Drift Violations" (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-
+violations.html): "if the baseline constraint for the DPPL bias metric is 0.2, and the analysis result is 0.1, no
+violation is logged because 0.1 is closer to 0 than 0.2. However, if the analysis result is -0.3, a violation is
+logged"; entries hold facet, facet_value, metric_name, constraint_check_type (`bias_drift_check`) and description,
+e.g. "Value 0.0751544567666083 does not meet the constraint requirement".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from modelmonitor.analyzer.quality.bias_report import analysis_document, bias_violations
+
+
+def _analysis(metrics: dict[str, Any], *, facet: str = "Age", value: str = "40") -> dict[str, Any]:
+    entries = [{"name": name, "description": name, "value": number} for name, number in metrics.items()]
+    return analysis_document(label="label", label_value_or_threshold="1",
+                             stages={"post_training": {facet: [{"value_or_threshold": value, "metrics": entries}]}})
+
+
+def test_the_documented_dppl_example() -> None:
+    baseline = _analysis({"DPPL": 0.2})
+    assert bias_violations(_analysis({"DPPL": 0.1}), baseline) == []
+    assert bias_violations(_analysis({"DPPL": -0.3}), baseline) == [{
+        "facet": "Age", "facet_value": "40", "metric_name": "DPPL", "constraint_check_type": "bias_drift_check",
+        "description": "Value -0.3 does not meet the constraint requirement"}]
+
+
+def test_disparate_impact_is_judged_by_its_distance_from_one() -> None:
+    baseline = _analysis({"DI": 0.9})
+    assert bias_violations(_analysis({"DI": 1.05}), baseline) == []
+    assert [v["metric_name"] for v in bias_violations(_analysis({"DI": 0.7}), baseline)] == ["DI"]
+    assert [v["metric_name"] for v in bias_violations(_analysis({"DI": 1.2}), baseline)] == ["DI"]
+
+
+def test_infinity_and_missing_values() -> None:
+    baseline = _analysis({"TE": 0.5, "CDDPL": 0.1})
+    current = _analysis({"TE": "Infinity", "CDDPL": None})
+    assert [v["metric_name"] for v in bias_violations(current, baseline)] == ["TE"]
+    assert bias_violations(_analysis({"TE": 0.1}), _analysis({"TE": "Infinity"})) == []
+
+
+def test_facets_and_values_are_matched_by_name() -> None:
+    baseline = _analysis({"DPPL": 0.1}, value="40")
+    assert bias_violations(_analysis({"DPPL": 0.9}, value="41"), baseline) == []
+    assert bias_violations(_analysis({"DPPL": 0.9}, facet="Sex", value="40"), baseline) == []
+
+
+def test_analysis_document_has_clarifys_sections() -> None:
+    document = _analysis({"DPPL": 0.1})
+    assert document["version"] == "1.0"
+    section = document["post_training_bias_metrics"]
+    assert set(section) == {"label", "facets", "label_value_or_threshold"}
+    assert "pre_training_bias_metrics" not in document
