@@ -129,3 +129,38 @@ def bias_violations(current: dict[str, Any], baseline: dict[str, Any]) -> list[d
                                "constraint_check_type": BIAS_DRIFT_CHECK,
                                "description": f"Value {observed!r} does not meet the constraint requirement"})
     return violations
+
+
+BIAS_STAGE_DIMENSION = {"pre_training_bias_metrics": "Pre-training", "post_training_bias_metrics": "Post-Training"}
+"""BiasStage values as AWS documents them ("CloudWatch Metrics for Bias Drift Analysis",
+https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-cw.html), capitals included."""
+
+CLOUDWATCH_INFINITY = 2.348543e108
+"""AWS publishes ±infinity as ±2.348543e108 (same page); CloudWatch takes no infinite value."""
+
+
+def bias_metric_records(document: dict[str, Any], *, endpoint: str, schedule: str, timestamp: str
+                        ) -> list[dict[str, Any]]:
+    """`bias_metric_<short name>` datums with AWS's seven dimensions (Endpoint, MonitoringSchedule, BiasStage, Label,
+    LabelValue, Facet, FacetValue); metrics without a value (errors) are not published, as AWS does."""
+    records: list[dict[str, Any]] = []
+    for section, stage in BIAS_STAGE_DIMENSION.items():
+        body = document.get(section) or {}
+        for facet, splits in (body.get("facets") or {}).items():
+            for split in splits:
+                dimensions = [{"Name": "Endpoint", "Value": endpoint},
+                              {"Name": "MonitoringSchedule", "Value": schedule},
+                              {"Name": "BiasStage", "Value": stage},
+                              {"Name": "Label", "Value": str(body.get("label"))},
+                              {"Name": "LabelValue", "Value": str(body.get("label_value_or_threshold"))},
+                              {"Name": "Facet", "Value": str(facet)},
+                              {"Name": "FacetValue", "Value": str(split.get("value_or_threshold"))}]
+                for entry in split.get("metrics", []):
+                    value = metric_value(entry)
+                    if value is None or math.isnan(value):
+                        continue
+                    if math.isinf(value):
+                        value = math.copysign(CLOUDWATCH_INFINITY, value)
+                    records.append({"MetricName": f"bias_metric_{entry['name']}", "Timestamp": timestamp,
+                                    "Dimensions": dimensions, "Value": value, "Unit": "None"})
+    return records

@@ -54,3 +54,28 @@ def test_analysis_document_has_clarifys_sections() -> None:
     section = document["post_training_bias_metrics"]
     assert set(section) == {"label", "facets", "label_value_or_threshold"}
     assert "pre_training_bias_metrics" not in document
+
+
+def test_metric_records_follow_aws_bias_metrics_page_and_cloudwatch_model() -> None:
+    """"CloudWatch Metrics for Bias Drift Analysis" (https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-
+    monitor-bias-drift-cw.html): `bias_metric_<short>`, ±infinity as ±2.348543e108, errors not published, dimensions
+    Endpoint, MonitoringSchedule, BiasStage, Label, LabelValue, Facet, FacetValue. Shapes checked against botocore's
+    CloudWatch model (PutMetricData's MetricDatum)."""
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    from modelmonitor.analyzer.quality.bias_report import bias_metric_records
+
+    document = _analysis({"DPPL": -0.25, "TE": "-Infinity", "CDDPL": None})
+    records = bias_metric_records(document, endpoint="churn", schedule="churn-bias", timestamp="2026-12-07T00:00:00Z")
+    values = {r["MetricName"]: r["Value"] for r in records}
+    assert values == {"bias_metric_DPPL": -0.25, "bias_metric_TE": -2.348543e108}
+    assert [d["Name"] for d in records[0]["Dimensions"]] == [
+        "Endpoint", "MonitoringSchedule", "BiasStage", "Label", "LabelValue", "Facet", "FacetValue"]
+    assert {d["Name"]: d["Value"] for d in records[0]["Dimensions"]}["BiasStage"] == "Post-Training"
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    shape = model.operation_model("PutMetricData").input_shape
+    datums = [{k: v for k, v in r.items() if k != "Timestamp"} for r in records]
+    report = ParamValidator().validate({"Namespace": "aws/sagemaker/Endpoints/bias-metrics", "MetricData": datums},
+                                       shape)
+    assert not report.has_errors(), report.generate_report()
