@@ -15,7 +15,7 @@ in the post-training metrics guide). Violations are written in that page's schem
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,7 +104,7 @@ def _distance_from_balance(name: str, value: float) -> float:
     return abs(value - 1.0) if name in _RATIO_METRICS else abs(value)
 
 
-def _entries(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _entries(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for section in STAGES.values():
         facets = (document.get(section) or {}).get("facets") or {}
         for facet, splits in facets.items():
@@ -113,7 +113,7 @@ def _entries(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any
                     yield facet, str(split.get("value_or_threshold")), entry
 
 
-def bias_violations(current: dict[str, Any], baseline: dict[str, Any]) -> list[dict[str, str]]:
+def bias_violations(current: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[dict[str, str]]:
     """constraint_violations.json entries: every metric the baseline holds a value for whose current value is
     farther from balance. A metric missing now (its data could not support it) is not a violation: the run's
     analysis.json keeps its error text."""

@@ -176,26 +176,41 @@ def _row_value(row: Row, attribute: str | None, where: str) -> str:
     return row[column]
 
 
-def _one_output_row(rows_of: OutputRows, record: dict[str, Any], where: str) -> Row:
+def _one_row(rows_of: OutputRows, record: dict[str, Any], where: str, side: str = "response") -> Row:
     try:
         rows = rows_of(record)
     except (RecordError, KeyError, TypeError, ValueError) as err:
-        raise GroundTruthError(f"{where}: response not readable with spec.payload: {err}") from err
+        raise GroundTruthError(f"{where}: {side} not readable with spec.payload: {err}") from err
     if len(rows) != 1:
-        raise GroundTruthError(f"{where}: response holds {len(rows)} rows; ground truth matches one prediction per "
+        raise GroundTruthError(f"{where}: {side} holds {len(rows)} rows; ground truth matches one prediction per "
                                "captured request (event id)")
     return rows[0]
+
+
+InputRows = OutputRows
+"""A capture record → the rows of its request (`input_rows_reader`)."""
+
+
+def input_rows_reader(mapping: PayloadMapping | None, preprocessor: Preprocessor | None) -> InputRows:
+    """How a request becomes its row: the record preprocessor's row, else `spec.payload`'s input side, else the
+    shape rules (`read.payloads.payload_rows`)."""
+    if preprocessor is not None:
+        return preprocessor.rows
+    side = mapping.input if mapping is not None else None
+    return lambda record: payload_rows(record["captureData"]["endpointInput"], side)
 
 
 def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str | None,
                      probability_attribute: str | None = None, start: datetime | None = None,
                      end: datetime | None = None, source: str = "<captures>",
-                     output_rows: OutputRows | None = None) -> Predictions:
+                     output_rows: OutputRows | None = None, input_rows: InputRows | None = None) -> Predictions:
     """Predictions of the capture records whose inferenceTime falls in [start, end); `output_rows` decodes each
-    response as `spec.payload` says (else the attributes address the raw response: JSON path or CSV column)."""
+    response as `spec.payload` says (else the attributes address the raw response: JSON path or CSV column).
+    With `input_rows`, each prediction keeps its request's row too (one row per request, like the prediction)."""
     ids: list[str] = []
     predicted: list[str | None] = []
     scores: list[float] = []
+    inputs: list[Row] | None = [] if input_rows is not None else None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -210,12 +225,14 @@ def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str |
             raise GroundTruthError(f"{where}: neither eventMetadata.inferenceId nor eventId is set")
         value_of: Callable[[str | None], str]
         if output_rows is not None:
-            row = _one_output_row(output_rows, record, where)
+            row = _one_row(output_rows, record, where)
             value_of = functools.partial(_row_value, row, where=where)
         else:
             output = (record.get("captureData") or {}).get("endpointOutput")
             text, kind = _decode(output, f"{where} captureData.endpointOutput")
             value_of = functools.partial(extract, text, kind, where=where)
+        if inputs is not None and input_rows is not None:
+            inputs.append(_one_row(input_rows, record, where, "request"))
         ids.append(match_id)
         if inference_attribute is not None or probability_attribute is None:
             predicted.append(value_of(inference_attribute))
@@ -227,7 +244,8 @@ def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str |
                 scores.append(float(raw))
             except ValueError as err:
                 raise GroundTruthError(f"{where}: probability {raw!r} is not a number") from err
-    return Predictions(ids=ids, predicted=predicted, scores=scores if probability_attribute is not None else None)
+    return Predictions(ids=ids, predicted=predicted, scores=scores if probability_attribute is not None else None,
+                       inputs=inputs)
 
 
 def read_labels(objects: Iterable[tuple[str, datetime | None, Iterable[bytes | str]]]) -> Labels:
@@ -342,8 +360,8 @@ def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWin
 
 
 def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
-                        probability_attribute: str | None = None, output_rows: OutputRows | None = None
-                        ) -> Predictions:
+                        probability_attribute: str | None = None, output_rows: OutputRows | None = None,
+                        input_rows: InputRows | None = None) -> Predictions:
     """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed)."""
     last_instant = window.end - timedelta(microseconds=1)
     lines: list[bytes] = []
@@ -351,7 +369,7 @@ def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *
         lines.extend(object_lines)
     return read_predictions(lines, inference_attribute=inference_attribute,
                             probability_attribute=probability_attribute, start=window.start, end=window.end,
-                            source=capture_uri, output_rows=output_rows)
+                            source=capture_uri, output_rows=output_rows, input_rows=input_rows)
 
 
 def write_outputs(result: ModelQualityResult, *, output_dir: Path, metrics_dir: Path | None, endpoint: str,

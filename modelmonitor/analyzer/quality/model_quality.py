@@ -66,10 +66,14 @@ class Predictions:
     ids: Sequence[str]
     predicted: Sequence[str | None]
     scores: Sequence[float] | None = None
+    inputs: Sequence[Any] | None = None
+    """The request's decoded row per prediction, when a reader was asked for it (bias monitoring needs the facet)."""
 
     def __post_init__(self) -> None:
         if len(self.ids) != len(self.predicted):
             raise ModelQualityError(f"{len(self.ids)} prediction ids but {len(self.predicted)} predicted values")
+        if self.inputs is not None and len(self.inputs) != len(self.ids):
+            raise ModelQualityError(f"{len(self.ids)} prediction ids but {len(self.inputs)} input rows")
         if self.scores is not None and len(self.scores) != len(self.ids):
             raise ModelQualityError(f"{len(self.ids)} prediction ids but {len(self.scores)} scores")
 
@@ -170,14 +174,16 @@ def _iso(moment: datetime) -> str:
 # --- merging -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class _Merged:
+class Joined:
     predicted: list[str | None]
     scores: list[float] | None
     actual: list[str]
     coverage: Coverage
+    indices: list[int]
+    """Position in the window's predictions of each matched pair (aligns `Predictions.inputs`)."""
 
 
-def _merge(predictions: Predictions, labels: Labels, evaluation_time: datetime | None) -> _Merged:
+def join_labels(predictions: Predictions, labels: Labels, evaluation_time: datetime | None) -> Joined:
     """Join on id. A label arriving after `evaluation_time` is late: counted, never used (reruns stay stable)."""
     window_ids = set(predictions.ids)
     on_time: dict[str, tuple[datetime, str]] = {}
@@ -199,10 +205,12 @@ def _merge(predictions: Predictions, labels: Labels, evaluation_time: datetime |
     predicted: list[str | None] = []
     scores: list[float] | None = [] if predictions.scores is not None else None
     actual: list[str] = []
+    indices: list[int] = []
     for index, prediction_id in enumerate(predictions.ids):
         hit = on_time.get(prediction_id)
         if hit is None:
             continue
+        indices.append(index)
         predicted.append(predictions.predicted[index])
         if scores is not None and predictions.scores is not None:
             scores.append(predictions.scores[index])
@@ -212,7 +220,7 @@ def _merge(predictions: Predictions, labels: Labels, evaluation_time: datetime |
     coverage = Coverage(predictions=len(predictions.ids), matched=matched,
                         unmatched_predictions=len(predictions.ids) - matched, orphan_labels=orphans,
                         late_labels=late, duplicate_labels=duplicates)
-    return _Merged(predicted, scores, actual, coverage)
+    return Joined(predicted, scores, actual, coverage, indices)
 
 
 # --- constraints ---------------------------------------------------------------------------------------------
@@ -290,7 +298,7 @@ def evaluate(predictions: Predictions, labels: Labels, *, problem_type: ProblemT
     if problem_type == "BinaryClassification" and not 0.0 <= probability_threshold <= 1.0:
         raise ModelQualityError(f"probability threshold must be within [0, 1], got {probability_threshold}")
     parsed = parse_constraints(constraints, problem_type) if constraints is not None else {}
-    merged = _merge(predictions, labels, evaluation_time)
+    merged = join_labels(predictions, labels, evaluation_time)
     metrics: dict[str, float] = {}
     confusion: dict[str, dict[str, int]] = {}
     if merged.coverage.matched:
