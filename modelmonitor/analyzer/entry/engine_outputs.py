@@ -29,7 +29,10 @@ MAX_FAILURE_REASON_CHARS = 1024
 """The run event's failureReason is cut like SageMaker's ExitMessage (1 KB): enough to act on, never huge."""
 
 RunStatus = Literal["Completed", "CompletedWithViolations", "Failed"]
-MonitoringType = Literal["DataQuality", "ModelQuality"]
+MonitoringType = Literal["DataQuality", "ModelQuality", "ModelBias"]
+MONITORING_TYPES: tuple[MonitoringType, ...] = ("DataQuality", "ModelQuality", "ModelBias")
+LABELLED_TYPES: frozenset[str] = frozenset({"ModelQuality", "ModelBias"})
+"""Monitoring types judged against ground truth: their window ends a label delay before the run."""
 ENGINES = ("lambda", "processingJob")
 
 
@@ -64,11 +67,11 @@ class EngineRun:
         engine = env["modelmonitor_engine"]
         if engine not in ENGINES:
             raise AnalyzerInputError(f"modelmonitor_engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-        monitoring_type = env.get("monitoring_type", "DataQuality")
-        if monitoring_type not in ("DataQuality", "ModelQuality"):
-            raise AnalyzerInputError(f"monitoring_type must be DataQuality or ModelQuality, not {monitoring_type!r}")
-        return cls(monitor=env["modelmonitor_monitor"], engine=engine,
-                   monitoring_type="ModelQuality" if monitoring_type == "ModelQuality" else "DataQuality",
+        monitoring_type = next((t for t in MONITORING_TYPES if t == env.get("monitoring_type", "DataQuality")), None)
+        if monitoring_type is None:
+            raise AnalyzerInputError(f"monitoring_type must be one of {', '.join(MONITORING_TYPES)}, not "
+                                     f"{env.get('monitoring_type')!r}")
+        return cls(monitor=env["modelmonitor_monitor"], engine=engine, monitoring_type=monitoring_type,
                    endpoint=env["sagemaker_endpoint_name"], schedule=env["sagemaker_monitoring_schedule_name"],
                    metrics_namespace=namespace, event_bus_name=env.get("run_event_bus_name") or "default")
 

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun, RunOutcome, publish
+from modelmonitor.analyzer.quality.bias_run import BiasJob, run_bias
 from modelmonitor.analyzer.quality.run import QualityJob, run_quality
 from modelmonitor.analyzer.read.sources import Window, list_objects, parse_time
 from modelmonitor.analyzer.run.job import AnalysisJob
@@ -112,8 +113,14 @@ class Analysis(NamedTuple):
 
 def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, report_uri: str | None,
             s3: Any, monitoring_type: str, html_report: bool = True) -> Analysis:
-    """Data or model quality of one window: files written, nothing published yet."""
+    """Data quality, model quality or bias drift of one window: files written, nothing published yet."""
     window = run_window.window
+    if monitoring_type == "ModelBias":
+        bias = run_bias(BiasJob.from_environment(env, window, output_path=output_path,
+                                                 evaluation_time=run_window.evaluation_time), s3)
+        outcome = RunOutcome(status=bias.status, window=window, violations=len(bias.result.violations),
+                             report_uri=report_uri)
+        return Analysis(outcome, bias.outputs, bias.metrics, bias.summary())
     if monitoring_type == "ModelQuality":
         quality = run_quality(QualityJob.from_environment(env, window, output_path=output_path,
                                                           evaluation_time=run_window.evaluation_time), s3)

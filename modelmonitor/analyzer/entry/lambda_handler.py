@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun, RunOutcome, iso_z, publish
+from modelmonitor.analyzer.entry.engine_outputs import LABELLED_TYPES, Clients, EngineRun, RunOutcome, iso_z, publish
 from modelmonitor.analyzer.entry.engine_run import execute, results_location, window_from_event
 from modelmonitor.analyzer.read.sources import s3_client
 
@@ -58,7 +58,7 @@ def run_invocation(event: Mapping[str, Any], env: Mapping[str, str], *, clients:
                                  "a ModelMonitor lambda engine")
     try:
         period = _positive_int(env, "schedule_period_seconds", DEFAULT_PERIOD_SECONDS)
-        delay = _positive_int(env, "label_delay_seconds", 0) if engine_run.monitoring_type == "ModelQuality" else 0
+        delay = _positive_int(env, "label_delay_seconds", 0) if engine_run.monitoring_type in LABELLED_TYPES else 0
         max_bytes = _positive_int(env, "max_window_mb", DEFAULT_MAX_WINDOW_MB) * 2**20
         run_window = window_from_event(event, period_seconds=period, end_offset_seconds=delay, now=now)
         prefix = results_location(env, engine_run, run_window.window)
