@@ -199,3 +199,34 @@ def test_facet_values_match_numbers_as_numbers_and_text_as_text() -> None:
     assert facet_splits(np.array(["1", "2"]), values=[1])[0].sensitive.tolist() == [True, False]
     with pytest.raises(ValueError, match="numeric column"):
         facet_splits(np.array(["a", "b"]), threshold=1.0)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_a_dataset_baseline_through_the_configuration_matches_smclarify(name: str) -> None:
+    """The whole path a baseline takes — Clarify's analysis configuration, facet and label rules, predicted labels
+    from a column — against smclarify's report for the same table."""
+    from modelmonitor.analyzer.quality.bias_analysis import dataset_analysis
+    from modelmonitor.analyzer.quality.bias_config import parse_config
+
+    scenario = SCENARIOS[name]
+    features = np.array(scenario["features"])
+    columns: dict[str, list[Any]] = {f"x{i}": features[:, i].tolist() for i in range(features.shape[1])}
+    columns.update(facet=scenario["facet_column"], label=scenario["label"], predicted=scenario["predicted"],
+                   group=scenario["group"])
+    facet: dict[str, Any] = {"name_or_index": "facet"}
+    if scenario["facet"]:
+        facet["value_or_threshold"] = scenario["facet"].get("values") or [scenario["facet"]["threshold"]]
+    config = parse_config({"label": "label", "label_values_or_threshold": [1], "facet": [facet],
+                           "group_variable": "group", "predicted_label": "predicted"})
+    document = dataset_analysis(columns, config)
+    for stage in ("pre_training", "post_training"):
+        ours = document[f"{stage}_bias_metrics"]["facets"]["facet"]
+        theirs = scenario["clarify"][stage]
+        assert [s["value_or_threshold"] for s in ours] == [s["value_or_threshold"] for s in theirs]
+        for our_split, their_split in zip(ours, theirs, strict=True):
+            for mine, expected in zip(our_split["metrics"], their_split["metrics"], strict=True):
+                assert mine["name"] == expected["name"]
+                if isinstance(expected["value"], float):
+                    assert mine["value"] == pytest.approx(expected["value"], rel=1e-12, abs=1e-15), mine["name"]
+                else:
+                    assert mine["value"] == expected["value"], mine["name"]

@@ -20,7 +20,8 @@ import pytest
 from moto import mock_aws
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.quality.bias_run import BiasConfigError, BiasJob, parse_config, run_bias, split_rule
+from modelmonitor.analyzer.quality.bias_config import BiasConfigError, parse_config, split_rule
+from modelmonitor.analyzer.quality.bias_run import BiasJob, run_bias
 from modelmonitor.analyzer.read.sources import Window
 
 BUCKET = "mm-bias"
