@@ -85,13 +85,15 @@ fuzz: $(STAMP)
 	  $(BIN)/python tests/analyzer/hostile/fuzz_readers.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
 	  -artifact_prefix=fuzz-artifacts/ $(FUZZ_DIR)/corpus
 
-# Regenerates tests/analyzer/fixtures/clarify/golden.json with AWS's smclarify, the oracle of our bias metrics. Not
+# Regenerates tests/analyzer/fixtures/clarify/{golden,shap_golden}.json with AWS's smclarify and the shap library,
+# the oracles of our bias metrics and Kernel SHAP. Not
 # part of `make test` (the golden file is committed); smclarify 0.5 needs pandas 1.x, hence its own venv.
 CLARIFY_VENV := .venv-clarify
 clarify-golden:
 	@test -x $(CLARIFY_VENV)/bin/python || $(PYTHON) -m venv $(CLARIFY_VENV)
 	$(CLARIFY_VENV)/bin/python -m pip install --quiet -r tools/clarify_golden/requirements.txt
 	$(CLARIFY_VENV)/bin/python tools/clarify_golden/generate.py
+	$(CLARIFY_VENV)/bin/python tools/clarify_golden/generate_shap.py
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) $(CLARIFY_VENV) $(ASL_DIR)/node_modules .pytest_cache .ruff_cache .hypothesis demo-output test-artifacts \
