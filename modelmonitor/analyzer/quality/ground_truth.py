@@ -38,7 +38,7 @@ from modelmonitor.analyzer.read.columnar_files import (
 )
 from modelmonitor.analyzer.read.payloads import PayloadMapping, payload_rows, payload_text
 from modelmonitor.analyzer.read.preprocessor import Preprocessor
-from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, iter_s3_objects, json_record
+from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, is_synthetic, iter_s3_objects, json_record
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
 
@@ -216,6 +216,8 @@ def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str |
             continue
         where = f"{source} line {number}"
         record = _load(line, where)
+        if is_synthetic(record):
+            continue  # our own feature-attribution requests: not the endpoint's traffic, never labelled
         metadata = record.get("eventMetadata") or {}
         moment = _parse_time(metadata.get("inferenceTime"), where)
         if (start is not None and moment < start) or (end is not None and moment >= end):

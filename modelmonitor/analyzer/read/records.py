@@ -12,6 +12,16 @@ import orjson
 
 from modelmonitor.analyzer.base.errors import RecordError
 
+SYNTHETIC_INFERENCE_PREFIX = "modelmonitor-attribution-"
+"""The InferenceId prefix of the requests a feature-attribution run sends to the monitored endpoint: data capture
+records them like any request, and readers leave them out of windows (they are not the endpoint's traffic)."""
+
+
+def is_synthetic(record: dict[str, Any]) -> bool:
+    """A capture record of our own attribution traffic (see SYNTHETIC_INFERENCE_PREFIX)."""
+    inference_id = (record.get("eventMetadata") or {}).get("inferenceId")
+    return isinstance(inference_id, str) and inference_id.startswith(SYNTHETIC_INFERENCE_PREFIX)
+
 
 class S3Reader(Protocol):
     """The two S3 calls the reader needs (a boto3 S3 client satisfies it)."""

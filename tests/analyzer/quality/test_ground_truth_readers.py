@@ -84,6 +84,17 @@ def test_predictions_outside_the_window_are_skipped() -> None:
     assert preds.ids == ["e0", "e1"]
 
 
+def test_feature_attribution_requests_are_not_the_endpoints_predictions() -> None:
+    """A feature-attribution run sends its synthetic rows to the endpoint marked by InferenceId; data capture records
+    them, and they must not count as predictions (they would never be labelled and lower the coverage)."""
+    from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+
+    lines = [capture({"data": "1", "encoding": "CSV"}, event_id="e1", inference_id="customer-7"),
+             capture({"data": "0", "encoding": "CSV"}, event_id="e2",
+                     inference_id=f"{SYNTHETIC_INFERENCE_PREFIX}2026120105-3")]
+    assert read_predictions(lines, inference_attribute=None).ids == ["customer-7"]
+
+
 def test_window_honours_the_label_delay() -> None:
     now = datetime(2026, 11, 25, 10, 17, tzinfo=UTC)
     window = quality_window(now, period_seconds=86400, label_delay_seconds=24 * 3600)

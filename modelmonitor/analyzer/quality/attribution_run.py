@@ -1,0 +1,207 @@
+"""One feature-attribution-drift run under our engines: a bounded sample of the window's captured requests, explained
+with Kernel SHAP by calling the model, compared with the baseline's attributions by nDCG.
+
+Configuration: Clarify's explainability-monitoring analysis configuration ("Parameters to Monitor Attribution Drift",
+https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-config-json-monitor-model-explainability-parameters.html):
+`headers` (the feature names), `methods.shap.baseline` (background rows), `methods.shap.num_samples` (coalitions),
+`predictor.content_type` / `accept_type`, `predictor.probability` or `label` (which output column is the score).
+Ours, because every synthetic row is an inference someone pays for: `max_rows` (window rows explained, default 20)
+and `max_model_rows` (rows sent to the model per run, default 100,000) — a run that would need more is refused
+before the first call, naming both settings.
+
+Attribution requests go to the monitored endpoint with an `InferenceId` starting `modelmonitor-attribution-`
+(`SYNTHETIC_INFERENCE_PREFIX`): data capture records it, and our readers leave such records out of every window.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from modelmonitor.analyzer.quality.attribution import (
+    Matrix,
+    attribution_violations,
+    explanations_document,
+    global_shap_values,
+    kernel_shap,
+    synthetic_rows,
+)
+from modelmonitor.analyzer.quality.model_quality import ModelQualityError
+from modelmonitor.analyzer.read.payloads import json_rows
+from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+
+MAX_REQUEST_BYTES = 5 * 2**20
+"""Rows per InvokeEndpoint request are packed up to this size, well under the real-time payload limit (6 MB)."""
+
+
+class AttributionError(ModelQualityError):
+    """A configuration, a model response or a cost the attribution run cannot accept; the message says which."""
+
+
+@dataclass(frozen=True)
+class AttributionConfig:
+    headers: tuple[str, ...]
+    background: tuple[tuple[float, ...], ...]
+    num_samples: int = 2048
+    content_type: str = "text/csv"
+    accept_type: str = "text/csv"
+    score: str | int = 0
+    max_rows: int = 20
+    max_model_rows: int = 100_000
+
+
+def _positive(raw: Any, name: str, default: int) -> int:
+    if raw is None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise AttributionError(f"{name} must be a positive whole number, got {raw!r}")
+    return raw
+
+
+def parse_attribution_config(raw: Any) -> AttributionConfig:
+    if not isinstance(raw, dict):
+        raise AttributionError("the explainability analysis configuration must be a JSON object")
+    headers = raw.get("headers")
+    if not isinstance(headers, list) or len(headers) < 2 or not all(isinstance(h, str) and h for h in headers):
+        raise AttributionError("headers: the names of the model's features (at least two) are required")
+    shap = ((raw.get("methods") or {}).get("shap")) if isinstance(raw.get("methods"), dict) else None
+    if not isinstance(shap, dict):
+        raise AttributionError("methods.shap is required (feature attribution uses SHAP)")
+    background = shap.get("baseline")
+    if not isinstance(background, list) or not background or not all(
+            isinstance(row, list) and len(row) == len(headers) for row in background):
+        raise AttributionError(f"methods.shap.baseline must be a list of rows of the {len(headers)} features "
+                               "(the background data Kernel SHAP replaces absent features with)")
+    try:
+        rows = tuple(tuple(float(v) for v in row) for row in background)
+    except (TypeError, ValueError) as exc:
+        raise AttributionError(f"methods.shap.baseline holds a value that is not a number: {exc}") from exc
+    predictor = raw.get("predictor") or {}
+    score = predictor.get("probability", predictor.get("label", 0))
+    if isinstance(score, bool) or not isinstance(score, str | int):
+        raise AttributionError("predictor.probability (or label) must be an output column name or index")
+    return AttributionConfig(
+        headers=tuple(headers), background=rows, num_samples=_positive(shap.get("num_samples"), "num_samples", 2048),
+        content_type=str(predictor.get("content_type", "text/csv")),
+        accept_type=str(predictor.get("accept_type", "text/csv")), score=score,
+        max_rows=_positive(raw.get("max_rows"), "max_rows", 20),
+        max_model_rows=_positive(raw.get("max_model_rows"), "max_model_rows", 100_000))
+
+
+def _scores(body: bytes, accept: str, score: str | int, expected: int) -> list[float]:
+    """One response → one score per row sent (CSV lines, or JSON in the shapes the capture readers know)."""
+    text = body.decode("utf-8")
+    rows: list[Any] = json_rows(orjson.loads(text)) if "json" in accept else \
+        [r for r in csv.reader(io.StringIO(text)) if r]
+    if len(rows) != expected:
+        raise AttributionError(f"the endpoint answered {len(rows)} rows for {expected} sent; attribution needs "
+                               "one output per row (does the model accept several CSV rows per request?)")
+    out = []
+    for row in rows:
+        value = row.get(score) if isinstance(row, dict) and isinstance(score, str) else \
+            row[score] if isinstance(row, list) and isinstance(score, int) and score < len(row) else None
+        try:
+            out.append(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise AttributionError(f"output column {score!r} is not a number in {row!r}") from exc
+    return out
+
+
+@dataclass
+class EndpointModel:
+    """`predict` over InvokeEndpoint: rows packed into CSV requests, each marked as attribution traffic."""
+
+    invoke: Callable[..., Any]
+    """`sagemaker-runtime`'s invoke_endpoint (or a fake with its signature)."""
+    endpoint: str
+    config: AttributionConfig
+    run_id: str
+    requests: int = 0
+    rows_sent: int = 0
+    _batches: list[int] = field(default_factory=list)
+
+    def _body(self, block: Matrix) -> bytes:
+        return "".join(",".join(repr(float(v)) for v in row) + "\n" for row in block).encode()
+
+    def __call__(self, matrix: Matrix) -> npt.NDArray[np.float64]:
+        bytes_per_row = max(1, len(self._body(matrix[:1])))
+        per_request = max(1, MAX_REQUEST_BYTES // bytes_per_row)
+        out: list[float] = []
+        for start in range(0, matrix.shape[0], per_request):
+            block = matrix[start:start + per_request]
+            self.requests += 1
+            response = self.invoke(EndpointName=self.endpoint, Body=self._body(block),
+                                   ContentType=self.config.content_type, Accept=self.config.accept_type,
+                                   InferenceId=f"{SYNTHETIC_INFERENCE_PREFIX}{self.run_id}-{self.requests}"[:64])
+            out.extend(_scores(response["Body"].read(), self.config.accept_type, self.config.score, len(block)))
+            self.rows_sent += len(block)
+        return np.array(out, dtype=np.float64)
+
+
+def _evenly(rows: Sequence[Any], limit: int) -> list[Any]:
+    if len(rows) <= limit:
+        return list(rows)
+    return [rows[int(i)] for i in np.linspace(0, len(rows) - 1, limit)]
+
+
+def feature_matrix(rows: Iterable[Any], headers: Sequence[str]) -> Matrix:
+    """Request rows (named or positional) → the numeric matrix of the model's features, in `headers` order."""
+    out = []
+    for number, row in enumerate(rows):
+        values = [row.get(h) for h in headers] if isinstance(row, dict) else list(row)
+        if len(values) != len(headers):
+            raise AttributionError(f"request row {number} has {len(values)} values for {len(headers)} headers")
+        try:
+            out.append([float(v) for v in values])  # type: ignore[arg-type]  # None raises TypeError: reported
+        except (TypeError, ValueError) as exc:
+            raise AttributionError(f"request row {number}: Kernel SHAP needs numeric features ({exc})") from exc
+    return np.array(out, dtype=np.float64).reshape(-1, len(headers))
+
+
+@dataclass(frozen=True)
+class AttributionResult:
+    analysis: dict[str, Any]
+    violations: list[dict[str, str]]
+    ndcg: dict[str, float]
+    rows_explained: int
+    model_rows: int
+    requests: int
+
+    def metric_records(self, *, endpoint: str, schedule: str, timestamp: str) -> list[dict[str, Any]]:
+        dimensions = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
+        values = [("feature_attribution_ndcg", score, "None") for score in self.ndcg.values()]
+        values += [("violations_count", float(len(self.violations)), "Count"),
+                   ("attribution_model_rows", float(self.model_rows), "Count"),
+                   ("monitoring_run_completed", 1.0, "Count")]
+        return [{"MetricName": name, "Timestamp": timestamp, "Dimensions": dimensions, "Value": value, "Unit": unit}
+                for name, value, unit in values if not math.isnan(value)]
+
+
+def explain_window(rows: Sequence[Any], model: EndpointModel, *, baseline: Mapping[str, Any] | None = None,
+                   seed: int = 0) -> AttributionResult:
+    """Explain an even sample of the window's rows; refuse up front when it would exceed `max_model_rows`."""
+    config = model.config
+    sample = feature_matrix(_evenly(rows, config.max_rows), config.headers)
+    if sample.shape[0] == 0:
+        raise AttributionError("the window holds no request to explain")
+    background = np.array(config.background, dtype=np.float64)
+    needed = synthetic_rows(sample.shape[0], len(config.headers), background.shape[0], config.num_samples)
+    if needed > config.max_model_rows:
+        raise AttributionError(
+            f"explaining {sample.shape[0]} rows of {len(config.headers)} features against {background.shape[0]} "
+            f"background rows with {config.num_samples} coalitions sends {needed:,} rows to the model, more than "
+            f"max_model_rows ({config.max_model_rows:,}): lower max_rows, num_samples or the background, or raise "
+            "max_model_rows")
+    values, expected = kernel_shap(model, sample, background, max_coalitions=config.num_samples, seed=seed)
+    analysis = explanations_document(global_shap_values(values, list(config.headers)), expected)
+    violations, scores = attribution_violations(analysis, baseline) if baseline is not None else ([], {})
+    return AttributionResult(analysis=analysis, violations=violations, ndcg=scores, rows_explained=sample.shape[0],
+                             model_rows=model.rows_sent, requests=model.requests)
