@@ -39,7 +39,7 @@ def test_bias_run_under_the_lambda_engine(aws: Aws, scenario: Scenario) -> None:
     (split,) = analysis["post_training_bias_metrics"]["facets"]["region"]
     dppl = next(m["value"] for m in split["metrics"] if m["name"] == "DPPL")
     region = scenario.hour_traffic(2).columns["region"]
-    positive = scores > 0.5
+    positive = scores >= 0.5
     assert abs(dppl - (positive[region != "south"].mean() - positive[region == "south"].mean())) < 1e-12
     [event] = aws.run_events()
     assert (event["monitor"], event["monitoringType"], event["status"]) == (MONITOR, "ModelBias", "Completed")

@@ -21,6 +21,7 @@ from modelmonitor.analyzer.quality.bias_report import (
     bias_violations,
     facet_splits,
 )
+from modelmonitor.analyzer.quality.metrics import positive_scores
 from modelmonitor.analyzer.quality.model_quality import Coverage, Labels, Predictions, join_labels
 
 
@@ -135,13 +136,13 @@ def analyse(rows: Sequence[Any], actual: Sequence[Any], predicted: npt.NDArray[n
 
 
 def favourable_predictions(values: Sequence[Any], config: BiasConfig) -> npt.NDArray[np.bool_]:
-    """Predicted labels → favourable or not: scores (a fractional number in [0, 1]) above `probability_threshold`,
+    """Predicted labels → favourable or not: scores (a fractional number in [0, 1]) at or above
+    `probability_threshold` (model quality's rule, `metrics.positive_scores`),
     labels by `label_values_or_threshold` as the ground truth is read."""
     typed = _typed(list(values))
     if typed.dtype.kind == "f" and typed.size and np.all((typed >= 0) & (typed <= 1)) \
             and np.any(typed != np.floor(typed)):
-        flags: npt.NDArray[np.bool_] = typed > config.probability_threshold
-        return flags
+        return positive_scores(typed, config.probability_threshold)
     return _favourable([v if v is not None else "" for v in values], config).sensitive
 
 
@@ -153,7 +154,7 @@ def evaluate_bias(predictions: Predictions, labels: Labels, config: BiasConfig, 
     joined = join_labels(predictions, labels, evaluation_time)
     rows = [predictions.inputs[i] for i in joined.indices]
     if joined.scores is not None:
-        predicted = np.array(joined.scores, dtype=np.float64) > config.probability_threshold
+        predicted = positive_scores(np.array(joined.scores, dtype=np.float64), config.probability_threshold)
     else:
         predicted = favourable_predictions(joined.predicted, config)
     document = analyse(rows, joined.actual, predicted, config)

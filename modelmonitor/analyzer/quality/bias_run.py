@@ -87,7 +87,8 @@ def run_bias(job: BiasJob, s3: Any) -> BiasRunResult:
                                       inference_attribute=source.inference_attribute,
                                       probability_attribute=source.probability_attribute,
                                       output_rows=output_rows_reader(source.payload_mapping, preprocessor),
-                                      input_rows=input_rows_reader(source.payload_mapping, preprocessor))
+                                      input_rows=input_rows_reader(source.payload_mapping, preprocessor),
+                                      batch=source.batch)
     labels = read_ground_truth_s3(s3, source.ground_truth_source, source.window)
     result = evaluate_bias(predictions, labels, job.config, evaluation_time=source.window.evaluation_time,
                            baseline=baseline)

@@ -28,6 +28,7 @@ from modelmonitor.analyzer.quality.model_quality import (
     ModelQualityResult,
     Predictions,
 )
+from modelmonitor.analyzer.read.batch_transform import BatchCapture, capture_records
 from modelmonitor.analyzer.read.batches import Row
 from modelmonitor.analyzer.read.columnar_files import (
     MAGIC_BYTES,
@@ -363,12 +364,15 @@ def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWin
 
 def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
                         probability_attribute: str | None = None, output_rows: OutputRows | None = None,
-                        input_rows: InputRows | None = None) -> Predictions:
-    """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed)."""
-    last_instant = window.end - timedelta(microseconds=1)
-    lines: list[bytes] = []
-    for _key, _modified, object_lines in _s3_objects(s3, hour_prefixes(capture_uri, window.start, last_instant)):
-        lines.extend(object_lines)
+                        input_rows: InputRows | None = None, batch: BatchCapture | None = None) -> Predictions:
+    """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed), or
+    with `batch`, of the batch transform jobs whose capture manifests fall in the window."""
+    if batch is not None:
+        lines = [orjson.dumps(record) for record in capture_records(
+            s3, capture_uri, window.start, window.end, content_type=batch.content_type, accept=batch.accept)]
+    else:
+        hours = hour_prefixes(capture_uri, window.start, window.end - timedelta(microseconds=1))
+        lines = [line for _key, _modified, object_lines in _s3_objects(s3, hours) for line in object_lines]
     return read_predictions(lines, inference_attribute=inference_attribute,
                             probability_attribute=probability_attribute, start=window.start, end=window.end,
                             source=capture_uri, output_rows=output_rows, input_rows=input_rows)

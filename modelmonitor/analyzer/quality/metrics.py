@@ -67,6 +67,13 @@ def _binary_flag(text: str | None, what: str) -> bool:
     raise ModelQualityError(f"binary classification needs 0/1 (or true/false) {what}, got {text!r}")
 
 
+def positive_scores(scores: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
+    """The one rule turning probabilities into positive predictions, for model quality and bias alike: a score at
+    or above the threshold is positive."""
+    flags: npt.NDArray[np.bool_] = scores >= threshold
+    return flags
+
+
 def binary_metrics(actual_labels: Sequence[str], predicted_labels: Sequence[str | None],
                    scores: Sequence[float] | None,
                    threshold: float) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
@@ -77,7 +84,7 @@ def binary_metrics(actual_labels: Sequence[str], predicted_labels: Sequence[str 
         score = np.asarray(scores, dtype=np.float64)
         if not np.all(np.isfinite(score)):
             raise ModelQualityError("binary classification probabilities must be finite numbers")
-        predicted = score >= threshold
+        predicted = positive_scores(score, threshold)
     else:
         predicted = np.fromiter((_binary_flag(v, "predictions") for v in predicted_labels), dtype=np.bool_,
                                 count=len(predicted_labels))

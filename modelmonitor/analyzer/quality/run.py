@@ -26,6 +26,7 @@ from modelmonitor.analyzer.quality.ground_truth import (
     read_predictions_s3,
 )
 from modelmonitor.analyzer.quality.model_quality import ModelQualityResult, ProblemType, evaluate
+from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.sources import Window, parse_time, read_text, write_bytes
@@ -51,6 +52,8 @@ class QualityJob:
     """`spec.payload`'s output side decodes each response before the attributes are looked up in its columns."""
     record_preprocessor: str | None = None
     """Or a record preprocessor script whose row (one per request) holds the attributes."""
+    batch: BatchCapture | None = None
+    """Set when the monitored model runs as batch transform jobs: captures are the jobs' manifests."""
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str,
@@ -81,7 +84,8 @@ class QualityJob:
             endpoint_name=env.get("sagemaker_endpoint_name", ""),
             schedule_name=env.get("sagemaker_monitoring_schedule_name", ""),
             payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
-            record_preprocessor=env.get("record_preprocessor_script") or None)
+            record_preprocessor=env.get("record_preprocessor_script") or None,
+            batch=BatchCapture.from_environment(env))
 
 
 def _optional_fraction(env: Mapping[str, str], name: str) -> float | None:
@@ -125,7 +129,8 @@ def run_quality(job: QualityJob, s3: Any) -> QualityRunResult:
     preprocessor = load_preprocessor(job.record_preprocessor) if job.record_preprocessor else None
     predictions = read_predictions_s3(s3, job.capture_source, job.window, inference_attribute=job.inference_attribute,
                                       probability_attribute=job.probability_attribute,
-                                      output_rows=output_rows_reader(job.payload_mapping, preprocessor))
+                                      output_rows=output_rows_reader(job.payload_mapping, preprocessor),
+                                      batch=job.batch)
     labels = read_ground_truth_s3(s3, job.ground_truth_source, job.window)
     result = evaluate(predictions, labels, problem_type=job.problem_type,
                       probability_threshold=job.probability_threshold, evaluation_time=job.window.evaluation_time,

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import RecordError
+from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes
 
 INFERENCE_ID_FIELD = "SageMakerInferenceId"
@@ -103,6 +103,25 @@ def split_output(line: str, content_type: str, where: str) -> tuple[str, str | N
         csv.writer(output, lineterminator="").writerow(fields[:-2])
         return output.getvalue(), fields[-2].strip(), fields[-1].strip()
     return line, None, None
+
+
+@dataclass(frozen=True)
+class BatchCapture:
+    """A monitor of batch transform jobs: the content types of the jobs' input and output (the transform job's
+    ContentType and Accept), set by the engine's environment (`capture_kind: batchTransform`)."""
+
+    content_type: str = "text/csv"
+    accept: str = "text/csv"
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> BatchCapture | None:
+        kind = env.get("capture_kind", "endpoint") or "endpoint"
+        if kind == "endpoint":
+            return None
+        if kind != "batchTransform":
+            raise AnalyzerInputError(f"capture_kind must be endpoint or batchTransform, got {kind!r}")
+        return cls(content_type=env.get("batch_content_type") or "text/csv",
+                   accept=env.get("batch_accept") or "text/csv")
 
 
 @dataclass

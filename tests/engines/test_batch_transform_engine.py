@@ -1,0 +1,71 @@
+"""A batch transform job monitored under the lambda engine against moto: the job's capture manifests (AWS's
+documented layout, see tests/analyzer/read/test_batch_transform_capture.py) in the window's hour, labels keyed by the
+SageMakerInferenceId the job generated → model quality and bias drift read it like an endpoint's captures.
+
+The spec's `batchTransform` source is not wired into the components yet: the environment is the model-quality
+builder's with the three settings a batch source adds (`capture_kind`, `batch_content_type`, `batch_accept`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from modelmonitor.analyzer.entry import lambda_handler
+from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, NAMES, Aws, document, engine_env
+from tests.engines.test_model_quality_engine import GROUND_TRUTH, _put_labels
+
+JOB_START = FIRST_HOUR + timedelta(hours=2)
+
+
+def _put_job(aws: Aws, rows: int = 300) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(4)
+    features = rng.normal(size=(rows, 3)).round(4)
+    group = rng.choice(["a", "b"], rows)
+    score = 1 / (1 + np.exp(-(features[:, 0] - 0.8 * (group == "b"))))
+    ids = [f"{i:08d}-0c67-45e9-bb4d-bd1bf26561e6" for i in range(rows)]
+    stamp = f"{JOB_START:%Y-%m-%dT%H:%M:%SZ}"
+    inputs = [f"{x[0]},{x[1]},{x[2]},{g}" for x, g in zip(features, group, strict=True)]
+    outputs = [f"{s:.6f}, {i},{stamp}" for s, i in zip(score, ids, strict=True)]
+    aws.s3.put_object(Bucket=BUCKET, Key="batch/in/part-0.csv", Body="\n".join(inputs) + "\n")
+    aws.s3.put_object(Bucket=BUCKET, Key="batch/out/part-0.csv.out", Body="\n".join(outputs) + "\n")
+    hour = f"{JOB_START:%Y/%m/%d/%H}"
+    aws.s3.put_object(Bucket=BUCKET, Key=f"batch-capture/input/{hour}/m1.jsonl",
+                      Body=json.dumps([{"prefix": f"s3://{BUCKET}/batch/in/"}, "part-0.csv"]))
+    aws.s3.put_object(Bucket=BUCKET, Key=f"batch-capture/output/{hour}/m2.jsonl",
+                      Body=json.dumps([{"prefix": f"s3://{BUCKET}/batch/out/"}, "part-0.csv.out"]))
+    truth = (rng.random(rows) < score).astype(float)
+    return ids, score, truth, group
+
+
+def _env(monitoring_type: str, **extra: str) -> dict[str, str]:
+    monitor = document(modelQuality={
+        "enabled": True, "schedule": "hourly", "problemType": "BinaryClassification", "probabilityAttribute": "0",
+        "groundTruthS3Uri": GROUND_TRUTH + "/", "labelDelay": "2h"})
+    return {**engine_env("ModelQuality", monitor), "monitoring_type": monitoring_type,
+            "dataset_source": f"s3://{BUCKET}/batch-capture", "capture_kind": "batchTransform", **extra}
+
+
+def test_model_quality_and_bias_of_a_batch_transform_job(aws: Aws) -> None:
+    ids, score, truth, group = _put_job(aws)
+    _put_labels(aws, JOB_START + timedelta(hours=1), ids, truth, "labels")
+    now = datetime(2026, 11, 24, 5, 10, tzinfo=UTC)
+    quality = lambda_handler.run_invocation({"scheduled_time": "2026-11-24T05:10:00Z"}, _env("ModelQuality"),
+                                            clients=aws.clients, s3=aws.s3, now=now)
+    assert quality["windowStart"] == "2026-11-24T02:00:00Z"
+    prefix = f"results/lending/churn/model-quality/{ENDPOINT}/{NAMES.model_quality_schedule}/2026/11/24/02/"
+    statistics = aws.json(prefix + "statistics.json")
+    assert statistics["ground_truth"]["matched"] == len(ids)
+    accuracy = float(np.mean((score >= 0.5) == truth.astype(bool)))
+    assert abs(statistics["binary_classification_metrics"]["accuracy"]["value"] - accuracy) < 1e-12
+
+    config = {"label": "label", "label_values_or_threshold": [1], "headers": ["x0", "x1", "x2", "group"],
+              "facet": [{"name_or_index": "group", "value_or_threshold": ["b"]}]}
+    lambda_handler.run_invocation({"scheduled_time": "2026-11-24T05:10:00Z"},
+                                  _env("ModelBias", analysis_config=json.dumps(config)),
+                                  clients=aws.clients, s3=aws.s3, now=now)
+    (split,) = aws.json(prefix + "analysis.json")["post_training_bias_metrics"]["facets"]["group"]
+    dppl = next(m["value"] for m in split["metrics"] if m["name"] == "DPPL")
+    positive = score >= 0.5
+    assert abs(dppl - (positive[group == "a"].mean() - positive[group == "b"].mean())) < 1e-12
