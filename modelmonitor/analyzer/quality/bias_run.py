@@ -22,12 +22,8 @@ import orjson
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.bias_analysis import BiasResult, evaluate_bias
 from modelmonitor.analyzer.quality.bias_config import BiasConfig, parse_config
-from modelmonitor.analyzer.quality.ground_truth import (
-    input_rows_reader,
-    output_rows_reader,
-    read_ground_truth_s3,
-    read_predictions_s3,
-)
+from modelmonitor.analyzer.quality.ground_truth import read_ground_truth_s3
+from modelmonitor.analyzer.quality.predictions import input_rows_reader, output_rows_reader, read_predictions_s3
 from modelmonitor.analyzer.quality.run import QualityJob
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.sources import Window, read_text, write_bytes

@@ -9,10 +9,9 @@ The window follows the spec's label delay: it ends `labelDelay` before now, and 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +25,7 @@ from modelmonitor.analyzer.quality.model_quality import (
     Labels,
     ModelQualityError,
     ModelQualityResult,
-    Predictions,
 )
-from modelmonitor.analyzer.read.batch_transform import BatchCapture, capture_records
-from modelmonitor.analyzer.read.batches import Row
 from modelmonitor.analyzer.read.columnar_files import (
     MAGIC_BYTES,
     ColumnarFormat,
@@ -37,9 +33,8 @@ from modelmonitor.analyzer.read.columnar_files import (
     open_s3_object,
     record_batches,
 )
-from modelmonitor.analyzer.read.payloads import PayloadMapping, payload_rows, payload_text
-from modelmonitor.analyzer.read.preprocessor import Preprocessor
-from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, is_synthetic, iter_s3_objects, json_record
+from modelmonitor.analyzer.read.payloads import payload_text
+from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes, iter_s3_objects, json_record
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/")
 
@@ -48,21 +43,21 @@ class GroundTruthError(ModelQualityError):
     """A capture or ground-truth record that cannot be read; names the record and the reason."""
 
 
-def _load(line: bytes | str, where: str) -> dict[str, Any]:
+def load_record(line: bytes | str, where: str) -> dict[str, Any]:
     try:
         return json_record(line, where)
     except RecordError as err:
         raise GroundTruthError(str(err)) from err
 
 
-def _decode(payload: Any, where: str) -> tuple[str, str]:
+def decode_payload(payload: Any, where: str) -> tuple[str, str]:
     try:
         return payload_text(payload, where)
     except RecordError as err:
         raise GroundTruthError(str(err)) from err
 
 
-def _s3_objects(s3: S3Reader, prefixes: Iterable[str]) -> Iterator[tuple[str, datetime | None, list[bytes]]]:
+def s3_objects(s3: S3Reader, prefixes: Iterable[str]) -> Iterator[tuple[str, datetime | None, list[bytes]]]:
     try:
         yield from iter_s3_objects(s3, prefixes)
     except RecordError as err:
@@ -138,7 +133,7 @@ def extract(text: str, kind: str, attribute: str | None, where: str) -> str:
     return fields[column].strip()
 
 
-def _parse_time(text: Any, where: str) -> datetime:
+def record_time(text: Any, where: str) -> datetime:
     if not isinstance(text, str):
         raise GroundTruthError(f"{where}: eventMetadata.inferenceTime missing")
     try:
@@ -146,109 +141,6 @@ def _parse_time(text: Any, where: str) -> datetime:
     except ValueError as err:
         raise GroundTruthError(f"{where}: inferenceTime {text!r} is not ISO-8601") from err
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-OutputRows = Callable[[dict[str, Any]], list[Row]]
-"""A capture record → the rows of its response, when `spec.payload` says how: the output mapping
-(`read.payloads.payload_rows`) or the record preprocessor (`read.preprocessor`)."""
-
-
-def output_rows_reader(mapping: PayloadMapping | None, preprocessor: Preprocessor | None) -> OutputRows | None:
-    if preprocessor is not None:
-        return preprocessor.rows
-    side = mapping.output if mapping is not None else None
-    if side is None:
-        return None
-    return lambda record: payload_rows(record["captureData"]["endpointOutput"], side)
-
-
-def _row_value(row: Row, attribute: str | None, where: str) -> str:
-    """The value at `attribute` of a decoded response row: a column name, or a column index of a positional row."""
-    if isinstance(row, dict):
-        if attribute is None and len(row) == 1:
-            return next(iter(row.values()))
-        if attribute is None or attribute not in row:
-            raise GroundTruthError(f"{where}: the response's columns are {sorted(row)}; set inferenceAttribute/"
-                                   f"probabilityAttribute to one of them (got {attribute!r})")
-        return row[attribute]
-    column = int(attribute) if attribute is not None and attribute.isdigit() else 0 if attribute is None else -1
-    if not 0 <= column < len(row):
-        raise GroundTruthError(f"{where}: the response has {len(row)} positional column(s), no {attribute!r}")
-    return row[column]
-
-
-def _one_row(rows_of: OutputRows, record: dict[str, Any], where: str, side: str = "response") -> Row:
-    try:
-        rows = rows_of(record)
-    except (RecordError, KeyError, TypeError, ValueError) as err:
-        raise GroundTruthError(f"{where}: {side} not readable with spec.payload: {err}") from err
-    if len(rows) != 1:
-        raise GroundTruthError(f"{where}: {side} holds {len(rows)} rows; ground truth matches one prediction per "
-                               "captured request (event id)")
-    return rows[0]
-
-
-InputRows = OutputRows
-"""A capture record → the rows of its request (`input_rows_reader`)."""
-
-
-def input_rows_reader(mapping: PayloadMapping | None, preprocessor: Preprocessor | None) -> InputRows:
-    """How a request becomes its row: the record preprocessor's row, else `spec.payload`'s input side, else the
-    shape rules (`read.payloads.payload_rows`)."""
-    if preprocessor is not None:
-        return preprocessor.rows
-    side = mapping.input if mapping is not None else None
-    return lambda record: payload_rows(record["captureData"]["endpointInput"], side)
-
-
-def read_predictions(lines: Iterable[bytes | str], *, inference_attribute: str | None,
-                     probability_attribute: str | None = None, start: datetime | None = None,
-                     end: datetime | None = None, source: str = "<captures>",
-                     output_rows: OutputRows | None = None, input_rows: InputRows | None = None) -> Predictions:
-    """Predictions of the capture records whose inferenceTime falls in [start, end); `output_rows` decodes each
-    response as `spec.payload` says (else the attributes address the raw response: JSON path or CSV column).
-    With `input_rows`, each prediction keeps its request's row too (one row per request, like the prediction)."""
-    ids: list[str] = []
-    predicted: list[str | None] = []
-    scores: list[float] = []
-    inputs: list[Row] | None = [] if input_rows is not None else None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{source} line {number}"
-        record = _load(line, where)
-        if is_synthetic(record):
-            continue  # our own feature-attribution requests: not the endpoint's traffic, never labelled
-        metadata = record.get("eventMetadata") or {}
-        moment = _parse_time(metadata.get("inferenceTime"), where)
-        if (start is not None and moment < start) or (end is not None and moment >= end):
-            continue
-        match_id = metadata.get("inferenceId") or metadata.get("eventId")
-        if not isinstance(match_id, str) or not match_id:
-            raise GroundTruthError(f"{where}: neither eventMetadata.inferenceId nor eventId is set")
-        value_of: Callable[[str | None], str]
-        if output_rows is not None:
-            row = _one_row(output_rows, record, where)
-            value_of = functools.partial(_row_value, row, where=where)
-        else:
-            output = (record.get("captureData") or {}).get("endpointOutput")
-            text, kind = _decode(output, f"{where} captureData.endpointOutput")
-            value_of = functools.partial(extract, text, kind, where=where)
-        if inputs is not None and input_rows is not None:
-            inputs.append(_one_row(input_rows, record, where, "request"))
-        ids.append(match_id)
-        if inference_attribute is not None or probability_attribute is None:
-            predicted.append(value_of(inference_attribute))
-        else:
-            predicted.append(None)
-        if probability_attribute is not None:
-            raw = value_of(probability_attribute)
-            try:
-                scores.append(float(raw))
-            except ValueError as err:
-                raise GroundTruthError(f"{where}: probability {raw!r} is not a number") from err
-    return Predictions(ids=ids, predicted=predicted, scores=scores if probability_attribute is not None else None,
-                       inputs=inputs)
 
 
 def read_labels(objects: Iterable[tuple[str, datetime | None, Iterable[bytes | str]]]) -> Labels:
@@ -262,11 +154,11 @@ def read_labels(objects: Iterable[tuple[str, datetime | None, Iterable[bytes | s
             if not line.strip():
                 continue
             where = f"{key} line {number}"
-            record = _load(line, where)
+            record = load_record(line, where)
             event_id = (record.get("eventMetadata") or {}).get("eventId")
             if not isinstance(event_id, str) or not event_id:
                 raise GroundTruthError(f"{where}: eventMetadata.eventId missing")
-            text, kind = _decode(record.get("groundTruthData"), f"{where} groundTruthData")
+            text, kind = decode_payload(record.get("groundTruthData"), f"{where} groundTruthData")
             ids.append(event_id)
             values.append(extract(text, kind, None, where))
             arrived.append(when)
@@ -321,7 +213,7 @@ def read_columnar_labels(key: str, collected: datetime | None, handle: Any, kind
                     raise GroundTruthError(f"{where}: event id missing")
                 text = _label_text(label)
                 if encodings is not None and "groundTruthData.data" in table.column_names:
-                    text, encoding = _decode({"data": text, "encoding": encodings[i] or "CSV"}, where)
+                    text, encoding = decode_payload({"data": text, "encoding": encodings[i] or "CSV"}, where)
                     text = extract(text, encoding, None, where)
                 ids.append(event_id)
                 values.append(text)
@@ -360,22 +252,6 @@ def read_ground_truth_s3(s3: S3Reader, ground_truth_uri: str, window: QualityWin
                 parts.append(read_columnar_labels(key, None, handle, kind))
     return Labels(ids=[i for p in parts for i in p.ids], values=[v for p in parts for v in p.values],
                   arrived=[a for p in parts for a in p.arrived])
-
-
-def read_predictions_s3(s3: S3Reader, capture_uri: str, window: QualityWindow, *, inference_attribute: str | None,
-                        probability_attribute: str | None = None, output_rows: OutputRows | None = None,
-                        input_rows: InputRows | None = None, batch: BatchCapture | None = None) -> Predictions:
-    """Predictions of the window from `{capture_uri}/yyyy/mm/dd/hh/*.jsonl` (only the window's hours listed), or
-    with `batch`, of the batch transform jobs whose capture manifests fall in the window."""
-    if batch is not None:
-        lines = [orjson.dumps(record) for record in capture_records(
-            s3, capture_uri, window.start, window.end, content_type=batch.content_type, accept=batch.accept)]
-    else:
-        hours = hour_prefixes(capture_uri, window.start, window.end - timedelta(microseconds=1))
-        lines = [line for _key, _modified, object_lines in _s3_objects(s3, hours) for line in object_lines]
-    return read_predictions(lines, inference_attribute=inference_attribute,
-                            probability_attribute=probability_attribute, start=window.start, end=window.end,
-                            source=capture_uri, output_rows=output_rows, input_rows=input_rows)
 
 
 def write_outputs(result: ModelQualityResult, *, output_dir: Path, metrics_dir: Path | None, endpoint: str,

@@ -19,13 +19,9 @@ from typing import Any, Literal
 import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.quality.ground_truth import (
-    QualityWindow,
-    output_rows_reader,
-    read_ground_truth_s3,
-    read_predictions_s3,
-)
+from modelmonitor.analyzer.quality.ground_truth import QualityWindow, read_ground_truth_s3
 from modelmonitor.analyzer.quality.model_quality import ModelQualityResult, ProblemType, evaluate
+from modelmonitor.analyzer.quality.predictions import output_rows_reader, read_predictions_s3
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor

@@ -19,11 +19,10 @@ from modelmonitor.analyzer.quality.ground_truth import (
     quality_window,
     read_ground_truth_s3,
     read_labels,
-    read_predictions,
-    read_predictions_s3,
     write_outputs,
 )
 from modelmonitor.analyzer.quality.model_quality import evaluate
+from modelmonitor.analyzer.quality.predictions import read_predictions, read_predictions_s3
 from modelmonitor.analyzer.read.records import hour_prefixes
 
 T = datetime(2026, 11, 24, 10, 0, 3, tzinfo=UTC)
@@ -207,7 +206,7 @@ def test_predictions_through_the_payload_mapping_and_a_preprocessor(tmp_path: Pa
     """spec.payload serves model quality's join too: the response decoded by the output mapping (or the record
     preprocessor), the attributes then name its columns — SageMaker's built-in algorithms answer
     `{"predictions": [{"score": …, "predicted_label": …}]}`."""
-    from modelmonitor.analyzer.quality.ground_truth import output_rows_reader
+    from modelmonitor.analyzer.quality.predictions import output_rows_reader
     from modelmonitor.analyzer.read.payloads import PayloadMapping, PayloadSide
     from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 

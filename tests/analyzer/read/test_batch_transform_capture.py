@@ -19,8 +19,9 @@ import pytest
 from moto import mock_aws
 
 from modelmonitor.analyzer.base.errors import RecordError
-from modelmonitor.analyzer.quality.ground_truth import read_labels, read_predictions
+from modelmonitor.analyzer.quality.ground_truth import read_labels
 from modelmonitor.analyzer.quality.model_quality import evaluate
+from modelmonitor.analyzer.quality.predictions import read_predictions
 from modelmonitor.analyzer.read.batch_transform import (
     PairingCounts,
     capture_records,
