@@ -1,4 +1,5 @@
-"""Thin I/O for model quality: captured predictions and SageMaker-format ground truth in, run files out.
+"""Thin I/O for model quality: SageMaker-format ground truth in, run files out (captured predictions:
+`predictions`).
 
 Ground truth is SageMaker's: JSON lines under `{GroundTruthS3Uri}/yyyy/mm/dd/hh/…`, dated by when the label was
 collected, each `{"groundTruthData": {"data": "1", "encoding": "CSV"}, "eventMetadata": {"eventId": "…"},
