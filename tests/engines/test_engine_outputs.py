@@ -62,7 +62,7 @@ def test_a_refused_event_is_an_error() -> None:
 @pytest.mark.parametrize(("change", "message"), [
     ({"modelmonitor_monitor": ""}, "modelmonitor_monitor"),
     ({"modelmonitor_engine": "modelMonitor"}, "must be one of lambda, processingJob"),
-    ({"monitoring_type": "Bias"}, "one of DataQuality, ModelQuality, ModelBias, not .Bias."),
+    ({"monitoring_type": "Bias"}, "one of DataQuality, ModelQuality, ModelBias, ModelExplainability, not .Bias."),
 ])
 def test_incomplete_engine_environment_is_named(change: dict[str, str], message: str) -> None:
     with pytest.raises(AnalyzerInputError, match=message):

@@ -29,8 +29,8 @@ MAX_FAILURE_REASON_CHARS = 1024
 """The run event's failureReason is cut like SageMaker's ExitMessage (1 KB): enough to act on, never huge."""
 
 RunStatus = Literal["Completed", "CompletedWithViolations", "Failed"]
-MonitoringType = Literal["DataQuality", "ModelQuality", "ModelBias"]
-MONITORING_TYPES: tuple[MonitoringType, ...] = ("DataQuality", "ModelQuality", "ModelBias")
+MonitoringType = Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
+MONITORING_TYPES: tuple[MonitoringType, ...] = ("DataQuality", "ModelQuality", "ModelBias", "ModelExplainability")
 LABELLED_TYPES: frozenset[str] = frozenset({"ModelQuality", "ModelBias"})
 """Monitoring types judged against ground truth: their window ends a label delay before the run."""
 ENGINES = ("lambda", "processingJob")
@@ -148,17 +148,20 @@ def emit_run_event(events: Any, run: EngineRun, outcome: RunOutcome) -> None:
 
 @dataclass(frozen=True)
 class Clients:
-    """The two AWS clients an engine run publishes with (boto3 clients, or stubs in tests)."""
+    """The AWS clients an engine run publishes with (boto3 clients, or stubs in tests); `runtime` (sagemaker-runtime)
+    only for feature attribution, which calls the model."""
 
     cloudwatch: Any
     events: Any
+    runtime: Any = None
 
     @classmethod
     def default(cls) -> Clients:
         import boto3
 
         # boto3 honours AWS_ENDPOINT_URL itself; the region comes from the runtime (AWS_REGION).
-        return cls(cloudwatch=boto3.client("cloudwatch"), events=boto3.client("events"))
+        return cls(cloudwatch=boto3.client("cloudwatch"), events=boto3.client("events"),
+                   runtime=boto3.client("sagemaker-runtime"))
 
 
 def publish(run: EngineRun, outcome: RunOutcome, records: Sequence[Mapping[str, Any]], clients: Clients) -> int:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun, RunOutcome, publish
+from modelmonitor.analyzer.quality.attribution_run import AttributionJob, run_attribution
 from modelmonitor.analyzer.quality.bias_run import BiasJob, run_bias
 from modelmonitor.analyzer.quality.run import QualityJob, run_quality
 from modelmonitor.analyzer.read.sources import Window, list_objects, parse_time
@@ -112,9 +113,18 @@ class Analysis(NamedTuple):
 
 
 def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, report_uri: str | None,
-            s3: Any, monitoring_type: str, html_report: bool = True) -> Analysis:
-    """Data quality, model quality or bias drift of one window: files written, nothing published yet."""
+            s3: Any, monitoring_type: str, html_report: bool = True, runtime: Any = None) -> Analysis:
+    """Data quality, model quality, bias or feature attribution drift of one window: files written, nothing
+    published yet. `runtime` (sagemaker-runtime) is the model feature attribution calls."""
     window = run_window.window
+    if monitoring_type == "ModelExplainability":
+        if runtime is None:
+            raise AnalyzerInputError("feature attribution needs a sagemaker-runtime client to call the model")
+        attribution = run_attribution(AttributionJob.from_environment(env, window, output_path=output_path), s3,
+                                      runtime.invoke_endpoint)
+        outcome = RunOutcome(status=attribution.status, window=window,
+                             violations=len(attribution.result.violations), report_uri=report_uri)
+        return Analysis(outcome, attribution.outputs, attribution.metrics, attribution.summary())
     if monitoring_type == "ModelBias":
         bias = run_bias(BiasJob.from_environment(env, window, output_path=output_path,
                                                  evaluation_time=run_window.evaluation_time), s3)
@@ -150,7 +160,7 @@ def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow
         if max_window_bytes is not None:
             check_window_size(env.get("dataset_source", ""), window, max_window_bytes)
         analysis = analyze(env, run_window, output_path=output_path, report_uri=report_uri, s3=s3,
-                           monitoring_type=engine_run.monitoring_type)
+                           monitoring_type=engine_run.monitoring_type, runtime=clients.runtime)
     except Exception as exc:
         # Whatever went wrong, the run's one event says Failed; the error itself is re-raised, never swallowed.
         if emit_failure:

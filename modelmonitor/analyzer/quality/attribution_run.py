@@ -20,12 +20,13 @@ import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import orjson
 
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.attribution import (
     Matrix,
     attribution_violations,
@@ -35,8 +36,12 @@ from modelmonitor.analyzer.quality.attribution import (
     synthetic_rows,
 )
 from modelmonitor.analyzer.quality.model_quality import ModelQualityError
-from modelmonitor.analyzer.read.payloads import json_rows
+from modelmonitor.analyzer.quality.predictions import capture_lines_s3, input_rows_reader, window_records
+from modelmonitor.analyzer.read.batch_transform import BatchCapture
+from modelmonitor.analyzer.read.payloads import PayloadMapping, json_rows, mapping_from_json
+from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+from modelmonitor.analyzer.read.sources import Window, read_text, write_bytes
 
 MAX_REQUEST_BYTES = 5 * 2**20
 """Rows per InvokeEndpoint request are packed up to this size, well under the real-time payload limit (6 MB)."""
@@ -205,3 +210,86 @@ def explain_window(rows: Sequence[Any], model: EndpointModel, *, baseline: Mappi
     violations, scores = attribution_violations(analysis, baseline) if baseline is not None else ([], {})
     return AttributionResult(analysis=analysis, violations=violations, ndcg=scores, rows_explained=sample.shape[0],
                              model_rows=model.rows_sent, requests=model.requests)
+
+
+@dataclass(frozen=True)
+class AttributionJob:
+    """A feature-attribution run's inputs: the window's captures (endpoint or batch), how requests become rows, the
+    configuration, the endpoint to call and the baseline analysis (`baseline_constraints`, optional)."""
+
+    capture_source: str
+    window: Window
+    output_path: str
+    config: AttributionConfig
+    endpoint: str
+    schedule: str = ""
+    baseline: str | None = None
+    payload_mapping: PayloadMapping | None = None
+    record_preprocessor: str | None = None
+    batch: BatchCapture | None = None
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str) -> AttributionJob:
+        raw = env.get("analysis_config", "")
+        if not raw.strip():
+            raise AnalyzerInputError("analysis_config (the explainability analysis configuration, JSON or an s3:// "
+                                     "URI) is required for feature attribution monitoring")
+        text = raw if raw.lstrip().startswith("{") else read_text(raw)
+        try:
+            config = parse_attribution_config(orjson.loads(text))
+        except orjson.JSONDecodeError as exc:
+            raise AnalyzerInputError(f"analysis_config is not JSON: {exc}") from exc
+        source = env.get("dataset_source", "")
+        if not source.startswith("s3://"):
+            raise AnalyzerInputError(f"feature attribution reads dataset_source from S3, got {source!r}")
+        batch = BatchCapture.from_environment(env)
+        # A batch transform job has no endpoint to ask: attribution then needs one serving the same model.
+        endpoint = env.get("attribution_endpoint") or ("" if batch else env.get("sagemaker_endpoint_name", ""))
+        if not endpoint:
+            raise AnalyzerInputError("feature attribution calls the model: set attribution_endpoint to an endpoint "
+                                     "serving it (a batch transform job has none of its own)")
+        return cls(capture_source=source, window=window, output_path=output_path, config=config, endpoint=endpoint,
+                   schedule=env.get("sagemaker_monitoring_schedule_name", ""),
+                   baseline=env.get("baseline_constraints") or None,
+                   payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
+                   record_preprocessor=env.get("record_preprocessor_script") or None, batch=batch)
+
+
+@dataclass(frozen=True)
+class AttributionRunResult:
+    status: Literal["Completed", "CompletedWithViolations"]
+    result: AttributionResult
+    outputs: dict[str, str]
+    metrics: tuple[dict[str, Any], ...]
+
+    def summary(self) -> str:
+        r = self.result
+        scores = ", ".join(f"{label} nDCG {score:.3f}" for label, score in r.ndcg.items()) or "no baseline"
+        return (f"{len(r.violations)} attribution violation(s) ({scores}); {r.rows_explained} rows explained with "
+                f"{r.model_rows:,} model rows in {r.requests} requests")
+
+
+def run_attribution(job: AttributionJob, s3: Any, invoke: Callable[..., Any]) -> AttributionRunResult:
+    baseline = None
+    if job.baseline is not None:
+        try:
+            baseline = orjson.loads(read_text(job.baseline))
+        except orjson.JSONDecodeError as exc:
+            raise AnalyzerInputError(f"attribution baseline {job.baseline} is not JSON: {exc}") from exc
+    preprocessor = load_preprocessor(job.record_preprocessor) if job.record_preprocessor else None
+    rows_of = input_rows_reader(job.payload_mapping, preprocessor)
+    rows = [row for _where, _id, record in window_records(
+        capture_lines_s3(s3, job.capture_source, job.window, job.batch), start=job.window.start, end=job.window.end,
+        source=job.capture_source) for row in rows_of(record)]
+    stamp = job.window.end.isoformat().replace("+00:00", "Z")
+    model = EndpointModel(invoke=invoke, endpoint=job.endpoint, config=job.config,
+                          run_id=f"{job.window.start:%Y%m%d%H%M}")
+    result = explain_window(rows, model, baseline=baseline)
+    base = job.output_path.rstrip("/")
+    outputs = {"analysis": f"{base}/analysis.json", "constraint_violations": f"{base}/constraint_violations.json"}
+    write_bytes(outputs["analysis"], orjson.dumps(result.analysis, option=orjson.OPT_INDENT_2))
+    write_bytes(outputs["constraint_violations"], orjson.dumps({"version": "1.0", "violations": result.violations},
+                                                               option=orjson.OPT_INDENT_2))
+    records = result.metric_records(endpoint=job.endpoint, schedule=job.schedule, timestamp=stamp)
+    return AttributionRunResult(status="CompletedWithViolations" if result.violations else "Completed",
+                                result=result, outputs=outputs, metrics=tuple(records))

@@ -1,0 +1,70 @@
+"""Feature attribution drift under the lambda engine against moto (S3, CloudWatch, EventBridge) with a fake model
+endpoint (moto's sagemaker-runtime returns canned bodies, not a model's outputs): the window's captured requests,
+a baseline analysis of the same model, a model whose dependence moved to another feature → the violation, the
+nDCG datum and the run event. The window holds an earlier attribution run's marked requests: they are left out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from modelmonitor.analyzer.entry import lambda_handler
+from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+from tests.analyzer.quality.test_attribution_run import FakeEndpoint
+from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, Aws, engine_env
+
+CONFIG = {"headers": ["tenure", "charges", "calls", "usage"], "max_rows": 10,
+          "methods": {"shap": {"baseline": [[0.0, 0.0, 0.0, 0.0], [0.5, -0.5, 0.2, 0.1]], "num_samples": 64}}}
+
+
+def _captures(aws: Aws) -> None:
+    rng = np.random.default_rng(2)
+    start = FIRST_HOUR + timedelta(hours=2)
+    lines = []
+    for i, row in enumerate(rng.normal(size=(50, 4)).round(4)):
+        when = start + timedelta(seconds=30 * i)
+        marked = i % 10 == 0
+        lines.append(json.dumps({
+            "captureData": {"endpointInput": {"observedContentType": "text/csv", "mode": "INPUT", "encoding": "CSV",
+                                              "data": "99,99,99,99" if marked else ",".join(map(str, row))},
+                            "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT",
+                                               "encoding": "CSV", "data": "0.5"}},
+            "eventMetadata": {"eventId": f"e{i}", "inferenceTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "inferenceId": f"{SYNTHETIC_INFERENCE_PREFIX}old-{i}" if marked else f"c{i}"},
+            "eventVersion": "0"}))
+    aws.s3.put_object(Bucket=BUCKET, Key=f"captures/{ENDPOINT}/AllTraffic/{start:%Y/%m/%d/%H}/x.jsonl",
+                      Body="\n".join(lines))
+
+
+def _run(aws: Aws, endpoint: FakeEndpoint, **extra: str) -> dict[str, object]:
+    env = {**engine_env(), "monitoring_type": "ModelExplainability", "analysis_config": json.dumps(CONFIG),
+           **extra}
+    env.pop("baseline_statistics", None)
+    clients = replace(aws.clients, runtime=endpoint)
+    return lambda_handler.run_invocation({"scheduled_time": "2026-11-24T03:05:00Z"}, env, clients=clients,
+                                         s3=aws.s3, now=datetime(2026, 11, 24, 3, 5, tzinfo=UTC))
+
+
+def test_attribution_drift_under_the_lambda_engine(aws: Aws) -> None:
+    _captures(aws)
+    before = FakeEndpoint([2.0, 1.0, 0.2, 0.05])
+    first = _run(aws, before, baseline_constraints="")
+    assert first["status"] == "Completed" and "no baseline" in str(first["summary"])
+    assert all("99.0" not in r["Body"].decode() for r in before.requests)        # marked requests left out
+    prefix = f"results/lending/churn/data-quality/{ENDPOINT}/"
+    [analysis_key] = [k for k in aws.keys(prefix) if k.endswith("analysis.json")]
+    aws.s3.put_object(Bucket=BUCKET, Key="baselines/attribution/analysis.json",
+                      Body=aws.s3.get_object(Bucket=BUCKET, Key=analysis_key)["Body"].read())
+
+    after = FakeEndpoint([0.05, 0.2, 1.0, 2.5])
+    second = _run(aws, after, baseline_constraints=f"s3://{BUCKET}/baselines/attribution/analysis.json")
+    assert second["status"] == "CompletedWithViolations"
+    events = aws.run_events()
+    assert [(e["monitor"], e["monitoringType"], e["status"]) for e in events] == [
+        (MONITOR, "ModelExplainability", "Completed"), (MONITOR, "ModelExplainability", "CompletedWithViolations")]
+    metrics = aws.cloudwatch.list_metrics(Namespace=engine_env()["cloudwatch_metrics_namespace"],
+                                          MetricName="feature_attribution_ndcg")["Metrics"]
+    assert len(metrics) == 1
