@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
 from modelmonitor.analyzer.entry import lambda_handler
-from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, NAMES, Aws, document, engine_env
+from modelmonitor.demo.scenario import Scenario
+from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, NAMES, Aws, document, engine_env, upload_baseline
 from tests.engines.test_model_quality_engine import GROUND_TRUTH, _put_labels
 
 JOB_START = FIRST_HOUR + timedelta(hours=2)
@@ -69,3 +71,24 @@ def test_model_quality_and_bias_of_a_batch_transform_job(aws: Aws) -> None:
     dppl = next(m["value"] for m in split["metrics"] if m["name"] == "DPPL")
     positive = score >= 0.5
     assert abs(dppl - (positive[group == "a"].mean() - positive[group == "b"].mean())) < 1e-12
+
+
+def test_data_quality_of_batch_transform_jobs(aws: Aws, scenario: Scenario, baseline_files: Path) -> None:
+    """Each hour's traffic as one batch job (headerless CSV of the features, as a transform job's input is): the
+    window reads the inputs its jobs' manifests list, and the drifted hour is caught like an endpoint's."""
+    upload_baseline(aws, baseline_files)
+    for hour in (1, 2):
+        start = FIRST_HOUR + timedelta(hours=hour)
+        aws.s3.put_object(Bucket=BUCKET, Key=f"jobs/h{hour}/in.csv",
+                          Body="\n".join(scenario.hour_traffic(hour).csv_rows()) + "\n")
+        aws.s3.put_object(Bucket=BUCKET, Key=f"jobs/h{hour}/in.csv.out", Body="0\n" * 400)
+        for side, name in (("input", "in.csv"), ("output", "in.csv.out")):
+            aws.s3.put_object(Bucket=BUCKET, Key=f"batch-capture/{side}/{start:%Y/%m/%d/%H}/manifest.jsonl",
+                              Body=json.dumps([{"prefix": f"s3://{BUCKET}/jobs/h{hour}/"}, name]))
+    env = {**engine_env(), "dataset_source": f"s3://{BUCKET}/batch-capture", "capture_kind": "batchTransform"}
+    response = lambda_handler.run_invocation({"scheduled_time": "2026-11-24T03:10:00Z"}, env, clients=aws.clients,
+                                             s3=aws.s3, now=datetime(2026, 11, 24, 3, 10, tzinfo=UTC))
+    assert response["status"] == "CompletedWithViolations"
+    prefix = f"results/lending/churn/data-quality/{ENDPOINT}/{NAMES.data_quality_schedule}/2026/11/24/02/"
+    assert aws.json(prefix + "drift_report.json")["item_count"] == 400       # hour 2's job only
+    assert {"monthly_charges", "payment_method"} <= set(response["driftedFeatures"])

@@ -20,6 +20,7 @@ from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun, RunOu
 from modelmonitor.analyzer.quality.attribution_run import AttributionJob, run_attribution
 from modelmonitor.analyzer.quality.bias_run import BiasJob, run_bias
 from modelmonitor.analyzer.quality.run import QualityJob, run_quality
+from modelmonitor.analyzer.read.batch_transform import BatchCapture, input_data_objects
 from modelmonitor.analyzer.read.sources import Window, list_objects, parse_time
 from modelmonitor.analyzer.run.job import AnalysisJob
 from modelmonitor.analyzer.run.runner import result_prefix, run
@@ -90,10 +91,11 @@ class EngineResult:
     summary: str
 
 
-def check_window_size(source: str, window: Window, max_bytes: int | None) -> int:
-    """Bytes captured in the window, listed before anything is read. Over `max_bytes`: a loud failure that
-    says what to do (never silent sampling)."""
-    total = sum(obj.size for obj in list_objects(source, window))
+def check_window_size(source: str, window: Window, max_bytes: int | None, *, batch: bool = False) -> int:
+    """Bytes captured in the window (for batch transform jobs: their input files), listed before anything is
+    read. Over `max_bytes`: a loud failure that says what to do (never silent sampling)."""
+    objects = input_data_objects(source, window.start, window.end) if batch else list_objects(source, window)
+    total = sum(obj.size for obj in objects)
     if max_bytes is not None and total > max_bytes:
         raise AnalyzerInputError(
             f"window {window.start:%Y-%m-%dT%H:%MZ} .. {window.end:%Y-%m-%dT%H:%MZ} holds {total / 2**20:.1f} MB "
@@ -158,7 +160,8 @@ def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow
     window = run_window.window
     try:
         if max_window_bytes is not None:
-            check_window_size(env.get("dataset_source", ""), window, max_window_bytes)
+            check_window_size(env.get("dataset_source", ""), window, max_window_bytes,
+                              batch=BatchCapture.from_environment(env) is not None)
         analysis = analyze(env, run_window, output_path=output_path, report_uri=report_uri, s3=s3,
                            monitoring_type=engine_run.monitoring_type, runtime=clients.runtime)
     except Exception as exc:

@@ -26,6 +26,7 @@ import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError, RecordError
 from modelmonitor.analyzer.read.records import S3Reader, hour_prefixes
+from modelmonitor.analyzer.read.sources import DataObject, s3_client, split_s3
 
 INFERENCE_ID_FIELD = "SageMakerInferenceId"
 INFERENCE_TIME_FIELD = "SageMakerInferenceTime"
@@ -77,6 +78,22 @@ def manifests(s3: S3Reader, capture_uri: str, side: str, start: datetime, end: d
 def input_objects(s3: S3Reader, capture_uri: str, start: datetime, end: datetime) -> list[str]:
     """The input objects of the window's jobs: what data quality reads as its dataset."""
     return [uri for manifest in manifests(s3, capture_uri, "input", start, end) for uri in manifest.objects]
+
+
+def input_data_objects(capture_uri: str, start: datetime, end: datetime, s3: Any = None) -> list[DataObject]:
+    """The window's jobs' input objects with their sizes: data quality's dataset for a batch transform source (the
+    inputs are plain datasets — no capture records, no per-record time: the job's hour places them)."""
+    client = s3 if s3 is not None else s3_client()
+    objects = []
+    for uri in input_objects(client, capture_uri, start, end):
+        bucket, key = split_s3(uri)
+        objects.append(DataObject(uri, int(client.head_object(Bucket=bucket, Key=key)["ContentLength"])))
+    return objects
+
+
+def dataset_format(content_type: str) -> str:
+    """The reader format of a batch job's input (its ContentType): JSON lines or headerless CSV."""
+    return "jsonl" if "json" in content_type else "csv"
 
 
 def _lines(s3: S3Reader, uri: str) -> list[str]:

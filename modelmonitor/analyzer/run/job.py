@@ -13,6 +13,7 @@ import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.methods import CUSTOM_METHODS
+from modelmonitor.analyzer.read.batch_transform import BatchCapture, dataset_format
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
@@ -67,6 +68,9 @@ class AnalysisJob:
     record_preprocessor: str | None = None
     """A record preprocessor script (path or s3:// URI; SageMaker's `record_preprocessor_script` contract) that turns
     each capture record into rows (`read.preprocessor`)."""
+    batch: BatchCapture | None = None
+    """The monitored model runs as batch transform jobs: the dataset is the inputs the window's jobs' capture
+    manifests list (`read.batch_transform`), read as headerless CSV or JSON lines."""
     reference_source: str | None = None
     """Monitor mode against a reference dataset instead of baseline files: its baseline is computed in this run (and
     written beside the results), as comparing two datasets in one step does."""
@@ -74,6 +78,11 @@ class AnalysisJob:
     @property
     def read_options(self) -> ReadOptions:
         """How `read.read_dataset` reads this job's data."""
+        if self.batch is not None:
+            # Whole input files of the window's jobs: no capture records, no per-record time to filter on.
+            return ReadOptions(data_format="jsonl" if dataset_format(self.batch.content_type) == "jsonl" else "csv",
+                               csv_header="absent", capture_layout=self.capture_layout, window=None,
+                               mapping=self.payload_mapping)
         return ReadOptions(data_format=self.data_format, csv_header=self.csv_header,
                            capture_layout=self.capture_layout, window=self.window, mapping=self.payload_mapping)
 
@@ -138,6 +147,7 @@ class AnalysisJob:
             sketch_c=_default(_float(env, "kll_c"), KLL_C),
             record_preprocessor=env.get("record_preprocessor_script") or None,
             payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
+            batch=BatchCapture.from_environment(env),
         )
 
 

@@ -16,6 +16,7 @@ import orjson
 
 from modelmonitor.analyzer.base.binning import quantile_edges
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.read.batch_transform import input_data_objects
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
@@ -136,7 +137,12 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     if baseline is not None:
         stats.bins = {f.name: quantile_edges(f.sample) for f in baseline.features
                       if f.is_numeric and f.sample is not None}
-    objects = list_objects(job.dataset_source, None if job.stage == "merge" else job.window)
+    if job.batch is not None and job.stage != "merge":
+        if job.window is None:
+            raise AnalyzerInputError("a batch transform source needs the run's window (start_time, end_time)")
+        objects = input_data_objects(job.dataset_source, job.window.start, job.window.end)
+    else:
+        objects = list_objects(job.dataset_source, None if job.stage == "merge" else job.window)
     if job.stage == "merge":
         totals = ReadCounters()
         for obj in objects:
