@@ -35,6 +35,9 @@ from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
 
 log = logging.getLogger(__name__)
 
+REFERENCE_BASELINE_DIR = "baseline"
+"""A reference run's baseline goes to `{output}/baseline/statistics.json` and `constraints.json`: the names
+`modelmonitor baseline` writes, so the folder serves as `--baseline` of a later run."""
 PARTIAL_FILE = "partial_statistics.json"
 """Shard stage output; with a shard id `partial_statistics-{id}.json` (`partial_file_name`)."""
 Status = Literal["Completed", "CompletedWithViolations"]
@@ -114,8 +117,8 @@ def _baseline(job: AnalysisJob, statistics: Any, statistics_source: str, constra
 
 
 def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
-    """The baseline of `job.reference_source`, computed here as `modelmonitor baseline` would, and written beside
-    the results (`baseline_statistics.json`, `baseline_constraints.json`) for later runs."""
+    """The baseline of `job.reference_source`, computed here as `modelmonitor baseline` would, and written under
+    the results (`baseline/statistics.json`, `baseline/constraints.json`) for later runs."""
     assert job.reference_source
     reference = replace(job, mode="baseline", dataset_source=job.reference_source, reference_source=None,
                         data_format="auto", window=None, record_preprocessor=None)
@@ -123,9 +126,9 @@ def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
     if stats.item_count == 0:
         raise AnalyzerInputError(f"{job.reference_source}: no records to compute a baseline from")
     statistics, constraints = statistics_document(stats), constraints_document(stats)
-    for name, document in (("baseline_statistics", statistics), ("baseline_constraints", constraints)):
-        written[name] = _out(job, f"{name}.json")
-        _write_json(written[name], document)
+    for name, document in (("statistics", statistics), ("constraints", constraints)):
+        written[f"baseline_{name}"] = uri = _out(job, f"{REFERENCE_BASELINE_DIR}/{name}.json")
+        _write_json(uri, document)
     return _baseline(job, statistics, job.reference_source, constraints, job.reference_source)
 
 
