@@ -4,22 +4,10 @@ people, whose numbers are rounded (the files keep full precision). Pure function
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 VERDICT_VERSION = 1
-PEOPLE_DIGITS = 4
-"""Significant digits of a number printed for people: a distance of 0.1234 against a threshold of 0.1 says all a
-reader acts on; 16 digits only hide the comparison. The files keep full precision."""
-
-_LONG_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:[eE][-+]?\d+)?(?![\w.])")
-
-
-def round_for_people(text: str) -> str:
-    """`text` with every decimal number of more than 4 decimals shown with 4 significant digits."""
-    return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.{PEOPLE_DIGITS}g}", text)
-
 
 def drifted_features(drift_report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Each drifted feature with the distance that decided it (the L∞ statistic, `drift_report.json`)."""
@@ -51,6 +39,8 @@ def verdict_document(*, status: str, insufficient_data: bool, records: int, malf
 def people_lines(document: Mapping[str, Any], summary: str) -> list[str]:
     """The verdict for a terminal: the status line and one line per violation (a drifted feature's violation
     carries its distance and threshold)."""
+    from modelmonitor.analyzer.run.report_legend import round_for_people  # the report rounds the same way
+
     lines = [f"{document['status']}: {round_for_people(summary)}"]
     for v in document["violations"]:
         lines.append(f"  {v['constraint_check_type']}  {v['feature_name']}: {round_for_people(v['description'])}")

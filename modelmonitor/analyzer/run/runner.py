@@ -88,6 +88,9 @@ class Baseline:
     features: list[ReferenceFeature]
     constraints: list[FeatureConstraint]
     config: MonitoringConfig
+    item_count: int = 0
+    source: str = ""
+    """Where it came from, for the report: the baseline directory or the reference dataset."""
 
     @property
     def names(self) -> list[str]:
@@ -109,11 +112,13 @@ def load_baseline(job: AnalysisJob) -> Baseline:
 
 def _baseline(job: AnalysisJob, statistics: Any, statistics_source: str, constraints: Any,
               constraints_source: str) -> Baseline:
-    _, features = read_statistics(statistics, statistics_source)
+    item_count, features = read_statistics(statistics, statistics_source)
     constraint_list, config = read_constraints(constraints, constraints_source)
     config = config.overridden(comparison_method=job.comparison_method, drift_threshold=job.drift_threshold,
                                categorical_drift_threshold=job.categorical_drift_threshold)
-    return Baseline(features, constraint_list, config)
+    source = (f"{job.reference_source} (reference dataset)" if job.reference_source
+              else statistics_source.rsplit("/", 1)[0])
+    return Baseline(features, constraint_list, config, item_count, source)
 
 
 def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
@@ -236,7 +241,10 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
     if job.report_html:
         from modelmonitor.analyzer.run import report as html_report
 
-        write_bytes(job.report_html, html_report.render(report, baseline.features, stats).encode("utf-8"))
+        context = html_report.ReportContext(dataset=job.dataset_source, baseline=baseline.source,
+                                            baseline_records=baseline.item_count, generated_at=now,
+                                            violations=evaluation.violations)
+        write_bytes(job.report_html, html_report.render(report, baseline.features, stats, context).encode("utf-8"))
         written["report"] = job.report_html
     violations = evaluation.violations
     return AnalysisResult(
