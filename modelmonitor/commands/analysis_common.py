@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from modelmonitor.commands import verdict
 
 if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command runs
     from modelmonitor.analyzer.read.batches import HeaderMode
@@ -18,11 +21,14 @@ if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command run
 HEADER_CHOICES: dict[str, HeaderMode] = {"auto": "auto", "yes": "present", "no": "absent"}
 
 
-def add_data_options(parser: argparse.ArgumentParser) -> None:
+def add_data_options(parser: argparse.ArgumentParser, *, output_required: bool = True) -> None:
     parser.add_argument("data", metavar="DATA",
                         help="file, directory or s3:// prefix: SageMaker capture JSON lines, CSV, JSON lines, "
                              "Parquet or Arrow IPC")
-    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="output directory (or s3:// prefix)")
+    parser.add_argument("-o", "--output", required=output_required, metavar="DIR",
+                        help="output directory (or s3:// prefix)" + ("" if output_required else
+                             "; without it nothing is kept: the run writes into a temporary directory, prints "
+                             "its verdict and deletes the directory (a quick look)"))
     parser.add_argument("--format", dest="data_format",
                         choices=["auto", "capture", "csv", "jsonl", "parquet", "arrow"], default="auto",
                         help="input format (default: detected: Parquet and Arrow IPC files by their first bytes, "
@@ -78,8 +84,19 @@ class RichProgress:
         self._progress.stop()
 
 
-def execute(args: argparse.Namespace, build: Callable[[], Any]) -> int:
-    """Build the job, run it, print the outcome; map errors to exit 2 and violations to exit 1."""
+def execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool = False) -> int:
+    """Build the job, run it, print the outcome; map errors to exit 2 and violations to exit 1. Without `-o`
+    (analyze only) the run writes into a temporary directory that is gone when this returns."""
+    if args.output is None:
+        with tempfile.TemporaryDirectory(prefix="modelmonitor-analyze-") as scratch:
+            args.output = scratch
+            code = _execute(args, build, as_json=as_json, keep=False)
+            args.output = None
+            return code
+    return _execute(args, build, as_json=as_json, keep=True)
+
+
+def _execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool, keep: bool) -> int:
     from modelmonitor.analyzer.run import runner
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
@@ -94,9 +111,29 @@ def execute(args: argparse.Namespace, build: Callable[[], Any]) -> int:
     finally:
         if progress is not None:
             progress.stop()
-    print(f"{result.status}: {result.summary()}")
-    for violation in result.violations:
-        print(f"  {violation.constraint_check_type}  {violation.feature_name}: {violation.description}")
-    for name, uri in result.outputs.items():
+    kept = {name: uri for name, uri in result.outputs.items()
+            if keep or not uri.startswith(args.output.rstrip("/") + "/")}
+    document = verdict.verdict_document(
+        status=result.status, insufficient_data=result.insufficient_data, records=result.item_count,
+        malformed=result.malformed_records, unpaired=result.unpaired_records,
+        violations=[v.to_json() for v in result.violations], drift_report=_drift_report(result), outputs=kept)
+    if as_json:
+        print(json.dumps(document, indent=2, allow_nan=False))
+    else:
+        print("\n".join(verdict.people_lines(document, result.summary())))
+    for name, uri in kept.items():
         print(f"  wrote {name}: {uri}", file=sys.stderr)
+    if not keep:
+        print("  no files kept (-o DIR keeps them)", file=sys.stderr)
     return EXIT_FINDINGS if result.violations else EXIT_OK
+
+
+def _drift_report(result: AnalysisResult) -> dict[str, Any]:
+    """The run's `drift_report.json` (a monitoring run writes one; a baseline run has none)."""
+    from modelmonitor.analyzer.read.sources import read_text
+
+    uri = result.outputs.get("drift_report")
+    if uri is None:
+        return {}
+    document: dict[str, Any] = json.loads(read_text(uri))
+    return document

@@ -1,5 +1,5 @@
-"""`modelmonitor analyze (--baseline DIR | --reference DATA) DATA -o DIR [--report FILE.html]`: compare data with a
-baseline, or with a reference dataset in one step.
+"""`modelmonitor analyze (--baseline DIR | --reference DATA) DATA [-o DIR] [--json] [--report FILE.html]`: compare
+data with a baseline, or with a reference dataset in one step.
 
 Exit status: 0 no violations, 1 violations found, 2 bad input or usage."""
 
@@ -7,33 +7,60 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from typing import Any
 
+from modelmonitor.cli import EXIT_USAGE
 from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, reading_options
+
+REFERENCE_BASELINE_DIR = "baseline"
+"""Where `--reference` leaves the baseline it computed, under the output: `statistics.json` and `constraints.json`,
+as `modelmonitor baseline` names them, so `--baseline OUT/baseline` reuses it. The analyzer's runner writes it
+(`runner.REFERENCE_BASELINE_DIR`); this name is the one users read in the help."""
+
+METHODS_HELP = ("drift methods reported beside L∞, comma separated, from: psi (population stability index), ks "
+                "(Kolmogorov-Smirnov D), js (Jensen-Shannon distance), wasserstein (W1 divided by the baseline's "
+                "standard deviation), chi2 (χ² test, shown as Cramér's V); default all. L∞ always runs and alone "
+                "decides drift, as SageMaker's analyzer")
+
+EXIT_STATUS = ("exit status: 0 no violations; 1 violations found; 2 usage error or bad input (one line on stderr "
+               "names the file, field or option); 141 the reader of the output went away")
 
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "analyze", help="compare a window of data with a baseline (drift, completeness, types)",
-        description="Exit status: 0 no violations, 1 violations found, 2 bad input or usage.")
-    add_data_options(parser)
+        description="Compare a dataset (a window of captured traffic, a CSV, ...) with a baseline, as SageMaker "
+                    "Model Monitor's analyzer does: constraint checks (missing and extra columns, types, "
+                    "completeness, categorical values) and drift (L∞, plus the --methods). Prints the verdict "
+                    "(--json: one JSON document) and writes constraint_violations.json, statistics.json and "
+                    "drift_report.json to -o DIR.",
+        epilog=EXIT_STATUS)
+    add_data_options(parser, output_required=False)
     against = parser.add_mutually_exclusive_group(required=True)
     against.add_argument("--baseline", metavar="DIR",
-                         help="directory (or s3:// prefix) holding statistics.json and constraints.json")
+                         help="directory (or s3:// prefix) holding statistics.json and constraints.json, as "
+                              "`modelmonitor baseline -o DIR` writes them")
     against.add_argument("--reference", metavar="DATA",
                          help="a reference dataset instead (e.g. the training data): its baseline is computed in "
-                              "the same run and written to the output as baseline_statistics.json and "
-                              "baseline_constraints.json")
+                              f"the same run and written to OUT/{REFERENCE_BASELINE_DIR}/ (statistics.json, "
+                              f"constraints.json), so a later run can use --baseline OUT/{REFERENCE_BASELINE_DIR}")
+    parser.add_argument("--json", action="store_true",
+                        help="print the verdict on stdout as one JSON document (status, violations, drifted "
+                             "features with their distances; schema in docs/analyzer.md) instead of lines")
     parser.add_argument("--report", metavar="FILE.html", help="also write a self-contained HTML report")
-    parser.add_argument("--start-time", help="window start (ISO-8601); filters capture files and records")
-    parser.add_argument("--end-time", help="window end (ISO-8601, exclusive)")
-    parser.add_argument("--methods", default="psi,ks,js,wasserstein,chi2",
-                        help="extra drift methods, comma separated (default: all)")
+    parser.add_argument("--start-time", metavar="ISO",
+                        help="window start (ISO-8601); filters capture files and records")
+    parser.add_argument("--end-time", metavar="ISO", help="window end (ISO-8601, exclusive)")
+    parser.add_argument("--methods", default="psi,ks,js,wasserstein,chi2", metavar="M,M,...", help=METHODS_HELP)
     parser.add_argument("--comparison-method", choices=["Robust", "Simple"],
-                        help="override the baseline's L∞ comparison method")
-    parser.add_argument("--drift-threshold", type=float, help="override the numeric drift threshold")
-    parser.add_argument("--categorical-drift-threshold", type=float,
-                        help="override the categorical drift threshold")
+                        help="override the baseline's L∞ comparison method: Robust subtracts what sampling alone "
+                             "explains at these sample sizes (so small differences read 0), Simple compares the raw "
+                             "distance")
+    parser.add_argument("--drift-threshold", type=float, metavar="X",
+                        help="override the numeric drift threshold, in (0, 1]")
+    parser.add_argument("--categorical-drift-threshold", type=float, metavar="X",
+                        help="override the categorical drift threshold, in (0, 1]")
     parser.add_argument("--metrics-dir", metavar="DIR",
                         help="also write CloudWatch metric records (BYOC format) into DIR")
     parser.add_argument("--endpoint", default="", help="Endpoint dimension of the metrics")
@@ -74,4 +101,8 @@ def build_job(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    return execute(args, lambda: build_job(args))
+    if args.output is None and args.stage == "shard":
+        print("error: --stage shard writes partial statistics for a later merge: give -o DIR to keep them",
+              file=sys.stderr)
+        return EXIT_USAGE
+    return execute(args, lambda: build_job(args), as_json=args.json)

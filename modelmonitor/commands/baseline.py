@@ -11,7 +11,11 @@ from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_optio
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "baseline", help="compute baseline statistics.json and constraints.json from a dataset",
-        description="Exit status: 0 baseline written, 2 bad input or usage.")
+        description="Compute a baseline from a dataset (the training data, say): statistics.json and "
+                    "constraints.json in SageMaker Model Monitor's formats, written to -o DIR. `modelmonitor analyze "
+                    "--baseline DIR` and the deployed monitors compare later data with it.",
+        epilog="exit status: 0 baseline written; 2 usage error or bad input (one line on stderr names the file, "
+               "field or option); 141 the reader of the output went away")
     add_data_options(parser)
     parser.set_defaults(run=run)
 

@@ -10,7 +10,12 @@ from modelmonitor.crd import CrdSchemaError, render_crd
 
 
 def register(sub: Any) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser("crd", help="print the ModelMonitor CRD (generated)")
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "crd", help="print the ModelMonitor CRD (generated)",
+        description="Print the ModelMonitor CustomResourceDefinition, generated from the spec this version "
+                    "validates with, as YAML on stdout (`modelmonitor crd | kubectl apply -f -`).",
+        epilog="exit status: 0 printed; 2 usage error, or a spec field the CRD cannot express (named on "
+               "stderr); 141 the reader of the output went away")
     parser.set_defaults(run=run)
 
 

@@ -10,7 +10,6 @@ import argparse
 import json
 import re
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +28,9 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="manifest file or directory of *.yaml")
     parser.add_argument("--region", help="render for this region instead of each document's spec.region")
-    parser.add_argument("--output", choices=["table", "json", "mermaid"], default="table")
+    parser.add_argument("--output", choices=["table", "json", "mermaid"], default="table",
+                        help="table (default): resources grouped by type; json: type, name, parent and inputs of "
+                             "each; mermaid: the component tree as a Mermaid graph")
     parser.set_defaults(run=run)
 
 
@@ -55,25 +56,46 @@ def as_mermaid(plan: Sequence[Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def break_token(token: str, width: int) -> list[str]:
+    """`token` in lines of at most `width` characters, broken only after a `:` or `/` (the joints of a Pulumi type
+    token), never inside a word; a part without such a joint stays whole even when longer."""
+    parts = re.findall(r"[^:/]*(?:[:/]|$)", token)
+    lines: list[str] = []
+    for part in (p for p in parts if p):
+        if lines and len(lines[-1]) + len(part) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return lines or [token]
+
+
+def table_lines(plan: Sequence[Any], width: int) -> list[tuple[str, str]]:
+    """The table view as (text, style) lines: resources grouped under their type, one resource a line. A type
+    token (`aws:s3/bucketServerSideEncryptionConfiguration:…`) has no space to wrap at: as a heading of its own it
+    gets the whole width (and breaks at its joints when even that is too narrow), where a table column squeezed
+    to 80 columns cut it mid-word."""
+    resources = [r for r in plan if not r["type"].startswith("pulumi:providers:")]
+    by_type: dict[str, list[Any]] = {}
+    for r in resources:
+        by_type.setdefault(r["type"], []).append(r)
+    lines = [(f"Resources ModelMonitor would create: {len(resources)} of {len(by_type)} types "
+              f"(and {len(plan) - len(resources)} provider(s))", "bold")]
+    for typ, members in by_type.items():
+        lines.append(("", ""))
+        heading = break_token(f"{typ}  ×{len(members)}", width)
+        lines.extend((part, "bold cyan") for part in heading)
+        lines.extend((f"  {r['name']}" + (f"  in {r['parent']}" if r["parent"] else ""), "") for r in members)
+    return lines
+
+
 def print_table(plan: Sequence[Any]) -> None:
-    from rich.table import Table
+    from rich.text import Text
 
     from modelmonitor.commands.output import stdout_console
 
-    table = Table(title="Resources ModelMonitor would create", show_lines=False)
-    for column in ("type", "name", "parent"):
-        table.add_column(column, overflow="fold")
-    for r in plan:
-        if not r["type"].startswith("pulumi:providers:"):
-            table.add_row(r["type"], r["name"], r["parent"] or "")
-    counts = Table(title="Resource types")
-    counts.add_column("type", overflow="fold")
-    counts.add_column("count", justify="right")
-    for typ, count in sorted(Counter(r["type"] for r in plan).items()):
-        counts.add_row(typ, str(count))
-    console = stdout_console()
-    console.print(table)
-    console.print(counts)
+    console = stdout_console(highlight=False)
+    for text, style in table_lines(plan, console.width):
+        console.print(Text(text, style=style), overflow="fold")
 
 
 def run(args: argparse.Namespace) -> int:

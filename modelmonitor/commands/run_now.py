@@ -18,15 +18,23 @@ from modelmonitor.spec import ModelMonitorDocument
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "run-now", help="analyse one window now with the monitor's engine and print the verdict")
+        "run-now", help="analyse one window now with the monitor's engine and print the verdict",
+        description="Analyse one window of a deployed monitor now, with the engine its manifest names (the "
+                    "analyzer Lambda, a Processing job or a Model Monitor schedule), and print the verdict. Talks "
+                    "to AWS with the usual credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                    "~/.aws) in the manifest's spec.region.",
+        epilog="exit status: 0 Completed (or started, with --no-wait); 1 CompletedWithViolations; 2 usage error, "
+               "bad manifest, or no usable AWS credentials (one line on stderr says what to do); 3 Failed, or no "
+               "verdict within --timeout")
     parser.add_argument("manifest", metavar="MANIFEST", help="ModelMonitor manifest (file or directory)")
     parser.add_argument("--name", help="namespace/name when MANIFEST holds several monitors")
     parser.add_argument("--window-start", help="ISO-8601 start (default: the previous full hour)")
     parser.add_argument("--window-end", help="ISO-8601 end")
-    parser.add_argument("--monitoring-type", choices=["DataQuality", "ModelQuality"], default="DataQuality")
+    parser.add_argument("--monitoring-type", choices=["DataQuality", "ModelQuality"], default="DataQuality",
+                        help="which analysis to run (default DataQuality)")
     parser.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True,
                         help="wait for the verdict (default) or return once started")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the verdict")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for the verdict (default 1800)")
     parser.set_defaults(run=run)
 
 

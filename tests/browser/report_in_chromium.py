@@ -1,7 +1,7 @@
 """`make test-browser`: open a generated 200-feature drift report in headless Chromium through the DevTools
-protocol (127.0.0.1 only) and fail on any console error, uncaught exception or network request; save a
-screenshot under test-artifacts/. A self-check first loads a deliberately broken page and fails the run unless
-the checker sees its console error, its exception and its network request."""
+protocol (127.0.0.1 only) and fail on any console error, uncaught exception, network request or sideways
+scrolling at 1400 px; save a screenshot under test-artifacts/. A self-check first loads a deliberately broken page
+and fails the run unless the checker sees its console error, its exception, its network request and its overflow."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 STARTUP_SECONDS, PAGE_SECONDS = 30.0, 30.0
 
-BROKEN_PAGE = """<!doctype html><html><body><p>self-check</p>
+BROKEN_PAGE = """<!doctype html><html><body><p style="width:3000px">self-check</p>
 <script>console.error("self-check: deliberate console error"); notDefinedAnywhere();</script>
 <img src="http://127.0.0.1:9/self-check.png"></body></html>"""
 
@@ -41,6 +41,8 @@ class PageReport:
     requests: list[str] = field(default_factory=list)
     load_ms: float = 0.0
     svg_count: int = 0
+    overflow_px: int = 0
+    """How far the page is wider than the window: a table or header that does not fit scrolls sideways."""
 
     @property
     def clean(self) -> bool:
@@ -118,8 +120,13 @@ class Browser:
         await self.ws.send_json(payload)
         return await asyncio.wait_for(future, PAGE_SECONDS)
 
-    async def _screenshot(self, session: str, path: Path) -> None:
-        shot = await self.send("Page.captureScreenshot", {"format": "png"}, session)
+    async def _screenshot(self, session: str, path: Path, *, full_page: bool = False) -> None:
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            size = (await self.send("Page.getLayoutMetrics", session=session))["cssContentSize"]
+            params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": size["width"],
+                                                            "height": min(size["height"], 6000), "scale": 1})
+        shot = await self.send("Page.captureScreenshot", params, session)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -130,7 +137,8 @@ class Browser:
                 raise RuntimeError(f"timed out waiting for {method}")
             await asyncio.sleep(0.05)
 
-    async def check(self, url: str, screenshot: Path | None = None, *, scroll_to: str | None = None) -> PageReport:
+    async def check(self, url: str, screenshot: Path | None = None, *, scroll_to: str | None = None,
+                    full_page: bool = False) -> PageReport:
         target = (await self.send("Target.createTarget", {"url": "about:blank"}))["targetId"]
         session = (await self.send("Target.attachToTarget", {"targetId": target, "flatten": True}))["sessionId"]
         for domain in ("Runtime", "Log", "Network", "Page"):
@@ -145,8 +153,12 @@ class Browser:
         evaluated = await self.send("Runtime.evaluate", {"expression": "document.querySelectorAll('svg').length",
                                                          "returnByValue": True}, session)
         report.svg_count = int(evaluated["result"].get("value", 0))
+        overflow = await self.send("Runtime.evaluate", {
+            "expression": "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+            "returnByValue": True}, session)
+        report.overflow_px = int(overflow["result"].get("value", 0))
         if screenshot is not None:
-            await self._screenshot(session, screenshot)
+            await self._screenshot(session, screenshot, full_page=full_page)
             if scroll_to:
                 await self.send("Runtime.evaluate", {"expression": f"document.querySelector({scroll_to!r})"
                                                                    ".scrollIntoView()"}, session)
@@ -183,11 +195,12 @@ async def main() -> int:
             probe = await browser.check(broken.as_uri())
             saw_console = any("deliberate console error" in e for e in probe.console_errors)
             saw_exception = any("notDefinedAnywhere" in e for e in probe.exceptions)
-            if not (saw_console and saw_exception and probe.requests):
+            if not (saw_console and saw_exception and probe.requests and probe.overflow_px > 0):
                 print(f"self-check FAILED: the checker missed a deliberate error: {probe}", file=sys.stderr)
                 return 1
             print(f"self-check ok: caught {len(probe.console_errors)} console error(s), "
-                  f"{len(probe.exceptions)} exception(s), request {probe.requests[0]}")
+                  f"{len(probe.exceptions)} exception(s), request {probe.requests[0]}, sideways overflow "
+                  f"{probe.overflow_px} px")
             shot = ARTIFACTS / "drift-report-200-features.png"
             page = await browser.check(report_file.as_uri(), screenshot=shot, scroll_to=".grid")
     print(f"report: {len(result.drifted_features)} drifted features, {page.svg_count} plots, "
@@ -195,6 +208,9 @@ async def main() -> int:
     if not page.clean:
         print(f"FAILED: console errors {page.console_errors}, exceptions {page.exceptions}, "
               f"network requests {page.requests}", file=sys.stderr)
+        return 1
+    if page.overflow_px > 0:
+        print(f"FAILED: the page is {page.overflow_px} px wider than the 1400 px window", file=sys.stderr)
         return 1
     if page.svg_count != 200:
         print(f"FAILED: expected 200 plots, the page shows {page.svg_count}", file=sys.stderr)

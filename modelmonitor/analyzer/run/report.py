@@ -1,26 +1,54 @@
 """Self-contained HTML drift report: one file, inline CSS and SVG, a few lines of inline script, no network
-fetches (a Content-Security-Policy forbids them). Drifted features first; per feature a baseline-vs-current
-distribution plot and every method's value. Light enough for hundreds of features."""
+fetches (a Content-Security-Policy forbids them). A header naming the inputs, the verdict and every violation in
+full, a legend of the methods; drifted features first; per feature a baseline-vs-current distribution plot and
+every method's value, styled by what decides drift (L∞ only; the others are shown neutrally). Light enough for
+hundreds of features."""
 
 from __future__ import annotations
 
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from modelmonitor.analyzer.base.binning import bin_counts
 from modelmonitor.analyzer.base.distributions import FloatArray, WeightedSample
+from modelmonitor.analyzer.run.checks import Violation
+from modelmonitor.analyzer.run.report_legend import (
+    DECIDING,
+    SUPPORTING,
+    SUPPORTING_NOTE,
+    deciding_tooltip,
+    fmt,
+    legend_items,
+    raw_distance,
+    round_for_people,
+    supporting_tooltip,
+)
 from modelmonitor.analyzer.run.statsfile import ReferenceFeature
 from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
 
 PLOT_BINS = 24
 TOP_CATEGORIES = 10
 WIDTH, HEIGHT, PAD = 300, 96, 14
-METHOD_COLUMNS = (("linf", "L∞"), ("psi", "PSI"), ("ks", "KS D"), ("js", "JS"), ("wasserstein", "W (σ)"),
-                  ("chi2", "χ² V"))
+OPEN_VIOLATIONS = 12
+LABEL_CHARS = 8
+"""Characters of a category label under its bars (300 px for ten categories); the whole label shows on hover."""
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the run knows beyond drift_report.json: where the data and baseline came from, when it ran, and the
+    violations with their full descriptions."""
+    dataset: str = ""
+    baseline: str = ""
+    baseline_records: int | None = None
+    generated_at: datetime | None = None
+    violations: Sequence[Violation] = field(default_factory=tuple)
 
 CSS = """
 body{font:14px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1e293b;background:#f8fafc}
@@ -28,13 +56,21 @@ header{background:#0f172a;color:#f8fafc;padding:16px 24px}header h1{margin:0 0 4
 main{padding:16px 24px}.sum span{margin-right:18px}.bad{color:#b91c1c;font-weight:600}.ok{color:#15803d}
 table{border-collapse:collapse;background:#fff;width:100%;margin:12px 0 24px}
 th,td{border-bottom:1px solid #e2e8f0;padding:4px 8px;text-align:right;white-space:nowrap}
-th:first-child,td:first-child,td.l{text-align:left}th{background:#f1f5f9;position:sticky;top:0}
-td.d{color:#b91c1c;font-weight:600}.na{color:#94a3b8}
+th:first-child,td:first-child,td.l,th.l{text-align:left}th{background:#f1f5f9;position:sticky;top:0}
+td.d{color:#b91c1c;font-weight:600}.na{color:#94a3b8}td.s{color:#64748b}th.dec{background:#e2e8f0}
+td.v{white-space:normal;text-align:left;max-width:340px;font-size:12px}.warn{color:#b45309;font-weight:600}
+header .sum{display:flex;flex-wrap:wrap;gap:2px 18px;font-size:13px;color:#cbd5e1}header .sum b{color:#f8fafc}
+.verdict{font-size:16px;margin:4px 0 8px}.verdict.bad{color:#fecaca}.verdict.ok{color:#bbf7d0}
+.viol li{margin:2px 0}.viol code,.legend code{background:#f1f5f9;padding:0 3px;border-radius:3px}
+dl.methods{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px;margin:8px 0 16px;font-size:13px}
+dl.methods dt{font-weight:600}dl.methods dd{margin:0;color:#334155}
+details{background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:6px 12px;margin:8px 0}
+summary{cursor:pointer;font-weight:600}[title]{cursor:help}small.raw{color:#94a3b8}.nw{white-space:nowrap}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:8px 10px}
 .card.drift{border-color:#fca5a5;box-shadow:0 0 0 1px #fca5a5}.card h3{margin:0 0 4px;font-size:14px;overflow:hidden;
 text-overflow:ellipsis;white-space:nowrap}.card p{margin:2px 0;font-size:12px;color:#475569}
-svg{display:block}.legend i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
+svg{display:block}.dist i{display:inline-block;width:10px;height:10px;margin:0 4px 0 10px}
 .hidden{display:none}
 """
 
@@ -46,10 +82,7 @@ document.getElementById('only').addEventListener('change', function (e) {
 """
 
 
-def _num(value: float | None, digits: int = 3) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.{digits}g}"
+_num = fmt
 
 
 def _esc(text: object) -> str:
@@ -117,9 +150,14 @@ def _categorical_svg(ref: dict[str, float], cur: dict[str, float], drifted: bool
     ref_bars = "".join(f"M{PAD + i * step + step * 0.05:.1f} {HEIGHT - PAD:.1f}v{-v * scale:.1f}"
                        f"h{step * 0.4:.1f}v{v * scale:.1f}z" for i, v in enumerate(p) if v > 0)
     names = "".join(f'<text x="{PAD + (i + 0.5) * step:.1f}" y="{HEIGHT - 2}" font-size="9" fill="#64748b" '
-                    f'text-anchor="middle">{_esc(k[:8])}</text>' for i, k in enumerate(labels))
+                    f'text-anchor="middle"><title>{_esc(k)}</title>{_esc(_short(k))}</text>'
+                    for i, k in enumerate(labels))
     return (f'<svg width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img">'
             f'<path fill="#cbd5e1" d="{ref_bars}"/><path fill="{color}" d="{cur_bars}"/>{names}</svg>')
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 
 
 def _plot(entry: dict[str, Any], ref: ReferenceFeature | None, col: ColumnStats | None) -> str:
@@ -134,27 +172,55 @@ def _plot(entry: dict[str, Any], ref: ReferenceFeature | None, col: ColumnStats 
     return '<p class="na">no distribution to plot</p>'
 
 
-def _method_cell(result: dict[str, Any] | None) -> str:
+def _deciding_cell(result: dict[str, Any] | None, entry: dict[str, Any]) -> str:
     if result is None:
         return '<td class="na">–</td>'
     if result["status"] == "insufficient_data":
-        return '<td class="na" title="insufficient data">n/a</td>'
+        return '<td class="na" title="fewer than 30 values on a side: no verdict">n/a</td>'
+    cls = "d" if result["drifted"] else ""
+    return (f'<td class="{cls}" title="{_esc(deciding_tooltip(result, entry))}">{_esc(_num(result["statistic"]))}'
+            f'{_raw_note(result)}</td>')
+
+
+def _raw_note(result: dict[str, Any]) -> str:
+    """A Robust 0 says "within sampling noise": the raw distance beside it keeps it from reading as "identical"."""
+    raw = raw_distance(result)
+    if raw is None or result["statistic"] != 0:
+        return ""
+    return f' <small class="raw">(raw {_esc(_num(raw, 2))})</small>'
+
+
+def _supporting_cell(key: str, result: dict[str, Any] | None) -> str:
+    if result is None:
+        return '<td class="na">–</td>'
+    if result["status"] == "insufficient_data":
+        return '<td class="na" title="fewer than 30 values on a side: no value">n/a</td>'
     text = _num(result["statistic"])
     if result.get("p_value") is not None:
         text += f" (p {_num(result['p_value'], 2)})"
-    cls = ' class="d"' if result["drifted"] else ""
-    return f"<td{cls}>{_esc(text)}</td>"
+    method = next(m for m in SUPPORTING if m.key == key)
+    return f'<td class="s" title="{_esc(supporting_tooltip(method, result))}">{_esc(text)}</td>'
 
 
-def _row(i: int, entry: dict[str, Any]) -> str:
+def _descriptions(entry: dict[str, Any], context: ReportContext) -> dict[str, str]:
+    return {v.constraint_check_type: v.description for v in context.violations if v.feature_name == entry["name"]}
+
+
+def _row(i: int, entry: dict[str, Any], context: ReportContext) -> str:
     clean = "" if entry["violations"] else " data-clean"
     status = '<span class="bad">drift</span>' if entry["drifted"] else (
-        '<span class="bad">violations</span>' if entry["violations"] else '<span class="ok">ok</span>')
-    cells = "".join(_method_cell(entry["methods"].get(key)) for key, _ in METHOD_COLUMNS)
+        '<span class="warn">violations</span>' if entry["violations"] else '<span class="ok">ok</span>')
+    methods = entry["methods"]
+    cells = _deciding_cell(methods.get(DECIDING.key), entry) + "".join(
+        _supporting_cell(m.key, methods.get(m.key)) for m in SUPPORTING)
+    found = _descriptions(entry, context)
+    checks = "<br>".join(f"<b>{_esc(check)}</b>: {_esc(round_for_people(found[check]))}" if check in found
+                         else _esc(check)
+                         for check in entry["violations"]) or "–"
     completeness = entry.get("completeness")
     return (f'<tr{clean}><td><a href="#f{i}">{_esc(entry["name"])}</a></td><td class="l">'
             f'{_esc(entry["inferred_type"])}</td><td class="l">{status}</td>'
-            f'<td class="l">{_esc(", ".join(entry["violations"]) or "–")}</td>{cells}'
+            f'<td class="v">{checks}</td>{cells}'
             f'<td>{"–" if completeness is None else f"{completeness:.1%}"}</td></tr>')
 
 
@@ -162,41 +228,96 @@ def _card(i: int, entry: dict[str, Any], ref: ReferenceFeature | None, col: Colu
     clean = "" if entry["violations"] else " data-clean"
     cls = "card drift" if entry["drifted"] else "card"
     linf = entry["methods"].get("linf")
-    linf_text = "" if linf is None else f"L∞ {_num(linf['statistic'])} (threshold {_num(linf['threshold'])})"
+    linf_text = "" if linf is None else (f"· <span class=\"nw\">L∞ {_esc(_num(linf['statistic']))}"
+                                         f"{_raw_note(linf)}, threshold {_esc(_num(linf['threshold']))}</span>")
     return (f'<div class="{cls}" id="f{i}"{clean}><h3 title="{_esc(entry["name"])}">{_esc(entry["name"])}</h3>'
             f'<p>{_esc(entry["inferred_type"])} · baseline {int(entry["baseline_count"])} · current '
-            f'{int(entry["current_count"])} · {_esc(linf_text)}</p>{_plot(entry, ref, col)}</div>')
+            f'{int(entry["current_count"])} {linf_text}</p>{_plot(entry, ref, col)}</div>')
 
 
-def render(report: dict[str, Any], reference: Sequence[ReferenceFeature], current: DatasetStats) -> str:
+def _header(report: dict[str, Any], context: ReportContext) -> str:
+    window = report.get("window") or {}
+    facts = [("data", context.dataset or "–"), ("baseline", context.baseline or "–"),
+             ("records", f"{int(report['item_count'])} in the window, {int(report['malformed_records'])} malformed"
+              + ("" if context.baseline_records is None else f"; {context.baseline_records} in the baseline"))]
+    if report.get("endpoint"):
+        facts.append(("endpoint", report["endpoint"]))
+    if report.get("schedule"):
+        facts.append(("schedule", report["schedule"]))
+    if window:
+        facts.append(("window", f"{window.get('start', '–')} → {window.get('end', '–')}"))
+    if context.generated_at is not None:
+        facts.append(("run", context.generated_at.strftime("%Y-%m-%d %H:%M:%S %Z").strip()))
+    facts.append(("drift rule", f"L∞ {report['comparison_method']} > {_num(report['comparison_threshold'])} "
+                                f"(categorical > {_num(report['categorical_comparison_threshold'])})"))
+    violations, drifted = int(report["violations"]), report.get("drifted_features", [])
+    if report.get("status") == "insufficient_data":
+        verdict = '<p class="verdict bad">Insufficient data: the window holds no records, nothing was compared.</p>'
+    elif violations:
+        verdict = (f'<p class="verdict bad">CompletedWithViolations: {violations} violation(s), '
+                   f'{len(drifted)} drifted feature(s)</p>')
+    else:
+        verdict = '<p class="verdict ok">Completed: no violations, no drift</p>'
+    spans = "".join(f"<span>{_esc(k)}: <b>{_esc(v)}</b></span>" for k, v in facts)
+    return f'{verdict}<div class="sum">{spans}</div>'
+
+
+def _violations(context: ReportContext) -> str:
+    if not context.violations:
+        return ""
+    items = "".join(f"<li><b>{_esc(v.feature_name)}</b> <code>{_esc(v.constraint_check_type)}</code>: "
+                    f"{_esc(round_for_people(v.description))}</li>" for v in context.violations)
+    # A long list would push the table off the first screen: open only when it is short.
+    shown = " open" if len(context.violations) <= OPEN_VIOLATIONS else ""
+    return (f'<details{shown}><summary>Violations ({len(context.violations)})</summary>'
+            f'<ul class="viol">{items}</ul></details>')
+
+
+def _thresholds(report: dict[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {DECIDING.key: f"{_num(report['comparison_threshold'])} (numeric) / "
+                                           f"{_num(report['categorical_comparison_threshold'])} (categorical)"}
+    for entry in report["features"]:
+        for key, result in entry["methods"].items():
+            if key != DECIDING.key and result.get("threshold") is not None:
+                found.setdefault(key, _num(result["threshold"]))
+    return found
+
+
+def _legend(report: dict[str, Any]) -> str:
+    items = "".join(f'<dt>{_esc(label)}</dt><dd>{_esc(text)}</dd>'
+                    for label, text in legend_items(_thresholds(report), report["comparison_method"]))
+    return (f'<details open><summary>How to read the numbers</summary><p>{_esc(SUPPORTING_NOTE)}</p>'
+            f'<dl class="methods">{items}</dl></details>')
+
+
+def _title(report: dict[str, Any], context: ReportContext) -> str:
+    subject = report.get("endpoint") or (context.dataset.rstrip("/").rsplit("/", 1)[-1] if context.dataset else "")
+    return f"Drift report — {subject or 'dataset'}"
+
+
+def render(report: dict[str, Any], reference: Sequence[ReferenceFeature], current: DatasetStats,
+           context: ReportContext | None = None) -> str:
+    context = context or ReportContext()
     refs = {r.name: r for r in reference}
     entries = report["features"]
-    window = report.get("window") or {}
-    title = f"Drift report — {report.get('endpoint') or 'dataset'}"
+    title = _title(report, context)
     drifted = report.get("drifted_features", [])
-    head = "".join(f"<th>{_esc(label)}</th>" for _, label in METHOD_COLUMNS)
-    rows = "".join(_row(i, e) for i, e in enumerate(entries))
+    head = (f'<th class="dec" title="decides drift">{_esc(DECIDING.label)} (decides)</th>'
+            + "".join(f'<th title="{_esc(m.measures)}; informational">{_esc(m.label)}</th>' for m in SUPPORTING))
+    rows = "".join(_row(i, e, context) for i, e in enumerate(entries))
     cards = "".join(_card(i, e, refs.get(e["name"]), current.columns.get(e["name"])) for i, e in enumerate(entries))
-    insufficient = ('<p class="bad">Insufficient data: the window holds no records, nothing was compared.</p>'
-                    if report.get("status") == "insufficient_data" else "")
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">"
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{_esc(title)}</title>'
-        f"<style>{CSS}</style></head><body><header><h1>{_esc(title)}</h1><div class=\"sum\">"
-        f"<span>schedule: {_esc(report.get('schedule') or '–')}</span>"
-        f"<span>window: {_esc(window.get('start', '–'))} → {_esc(window.get('end', '–'))}</span>"
-        f"<span>records: {int(report['item_count'])}</span>"
-        f"<span>malformed: {int(report['malformed_records'])}</span>"
-        f"<span>violations: {int(report['violations'])}</span>"
-        f"<span>L∞ {_esc(report['comparison_method'])}, threshold {_num(report['comparison_threshold'])} / "
-        f"categorical {_num(report['categorical_comparison_threshold'])}</span></div></header><main>"
-        f"{insufficient}<p>Drifted: "
+        f"<style>{CSS}</style></head><body><header><h1>{_esc(title)}</h1>{_header(report, context)}</header><main>"
+        f"{_violations(context)}<p>Drifted: "
         + (f'<span class="bad">{_esc(", ".join(drifted))}</span>' if drifted else '<span class="ok">none</span>')
-        + '</p><label><input type="checkbox" id="only"> only features with violations</label>'
-        f'<table><thead><tr><th>feature</th><th>type</th><th>status</th><th>violations</th>{head}'
+        + f'</p>{_legend(report)}<label><input type="checkbox" id="only"> only features with violations</label>'
+        f'<table><thead><tr><th>feature</th><th class="l">type</th><th class="l">status</th>'
+        f'<th class="l">violations</th>{head}'
         f"<th>non-null</th></tr></thead><tbody>{rows}</tbody></table>"
-        '<p class="legend">Distributions: <i style="background:#cbd5e1"></i>baseline'
+        '<p class="dist">Distributions: <i style="background:#cbd5e1"></i>baseline'
         '<i style="background:#2563eb"></i>current<i style="background:#dc2626"></i>current (drifted)</p>'
         f'<div class="grid">{cards}</div></main><script>{SCRIPT}</script></body></html>')

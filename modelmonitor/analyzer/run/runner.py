@@ -36,6 +36,9 @@ from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
 
 log = logging.getLogger(__name__)
 
+REFERENCE_BASELINE_DIR = "baseline"
+"""A reference run's baseline goes to `{output}/baseline/statistics.json` and `constraints.json`: the names
+`modelmonitor baseline` writes, so the folder serves as `--baseline` of a later run."""
 PARTIAL_FILE = "partial_statistics.json"
 """Shard stage output; with a shard id `partial_statistics-{id}.json` (`partial_file_name`)."""
 Status = Literal["Completed", "CompletedWithViolations"]
@@ -86,6 +89,9 @@ class Baseline:
     features: list[ReferenceFeature]
     constraints: list[FeatureConstraint]
     config: MonitoringConfig
+    item_count: int = 0
+    source: str = ""
+    """Where it came from, for the report: the baseline directory or the reference dataset."""
 
     @property
     def names(self) -> list[str]:
@@ -107,16 +113,18 @@ def load_baseline(job: AnalysisJob) -> Baseline:
 
 def _baseline(job: AnalysisJob, statistics: Any, statistics_source: str, constraints: Any,
               constraints_source: str) -> Baseline:
-    _, features = read_statistics(statistics, statistics_source)
+    item_count, features = read_statistics(statistics, statistics_source)
     constraint_list, config = read_constraints(constraints, constraints_source)
     config = config.overridden(comparison_method=job.comparison_method, drift_threshold=job.drift_threshold,
                                categorical_drift_threshold=job.categorical_drift_threshold)
-    return Baseline(features, constraint_list, config)
+    source = (f"{job.reference_source} (reference dataset)" if job.reference_source
+              else statistics_source.rsplit("/", 1)[0])
+    return Baseline(features, constraint_list, config, item_count, source)
 
 
 def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
-    """The baseline of `job.reference_source`, computed here as `modelmonitor baseline` would, and written beside
-    the results (`baseline_statistics.json`, `baseline_constraints.json`) for later runs."""
+    """The baseline of `job.reference_source`, computed here as `modelmonitor baseline` would, and written under
+    the results (`baseline/statistics.json`, `baseline/constraints.json`) for later runs."""
     assert job.reference_source
     reference = replace(job, mode="baseline", dataset_source=job.reference_source, reference_source=None,
                         data_format="auto", window=None, record_preprocessor=None)
@@ -124,9 +132,9 @@ def reference_baseline(job: AnalysisJob, written: dict[str, str]) -> Baseline:
     if stats.item_count == 0:
         raise AnalyzerInputError(f"{job.reference_source}: no records to compute a baseline from")
     statistics, constraints = statistics_document(stats), constraints_document(stats)
-    for name, document in (("baseline_statistics", statistics), ("baseline_constraints", constraints)):
-        written[name] = _out(job, f"{name}.json")
-        _write_json(written[name], document)
+    for name, document in (("statistics", statistics), ("constraints", constraints)):
+        written[f"baseline_{name}"] = uri = _out(job, f"{REFERENCE_BASELINE_DIR}/{name}.json")
+        _write_json(uri, document)
     return _baseline(job, statistics, job.reference_source, constraints, job.reference_source)
 
 
@@ -239,7 +247,10 @@ def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malfo
     if job.report_html:
         from modelmonitor.analyzer.run import report as html_report
 
-        write_bytes(job.report_html, html_report.render(report, baseline.features, stats).encode("utf-8"))
+        context = html_report.ReportContext(dataset=job.dataset_source, baseline=baseline.source,
+                                            baseline_records=baseline.item_count, generated_at=now,
+                                            violations=evaluation.violations)
+        write_bytes(job.report_html, html_report.render(report, baseline.features, stats, context).encode("utf-8"))
         written["report"] = job.report_html
     violations = evaluation.violations
     return AnalysisResult(

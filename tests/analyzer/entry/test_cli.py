@@ -120,9 +120,8 @@ def test_analyze_against_a_reference_dataset_equals_baseline_then_analyze(tmp_pa
     assert one_step == two_steps == 1
     for name in ("constraint_violations.json", "statistics.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
-    assert (tmp_path / "one/baseline_statistics.json").read_bytes() == (tmp_path / "base/statistics.json").read_bytes()
-    assert (tmp_path / "one/baseline_constraints.json").read_bytes() == \
-        (tmp_path / "base/constraints.json").read_bytes()
+    for name in ("statistics.json", "constraints.json"):
+        assert (tmp_path / "one/baseline" / name).read_bytes() == (tmp_path / "base" / name).read_bytes(), name
 
 
 @pytest.mark.parametrize(("args", "message"), [
