@@ -37,6 +37,8 @@ class ReadCounters:
     unpaired: int = 0
     """Records whose outputs did not pair with their inputs (their rows' output columns are left empty)."""
     unpaired_example: str = ""
+    synthetic: int = 0
+    """Records of our own feature-attribution requests (`records.is_synthetic`): read, left out of the window."""
 
     def not_paired(self, where: str, n_inputs: int, n_outputs: int) -> None:
         self.unpaired += 1

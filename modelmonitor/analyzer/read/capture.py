@@ -18,7 +18,10 @@ from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
 from modelmonitor.analyzer.read.native_block import native_columns
 from modelmonitor.analyzer.read.payloads import RecordDecoder, decode_record
+from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX, is_synthetic
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
+
+SYNTHETIC_MARK = SYNTHETIC_INFERENCE_PREFIX.encode()
 
 
 def _plain_csv(payload: dict[str, Any]) -> str | None:
@@ -56,7 +59,10 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
         builder.source = obj.uri
         line_number = 0  # of the last line before this block, in this object
         for block in iter_blocks(obj):
-            fast = None if decode else capture_lines(block, join_output=join_output, window=keys)
+            # A block holding our own attribution requests goes record by record, where they are left out; the
+            # marker search is one memchr-speed scan, so ordinary blocks keep the fast path.
+            slow = decode is not None or SYNTHETIC_MARK in block
+            fast = None if slow else capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
                 on_bytes(len(block))
             n_lines = count_newlines(block) + (not block.endswith(b"\n"))
@@ -106,6 +112,9 @@ def _capture_records(lines: Sequence[bytes | bytearray], uri: str, layout: Captu
             continue
         try:
             record = loads(line)
+            if is_synthetic(record):
+                counters.synthetic += 1
+                continue
             if window is not None:
                 when = str(record.get("eventMetadata", {}).get("inferenceTime", ""))[:19]
                 if when and not window[0] <= when < window[1]:

@@ -224,3 +224,25 @@ def test_s3_window_lists_only_the_window_hours(tmp_path: Path, monkeypatch: pyte
         assert all("Delimiter" in c or c["Prefix"].endswith("/10/") for c in calls)
         # no hourly layout below the prefix: everything is listed and filtered as before
         assert [o.uri for o in list_objects("s3://art/plain", middle)] == ["s3://art/plain/data.csv"]
+
+
+def test_feature_attribution_requests_are_left_out_of_data_quality_windows(tmp_path: Path) -> None:
+    """A feature-attribution run's synthetic rows reach data capture (they are requests to the endpoint); marked by
+    their InferenceId, they must not count as the endpoint's traffic — on the fast path's blocks too."""
+    from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+
+    def line(data: str, inference_id: str) -> str:
+        record = json.loads(_capture(data, "CSV"))
+        record["eventMetadata"]["inferenceId"] = inference_id
+        return json.dumps(record)
+
+    path = tmp_path / "capture.jsonl"
+    customers = [line(f"{i},{i + 1}", f"customer-{i}") for i in range(50)]
+    synthetic = [line("999,999", f"{SYNTHETIC_INFERENCE_PREFIX}2026112410-{i}") for i in range(5)]
+    path.write_text("\n".join(customers[:25] + synthetic + customers[25:]) + "\n")
+    rows, counters = _read(path)
+    assert len(rows) == 50 and ["999", "999"] not in rows
+    assert counters.synthetic == 5 and counters.records == 50 and counters.malformed == 0
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text("\n".join(customers) + "\n")
+    assert _read(clean)[0] == rows                                         # same rows as without the marked ones
