@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun, RunOutcome, publish
-from modelmonitor.analyzer.quality.attribution_run import AttributionJob, run_attribution
-from modelmonitor.analyzer.quality.bias_run import BiasJob, run_bias
-from modelmonitor.analyzer.quality.run import QualityJob, run_quality
+from modelmonitor.analyzer.quality.attribution_run import AttributionJob, AttributionRunResult, run_attribution
+from modelmonitor.analyzer.quality.bias_run import BiasJob, BiasRunResult, run_bias
+from modelmonitor.analyzer.quality.run import QualityJob, QualityRunResult, run_quality
 from modelmonitor.analyzer.read.batch_transform import BatchCapture, input_data_objects
 from modelmonitor.analyzer.read.sources import Window, list_objects, parse_time
 from modelmonitor.analyzer.run.job import AnalysisJob
@@ -119,26 +119,22 @@ def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, 
     """Data quality, model quality, bias or feature attribution drift of one window: files written, nothing
     published yet. `runtime` (sagemaker-runtime) is the model feature attribution calls."""
     window = run_window.window
+    labelled: QualityRunResult | BiasRunResult | AttributionRunResult | None = None
     if monitoring_type == "ModelExplainability":
         if runtime is None:
             raise AnalyzerInputError("feature attribution needs a sagemaker-runtime client to call the model")
-        attribution = run_attribution(AttributionJob.from_environment(env, window, output_path=output_path), s3,
-                                      runtime.invoke_endpoint)
-        outcome = RunOutcome(status=attribution.status, window=window,
-                             violations=len(attribution.result.violations), report_uri=report_uri)
-        return Analysis(outcome, attribution.outputs, attribution.metrics, attribution.summary())
-    if monitoring_type == "ModelBias":
-        bias = run_bias(BiasJob.from_environment(env, window, output_path=output_path,
-                                                 evaluation_time=run_window.evaluation_time), s3)
-        outcome = RunOutcome(status=bias.status, window=window, violations=len(bias.result.violations),
+        labelled = run_attribution(AttributionJob.from_environment(env, window, output_path=output_path), s3,
+                                   runtime.invoke_endpoint)
+    elif monitoring_type == "ModelBias":
+        labelled = run_bias(BiasJob.from_environment(env, window, output_path=output_path,
+                                                     evaluation_time=run_window.evaluation_time), s3)
+    elif monitoring_type == "ModelQuality":
+        labelled = run_quality(QualityJob.from_environment(env, window, output_path=output_path,
+                                                           evaluation_time=run_window.evaluation_time), s3)
+    if labelled is not None:
+        outcome = RunOutcome(status=labelled.status, window=window, violations=len(labelled.result.violations),
                              report_uri=report_uri)
-        return Analysis(outcome, bias.outputs, bias.metrics, bias.summary())
-    if monitoring_type == "ModelQuality":
-        quality = run_quality(QualityJob.from_environment(env, window, output_path=output_path,
-                                                          evaluation_time=run_window.evaluation_time), s3)
-        outcome = RunOutcome(status=quality.status, window=window, violations=len(quality.result.violations),
-                             report_uri=report_uri)
-        return Analysis(outcome, quality.outputs, quality.metrics, quality.summary())
+        return Analysis(outcome, labelled.outputs, labelled.metrics, labelled.summary())
     job = replace(AnalysisJob.from_environment(env), window=window, output_path=output_path,
                   publish_cloudwatch_metrics=False, metrics_dir=None)
     if job.mode != "monitor":

@@ -37,11 +37,12 @@ from modelmonitor.analyzer.quality.attribution import (
 )
 from modelmonitor.analyzer.quality.model_quality import ModelQualityError
 from modelmonitor.analyzer.quality.predictions import capture_lines_s3, input_rows_reader, window_records
+from modelmonitor.analyzer.quality.run import environment_document
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.payloads import PayloadMapping, json_rows, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
-from modelmonitor.analyzer.read.sources import Window, read_text, write_bytes
+from modelmonitor.analyzer.read.sources import Window, load_json, write_bytes
 
 MAX_REQUEST_BYTES = 5 * 2**20
 """Rows per InvokeEndpoint request are packed up to this size, well under the real-time payload limit (6 MB)."""
@@ -230,15 +231,8 @@ class AttributionJob:
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str) -> AttributionJob:
-        raw = env.get("analysis_config", "")
-        if not raw.strip():
-            raise AnalyzerInputError("analysis_config (the explainability analysis configuration, JSON or an s3:// "
-                                     "URI) is required for feature attribution monitoring")
-        text = raw if raw.lstrip().startswith("{") else read_text(raw)
-        try:
-            config = parse_attribution_config(orjson.loads(text))
-        except orjson.JSONDecodeError as exc:
-            raise AnalyzerInputError(f"analysis_config is not JSON: {exc}") from exc
+        config = parse_attribution_config(environment_document(env, "analysis_config",
+                                                               "the explainability analysis configuration"))
         source = env.get("dataset_source", "")
         if not source.startswith("s3://"):
             raise AnalyzerInputError(f"feature attribution reads dataset_source from S3, got {source!r}")
@@ -270,12 +264,7 @@ class AttributionRunResult:
 
 
 def run_attribution(job: AttributionJob, s3: Any, invoke: Callable[..., Any]) -> AttributionRunResult:
-    baseline = None
-    if job.baseline is not None:
-        try:
-            baseline = orjson.loads(read_text(job.baseline))
-        except orjson.JSONDecodeError as exc:
-            raise AnalyzerInputError(f"attribution baseline {job.baseline} is not JSON: {exc}") from exc
+    baseline = load_json(job.baseline, "attribution baseline") if job.baseline is not None else None
     preprocessor = load_preprocessor(job.record_preprocessor) if job.record_preprocessor else None
     rows_of = input_rows_reader(job.payload_mapping, preprocessor)
     rows = [row for _where, _id, record in window_records(

@@ -19,14 +19,13 @@ from typing import Any, Literal
 
 import orjson
 
-from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.bias_analysis import BiasResult, evaluate_bias
 from modelmonitor.analyzer.quality.bias_config import BiasConfig, parse_config
 from modelmonitor.analyzer.quality.ground_truth import read_ground_truth_s3
 from modelmonitor.analyzer.quality.predictions import input_rows_reader, output_rows_reader, read_predictions_s3
-from modelmonitor.analyzer.quality.run import QualityJob
+from modelmonitor.analyzer.quality.run import QualityJob, environment_document
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
-from modelmonitor.analyzer.read.sources import Window, read_text, write_bytes
+from modelmonitor.analyzer.read.sources import Window, load_json, write_bytes
 
 
 @dataclass(frozen=True)
@@ -41,15 +40,7 @@ class BiasJob:
     @classmethod
     def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str,
                          evaluation_time: datetime | None = None) -> BiasJob:
-        raw = env.get("analysis_config", "")
-        if not raw.strip():
-            raise AnalyzerInputError("analysis_config (the bias analysis configuration, JSON or an s3:// URI) is "
-                                     "required for bias monitoring")
-        text = raw if raw.lstrip().startswith("{") else read_text(raw)
-        try:
-            config = parse_config(orjson.loads(text))
-        except orjson.JSONDecodeError as exc:
-            raise AnalyzerInputError(f"analysis_config is not JSON: {exc}") from exc
+        config = parse_config(environment_document(env, "analysis_config", "the bias analysis configuration"))
         # Bias is judged on favourable vs. unfavourable outcomes: the join reads predictions as a binary model's.
         source = QualityJob.from_environment({**env, "problem_type": "BinaryClassification",
                                               "probability_threshold_attribute": str(config.probability_threshold)},
@@ -71,12 +62,7 @@ class BiasRunResult:
 
 
 def run_bias(job: BiasJob, s3: Any) -> BiasRunResult:
-    baseline = None
-    if job.baseline is not None:
-        try:
-            baseline = orjson.loads(read_text(job.baseline))
-        except orjson.JSONDecodeError as exc:
-            raise AnalyzerInputError(f"bias baseline {job.baseline} is not JSON: {exc}") from exc
+    baseline = load_json(job.baseline, "bias baseline") if job.baseline is not None else None
     source = job.source
     preprocessor = load_preprocessor(source.record_preprocessor) if source.record_preprocessor else None
     predictions = read_predictions_s3(s3, source.capture_source, source.window,

@@ -25,7 +25,7 @@ from modelmonitor.analyzer.quality.predictions import output_rows_reader, read_p
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
-from modelmonitor.analyzer.read.sources import Window, parse_time, read_text, write_bytes
+from modelmonitor.analyzer.read.sources import Window, load_json, parse_time, write_bytes
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
 
@@ -84,6 +84,19 @@ class QualityJob:
             batch=BatchCapture.from_environment(env))
 
 
+def environment_document(env: Mapping[str, str], key: str, what: str) -> Any:
+    """A JSON document the environment gives inline (text starting with `{`) or as a path / s3:// URI."""
+    raw = env.get(key, "")
+    if not raw.strip():
+        raise AnalyzerInputError(f"{key} ({what}, JSON or an s3:// URI) is required")
+    if not raw.lstrip().startswith("{"):
+        return load_json(raw, key)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise AnalyzerInputError(f"{key} is not JSON: {exc}") from exc
+
+
 def _optional_fraction(env: Mapping[str, str], name: str) -> float | None:
     raw = env.get(name)
     if not raw:
@@ -116,12 +129,7 @@ class QualityRunResult:
 
 
 def run_quality(job: QualityJob, s3: Any) -> QualityRunResult:
-    constraints = None
-    if job.constraints is not None:
-        try:
-            constraints = orjson.loads(read_text(job.constraints))
-        except orjson.JSONDecodeError as exc:
-            raise AnalyzerInputError(f"model-quality constraints {job.constraints} are not JSON: {exc}") from exc
+    constraints = load_json(job.constraints, "model-quality constraints") if job.constraints is not None else None
     preprocessor = load_preprocessor(job.record_preprocessor) if job.record_preprocessor else None
     predictions = read_predictions_s3(s3, job.capture_source, job.window, inference_attribute=job.inference_attribute,
                                       probability_attribute=job.probability_attribute,

@@ -274,6 +274,16 @@ def read_text(uri: str) -> bytes:
         raise AnalyzerInputError(f"{uri}: {exc.strerror or exc}") from exc
 
 
+def load_json(uri: str, what: str) -> Any:
+    """A whole small JSON document (baseline files, analysis configurations); AnalyzerInputError names it."""
+    import orjson
+
+    try:
+        return orjson.loads(read_text(uri))
+    except orjson.JSONDecodeError as exc:
+        raise AnalyzerInputError(f"{what} {uri} is not valid JSON: {exc}") from exc
+
+
 def write_bytes(uri: str, data: bytes) -> None:
     if uri.startswith("s3://"):
         from botocore.exceptions import BotoCoreError, ClientError

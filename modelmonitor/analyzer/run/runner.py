@@ -20,7 +20,7 @@ from modelmonitor.analyzer.read.batch_transform import input_data_objects
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
-from modelmonitor.analyzer.read.sources import list_objects, read_text, write_bytes
+from modelmonitor.analyzer.read.sources import list_objects, load_json, write_bytes
 from modelmonitor.analyzer.run import checks, outputs
 from modelmonitor.analyzer.run.constraints import (
     FeatureConstraint,
@@ -98,17 +98,10 @@ class Baseline:
         return [c.name for c in self.constraints]
 
 
-def _load_json(uri: str, what: str) -> Any:
-    try:
-        return orjson.loads(read_text(uri))
-    except orjson.JSONDecodeError as exc:
-        raise AnalyzerInputError(f"{what} {uri} is not valid JSON: {exc}") from exc
-
-
 def load_baseline(job: AnalysisJob) -> Baseline:
     assert job.baseline_statistics and job.baseline_constraints  # guaranteed by AnalysisJob for monitor mode
-    return _baseline(job, _load_json(job.baseline_statistics, "baseline statistics"), job.baseline_statistics,
-                     _load_json(job.baseline_constraints, "baseline constraints"), job.baseline_constraints)
+    return _baseline(job, load_json(job.baseline_statistics, "baseline statistics"), job.baseline_statistics,
+                     load_json(job.baseline_constraints, "baseline constraints"), job.baseline_constraints)
 
 
 def _baseline(job: AnalysisJob, statistics: Any, statistics_source: str, constraints: Any,
@@ -154,7 +147,7 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     if job.stage == "merge":
         totals = ReadCounters()
         for obj in objects:
-            raw = _load_json(obj.uri, "partial statistics")
+            raw = load_json(obj.uri, "partial statistics")
             part, bad = load_partial(raw, obj.uri)
             merge_partial(stats, part, obj.uri)
             totals.malformed += bad
