@@ -85,7 +85,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collected nothing; make treats that as a failure, as CI must.
-pytest: $(STAMP) $(ASL_STAMP)
+pytest: $(STAMP) $(ASL_STAMP) $(LAMBDA_STAMP)
 	$(BIN)/python -m pytest -q
 
 # Opens a generated 200-feature drift report in headless Chromium (DevTools protocol on 127.0.0.1): fails on console

@@ -99,3 +99,18 @@ def test_the_zip_is_deterministic(tmp_path: Path) -> None:
     with zipfile.ZipFile(first) as archive:
         assert [i.filename for i in archive.infolist()] == ["pkg/a.py", "pkg/b.py"]
         assert all(i.external_attr >> 16 == 0o644 for i in archive.infolist())
+
+
+def test_render_refuses_a_missing_package_with_the_command_that_builds_it(tmp_path: Path) -> None:
+    """Rendering never compiles or downloads: without the built zip the plan is refused (exit 2), not guessed."""
+    import os
+
+    empty = tmp_path / "none"
+    empty.mkdir()
+    done = subprocess.run([sys.executable, "-m", "modelmonitor.cli", "render",
+                           str(Path(__file__).resolve().parents[2] / "examples" / "lambda-engine.yaml")],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "MODELMONITOR_LAMBDA_PACKAGE_DIR": str(empty)})
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "make lambda-package" in done.stderr and "spec.engineSettings.analyzerImage" in done.stderr
+    assert "Traceback" not in done.stderr
