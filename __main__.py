@@ -7,8 +7,8 @@ document stops the run with the loader's precise message (file, document, field 
 import pulumi
 
 from modelmonitor import __version__
-from modelmonitor.components.program import ProgramSettings, monitors_program
-from modelmonitor.errors import ManifestError
+from modelmonitor.components.program import ProgramSettings, check_analyzer_image_provided, monitors_program
+from modelmonitor.errors import ManifestError, ModelMonitorError
 from modelmonitor.loader import load_monitors
 
 config = pulumi.Config("modelmonitor")
@@ -25,14 +25,18 @@ for monitor in monitors:
         pulumi.log.info(f"{monitor.document.metadata.namespace}/{monitor.document.metadata.name}: deployed to "
                         f"{monitor.document.spec.region} (spec.region), not the stack's aws:region {stack_region}")
 
-monitors_program(
-    [m.document for m in monitors],
-    ProgramSettings(
-        existing_alert_topic_arn=config.get("alertTopicArn"),
-        existing_bucket_name=config.get("bucketName"),
-        kms_key_arn=config.get("kmsKeyArn"),
-        analyzer_image_tag=config.get("analyzerImageTag") or __version__,
-        analyzer_build_context=config.get("analyzerBuildContext"),
-        platform_name=config.get("platformName"),
-    ),
+settings = ProgramSettings(
+    existing_alert_topic_arn=config.get("alertTopicArn"),
+    existing_bucket_name=config.get("bucketName"),
+    kms_key_arn=config.get("kmsKeyArn"),
+    analyzer_image_tag=config.get("analyzerImageTag") or __version__,
+    analyzer_build_context=config.get("analyzerBuildContext"),
+    analyzer_image_pushed=config.get_bool("analyzerImagePushed") or False,
+    platform_name=config.get("platformName"),
 )
+documents = [m.document for m in monitors]
+try:
+    check_analyzer_image_provided(documents, settings)
+except ModelMonitorError as exc:
+    raise pulumi.RunError(str(exc)) from None
+monitors_program(documents, settings)

@@ -101,7 +101,8 @@ def build_run_now_request(document: ModelMonitorDocument, window: Window, *, now
     engine = document.spec.engine
     if engine == "lambda":
         return RunNowRequest("lambda", "Invoke", {
-            "FunctionName": engine_names.analyzer_function(names, monitoring_type),
+            "FunctionName": engine_names.analyzer_function(
+                names, monitoring_type, engine_names.analyzer_package_type(document.spec)),
             "InvocationType": "RequestResponse" if wait else "Event",
             "Payload": window.payload().encode()})
     if engine == "processingJob":

@@ -31,6 +31,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--output", choices=["table", "json", "mermaid"], default="table",
                         help="table (default): resources grouped by type; json: type, name, parent and inputs of "
                              "each; mermaid: the component tree as a Mermaid graph")
+    image = parser.add_argument_group(
+        "our analyzer image (only engine modelMonitor with dataQuality.analyzer custom runs it), as the stack "
+        "settings modelmonitor:analyzerBuildContext / analyzerImagePushed declare it")
+    image.add_argument("--analyzer-build-context", metavar="DIR",
+                       help="pulumi up builds and pushes the image from DIR (needs Docker there)")
+    image.add_argument("--analyzer-image-pushed", action="store_true",
+                       help="CI pushes the image to the Platform's repository under analyzerImageTag")
     parser.set_defaults(run=run)
 
 
@@ -105,10 +112,15 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
+    from modelmonitor.components.program import ProgramSettings, check_analyzer_image_provided
     from modelmonitor.components.render import render_plan  # Pulumi imports only when rendering
 
+    settings = ProgramSettings(analyzer_build_context=args.analyzer_build_context,
+                               analyzer_image_pushed=args.analyzer_image_pushed)
+    documents = [m.document for m in monitors]
     try:
-        plan = render_plan([m.document for m in monitors], region=args.region)
+        check_analyzer_image_provided(documents, settings)
+        plan = render_plan(documents, region=args.region, settings=settings)
     except ModelMonitorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

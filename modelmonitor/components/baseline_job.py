@@ -21,11 +21,14 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from modelmonitor.components.processing_code import code_input
+from modelmonitor.components.stepfunctions import app_specification
+
 DATASET_LOCAL_PATH = "/opt/ml/processing/input/baseline_dataset_input"
 OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
 FINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
 INPUT_KEYS = ("job_name", "region", "role_arn", "image_uri", "dataset_s3_uri", "dataset_format", "output_s3_uri",
-              "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment")
+              "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment", "code_s3_uri")
 
 PROFILE_KEY = "aws_profile"
 """The stack's `aws:profile`: which credentials run the job. Not in INPUT_KEYS: it neither names nor replaces the
@@ -68,17 +71,21 @@ def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
         "S3Uri": props["output_s3_uri"], "LocalPath": OUTPUT_LOCAL_PATH, "S3UploadMode": "EndOfJob"}}]}
     if props.get("kms_key_id"):
         output["KmsKeyId"] = props["kms_key_id"]
+    inputs: list[dict[str, Any]] = [{"InputName": "baseline_dataset_input", "S3Input": {
+        "S3Uri": props["dataset_s3_uri"], "LocalPath": DATASET_LOCAL_PATH, "S3DataType": "S3Prefix",
+        "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]
+    code = props.get("code_s3_uri")
+    if code:
+        inputs.append(code_input(code))
     return {
         "ProcessingJobName": props["job_name"],
-        "ProcessingInputs": [{"InputName": "baseline_dataset_input", "S3Input": {
-            "S3Uri": props["dataset_s3_uri"], "LocalPath": DATASET_LOCAL_PATH, "S3DataType": "S3Prefix",
-            "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}],
+        "ProcessingInputs": inputs,
         "ProcessingOutputConfig": output,
         "ProcessingResources": {"ClusterConfig": {
             "InstanceCount": 1, "InstanceType": props["instance_type"],
             "VolumeSizeInGB": int(props["volume_size_gb"])}},
         "StoppingCondition": {"MaxRuntimeInSeconds": int(props["max_runtime_seconds"])},
-        "AppSpecification": {"ImageUri": props["image_uri"]},
+        "AppSpecification": app_specification(props["image_uri"], code or None),
         "Environment": baseline_environment(props),
         "RoleArn": props["role_arn"],
     }

@@ -55,6 +55,11 @@ class Locations:
         return f"s3://{self.bucket}/results/{self.namespace}/{self.name}/{kind}"
 
     @property
+    def code_root(self) -> str:
+        """Where the analyzer's code bundle for AWS-provided images goes (`processing_code.code_prefix`)."""
+        return f"s3://{self.bucket}/code/{self.namespace}/{self.name}"
+
+    @property
     def record_preprocessor(self) -> str:
         """Where the modelMonitor engine puts the record preprocessor it generates from `spec.payload`."""
         return f"s3://{self.bucket}/code/{self.namespace}/{self.name}/record_preprocessor.py"
@@ -73,6 +78,9 @@ class BuildContext:
     locations: pulumi.Output[Locations]
     parent: pulumi.Resource
     tags: dict[str, str]
+    analyzer_code_s3_uri: pulumi.Output[str] | None = None
+    """The analyzer's code bundle prefix when our analyzer runs on an AWS-provided image (`processing_code`);
+    None when `engineSettings.analyzerImage` names an image of ours."""
 
     @property
     def monitor(self) -> str:

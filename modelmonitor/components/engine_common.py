@@ -23,6 +23,7 @@ from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import SCHEDULE_GROUP, AwsScope, Policy, scheduler_trust
 from modelmonitor.components.names import inline_policy_logical
 from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
+from modelmonitor.components.provided_images import provided_processing_image
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import ModelMonitorSpec, schedule_period_seconds
 
@@ -129,15 +130,17 @@ def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[s
 
 
 def analyzer_image(ctx: BuildContext) -> pulumi.Input[str]:
-    """`spec.engineSettings.analyzerImage`, else the Platform's image (built and pushed into its ECR repository)."""
-    return ctx.document.spec.engine_settings.analyzer_image or ctx.platform.analyzer_image_uri
+    """The processing image: `spec.engineSettings.analyzerImage`, else AWS's provided image that runs our code
+    bundle (`provided_images`; no image of ours to build)."""
+    return ctx.document.spec.engine_settings.analyzer_image or provided_processing_image(ctx.platform.region)
 
 
 def image_repository_arn(ctx: BuildContext) -> pulumi.Input[str]:
-    """The ECR repository SageMaker pulls the analyzer image from ("" when a prebuilt image is not in ECR)."""
+    """The ECR repository the job role pulls the analyzer image from: that of `analyzerImage` ("" when it is not
+    in ECR, and for AWS's provided images, which SageMaker pulls without the role's permission)."""
     prebuilt = ctx.document.spec.engine_settings.analyzer_image
     if prebuilt is None:
-        return ctx.platform.analyzer_repository_arn
+        return ""
     return ecr_repository_arn_of_image(prebuilt, ctx.platform.partition) or ""
 
 

@@ -1,8 +1,9 @@
-"""Engine `lambda`: EventBridge Scheduler → our analyzer as a container-image Lambda function, per run kind.
+"""Engine `lambda`: EventBridge Scheduler → our analyzer as a Lambda function, per run kind.
 
 Per monitoring type (data quality; model quality when enabled): a log group with retention, the function's own
-least-privilege role (`engine_policies.analyzer_policy`), the function (image = `engineSettings.analyzerImage` or
-the Platform's ECR image, memory/timeout from `engineSettings`, the run environment of internal-contracts §5), and
+least-privilege role (`engine_policies.analyzer_policy`), the function (a zip package on AWS's managed AWS SDK for
+pandas layer — no image to build, `modelmonitor.packaging` — or the image `engineSettings.analyzerImage` names;
+memory/timeout from `engineSettings`, the run environment of internal-contracts §5), and
 a Scheduler schedule invoking it with `{"scheduledTime": …}` (flexible window off, retries, dead-letter queue,
 a role that may invoke only this function). The analyzer derives the window from the firing time and refuses a
 window larger than `max_window_mb` with a message naming processingJob, never sampling silently.
@@ -11,6 +12,7 @@ window larger than `max_window_mb` with a message naming processingJob, never sa
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pulumi
 from pulumi_aws import cloudwatch, lambda_, sqs
@@ -21,6 +23,8 @@ from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy, lambda_trust
 from modelmonitor.components.engine_policies import scheduler_invoke_lambda_policy as invoke_policy
+from modelmonitor.packaging import layers, locate
+from modelmonitor.packaging.lambda_zip import LAMBDA_PYTHON
 
 LAMBDA_SCHEDULER_INPUT = json.dumps({"scheduledTime": "<aws.scheduler.scheduled-time>"})
 """The analyzer handler's event: EventBridge Scheduler substitutes the firing time (UTC, ISO-8601)."""
@@ -29,6 +33,8 @@ LAMBDA_ENTRYPOINT = "/lambda-entrypoint.sh"
 """The analyzer image's ENTRYPOINT is the BYOC/Processing entrypoint (docker/analyzer/Dockerfile); as a Lambda
 function it must start the base image's runtime interface client with the handler instead."""
 ENGINE = "lambda"
+ARCHITECTURE: layers.Architecture = "x86_64"
+RUNTIME = f"python{LAMBDA_PYTHON}"
 ASYNC_RETRIES = 0
 MAX_EVENT_AGE_SECONDS = 3600
 
@@ -46,7 +52,20 @@ def check_lambda_environment(ctx: BuildContext) -> None:
 
 def function_name(ctx: BuildContext, kind: common.RunKind) -> str:
     """`run-now` invokes the function by this name: `engine_names` owns it."""
-    return engine_names.analyzer_function(ctx.names, kind.monitoring_type)
+    return engine_names.analyzer_function(ctx.names, kind.monitoring_type,
+                                          engine_names.analyzer_package_type(ctx.document.spec))
+
+
+def package_args(ctx: BuildContext) -> dict[str, Any]:
+    """The function's code: the image `engineSettings.analyzerImage` names, else the zip package and the layer
+    that carries numpy and pyarrow (refused, naming the setting, where either is missing)."""
+    image = ctx.document.spec.engine_settings.analyzer_image
+    if image is not None:
+        return {"package_type": "Image", "image_uri": image,
+                "image_config": {"entry_points": [LAMBDA_ENTRYPOINT], "commands": [HANDLER]}}
+    layer = layers.pandas_layer_arn(ctx.platform.region, LAMBDA_PYTHON, ARCHITECTURE)
+    code = pulumi.FileArchive(str(locate.lambda_package(ARCHITECTURE)))
+    return {"package_type": "Zip", "runtime": RUNTIME, "handler": HANDLER, "code": code, "layers": [layer]}
 
 
 def log_group_name(ctx: BuildContext, kind: common.RunKind) -> str:
@@ -84,10 +103,9 @@ class LambdaEngine:
         ).apply(lambda v: self._policy(ctx, kind, v))
         role_arn = common.role(ctx, f"{kind.key}-analyzer", trust=lambda _: lambda_trust(), policy=policy)
         function = lambda_.Function(
-            f"{ctx.names.logical}-{kind.key}-analyzer", name=name, package_type="Image",
-            image_uri=common.analyzer_image(ctx), role=role_arn, architectures=["x86_64"],
-            image_config={"entry_points": [LAMBDA_ENTRYPOINT], "commands": [HANDLER]},
-            memory_size=settings.lambda_memory_mb, timeout=settings.lambda_timeout_seconds,
+            f"{ctx.names.logical}-{kind.key}-analyzer", name=name, **package_args(ctx), role=role_arn,
+            architectures=[ARCHITECTURE], memory_size=settings.lambda_memory_mb,
+            timeout=settings.lambda_timeout_seconds,
             environment={"variables": common.run_environment(ctx, kind, engine=ENGINE)},
             description=f"ModelMonitor analyzer: {kind.monitoring_type} of {ctx.monitor}",
             tags=ctx.tags, opts=ctx.opts([logs]))

@@ -14,8 +14,10 @@ from typing import Literal
 
 from modelmonitor.components.images import partition
 from modelmonitor.components.names import MonitorNames
+from modelmonitor.spec import ModelMonitorSpec
 
 MonitoringType = Literal["DataQuality", "ModelQuality"]
+PackageType = Literal["Zip", "Image"]
 LAMBDA_NAME_MAX = 64
 STATE_MACHINE_NAME_MAX = 80
 _LAMBDA_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -26,9 +28,19 @@ def kind(monitoring_type: MonitoringType) -> str:
     return _KIND[monitoring_type]
 
 
-def analyzer_function(names: MonitorNames, monitoring_type: MonitoringType) -> str:
-    """The analyzer Lambda of one monitoring type: `{name}-{hash}-dq-analyzer` (≤ 58 of Lambda's 64 chars)."""
-    full = f"{names.base}-{kind(monitoring_type)}-analyzer"
+def analyzer_package_type(spec: ModelMonitorSpec) -> PackageType:
+    """engine lambda: a zip package on the managed AWS SDK for pandas layer, unless
+    `engineSettings.analyzerImage` names an image to run instead."""
+    return "Image" if spec.engine_settings.analyzer_image is not None else "Zip"
+
+
+def analyzer_function(names: MonitorNames, monitoring_type: MonitoringType, package_type: PackageType) -> str:
+    """The analyzer Lambda of one monitoring type: `{name}-{hash}-dq-analyzer` (image) or `…-dq-analyzer-zip`
+    (≤ 62 of Lambda's 64 chars). Lambda cannot change a function's package type in place (the provider replaces
+    it: terraform-provider-aws `package_type` is ForceNew) and Pulumi creates the replacement first — under
+    `deletionPolicy: Retain` the old one is never deleted — so each package type has its own name."""
+    suffix = "-zip" if package_type == "Zip" else ""
+    full = f"{names.base}-{kind(monitoring_type)}-analyzer{suffix}"
     if len(full) > LAMBDA_NAME_MAX or not _LAMBDA_NAME.fullmatch(full):
         raise ValueError(f"{full!r} is not a valid Lambda function name")
     return full

@@ -54,8 +54,9 @@ def jobs_prefix(ctx: BuildContext, kind: common.RunKind) -> str:
 
 
 def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> ProcessingJobMachineArgs:
-    """values: endpoint name, image URI, job role ARN, capture prefix, results URI, statistics, constraints, KMS."""
-    endpoint, image, job_role, capture, results, statistics, constraints, kms = (str(v) for v in values)
+    """values: endpoint name, image URI, job role ARN, capture prefix, results URI, statistics, constraints, KMS,
+    code bundle prefix ("" when the image is ours)."""
+    endpoint, image, job_role, capture, results, statistics, constraints, kms, code = (str(v) for v in values)
     spec = ctx.document.spec
     dq, mq = spec.data_quality, spec.model_quality
     quality = kind.key == "mq"
@@ -74,7 +75,8 @@ def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) 
         volume_size_gb=dq.volume_size_gb,
         max_runtime_seconds=mq.max_runtime_seconds if quality else dq.max_runtime_seconds,
         event_bus_name=common.RUN_EVENT_BUS, environment=common.kind_settings(spec, kind),
-        output_kms_key_id=kms, partition=ctx.platform.partition, region=ctx.platform.region)
+        output_kms_key_id=kms, partition=ctx.platform.partition, region=ctx.platform.region,
+        code_s3_uri=code or None)
 
 
 def definition(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> str:
@@ -82,14 +84,16 @@ def definition(ctx: BuildContext, kind: common.RunKind, values: list[object]) ->
 
 
 def job_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> AnalyzerAccess:
-    """values: scope, capture prefix, results URI, statistics, constraints, repository ARN or "", KMS keys..."""
+    """values: scope, capture prefix, results URI, statistics, constraints, repository ARN or "", code bundle
+    prefix or "", KMS keys..."""
     scope = values[0]
     assert isinstance(scope, AwsScope)
-    capture, results, statistics, constraints, repository, *keys = (str(v) for v in values[1:])
+    capture, results, statistics, constraints, repository, code, *keys = (str(v) for v in values[1:])
     mq = ctx.document.spec.model_quality
+    baselines = [statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else []
     return AnalyzerAccess(
         capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
-        baseline_s3_uris=[statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else [],
+        baseline_s3_uris=[*baselines, code.rstrip("/")] if code else baselines,
         ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
         event_bus_name=common.RUN_EVENT_BUS,
         log_group_arns=[scope.arn("logs", "log-group:/aws/sagemaker/ProcessingJobs:*")],
@@ -114,9 +118,10 @@ class ProcessingJobEngine:
     def _run(self, ctx: BuildContext, kind: common.RunKind, dead_letter: sqs.Queue) -> pulumi.Output[str]:
         scope = common.aws_scope(ctx)
         repository = common.image_repository_arn(ctx)
+        code = ctx.analyzer_code_s3_uri if ctx.analyzer_code_s3_uri is not None else ""
         job_policy = pulumi.Output.all(
             scope, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
-            ctx.constraints_s3_uri, repository, *common.kms_key_arns(ctx),
+            ctx.constraints_s3_uri, repository, code, *common.kms_key_arns(ctx),
         ).apply(lambda v: json.dumps(common.with_capture_key(analyzer_policy(v[0], job_access(ctx, kind, v)), ctx,
                                                              v[0])))
         job_role = common.role(ctx, f"{kind.key}-job", trust=sagemaker_trust, policy=job_policy)
@@ -136,7 +141,7 @@ class ProcessingJobEngine:
             definition=pulumi.Output.all(
                 ctx.endpoint_name, common.analyzer_image(ctx), job_role, common.capture_prefix(ctx),
                 common.results_uri(ctx, kind), ctx.statistics_s3_uri, ctx.constraints_s3_uri,
-                ctx.platform.kms_key_arn).apply(lambda v: definition(ctx, kind, v)),
+                ctx.platform.kms_key_arn, code).apply(lambda v: definition(ctx, kind, v)),
             logging_configuration={"level": LOG_LEVEL, "include_execution_data": False,
                                    "log_destination": logs.arn.apply(lambda arn: f"{arn}:*")},
             tags=ctx.tags, opts=ctx.opts([logs]))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import pulumi
-from pulumi_aws import cloudwatch, iam
+from pulumi_aws import cloudwatch, iam, s3
 
 from modelmonitor.components import alarms, dashboards, policies
 from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, fingerprint
@@ -31,6 +31,9 @@ from modelmonitor.components.engine_model_monitor import EngineResult, ModelMoni
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames, inline_policy_logical
+from modelmonitor.components.processing_code import BUNDLE_FILE, bundle_digest, code_prefix
+from modelmonitor.components.provided_images import provided_processing_image
+from modelmonitor.packaging import locate
 from modelmonitor.spec import Alerting, ModelMonitorDocument
 
 
@@ -49,14 +52,23 @@ def runs_our_analyzer(document: ModelMonitorDocument) -> bool:
 
 
 def analyzer_image(document: ModelMonitorDocument, platform: PlatformRefs) -> pulumi.Input[str]:
-    """The image baselines and runs use: AWS's built-in analyzer, a prebuilt image of ours
-    (`engineSettings.analyzerImage`, our engines), or the Platform's ECR image."""
+    """The image baselines and runs use: AWS's built-in analyzer; under our engines a prebuilt image of ours
+    (`engineSettings.analyzerImage`) or AWS's provided image running our code bundle; the Platform's ECR image
+    only for modelMonitor with `analyzer: custom` (SageMaker Model Monitor runs a container, not a script)."""
     spec = document.spec
     if not runs_our_analyzer(document):
         return builtin_analyzer_image(spec.region)
-    if spec.engine != "modelMonitor" and spec.engine_settings.analyzer_image is not None:
-        return spec.engine_settings.analyzer_image
+    if spec.engine != "modelMonitor":
+        return spec.engine_settings.analyzer_image or provided_processing_image(spec.region)
     return platform.analyzer_image_uri
+
+
+def uses_code_bundle(document: ModelMonitorDocument) -> bool:
+    """Our analyzer runs as a Processing job on AWS's provided image (processingJob runs, dataset baselines) with
+    its code from S3: our engines without `engineSettings.analyzerImage`."""
+    spec = document.spec
+    return (spec.engine != "modelMonitor" and spec.engine_settings.analyzer_image is None
+            and (spec.engine == "processingJob" or spec.baseline.dataset is not None))
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
         read.append(spec.payload.preprocessor_s3_uri)
     if generated_preprocessor(spec) is not None:
         read.append(loc.record_preprocessor)
+    if uses_code_bundle(document):
+        read.append(f"{loc.code_root}/analyzer/")
     return policies.S3Access(read=sorted(set(read)), write=sorted(set(write)))
 
 
@@ -146,11 +160,13 @@ class ModelMonitor(pulumi.ComponentResource):
                 lambda loc: loc.captures),
             capture_kms_key=capture_kms, account_id=platform.account_id, partition=platform.partition, tags=tags)
         self.role_arn = self._role(document, platform, names, locations, tags)
+        code = self._analyzer_code(platform, names, locations) if uses_code_bundle(document) else None
         statistics, constraints = self._baseline(document, platform, names, locations=locations,
-                                                 role_arn=self.role_arn, tags=tags)
+                                                 role_arn=self.role_arn, tags=tags, code=code)
         ctx = BuildContext(document=document, platform=platform, names=names, endpoint_name=self.endpoint_name,
                            role_arn=self.role_arn, statistics_s3_uri=statistics, constraints_s3_uri=constraints,
-                           locations=locations, parent=self, tags=tags)
+                           locations=locations, parent=self, tags=tags,
+                           analyzer_code_s3_uri=code[1] if code is not None else None)
         result = engine().build(ctx)
 
         dashboard_name = names.dashboard
@@ -189,8 +205,9 @@ class ModelMonitor(pulumi.ComponentResource):
             assert isinstance(loc, Locations)
             prebuilt = spec.engine_settings.analyzer_image if spec.engine != "modelMonitor" else None
             # a prebuilt analyzer image (our engines) is pulled from its own repository by the baseline job
+            # (AWS's provided image, under our engines without one, needs no permission of the role)
             image_repository = policies.ecr_repository_arn_of_image(prebuilt, platform.partition) if prebuilt \
-                else repo_arn
+                else repo_arn if spec.engine == "modelMonitor" else None
             scope = policies.MonitoringRoleScope(
                 partition=platform.partition, region=spec.region, account=account,
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
@@ -207,9 +224,24 @@ class ModelMonitor(pulumi.ComponentResource):
         # but at least the order is right).
         return pulumi.Output.all(role.arn, policy.id).apply(lambda values: str(values[0]))
 
+    def _analyzer_code(self, platform: PlatformRefs, names: MonitorNames,
+                       locations: pulumi.Output[Locations]) -> tuple[str, pulumi.Output[str]]:
+        """Upload the analyzer's code bundle (content-addressed key); returns (digest, prefix once uploaded)."""
+        bundle = locate.processing_bundle_path()
+        digest = bundle_digest(bundle)
+        prefix = locations.apply(lambda loc: code_prefix(loc.code_root, digest))
+        bucket = pulumi.Output.from_input(platform.bucket_name)
+        uploaded = s3.BucketObjectv2(
+            f"{names.logical}-analyzer-code", bucket=bucket,
+            key=pulumi.Output.all(bucket, prefix).apply(
+                lambda v: str(v[1]).removeprefix(f"s3://{v[0]}/") + BUNDLE_FILE),
+            source=pulumi.FileAsset(str(bundle)), opts=pulumi.ResourceOptions(parent=self))
+        return digest, pulumi.Output.all(uploaded.id, prefix).apply(lambda v: str(v[1]))
+
     def _baseline(self, document: ModelMonitorDocument, platform: PlatformRefs, names: MonitorNames, *,
                   locations: pulumi.Output[Locations], role_arn: pulumi.Output[str],
-                  tags: dict[str, str]) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+                  tags: dict[str, str], code: tuple[str, pulumi.Output[str]] | None,
+                  ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         baseline = document.spec.baseline
         if baseline.precomputed is not None:
             return (pulumi.Output.from_input(baseline.precomputed.statistics_s3_uri),
@@ -222,6 +254,9 @@ class ModelMonitor(pulumi.ComponentResource):
         props_for_name = {"dataset_s3_uri": baseline.dataset.s3_uri, "analyzer": analyzer,
                           "dataset_format": dataset_format(baseline.dataset.format, baseline.dataset.header),
                           "instance_type": dq.instance_type, "region": document.spec.region}
+        if code is not None:
+            # a new analyzer build is a new baseline job (the same name would adopt the old job's result)
+            props_for_name["code"] = code[0]
         output = locations.apply(lambda loc: loc.baseline("data-quality"))
         job = BaselineJob(f"{names.logical}-baseline", {
             "job_name": names.baseline_job(fingerprint(props_for_name)), "region": document.spec.region,
@@ -229,7 +264,8 @@ class ModelMonitor(pulumi.ComponentResource):
             "dataset_format": props_for_name["dataset_format"], "output_s3_uri": output,
             "instance_type": dq.instance_type, "volume_size_gb": dq.volume_size_gb,
             "max_runtime_seconds": dq.max_runtime_seconds, "kms_key_id": platform.kms_key_arn,
-            "environment": {}, PROFILE_KEY: platform.aws_profile}, opts=pulumi.ResourceOptions(parent=self))
+            "environment": {}, "code_s3_uri": code[1] if code is not None else None,
+            PROFILE_KEY: platform.aws_profile}, opts=pulumi.ResourceOptions(parent=self))
         # Known up front (internal-contracts §1), but tied to the job so schedules wait for the baseline to exist.
         return (pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/statistics.json"),
                 pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/constraints.json"))

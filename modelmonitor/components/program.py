@@ -11,7 +11,7 @@ import pulumi_aws
 import pulumi_aws_native
 
 from modelmonitor import __version__
-from modelmonitor.components.context import PlatformRefs
+from modelmonitor.components.context import MonitorConfigError, PlatformRefs
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, monitor_platform_name, platform_name
 from modelmonitor.components.platform import Platform, PlatformArgs
@@ -33,10 +33,38 @@ class ProgramSettings:
     tags are immutable, so a release tag, never `latest`: a re-push cannot silently change what runs."""
     analyzer_build_context: str | None = None
     """Build and push our analyzer image from this directory during `pulumi up` (needs Docker where it runs)."""
+    analyzer_image_pushed: bool = False
+    """Our analyzer image is pushed by other means (CI) under `analyzer_image_tag`. Only engine modelMonitor with
+    `dataQuality.analyzer: custom` runs it: such a monitor needs this or `analyzer_build_context`
+    (`check_analyzer_image_provided`)."""
     platform_name: str | None = None
     """Prefix of the Platform's name and physical names (Lambda, KMS alias, dashboards), which are unique per
     account/region: two stacks in one account need different prefixes. Default `modelmonitor` (many monitors) or
     `mm-{monitor name}-{hash}` (one monitor)."""
+
+
+def needs_platform_image(document: ModelMonitorDocument) -> bool:
+    """SageMaker Model Monitor runs our analyzer as a container: engine modelMonitor with `analyzer: custom`
+    (its schedules, or a dataset baseline). Our engines run a zip package or a code bundle instead."""
+    spec = document.spec
+    return (spec.engine == "modelMonitor" and spec.data_quality.analyzer == "custom"
+            and (spec.data_quality.enabled or spec.baseline.dataset is not None))
+
+
+def check_analyzer_image_provided(documents: Sequence[ModelMonitorDocument], settings: ProgramSettings) -> None:
+    """A plan whose jobs point at the Platform's analyzer image while nothing pushes it and no setting declares it
+    pushed is refused before anything is created, naming the settings that provide it."""
+    if settings.analyzer_build_context is not None or settings.analyzer_image_pushed:
+        return
+    needing = [f"{d.metadata.namespace}/{d.metadata.name}" for d in documents if needs_platform_image(d)]
+    if needing:
+        raise MonitorConfigError(
+            f"{', '.join(needing)}: engine modelMonitor with dataQuality.analyzer custom runs our analyzer image "
+            "from the Platform's ECR repository, and nothing provides it. Set modelmonitor:analyzerBuildContext "
+            "(pulumi up builds and pushes it; needs Docker; render: --analyzer-build-context DIR) or "
+            "modelmonitor:analyzerImagePushed true once CI pushes it under modelmonitor:analyzerImageTag (render: "
+            "--analyzer-image-pushed); or use dataQuality.analyzer builtin, or engine lambda / processingJob, which "
+            "need no image")
 
 
 def stack_aws_profile() -> str | None:

@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from modelmonitor.components.processing_code import code_input, container_entrypoint
+
 SCHEDULER_INPUT = json.dumps({"scheduled_time": "<aws.scheduler.scheduled-time>"})
 """EventBridge Scheduler target `Input`: the scheduler substitutes the firing time (UTC, ISO-8601)."""
 
@@ -106,6 +108,9 @@ class ProcessingJobMachineArgs:
     """Extra analyzer environment (drift_methods, comparison_method, thresholds, model-quality attributes...)."""
     volume_kms_key_id: str | None = None
     output_kms_key_id: str | None = None
+    code_s3_uri: str | None = None
+    """The analyzer's code bundle prefix (`processing_code`) when `image_uri` is an AWS-provided image; None when
+    the image is an analyzer image of ours."""
     capacity_retries: int = 2
     capacity_wait_seconds: int = 600
     startup_allowance_seconds: int = 1800
@@ -260,7 +265,7 @@ def _job_parameters(args: ProcessingJobMachineArgs, stage: Literal["full", "shar
     parameters: dict[str, Any] = {
         "ProcessingJobName.$": f"States.Format('{args.job_name_prefix}-{{}}-{letter}{{}}', $.job_id, $.attempt.n)",
         "RoleArn": args.job_role_arn,
-        "AppSpecification": {"ImageUri": args.image_uri},
+        "AppSpecification": app_specification(args.image_uri, args.code_s3_uri),
         "ProcessingResources": {"ClusterConfig": cluster},
         "StoppingCondition": {"MaxRuntimeInSeconds": args.max_runtime_seconds},
         "ProcessingOutputConfig": output_config,
@@ -268,9 +273,18 @@ def _job_parameters(args: ProcessingJobMachineArgs, stage: Literal["full", "shar
         "Tags": [{"Key": "modelmonitor:monitor", "Value": args.monitor.replace("/", ".")},
                  {"Key": "modelmonitor:engine", "Value": "processingJob"}],
     }
+    if args.code_s3_uri is not None:
+        inputs.append(code_input(args.code_s3_uri))
     if inputs:
         parameters["ProcessingInputs"] = inputs
     return parameters
+
+
+def app_specification(image_uri: str, code_s3_uri: str | None) -> dict[str, Any]:
+    """Our image runs its own ENTRYPOINT; an AWS-provided image runs the code bundle's (`processing_code`)."""
+    if code_s3_uri is None:
+        return {"ImageUri": image_uri}
+    return {"ImageUri": image_uri, "ContainerEntrypoint": container_entrypoint()}
 
 
 def _job_task(args: ProcessingJobMachineArgs, stage: Literal["full", "shard", "merge"], next_state: str,

@@ -35,8 +35,8 @@ class PlannedRun:
 
 def planned_run(plan: list[dict[str, Any]], engine: str) -> PlannedRun:
     if engine == "lambda":
+        # the analyzer function (a zip package by default), not the Platform's alert Lambda
         function = next(r for r in plan if r["type"] == "aws:lambda/function:Function"
-                        and r["inputs"].get("packageType") == "Image"
                         and r["inputs"]["environment"]["variables"].get("monitoring_type") == "DataQuality")
         env = {str(k): str(v) for k, v in function["inputs"]["environment"]["variables"].items()}
         rule = next(r for r in plan if r["type"] == "aws:cloudwatch/eventRule:EventRule"

@@ -5,6 +5,8 @@ are valid for botocore's service models (ParamValidator + enums, patterns, limit
 from __future__ import annotations
 
 import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -12,8 +14,9 @@ import pytest
 from moto import mock_aws
 
 from modelmonitor.components.render import PlannedResource, render_plan
+from modelmonitor.packaging.layers import pandas_layer_arn
 from tests.components.boto_contract import request, tag_list, validate
-from tests.components.conftest import example, of_type, on_engine, one
+from tests.components.conftest import example, of_type, on_engine
 
 REGION = "us-east-1"
 _PLANS: dict[str, list[PlannedResource]] = {}
@@ -89,14 +92,10 @@ def create_schedules(resources: list[PlannedResource]) -> None:
 
 def function_request(function: PlannedResource, role_arn: str) -> dict[str, Any]:
     inputs = dict(function["inputs"])
-    # pulumi-aws's flat image_uri and image_config.{entry_points,commands} are CreateFunction's Code.ImageUri and
-    # ImageConfig.{EntryPoint,Command}
-    wire = {k: v for k, v in inputs.items() if k not in ("imageUri", "imageConfig", "tags", "role")}
+    # pulumi-aws's `code` archive (a file here) is CreateFunction's Code.ZipFile: the provider uploads its bytes
+    wire = {k: v for k, v in inputs.items() if k not in ("code", "tags", "role")}
     return request("lambda", "CreateFunction", wire, {"name": "FunctionName"}, {
-        "Code": {"ImageUri": inputs["imageUri"]},
-        "ImageConfig": {"EntryPoint": inputs["imageConfig"]["entryPoints"],
-                        "Command": inputs["imageConfig"]["commands"]},
-        "Role": role_arn, "Tags": inputs["tags"]})
+        "Code": {"ZipFile": Path(inputs["code"]["file"]).read_bytes()}, "Role": role_arn, "Tags": inputs["tags"]})
 
 
 def test_lambda_engine_requests_are_valid_and_moto_creates_them() -> None:
@@ -110,14 +109,16 @@ def test_lambda_engine_requests_are_valid_and_moto_creates_them() -> None:
         assert len(functions) == 2
         for function in functions:
             params = function_request(function, roles[function["inputs"]["role"].rsplit("/", 1)[-1]])
+            # botocore validated the request with its Layers; moto knows only layers published in its own account,
+            # not AWS's pandas layer account, so it creates the function without them
+            assert params.pop("Layers") == [pandas_layer_arn(REGION, "3.12", "x86_64")]
             created = lam.create_function(**params)
-            assert created["PackageType"] == "Image"
+            assert created["PackageType"] == "Zip"
             assert created["FunctionArn"] == function["outputs"]["arn"]
+            assert (created["Runtime"], created["Handler"]) == (
+                "python3.12", "modelmonitor.analyzer.entry.lambda_handler.handler")
             stored = lam.get_function(FunctionName=params["FunctionName"])
-            assert stored["Code"]["ImageUri"] == function["inputs"]["imageUri"]
-            assert created["ImageConfigResponse"]["ImageConfig"] == {
-                "EntryPoint": ["/lambda-entrypoint.sh"],
-                "Command": ["modelmonitor.analyzer.entry.lambda_handler.handler"]}
+            assert stored["Configuration"]["CodeSize"] == len(params["Code"]["ZipFile"])
             assert stored["Configuration"]["Environment"]["Variables"] == \
                 function["inputs"]["environment"]["variables"]
             assert (stored["Configuration"]["MemorySize"], stored["Configuration"]["Timeout"]) == (4096, 600)
@@ -173,9 +174,14 @@ def test_schedule_requests_validate_strictly(engine: str) -> None:
             "arn:aws:lambda:" if engine == "lambda" else "arn:aws:states:")
 
 
-def test_lambda_package_is_an_image_in_the_platforms_repository() -> None:
+def test_lambda_package_is_a_zip_on_the_pandas_layer_with_no_image_to_build() -> None:
+    """The default engine deploys with no Docker anywhere: a zip archive, the managed layer, no image at all."""
     resources = plan("lambda")
-    repository = one(resources, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
     for function in monitor_resources(resources, "lambda/function:Function"):
-        assert function["inputs"]["imageUri"].startswith(f"{repository}:")
-        assert "code" not in function["inputs"] and "handler" not in function["inputs"]
+        inputs = function["inputs"]
+        assert inputs["packageType"] == "Zip" and "imageUri" not in inputs and "imageConfig" not in inputs
+        assert zipfile.is_zipfile(inputs["code"]["file"])
+        assert inputs["layers"] == [pandas_layer_arn(REGION, "3.12", "x86_64")]
+    assert not of_type(resources, "docker-build:index:Image")
+
+

@@ -72,6 +72,8 @@ EXPECTED_MONITOR_TYPES = {
     "lambda": {
         # monitoring role (baseline job) + per run kind: analyzer role, scheduler role
         "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 5, "pulumi-python:dynamic:Resource": 1,
+        # the analyzer's code bundle, which the baseline job runs on AWS's provided image
+        "aws:s3/bucketObjectv2:BucketObjectv2": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:lambda/function:Function": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
@@ -80,6 +82,7 @@ EXPECTED_MONITOR_TYPES = {
     "processingJob": {
         # monitoring role + per run kind: job role, state machine role, scheduler role
         "aws:iam/role:Role": 7, "aws:iam/rolePolicy:RolePolicy": 7, "pulumi-python:dynamic:Resource": 1,
+        "aws:s3/bucketObjectv2:BucketObjectv2": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:sfn/stateMachine:StateMachine": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
         "aws:cloudwatch/metricAlarm:MetricAlarm": 9, "aws:cloudwatch/dashboard:Dashboard": 1},
@@ -99,16 +102,13 @@ def test_our_engines_create_no_model_monitor_resources(engine: str) -> None:
 def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
     resources = plan("lambda")
     data = bucket(resources)
-    repository = one(resources, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
     function = named(resources, "lambda/function:Function", "dq-analyzer")["inputs"]
-    assert function["name"] == f"{BASE}-dq-analyzer"
-    assert function["packageType"] == "Image"
-    assert function["imageUri"] == f"{repository}:0.1.0"  # the Platform's ECR image: no analyzerImage set
+    # no analyzerImage set: the zip package (its own name: a package type change replaces the function)
+    assert function["name"] == f"{BASE}-dq-analyzer-zip"
+    assert function["packageType"] == "Zip"
+    assert function["handler"] == "modelmonitor.analyzer.entry.lambda_handler.handler"
     assert (function["memorySize"], function["timeout"]) == (4096, 600)
     assert function["role"] == f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-analyzer"
-    # docker/analyzer/Dockerfile: ENTRYPOINT is the Processing one; Lambda starts the runtime client + handler
-    assert function["imageConfig"] == {"entryPoints": ["/lambda-entrypoint.sh"],
-                                       "commands": ["modelmonitor.analyzer.entry.lambda_handler.handler"]}
     assert function["environment"]["variables"] == {
         "dataset_format": json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
                                                                                      "endpointOutput"]}}),
@@ -137,7 +137,7 @@ def test_lambda_function_runs_our_image_with_the_run_environment() -> None:
         "sagemaker_monitoring_schedule_name": f"{BASE}-mq-schedule", "dataset_source": CAPTURES}
     assert "baseline_statistics" not in quality and "drift_methods" not in quality
     logs = named(resources, "logGroup:LogGroup", "dq-analyzer-logs")["inputs"]
-    assert logs == {"name": f"/aws/lambda/{BASE}-dq-analyzer", "retentionInDays": 30,
+    assert logs == {"name": f"/aws/lambda/{BASE}-dq-analyzer-zip", "retentionInDays": 30,
                     "tags": {"modelmonitor:monitor": "growth/churn-scoring"}}
 
 
@@ -146,7 +146,7 @@ def test_failed_async_runs_are_not_retried_and_go_to_the_dead_letter_queue() -> 
     dlq_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{BASE}-runs-dlq"
     for kind in ("dq", "mq"):
         config = named(resources, "functionEventInvokeConfig:FunctionEventInvokeConfig", f"{kind}-analyzer-invoke")
-        assert config["inputs"] == {"functionName": f"{BASE}-{kind}-analyzer", "maximumRetryAttempts": 0,
+        assert config["inputs"] == {"functionName": f"{BASE}-{kind}-analyzer-zip", "maximumRetryAttempts": 0,
                                     "maximumEventAgeInSeconds": 3600,
                                     "destinationConfig": {"onFailure": {"destination": dlq_arn}}}
         # Lambda delivers on-failure destinations with the function's own role
@@ -177,10 +177,17 @@ def test_a_prebuilt_analyzer_image_is_used_for_the_function_and_the_baseline() -
 
 @pytest.mark.parametrize("engine", ["lambda", "processingJob"])
 def test_baseline_dataset_runs_our_analyzer_not_the_builtin_one(engine: str) -> None:
+    """Our analyzer's code bundle on AWS's provided image (no image of ours to build), uploaded under the
+    monitor's own prefix, which the baseline job's role may read."""
     resources = plan(engine)
-    repository = one(resources, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
     baseline = one(resources, "pulumi-python:dynamic:Resource")["inputs"]
-    assert baseline["image_uri"] == f"{repository}:0.1.0"
+    assert baseline["image_uri"] == "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312"
+    code = one(resources, "s3/bucketObjectv2:BucketObjectv2")["inputs"]
+    assert baseline["code_s3_uri"] == f"s3://{code['bucket']}/{code['key'].removesuffix('bundle.zip')}"
+    assert code["key"].startswith("code/growth/churn-scoring/analyzer/")
+    reads = [s for s in _policy(resources, "monitoring")["Statement"] if "s3:GetObject" in s["Action"]]
+    assert any(f"arn:aws:s3:::{code['bucket']}/code/growth/churn-scoring/analyzer/*" in s["Resource"]
+               for s in reads)
     assert "sagemaker-model-monitor-analyzer" not in json.dumps(resources)
 
 
@@ -204,7 +211,7 @@ def test_scheduler_fires_on_time_with_retries_a_dead_letter_queue_and_its_own_ro
     for kind, expression in expressions.items():
         schedule = named(resources, "scheduler/schedule:Schedule", f"{kind}-run-schedule")["inputs"]
         if engine == "lambda":
-            target_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{BASE}-{kind}-analyzer"
+            target_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{BASE}-{kind}-analyzer-zip"
             run_input = '{"scheduledTime": "<aws.scheduler.scheduled-time>"}'
             allowed = {"Sid": "InvokeAnalyzer", "Effect": "Allow", "Action": "lambda:InvokeFunction",
                        "Resource": [target_arn, f"{target_arn}:*"]}
@@ -244,7 +251,7 @@ def test_lambda_analyzer_role_is_scoped_to_this_model() -> None:
     reads = {r for s in statements.values() if s["Action"] == "s3:GetObject" for r in s["Resource"]}
     assert "arn:aws:s3:::acme-growth-captures/churn-scoring/churn-scoring-v2/AllTraffic/*" in reads
     assert statements["WriteLogs"]["Resource"] == [
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{BASE}-dq-analyzer:*"]
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{BASE}-dq-analyzer-zip:*"]
     quality = {s["Sid"]: s for s in _policy(resources, "mq-analyzer")["Statement"]}
     assert quality["PublishMetrics"]["Condition"] == {
         "StringEquals": {"cloudwatch:namespace": "ModelMonitor/ModelQuality"}}
@@ -257,13 +264,15 @@ def test_lambda_analyzer_role_is_scoped_to_this_model() -> None:
 def test_state_machine_definition_is_the_builders_output() -> None:
     resources = plan("processingJob")
     data = bucket(resources)
-    repository = one(resources, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
     key = one(resources, "kms/key:Key")["outputs"]["arn"]
+    code = one(resources, "s3/bucketObjectv2:BucketObjectv2")["inputs"]
+    code_prefix = f"s3://{data}/{code['key'].removesuffix('bundle.zip')}"
     machine = named(resources, "sfn/stateMachine:StateMachine", "dq-run")["inputs"]
     expected = processing_job_state_machine(ProcessingJobMachineArgs(
         monitor="growth/churn-scoring", endpoint_name="churn-scoring-v2", schedule_name=f"{BASE}-dq-schedule",
         job_name_prefix=JOB_PREFIX,
-        image_uri=f"{repository}:0.1.0", job_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-job",
+        image_uri="763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.8.0-cpu-py312",
+        job_role_arn=f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-job",
         capture_s3_uri=CAPTURES, results_s3_uri=f"s3://{data}/results/growth/churn-scoring/data-quality",
         baseline_statistics_s3_uri=f"s3://{data}/baselines/growth/churn-scoring/data-quality/statistics.json",
         baseline_constraints_s3_uri=f"s3://{data}/baselines/growth/churn-scoring/data-quality/constraints.json",
@@ -271,7 +280,7 @@ def test_state_machine_definition_is_the_builders_output() -> None:
         instance_count=1, volume_size_gb=20, max_runtime_seconds=3600,
         environment={"drift_methods": "psi,ks,js", "comparison_method": "Robust", "drift_threshold": "0.1",
                      "categorical_drift_threshold": "0.1", "kll_k": "2048", "kll_c": "0.64"},
-        output_kms_key_id=key, partition="aws", region=REGION))
+        output_kms_key_id=key, partition="aws", region=REGION, code_s3_uri=code_prefix))
     assert json.loads(machine["definition"]) == expected
     assert machine["name"] == f"{BASE}-dq-run" and machine["type"] == "STANDARD"
     assert machine["roleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{BASE}-dq-states"
@@ -290,9 +299,8 @@ def test_state_machine_definition_is_the_builders_output() -> None:
 
 def test_processing_job_roles() -> None:
     resources = plan("processingJob")
-    repository_arn = one(resources, "ecr/repository:Repository")["outputs"]["arn"]
     job = {s["Sid"]: s for s in _policy(resources, "dq-job")["Statement"]}
-    assert job["PullAnalyzerImage"]["Resource"] == repository_arn
+    assert "PullAnalyzerImage" not in job  # AWS's provided image: SageMaker pulls it, not the role
     assert job["WriteLogs"]["Resource"] == [
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/sagemaker/ProcessingJobs:*"]
     (trust,) = _trust(resources, "dq-job")["Statement"]

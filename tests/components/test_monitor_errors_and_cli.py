@@ -75,7 +75,7 @@ def test_render_mermaid_and_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert mermaid.startswith("graph LR\n")
     assert "n_default_churn_prod --> n_default_churn_prod_dq_run_schedule" in mermaid
     assert main(["render", str(REPO / "examples" / "minimal.yaml"), str(REPO / "examples" / "existing-endpoint.yaml"),
-                 "--region", "eu-west-1"]) == 0
+                 "--region", "eu-west-1", "--analyzer-image-pushed"]) == 0
     table = capsys.readouterr().out
     assert "aws:sagemaker/monitoringSchedule:MonitoringSchedule" in table  # existing-endpoint.yaml: modelMonitor
     assert "aws:scheduler/schedule:Schedule" in table  # minimal.yaml: lambda

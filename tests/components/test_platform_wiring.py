@@ -6,7 +6,7 @@ import json
 
 from modelmonitor.components.program import ProgramSettings, monitor_program
 from modelmonitor.components.render import render_program
-from tests.components.conftest import example, of_type, one, plan_of
+from tests.components.conftest import example, of_type, on_engine, one, plan_of
 
 
 def by_suffix(plan, suffix: str, name_end: str):
@@ -119,10 +119,15 @@ def test_analyzer_image_built_here_is_pushed_and_digest_pinned() -> None:
     assert image["inputs"]["tags"] == [f"{repository}:0.1.0"]
     assert image["inputs"]["context"] == {"location": "/src/analyzer"}
     assert image["inputs"]["registries"][0]["address"] == "https://123456789012.dkr.ecr.us-east-1.amazonaws.com"
-    # minimal.yaml runs on the default engine (lambda) with no prebuilt image: the Platform's pushed image
-    analyzer = by_suffix(plan, "lambda/function:Function", "-dq-analyzer")["inputs"]
-    assert analyzer["packageType"] == "Image"
-    assert analyzer["imageUri"] == f"{repository}@{image['outputs']['digest']}"
+    # the default engine's function is a zip package: the pushed image serves modelMonitor with our analyzer
+    assert by_suffix(plan, "lambda/function:Function", "-dq-analyzer")["inputs"]["packageType"] == "Zip"
+    custom = on_engine(example("lambda-engine.yaml"), "modelMonitor")
+    assert custom.spec.data_quality.analyzer == "custom"
+    with_dataset = render_program(lambda: monitor_program(custom, settings), "us-east-1")
+    baseline = one(with_dataset, "pulumi-python:dynamic:Resource")["inputs"]
+    digest = one(with_dataset, "docker-build:index:Image")["outputs"]["digest"]
+    repository_url = one(with_dataset, "ecr/repository:Repository")["outputs"]["repositoryUrl"]
+    assert baseline["image_uri"] == f"{repository_url}@{digest}"
     assert one(plan, "ecr/repository:Repository")["inputs"]["imageTagMutability"] == "IMMUTABLE"
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from modelmonitor.components.program import ProgramSettings, monitors_program
 from modelmonitor.components.render import render_program
+from modelmonitor.spec import ModelMonitorDocument
 from tests.components.conftest import EXAMPLES, example, on_engine
 
 # terraform-provider-aws (hashicorp/terraform-provider-aws): each resource's update function handles tags only, so
@@ -49,14 +50,16 @@ class Registered:
 
 
 def _registered(document_name: str, engine: str) -> list[Registered]:
+    return _registered_document(on_engine(example(document_name), engine))
+
+
+def _registered_document(document: ModelMonitorDocument) -> list[Registered]:
     seen: list[Registered] = []
 
     def record(args: pulumi.ResourceTransformationArgs) -> None:
         opts = args.opts or pulumi.ResourceOptions()
         seen.append(Registered(args.type_, args.name, dict(args.props), tuple(opts.replace_on_changes or ()),
                                bool(opts.delete_before_replace), bool(opts.retain_on_delete)))
-
-    document = on_engine(example(document_name), engine)
 
     def program() -> None:
         pulumi.runtime.register_stack_transformation(record)
@@ -108,3 +111,31 @@ def test_the_native_sdk_declares_its_replace_on_changes() -> None:
     (job,) = [r for r in _registered("full.yaml", "modelMonitor")
               if r.type == "aws-native:sagemaker:ModelQualityJobDefinition"]
     assert "modelQualityAppSpecification" in job.replace_on_changes
+
+
+# terraform-provider-aws internal/service/lambda/function.go @262d4da63aa78d7dcea5d62ac118005e6628db57: of the
+# function's arguments only "function_name" and "package_type" are ForceNew (pulumi-aws's Python SDK carries no
+# ForceNew flags). Everything else we set is updated in place.
+LAMBDA_FORCE_NEW = {"name", "package_type"}
+
+
+def test_the_analyzer_function_takes_a_new_name_when_its_package_type_changes() -> None:
+    """A package type change (the default zip ↔ `engineSettings.analyzerImage`) replaces the function; under
+    `deletionPolicy: Retain` the old one is never deleted, so the replacement must not reuse its name."""
+    raw = on_engine(example("lambda-engine.yaml"), "lambda").model_dump(by_alias=True)
+    raw["spec"]["deletionPolicy"] = "Retain"  # the spec's default: a replaced function is never deleted
+    default = ModelMonitorDocument.model_validate(raw)
+    raw["spec"]["engineSettings"]["analyzerImage"] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/analyzer:1"
+    with_image = ModelMonitorDocument.model_validate(raw)
+
+    def analyzers(document: ModelMonitorDocument) -> dict[str, Registered]:
+        return {r.name: r for r in _registered_document(document) if r.type == "aws:lambda/function:Function"
+                and "monitoring_type" in (r.props.get("environment") or {}).get("variables", {})}
+
+    zipped, imaged = analyzers(default), analyzers(with_image)
+    assert zipped and zipped.keys() == imaged.keys()  # same logical names: Pulumi plans a replacement
+    for logical, before in zipped.items():
+        after = imaged[logical]
+        assert (before.props["package_type"], after.props["package_type"]) == ("Zip", "Image")
+        replaced_by = {k for k in LAMBDA_FORCE_NEW if before.props.get(k) != after.props.get(k)}
+        assert replaced_by == LAMBDA_FORCE_NEW, logical  # the replacement comes with its own name

@@ -78,7 +78,7 @@ def test_model_monitor_request_is_a_one_off_schedule() -> None:
 def test_lambda_request_invokes_the_analyzer_with_the_window() -> None:
     request = build_run_now_request(_doc("lambda"), WINDOW, now=NOW)
     validate("lambda", "Invoke", request.params)
-    assert request.params["FunctionName"] == f"{BASE}-dq-analyzer"
+    assert request.params["FunctionName"] == f"{BASE}-dq-analyzer-zip"  # no analyzerImage: the zip package
     assert request.params["InvocationType"] == "RequestResponse"
     assert json.loads(request.params["Payload"]) == {"window_start": "2026-11-24T08:00:00Z",
                                                      "window_end": "2026-11-24T09:00:00Z"}

@@ -20,8 +20,8 @@ def rendered() -> tuple:
     document = load_monitors(REPO / "examples/lambda-engine.yaml")[0].document
     plan = render_plan([document])
     functions = {r["inputs"]["environment"]["variables"]["monitoring_type"]: r["inputs"]["environment"]["variables"]
-                 for r in plan if r["type"] == "aws:lambda/function:Function" and r["inputs"].get("packageType") ==
-                 "Image"}
+                 for r in plan if r["type"] == "aws:lambda/function:Function"
+                 and "monitoring_type" in r["inputs"]["environment"]["variables"]}
     bucket = next(r["outputs"]["bucket"] for r in plan if r["type"] == "aws:s3/bucket:Bucket")
     return document, functions, bucket
 

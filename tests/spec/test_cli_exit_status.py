@@ -44,8 +44,8 @@ def test_a_reader_that_stops_early_gets_no_traceback(output: str) -> None:
     """`modelmonitor render … | head -1`: the pipe closes after one line."""
     reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     writer = subprocess.run([sys.executable, "-m", "modelmonitor.cli", "render", str(REPO / "examples" / "full.yaml"),
-                             "--output", output], stdout=reader.stdin, stderr=subprocess.PIPE, text=True,
-                            timeout=300, check=False)
+                             "--analyzer-image-pushed", "--output", output], stdout=reader.stdin,
+                            stderr=subprocess.PIPE, text=True, timeout=300, check=False)
     assert reader.stdin is not None
     reader.stdin.close()
     reader.wait(timeout=30)
