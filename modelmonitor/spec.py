@@ -336,7 +336,11 @@ class Alerting(_Model):
     notify_on_execution_failure: bool = True
     """Alert when a monitoring run fails."""
     notify_on_ok: bool = False
-    """Also alert when an alarm returns to OK."""
+    """Also alert when a heartbeat, no-captures, coverage or dead-letter alarm returns to OK, and send OK
+    transitions to snsTopicArn. Drift and model-quality incidents always end with one RESOLVED alert."""
+    repeat_interval: Duration = "24h"
+    """Remind about a drift or model-quality incident that is still open at most this often (one alert opens it,
+    one RESOLVED alert closes it)."""
 
     @model_validator(mode="after")
     def _m_of_n(self) -> Alerting:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from modelmonitor.spec import Alerting, ModelQualityAlarm, schedule_period_seconds
 
@@ -88,6 +88,23 @@ def describe(sentence: str, kind: AlarmKind, context: AlarmContext, bucket: str)
         room = DESCRIPTION_MAX - (len(text) - len(sentence)) - 1
         text = f"{sentence[:max(room, 0)]}…\n\nmodelmonitor:{json.dumps(payload, separators=(',', ':'))}"
     return text
+
+
+T = TypeVar("T")
+INCIDENT_KINDS = frozenset({"data_drift", "model_quality"})
+"""Alarms whose ALARM and OK feed the alert Lambda's incidents (modelmonitor/alerts/incidents.py): their OK is
+always sent to it, since it closes the incident (one RESOLVED alert); `notifyOnOk` decides for the others."""
+
+
+def action_targets(kind: AlarmKind, alerting: Alerting, alarm_topic: T, external_topic: T | None
+                      ) -> tuple[list[T], list[T]]:
+    """(AlarmActions, OKActions). The external `snsTopicArn` gets raw alarm JSON (pager integrations), OK only
+    with notifyOnOk."""
+    alarm = [alarm_topic] + ([external_topic] if external_topic is not None else [])
+    ok: list[T] = [alarm_topic] if alerting.notify_on_ok or kind in INCIDENT_KINDS else []
+    if alerting.notify_on_ok and external_topic is not None:
+        ok.append(external_topic)
+    return alarm, ok
 
 
 def _window(period: int, periods: int) -> tuple[int, int]:

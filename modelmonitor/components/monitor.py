@@ -283,10 +283,8 @@ class ModelMonitor(pulumi.ComponentResource):
     @staticmethod
     def _alarm(names: MonitorNames, platform: PlatformRefs, alerting: Alerting, definition: alarms.AlarmDefinition, *,
                bucket: pulumi.Output[str], tags: dict[str, str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        actions: list[pulumi.Input[str]] = [platform.alarm_topic_arn]
-        if alerting.sns_topic_arn is not None:
-            # Raw alarm JSON is what pager integrations subscribed to an existing topic expect.
-            actions.append(alerting.sns_topic_arn)
+        external: pulumi.Input[str] | None = alerting.sns_topic_arn
+        actions, ok_actions = alarms.action_targets(definition.kind, alerting, platform.alarm_topic_arn, external)
         alarm = cloudwatch.MetricAlarm(
             f"{names.logical}-{definition.key}", name=names.alarm(definition.key),
             alarm_description=bucket.apply(definition.description), namespace=definition.namespace,
@@ -294,7 +292,7 @@ class ModelMonitor(pulumi.ComponentResource):
             period=definition.period, threshold=definition.threshold,
             comparison_operator=definition.comparison, evaluation_periods=definition.evaluation_periods,
             datapoints_to_alarm=definition.datapoints_to_alarm, treat_missing_data=definition.treat_missing_data,
-            alarm_actions=actions, ok_actions=actions if alerting.notify_on_ok else [],
+            alarm_actions=actions, ok_actions=ok_actions,
             tags=tags, opts=child)
         arn: pulumi.Output[str] = alarm.arn
         return arn

@@ -1,0 +1,61 @@
+"""Alarm actions and the alert Lambda's settings as the incident lifecycle needs them: drift / model-quality
+alarms always send OK to the alert Lambda (it closes the incident), other alarms only with notifyOnOk; the
+external pager topic gets OK only with notifyOnOk; `alerting.repeatInterval` reaches the Lambda per schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from modelmonitor.alerts.config import Settings
+from modelmonitor.components.names import MonitorNames
+from modelmonitor.components.render import render_plan
+from modelmonitor.spec import ModelMonitorDocument
+from tests.components.conftest import example, of_type
+
+PAGER = "arn:aws:sns:us-west-2:123456789012:lending-pager"
+
+
+def _with_alerting(document: ModelMonitorDocument, **changes: Any) -> ModelMonitorDocument:
+    alerting = document.spec.alerting.model_copy(update=changes)
+    return document.model_copy(update={"spec": document.spec.model_copy(update={"alerting": alerting})})
+
+
+def _alarms(document: ModelMonitorDocument) -> dict[str, dict[str, Any]]:
+    plan = render_plan([document])
+    return {r["inputs"]["name"]: r["inputs"] for r in of_type(plan, "cloudwatch/metricAlarm:MetricAlarm")}
+
+
+@pytest.mark.parametrize("notify_on_ok", [False, True])
+def test_ok_actions_follow_the_incident_lifecycle(notify_on_ok: bool) -> None:
+    document = _with_alerting(example("full.yaml"), notify_on_ok=notify_on_ok)
+    alarms = _alarms(document)
+    drift = [a for name, a in alarms.items() if a["metricName"].startswith("feature_baseline_drift_")]
+    meta = [a for a in alarms.values() if a["metricName"] in ("monitoring_run_completed", "records_analyzed")
+            or a["namespace"] == "AWS/SQS"]
+    assert drift and all(PAGER in a["alarmActions"] for a in drift)
+    for alarm in drift:
+        lambda_topic = next(t for t in alarm["alarmActions"] if t != PAGER)
+        assert alarm["okActions"] == ([lambda_topic, PAGER] if notify_on_ok else [lambda_topic])
+    for alarm in meta:
+        assert alarm["okActions"] == (alarm["alarmActions"] if notify_on_ok else [])
+
+
+def test_repeat_interval_reaches_the_alert_lambda_per_schedule() -> None:
+    document = _with_alerting(example("minimal.yaml"), repeat_interval="6h")
+    plan = render_plan([document])
+    function = next(r for r in of_type(plan, "lambda/function:Function")
+                    if r["inputs"].get("handler") == "modelmonitor.alerts.handler.handler")
+    settings = Settings.from_env(function["inputs"]["environment"]["variables"])
+    names = MonitorNames(document.metadata.namespace, document.metadata.name)
+    assert settings.repeat_for(names.data_quality_schedule) == 6 * 3600
+    assert settings.repeat_for(names.model_quality_schedule) == 6 * 3600
+    assert settings.repeat_for("someone-elses-schedule") == 24 * 3600
+
+
+def test_default_repeat_interval_adds_nothing_to_the_environment() -> None:
+    plan = render_plan([example("minimal.yaml")])
+    function = next(r for r in of_type(plan, "lambda/function:Function")
+                    if r["inputs"].get("handler") == "modelmonitor.alerts.handler.handler")
+    assert "REPEAT_INTERVALS" not in function["inputs"]["environment"]["variables"]
