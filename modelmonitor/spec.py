@@ -223,7 +223,8 @@ class DataQuality(_Model):
     custom_metrics: Annotated[list[DriftMetric], Field(max_length=5)] = ["psi", "ks"]
     """Extra drift statistics our analyzer reports per feature (not used by the built-in analyzer)."""
     features: Annotated[list[FeatureName], Field(max_length=500)] = []
-    """Monitored feature names; each gets a drift alarm. Empty: alarm on any feature's drift violation."""
+    """Features that also get a drift alarm of their own. Listed or not, every monitor alarms when any feature
+    drifts (one alarm on the number of drifted features per run)."""
     environment: Annotated[dict[str, Annotated[str, Field(max_length=1024)]], Field(max_length=40)] = {}
     """Extra analyzer environment (SageMaker allows 50 entries in total)."""
     sketch_k: Annotated[int, Field(ge=8, le=65535)] = 2048

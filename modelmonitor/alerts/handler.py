@@ -20,12 +20,13 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, TypedDict, cast
 
 import boto3
 from botocore.config import Config
 
-from . import incident_store, logs
+from . import incident_store, logs, run_metrics
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from .enrich import (
@@ -52,7 +53,7 @@ from .routes import (
     publish_sns,
     read_webhook_url,
 )
-from .signals import signal_for
+from .signals import monitoring_type, parse_time, signal_for
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Summary(TypedDict):
 
 
 _SERVICES = {"s3": "s3", "sagemaker": "sagemaker", "sns": "sns", "ssm": "ssm", "secrets": "secretsmanager",
-             "dynamodb": "dynamodb"}
+             "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
 
 
 class Clients:
@@ -105,6 +106,10 @@ class Clients:
     @property
     def secrets(self) -> SecretReader:
         return cast(SecretReader, self.get("secrets"))
+
+    @property
+    def cloudwatch(self) -> run_metrics.MetricWriter:
+        return cast(run_metrics.MetricWriter, self.get("cloudwatch"))
 
 
 @dataclass
@@ -191,9 +196,13 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
         _log(logging.INFO, "failed execution not alerted: the monitor turned notifyOnExecutionFailure off", ctx,
              record, "ignored", where=where)
         return
-    if firing is False and _clear(where, record, ctx, rt, summary, key=key):
-        return
+    if firing is False:
+        _publish_run_metrics(where, record, ctx, job, violations=(), rt=rt, summary=summary)
+        if _clear(where, record, ctx, rt, summary, key=key):
+            return
     enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
+    if firing and (enrichment.violations or not enrichment.errors):
+        _publish_run_metrics(where, record, ctx, job, violations=enrichment.violations, rt=rt, summary=summary)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
     alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
     lifecycle = _lifecycle(where, record, ctx, rt, summary, violations=enrichment.violations) if firing else None
@@ -263,6 +272,32 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
     elif key:
         rt.deduper.release(key)
     return True
+
+
+def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job: JobOutcome | None, *,
+                         violations: tuple[Violation, ...], rt: Runtime, summary: Summary) -> None:
+    """Our run metrics for a completed Model Monitor data-quality execution (run_metrics.py); other records none."""
+    if not isinstance(record, ProcessingJobChange) or record.status != "Completed" or job is None:
+        return
+    if not ctx.endpoint or not ctx.schedule or monitoring_type(ctx.kind, ctx.schedule) != "data_quality":
+        return
+    created = job.created_at or _event_time(record.time)
+    if created is None:
+        summary["errors"].append(f"{where}: run metrics not published: the job has no CreationTime")
+        return
+    data = run_metrics.run_metric_data(violations, endpoint=ctx.endpoint, schedule=ctx.schedule,
+                                       timestamp=run_metrics.scheduled_hour(created))
+    try:
+        run_metrics.publish(rt.clients.cloudwatch, data)
+    except AWS_ERRORS as err:
+        note = f"PutMetricData: {aws_error_note(err)}"
+        summary["errors"].append(f"{where}: run metrics not published: {note}")
+        _log(logging.ERROR, "run metrics not published", ctx, record, "metrics_failed", reason=note, where=where)
+
+
+def _event_time(text: str) -> datetime | None:
+    seconds = parse_time(text)
+    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
 
 def _release(rt: Runtime, transition: Transition, previous: Incident | None) -> None:

@@ -28,6 +28,10 @@ GROUND_TRUTH_COVERAGE_METRIC = "ground_truth_coverage"
 RUN_COMPLETED_METRIC = "monitoring_run_completed"
 RECORDS_METRIC = "records_analyzed"
 """Our analyzer's per-run count of the window's records; 0 when the endpoint captured nothing."""
+FEATURES_DRIFTED_METRIC = "features_drifted"
+"""Per run, how many features drifted: published by our analyzer under every engine (analyzer/run/outputs.py) and,
+for Model Monitor executions, by the alert Lambda from their violations file (alerts/run_metrics.py), always into
+OWN_DATA_METRICS_NAMESPACE."""
 # CloudWatch's limit: EvaluationPeriods × Period ≤ 7 days for periods of an hour or more.
 MAX_EVALUATION_SECONDS = 7 * 86400
 DESCRIPTION_MAX = 1024
@@ -138,6 +142,23 @@ def data_drift_alarms(features: Sequence[str], threshold: float, schedule: str, 
         sentence=f"Feature '{feature}' of endpoint {context.endpoint} drifted from its baseline: L∞ distance above "
             f"{threshold} in {m} of the last {n} runs.", context=context,
     ) for feature in features]
+
+
+def run_drift_alarm(threshold: float, schedule: str, alerting: Alerting, context: AlarmContext) -> AlarmDefinition:
+    """Every monitor's drift alarm, features listed or not: `features_drifted` above 0 in M of N runs. One design
+    for every engine: our analyzer publishes the metric per run, and the alert Lambda publishes it for Model
+    Monitor executions (whose built-in analyzer publishes only per-feature metrics)."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    return AlarmDefinition(
+        key="data-drift", kind="data_drift", namespace=OWN_DATA_METRICS_NAMESPACE,
+        metric_name=FEATURES_DRIFTED_METRIC,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="Maximum", period=period, threshold=0, comparison="GreaterThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=m,
+        treat_missing_data="ignore",  # as for the per-feature alarms: missing runs are the heartbeat's concern
+        sentence=f"Features of endpoint {context.endpoint} drifted from their baseline (L∞ distance above {threshold})"
+                 f" in {m} of the last {n} runs.", context=context)
 
 
 def model_quality_alarms(alarms: Sequence[ModelQualityAlarm], schedule: str, alerting: Alerting,

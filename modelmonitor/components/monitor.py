@@ -246,17 +246,20 @@ class ModelMonitor(pulumi.ComponentResource):
             context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
                                           schedule=result.data_quality_schedule,
                                           results_key=f"{results_key}/data-quality", dashboard=dashboard)
+            definitions.append(alarms.run_drift_alarm(spec.data_quality.drift_threshold, spec.data_quality.schedule,
+                                                      spec.alerting, context))
             definitions += alarms.data_drift_alarms(spec.data_quality.features, spec.data_quality.drift_threshold,
                                                     spec.data_quality.schedule, spec.alerting, context,
                                                     namespace=result.data_metrics_namespace)
-            if result.data_quality_heartbeat_metric is not None:
-                definitions.append(alarms.heartbeat_alarm(
-                    "no-data-quality-metrics", namespace=result.data_metrics_namespace,
-                    metric_name=result.data_quality_heartbeat_metric, schedule=spec.data_quality.schedule,
-                    alerting=spec.alerting, context=context, what="data-quality"))
-            else:
-                pulumi.log.warn(f"{names.namespace}/{names.name}: the built-in analyzer with no "
-                                "dataQuality.features has no per-run metric to watch; no heartbeat alarm")
+            # The built-in analyzer with no listed features publishes no per-run metric; the alert Lambda publishes
+            # our run metrics for its executions (alerts/run_metrics.py), so the heartbeat watches those.
+            heartbeat_namespace, heartbeat_metric = (
+                (result.data_metrics_namespace, result.data_quality_heartbeat_metric)
+                if result.data_quality_heartbeat_metric is not None
+                else (alarms.OWN_DATA_METRICS_NAMESPACE, alarms.RUN_COMPLETED_METRIC))
+            definitions.append(alarms.heartbeat_alarm(
+                "no-data-quality-metrics", namespace=heartbeat_namespace, metric_name=heartbeat_metric,
+                schedule=spec.data_quality.schedule, alerting=spec.alerting, context=context, what="data-quality"))
             if result.records_metric:
                 definitions.append(alarms.no_captures_alarm(spec.data_quality.schedule, spec.alerting, context,
                                                             namespace=result.data_metrics_namespace))

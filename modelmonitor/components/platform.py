@@ -22,7 +22,7 @@ import pulumi_aws
 from pulumi_aws import cloudwatch, dynamodb, ecr, iam, kms, lambda_, s3, sns
 
 from modelmonitor import __version__
-from modelmonitor.components import dashboards, policies
+from modelmonitor.components import alarms, dashboards, policies
 from modelmonitor.components.images import custom_analyzer_image, partition
 from modelmonitor.components.names import inline_policy_logical
 
@@ -103,14 +103,27 @@ def _lambda_code() -> pulumi.AssetArchive:
     return pulumi.AssetArchive(assets)
 
 
+MODEL_MONITOR_JOB_PREFIX = "model-monitoring-"
+"""How SageMaker names the processing job of a Model Monitor execution: `model-monitoring-{yyyymmddHHMM}-{hash}`
+(every execution's ProcessingJobArn in ListMonitoringExecutions, AWS's Model Monitor notebooks). AWS does not
+promise the format; if it ever changed, failed executions would reach nobody but the heartbeat alarm, which still
+fires when runs stop reporting."""
+
+
 def execution_event_patterns() -> dict[str, dict[str, object]]:
-    """SageMaker processing jobs (what Model Monitor executions run as) reaching a final state, and our engines'
-    run events (internal-contracts §2). Completed is routed too: the Lambda tells CompletedWithViolations from
-    Completed by the job's ExitMessage, which the event does not carry. Two rules rather than one `$or` pattern:
-    each stays a plain, documented pattern."""
+    """Model Monitor executions reaching a final state, and our engines' run events (internal-contracts §2).
+
+    The processing-job rule matches only Model Monitor's executions (EventBridge content filtering, a prefix on
+    ProcessingJobName; the event detail carries the DescribeProcessingJob fields, "SageMaker Processing Job State
+    Change" in https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+    training pipelines and other processing jobs in the account no longer invoke the alert Lambda. Our
+    processingJob engine's jobs do not match either: their run events report them. Completed is routed too: the
+    Lambda tells CompletedWithViolations from Completed by the job's ExitMessage, which the event does not carry.
+    Two rules rather than one `$or` pattern: each stays a plain, documented pattern."""
     return {
         "executions": {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
-                       "detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"]}},
+                       "detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"],
+                                  "ProcessingJobName": [{"prefix": MODEL_MONITOR_JOB_PREFIX}]}},
         "runs": {"source": [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE]},
     }
 
@@ -273,7 +286,7 @@ class Platform(pulumi.ComponentResource):
             lambda a: json.dumps(policies.alert_lambda_policy(policies.AlertLambdaScope(
                 partition=self.partition, region=self.args.region, account=a[0], function_name=function_name,
                 topic_arn=a[1], bucket_arn=a[2], kms_key_arns=[a[3]], secret_names=self.args.slack_secret_names,
-                state_table_arn=a[4]))))
+                state_table_arn=a[4], metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE))))
         role_policy = iam.RolePolicy(inline_policy_logical(f"{self._name}-alerts-role"), role=role.id,
                                      policy=policy, opts=self._child)
         function = lambda_.Function(

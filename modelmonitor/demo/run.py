@@ -34,7 +34,14 @@ from modelmonitor.analyzer.run.job import AnalysisJob
 from modelmonitor.analyzer.run.runner import run as run_analysis
 from modelmonitor.demo.alarm_eval import AlarmDefinition, AlarmState, run_alarm, sns_alarm_event
 from modelmonitor.demo.aws import LocalAws, local_aws
-from modelmonitor.demo.engines import PlannedRun, deliver_run_events, execute_run, planned_run, route_run_events
+from modelmonitor.demo.engines import (
+    EmulatedSageMaker,
+    PlannedRun,
+    deliver_run_events,
+    execute_run,
+    planned_run,
+    route_run_events,
+)
 from modelmonitor.demo.scenario import FEATURES, Drift, Scenario
 from modelmonitor.demo.timeline import HourResult, print_hours
 from modelmonitor.demo.traffic import demo_start, hour_capture_files
@@ -141,8 +148,8 @@ def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
 
 def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
     """Create what `pulumi up` would have created that the loop touches, under the plan's own names: the team's
-    data bucket, the platform bucket, the alarm and alert topics, and an SQS inbox subscribed to the alert topic
-    (standing in for the e-mail subscribers)."""
+    data bucket, the platform bucket, the alarm and alert topics, the alert Lambda's state table, and an SQS inbox
+    subscribed to the alert topic (standing in for the e-mail subscribers)."""
     s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
     s3.create_bucket(Bucket=BUCKET)
     s3.create_bucket(Bucket=platform.bucket)
@@ -151,6 +158,11 @@ def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
     if alerts_topic != platform.alert_lambda_environment.get("ALERT_TOPIC_ARN"):
         raise RuntimeError(f"emulated alert topic {alerts_topic} differs from the plan's "
                            f"{platform.alert_lambda_environment.get('ALERT_TOPIC_ARN')}")
+    table = platform.alert_lambda_environment.get("STATE_TABLE")
+    if table:  # the alert Lambda's incident state, as the Platform declares it (hash key pk, TTL expiresAt)
+        aws.client("dynamodb").create_table(
+            TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=alerts_topic, Protocol="sqs", Endpoint=queue_arn)
@@ -280,9 +292,12 @@ def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
         console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC, "
                       f"engine {options.engine}")
         run_events = route_run_events(aws, job)
-        loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler, run_events)
+        sagemaker = EmulatedSageMaker()
         with _kubernetes(manifest, platform, out, console, options.operator and options.emulator) as drift_view, \
                 _alert_lambda_environment(platform.alert_lambda_environment):
+            runtime = handler.build_runtime(dict(os.environ), sagemaker=sagemaker)
+            loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out,
+                               lambda event, _context: handler.handle(event, runtime), run_events, sagemaker)
             for hour in range(options.hours):
                 row = loop.run_hour(hour)
                 result.hours.append(row)
@@ -311,6 +326,7 @@ class _HourlyLoop:
     out: Path
     alert_handler: Any
     run_events: str | None
+    sagemaker: EmulatedSageMaker
 
     def run_hour(self, hour: int) -> HourResult:
         s3, cloudwatch = self.aws.client("s3"), self.aws.client("cloudwatch")
@@ -325,7 +341,8 @@ class _HourlyLoop:
                               workdir=self.out / "runs" / f"hour-{hour:02d}", capture_uri=CAPTURE_URI,
                               endpoint=ENDPOINT, variant=VARIANT,
                               statistics_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
-                              constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json")
+                              constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json",
+                              sagemaker=self.sagemaker, account=ACCOUNT)
         drifted, max_drift, violations = _hour_summary(outcome.local_output)
         sent = deliver_run_events(self.aws, self.run_events, self.alert_handler)
         sent += sum(self._evaluate_alarm(alarm, hour, cloudwatch, window_start) for alarm in self.alarms)
@@ -341,7 +358,8 @@ class _HourlyLoop:
             self.states[alarm.name] = transition.new_state
             cloudwatch.set_alarm_state(AlarmName=alarm.name, StateValue=transition.new_state,
                                        StateReason=transition.reason[:1023])
-            if transition.new_state == "ALARM":
+            if transition.new_state == "ALARM" or (transition.new_state == "OK" and alarm.notifies_ok
+                                                   and transition.old_state == "ALARM"):
                 event = sns_alarm_event(transition, region=REGION, account=ACCOUNT,
                                         alarms_topic_arn=self.resources["alarms_topic"],
                                         changed_at=window_start + timedelta(hours=1, minutes=5))

@@ -64,7 +64,7 @@ def clients() -> Iterator[dict[str, Any]]:
     saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}
     os.environ.update(FAKE_CREDENTIALS)
     names = {"s3": "s3", "sns": "sns", "sqs": "sqs", "sagemaker": "sagemaker", "ssm": "ssm",
-             "secrets": "secretsmanager", "dynamodb": "dynamodb"}
+             "secrets": "secretsmanager", "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
     try:
         yield {name: boto3.client(service, region_name=REGION) for name, service in names.items()}
     finally:
