@@ -4,6 +4,7 @@ external pager topic gets OK only with notifyOnOk; `alerting.repeatInterval` rea
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from modelmonitor.alerts.config import Settings
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.components.render import render_plan
 from modelmonitor.spec import ModelMonitorDocument
-from tests.components.conftest import example, of_type
+from tests.components.conftest import REPO, example, of_type
 
 PAGER = "arn:aws:sns:us-west-2:123456789012:lending-pager"
 
@@ -59,3 +60,19 @@ def test_default_repeat_interval_adds_nothing_to_the_environment() -> None:
     function = next(r for r in of_type(plan, "lambda/function:Function")
                     if r["inputs"].get("handler") == "modelmonitor.alerts.handler.handler")
     assert "REPEAT_INTERVALS" not in function["inputs"]["environment"]["variables"]
+
+
+def test_render_of_the_minimal_example_shows_a_drift_alarm(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue: the minimal manifest had only the no-captures and heartbeat alarms."""
+    from modelmonitor.cli import main
+
+    assert main(["render", str(REPO / "examples" / "minimal.yaml"), "--output", "json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    resources = plan["resources"] if isinstance(plan, dict) else plan
+    drift = [r for r in resources if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"
+             and r["inputs"]["metricName"] == "features_drifted"]
+    assert len(drift) == 1
+    alarm = drift[0]["inputs"]
+    assert (alarm["namespace"], alarm["comparisonOperator"], alarm["threshold"]) == (
+        "ModelMonitor/DataQuality", "GreaterThanThreshold", 0)
+    assert (alarm["datapointsToAlarm"], alarm["evaluationPeriods"]) == (2, 3)  # the spec's M-of-N defaults
