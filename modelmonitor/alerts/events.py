@@ -56,6 +56,8 @@ class AlarmNotification:
     metric_name: str
     dimensions: tuple[tuple[str, str], ...]
     """Dimensions of the single metric or of every metric in a metric-math alarm, first occurrence wins."""
+    comparison: str = ""
+    """Trigger.ComparisonOperator ('' when absent)."""
 
     def dimension(self, name: str) -> str:
         return next((value for key, value in self.dimensions if key == name), "")
@@ -223,6 +225,7 @@ def _parse_alarm(msg: Mapping[str, Any]) -> AlarmNotification:
         namespace=namespace,
         metric_name=metric,
         dimensions=dimensions,
+        comparison=_opt_str(trigger, "ComparisonOperator"),
     )
 
 

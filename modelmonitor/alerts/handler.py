@@ -21,19 +21,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, TypedDict, cast
-
-import boto3
-from botocore.config import Config
+from typing import Any, TypedDict
 
 from . import incident_store, logs, run_metrics
+from .clients import Clients
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from .enrich import (
     AWS_ERRORS,
     JobOutcome,
-    S3Reader,
-    SageMakerReader,
     aws_error_note,
     describe_job,
     enrich,
@@ -41,13 +37,10 @@ from .enrich import (
 )
 from .events import AlarmNotification, Alertable, Malformed, ProcessingJobChange, RunChange, ScheduleChange, parse_event
 from .incident_store import DynamoIncidentStore, IncidentConflict, IncidentStore, MemoryIncidentStore
-from .incidents import Incident, Transition
+from .incidents import Incident, Signal, Transition
 from .logic import MonitorContext, Violation, context_for, decide, dedupe_key, has_violations
 from .render import Alert, render, render_resolved, with_incident
 from .routes import (
-    ParameterReader,
-    Publisher,
-    SecretReader,
     WebhookSecretError,
     post_webhook,
     publish_sns,
@@ -56,9 +49,6 @@ from .routes import (
 from .signals import monitoring_type, parse_time, signal_for
 
 logger = logging.getLogger(__name__)
-
-_AWS_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
-
 
 class Summary(TypedDict):
     processed: int
@@ -70,46 +60,6 @@ class Summary(TypedDict):
     """Firing signals of an incident that was already announced: no alert (incidents.py)."""
     degraded: int
     errors: list[str]
-
-
-_SERVICES = {"s3": "s3", "sagemaker": "sagemaker", "sns": "sns", "ssm": "ssm", "secrets": "secretsmanager",
-             "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
-
-
-class Clients:
-    """boto3 clients made on first use, so a cold start pays only for the services it calls; injectable by name."""
-
-    def __init__(self, injected: Mapping[str, Any] | None = None) -> None:
-        self._made: dict[str, Any] = dict(injected or {})
-
-    def get(self, name: str) -> Any:
-        if name not in self._made:
-            self._made[name] = boto3.client(_SERVICES[name], config=_AWS_CONFIG)
-        return self._made[name]
-
-    @property
-    def s3(self) -> S3Reader:
-        return cast(S3Reader, self.get("s3"))
-
-    @property
-    def sagemaker(self) -> SageMakerReader:
-        return cast(SageMakerReader, self.get("sagemaker"))
-
-    @property
-    def sns(self) -> Publisher:
-        return cast(Publisher, self.get("sns"))
-
-    @property
-    def ssm(self) -> ParameterReader:
-        return cast(ParameterReader, self.get("ssm"))
-
-    @property
-    def secrets(self) -> SecretReader:
-        return cast(SecretReader, self.get("secrets"))
-
-    @property
-    def cloudwatch(self) -> run_metrics.MetricWriter:
-        return cast(run_metrics.MetricWriter, self.get("cloudwatch"))
 
 
 @dataclass
@@ -235,11 +185,16 @@ def _lifecycle(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, 
     signal = signal_for(record, ctx, firing=True, violations=violations, now=time.time())
     if signal is None:
         return None
+    return _advance(where, record, ctx, rt, summary, signal=signal, consequence="alerting without it")
+
+
+def _advance(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
+             signal: Signal, consequence: str) -> tuple[Transition, Incident | None] | None:
     try:
         return incident_store.advance(rt.incidents, signal, rt.settings.repeat_for(ctx.schedule))
     except (*AWS_ERRORS, IncidentConflict) as err:
         note = aws_error_note(err) if isinstance(err, AWS_ERRORS) else str(err)
-        summary["errors"].append(f"{where}: incident state unavailable, alerting without it: {note}")
+        summary["errors"].append(f"{where}: incident state unavailable, {consequence}: {note}")
         _log(logging.ERROR, "incident state unavailable", ctx, record, "state_failed", reason=note, where=where)
         return None
 
@@ -254,13 +209,11 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
         summary["ignored"] += 1
         _log(logging.INFO, "clean run", ctx, record, "ignored", where=where)
         return True
-    try:
-        transition, _ = incident_store.advance(rt.incidents, signal, rt.settings.repeat_for(ctx.schedule))
-    except (*AWS_ERRORS, IncidentConflict) as err:
-        note = aws_error_note(err) if isinstance(err, AWS_ERRORS) else str(err)
-        summary["errors"].append(f"{where}: incident state unavailable, cannot tell whether this resolves: {note}")
-        _log(logging.ERROR, "incident state unavailable", ctx, record, "state_failed", reason=note, where=where)
+    advanced = _advance(where, record, ctx, rt, summary, signal=signal,
+                        consequence="cannot tell whether this resolves")
+    if advanced is None:
         return True
+    transition = advanced[0]
     if transition.step != "resolve" or transition.incident is None:
         summary["ignored"] += 1
         _log(logging.INFO, f"no alert: {transition.why}", ctx, record, "ignored", where=where)
@@ -281,23 +234,17 @@ def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job
         return
     if not ctx.endpoint or not ctx.schedule or monitoring_type(ctx.kind, ctx.schedule) != "data_quality":
         return
-    created = job.created_at or _event_time(record.time)
-    if created is None:
-        summary["errors"].append(f"{where}: run metrics not published: the job has no CreationTime")
-        return
-    data = run_metrics.run_metric_data(violations, endpoint=ctx.endpoint, schedule=ctx.schedule,
-                                       timestamp=run_metrics.scheduled_hour(created))
+    seconds = parse_time(record.time)
+    created = job.created_at or (datetime.fromtimestamp(seconds, UTC) if seconds is not None else None)
     try:
-        run_metrics.publish(rt.clients.cloudwatch, data)
-    except AWS_ERRORS as err:
-        note = f"PutMetricData: {aws_error_note(err)}"
+        if created is None:
+            raise ValueError("the job has no CreationTime")
+        run_metrics.publish(rt.clients.cloudwatch, run_metrics.run_metric_data(
+            violations, endpoint=ctx.endpoint, schedule=ctx.schedule, timestamp=run_metrics.scheduled_hour(created)))
+    except (*AWS_ERRORS, ValueError) as err:
+        note = f"PutMetricData: {aws_error_note(err)}" if isinstance(err, AWS_ERRORS) else str(err)
         summary["errors"].append(f"{where}: run metrics not published: {note}")
         _log(logging.ERROR, "run metrics not published", ctx, record, "metrics_failed", reason=note, where=where)
-
-
-def _event_time(text: str) -> datetime | None:
-    seconds = parse_time(text)
-    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
 
 def _release(rt: Runtime, transition: Transition, previous: Incident | None) -> None:

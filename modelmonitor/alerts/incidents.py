@@ -49,6 +49,10 @@ class Signal:
     worst_distance: float | None = None
     summary: str = ""
     """One line for the alert: which run / alarm said what."""
+    metric: str = ""
+    """A firing alarm's name, with its worst breaching datapoint (`metric_value`)."""
+    metric_value: float | None = None
+    lower_is_worse: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class Incident:
     reminders: int = 0
     opened_by: str = ""
     closed_by: str = ""
+    worst_metrics: tuple[tuple[str, float, bool], ...] = ()
+    """(alarm, worst breaching value, lower is worse) per alarm that fired."""
 
     @property
     def is_open(self) -> bool:
@@ -111,7 +117,7 @@ def _firing(current: Incident | None, signal: Signal, repeat_seconds: float) -> 
             endpoint=signal.endpoint, schedule=signal.schedule, opened_at=signal.at, announced_at=signal.at,
             open_sources=(signal.source,), seen=seen, worst_violations=signal.violations,
             worst_feature=signal.worst_feature, worst_distance=signal.worst_distance, firing_signals=1,
-            opened_by=signal.summary)
+            opened_by=signal.summary, worst_metrics=_worst_metrics((), signal))
         return Transition(opened, "open", "first firing signal")
     worst_feature, worst_distance = current.worst_feature, current.worst_distance
     if signal.worst_distance is not None and (worst_distance is None or signal.worst_distance > worst_distance):
@@ -120,7 +126,7 @@ def _firing(current: Incident | None, signal: Signal, repeat_seconds: float) -> 
         current, open_sources=tuple(sorted({*current.open_sources, signal.source})), seen=seen,
         worst_violations=max(current.worst_violations, signal.violations), worst_feature=worst_feature,
         worst_distance=worst_distance, firing_signals=current.firing_signals + 1,
-        monitor=current.monitor or signal.monitor)
+        monitor=current.monitor or signal.monitor, worst_metrics=_worst_metrics(current.worst_metrics, signal))
     if current.announced_at is None:
         # The opening alert was never delivered (its delivery failed): this signal announces the incident.
         return Transition(replace(updated, announced_at=signal.at), "open", "opening alert not delivered yet")
@@ -142,6 +148,19 @@ def _clear(current: Incident | None, signal: Signal) -> Transition:
                           f"still firing: {', '.join(remaining)}")
     closed = replace(current, open_sources=(), seen=seen, closed_at=signal.at, closed_by=signal.summary)
     return Transition(closed, "resolve", "every source that fired is clear")
+
+
+def _worst_metrics(known: tuple[tuple[str, float, bool], ...], signal: Signal
+                   ) -> tuple[tuple[str, float, bool], ...]:
+    if not signal.metric or signal.metric_value is None:
+        return known
+    worst = {name: (value, lower) for name, value, lower in known}
+    value, lower = signal.metric_value, signal.lower_is_worse
+    if signal.metric in worst:
+        previous = worst[signal.metric][0]
+        value = min(value, previous) if lower else max(value, previous)
+    worst[signal.metric] = (value, lower)
+    return tuple((name, v, low) for name, (v, low) in sorted(worst.items()))
 
 
 def _seen(current: Incident | None, signal: Signal) -> tuple[tuple[str, float], ...]:
@@ -168,6 +187,7 @@ def from_json(text: str) -> Incident:
         raise ValueError("incident state has an unknown version")
     raw["open_sources"] = tuple(raw.get("open_sources", ()))
     raw["seen"] = tuple((str(name), float(at)) for name, at in raw.get("seen", ()))
+    raw["worst_metrics"] = tuple((str(n), float(v), bool(low)) for n, v, low in raw.get("worst_metrics", ()))
     try:
         return Incident(**raw)
     except TypeError as err:

@@ -236,6 +236,8 @@ def _worst_line(incident: Incident) -> str:
         parts.append(f"largest drift {incident.worst_feature} at distance {incident.worst_distance:.4g}")
     elif incident.worst_feature:
         parts.append(f"drifted feature {incident.worst_feature}")
+    parts += [f"{name} {'as low as' if lower else 'up to'} {value:.4g}"
+              for name, value, lower in incident.worst_metrics]
     return "; ".join(parts)
 
 

@@ -7,6 +7,7 @@ and INSUFFICIENT_DATA keep one alert per transition: they say monitoring is brok
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange
@@ -14,6 +15,8 @@ from .incidents import RUNS_SOURCE, Signal
 from .logic import MonitorContext, Violation, rank_violations
 
 INCIDENT_KINDS = frozenset({"data_drift", "model_quality"})
+_DATAPOINTS = re.compile(r"datapoints? \[(?P<points>[^\]]*)\]")
+_VALUE = re.compile(r"(?:^|,\s*)(?P<value>[-+]?[0-9][0-9.eE+-]*) \(")
 MODEL_QUALITY_SCHEDULE_SUFFIX = "-mq-schedule"
 """Our model-quality schedules end with this (components/names.py); every other schedule is data quality."""
 
@@ -68,11 +71,34 @@ def signal_for(record: Alertable, ctx: MonitorContext, *, firing: bool, violatio
         case _:
             return None
     worst_feature, worst_distance = _worst(record, violations)
+    metric, value, lower = "", None, False
+    if isinstance(record, AlarmNotification) and firing:
+        # The alarm's name, not its metric: a metric-math alarm's value is its expression's, not one metric's.
+        metric, lower = record.alarm_name, record.comparison.startswith("LessThan")
+        value = breaching_value(record.reason, lower_is_worse=lower)
     return Signal(
         group=f"{ctx.endpoint}/{ctx.schedule}", monitoring_type=monitoring_type(ctx.kind, ctx.schedule),
         source=source, firing=firing, at=at if at is not None else now, monitor=ctx.monitor,
         endpoint=ctx.endpoint, schedule=ctx.schedule, violations=count if firing else 0,
-        worst_feature=worst_feature, worst_distance=worst_distance if firing else None, summary=summary)
+        worst_feature=worst_feature, worst_distance=worst_distance if firing else None, summary=summary,
+        metric=metric, metric_value=value, lower_is_worse=lower)
+
+
+def breaching_value(reason: str, *, lower_is_worse: bool) -> float | None:
+    """The worst datapoint CloudWatch lists in an alarm's NewStateReason ("… datapoints [0.41 (24/11/26 10:00:00),
+    0.38 (…)] was greater than the threshold …"); None when the reason lists none."""
+    match = _DATAPOINTS.search(reason)
+    if not match:
+        return None
+    values = []
+    for found in _VALUE.finditer(match["points"]):
+        try:
+            values.append(float(found["value"]))
+        except ValueError:
+            continue
+    if not values:
+        return None
+    return min(values) if lower_is_worse else max(values)
 
 
 def _worst(record: Alertable, violations: tuple[Violation, ...]) -> tuple[str, float | None]:

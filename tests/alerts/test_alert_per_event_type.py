@@ -47,7 +47,8 @@ re-baseline, otherwise trace the upstream data source feeding the endpoint.
 
 Incident: data quality of credit-default-v3 / credit-default-dq, open since 2026-11-24 11:05 UTC (1 firing \
 signal(s); still firing: alarm:mm-lending-credit-default-data-drift).
-Worst so far: 3 violation(s) in one run or alarm; largest drift income at distance 0.4123.
+Worst so far: 3 violation(s) in one run or alarm; largest drift income at distance 0.4123; \
+mm-lending-credit-default-data-drift up to 0.4123.
 No further alert for this incident unless it is still open 1d after this one; a RESOLVED alert follows once the \
 runs are clean and its alarms are OK."""
 

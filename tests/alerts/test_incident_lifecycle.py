@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from modelmonitor.alerts import handler, incident_store, incidents
+from modelmonitor.alerts import handler, incident_store, incidents, signals
 from modelmonitor.alerts.incidents import Signal
 from tests.alerts.conftest import Hook, World, load_event
 from tests.alerts.test_alert_webhook_route import _ssm_runtime
@@ -220,3 +220,48 @@ def test_state_round_trips_through_json() -> None:
                                              worst_distance=0.3), 60)
     assert transition.incident is not None
     assert incidents.from_json(incidents.to_json(transition.incident)) == transition.incident
+
+
+def _quality_alarm(hour: int, state: str, reason: str) -> dict[str, Any]:
+    """A model-quality alarm (auc below 0.6) as SNS delivers it, on the model-quality schedule."""
+    event = load_event("sns_alarm_no_metrics.json")
+    message = json.loads(event["Records"][0]["Sns"]["Message"])
+    description = message["AlarmDescription"].replace('"kind":"no_metrics"', '"kind":"model_quality"').replace(
+        "credit-default-dq", "credit-default-mq-schedule")
+    message.update(AlarmName="mm-lending-credit-default-quality-auc", AlarmDescription=description,
+                   NewStateValue=state, OldStateValue="OK" if state == "ALARM" else "ALARM", NewStateReason=reason,
+                   StateChangeTime=(START + timedelta(hours=hour, minutes=5)).strftime(
+                       "%Y-%m-%dT%H:%M:%S.000+0000"))
+    message["Trigger"].update(MetricName="auc", Namespace="ModelMonitor/ModelQuality",
+                              ComparisonOperator="LessThanThreshold", Threshold=0.6)
+    event["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    return event
+
+
+def test_model_quality_incident_reports_its_worst_value(world: World, sagemaker: Stubber) -> None:
+    # NewStateReason as CloudWatch words it (the fixtures' "Threshold Crossed: … datapoints [v (time), …] …").
+    rt = world.runtime()
+    handler.handle(_quality_alarm(2, "ALARM", "Threshold Crossed: 2 out of the last 3 datapoints [0.55 (24/11/26 "
+                                              "01:00:00), 0.58 (24/11/26 00:00:00)] were less than the threshold "
+                                              "(0.6) (minimum 2 datapoints for OK -> ALARM transition)."), rt)
+    handler.handle(_quality_alarm(9, "OK", "Threshold Crossed: 1 out of the last 3 datapoints [0.71 (24/11/26 "
+                                           "08:00:00)] was not less than the threshold (0.6)."), rt)
+    published = world.published()
+    assert [s for s, _ in published] == ["[ModelMonitor] ALARM model quality: lending/credit-default",
+                                         "[ModelMonitor] RESOLVED model quality: lending/credit-default"]
+    assert "Worst:     mm-lending-credit-default-quality-auc as low as 0.55" in published[1][1]
+    assert "Duration:  7h" in published[1][1]
+
+
+@pytest.mark.parametrize(("reason", "lower", "expected"), [
+    ("Threshold Crossed: 1 out of the last 1 datapoints [0.4123 (24/11/26 10:00:00)] was greater than the "
+     "threshold (0.1) (minimum 1 datapoint for OK -> ALARM transition).", False, 0.4123),
+    ("Threshold Crossed: 2 out of the last 3 datapoints [0.55 (24/11/26 10:00:00), 0.58 (24/11/26 09:00:00)] were "
+     "less than the threshold (0.6).", True, 0.55),
+    ("Threshold Crossed: 2 out of the last 3 datapoints [1.0 (24/11/26 10:00:00), 3.0 (24/11/26 09:00:00)] were "
+     "greater than the threshold (0.0).", False, 3.0),
+    ("Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as "
+     "[Breaching].", True, None),
+])
+def test_breaching_value_from_the_alarm_reason(reason: str, lower: bool, expected: float | None) -> None:
+    assert signals.breaching_value(reason, lower_is_worse=lower) == expected
