@@ -25,8 +25,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 RUNS_SOURCE = "runs"
-MONITORING_TYPES = ("data_quality", "model_quality", "model_bias", "model_explainability")
-DEFAULT_REPEAT_SECONDS = 24 * 3600
 STATE_VERSION = 1
 
 Step = Literal["open", "remind", "resolve", "none"]

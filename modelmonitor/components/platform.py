@@ -25,6 +25,7 @@ from modelmonitor import __version__
 from modelmonitor.components import alarms, dashboards, policies
 from modelmonitor.components.images import custom_analyzer_image, partition
 from modelmonitor.components.names import inline_policy_logical
+from modelmonitor.spec import Alerting, duration_seconds
 
 ALERTS_PACKAGE = Path(__file__).resolve().parent.parent / "alerts"
 ALERT_HANDLER = "modelmonitor.alerts.handler.handler"
@@ -59,8 +60,9 @@ class PlatformArgs:
     """`alerting.repeatInterval` in seconds per schedule name, for the alert Lambda's incident reminders."""
 
 
-DEFAULT_REPEAT_SECONDS = 24 * 3600
-"""The alert Lambda's default reminder interval (alerts/config.py), `alerting.repeatInterval`'s default."""
+DEFAULT_REPEAT_SECONDS = duration_seconds(Alerting().repeat_interval)
+"""`alerting.repeatInterval`'s default, which the alert Lambda assumes when REPEAT_INTERVALS names no schedule
+(alerts/config.py DEFAULT_REPEAT_SECONDS; a test ties the two)."""
 LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
 """Lambda: "The total size of all environment variables doesn't exceed 4 KB" (Lambda quotas page)."""
 

@@ -76,3 +76,25 @@ def test_render_of_the_minimal_example_shows_a_drift_alarm(capsys: pytest.Captur
     assert (alarm["namespace"], alarm["comparisonOperator"], alarm["threshold"]) == (
         "ModelMonitor/DataQuality", "GreaterThanThreshold", 0)
     assert (alarm["datapointsToAlarm"], alarm["evaluationPeriods"]) == (2, 3)  # the spec's M-of-N defaults
+
+
+def test_the_lambdas_default_repeat_interval_is_the_specs() -> None:
+    from modelmonitor.alerts import config
+    from modelmonitor.components import platform
+    from modelmonitor.spec import Alerting, duration_seconds
+
+    assert config.DEFAULT_REPEAT_SECONDS == platform.DEFAULT_REPEAT_SECONDS == duration_seconds(
+        Alerting().repeat_interval)
+
+
+@pytest.mark.parametrize("value", ["0h", "24", "1w", "-1h"])
+def test_a_bad_repeat_interval_is_refused_naming_the_field(value: str) -> None:
+    import yaml
+
+    from modelmonitor.errors import ManifestError
+    from modelmonitor.loader import parse_document
+
+    doc = yaml.safe_load((REPO / "examples" / "minimal.yaml").read_text())
+    doc["spec"].setdefault("alerting", {})["repeatInterval"] = value
+    with pytest.raises(ManifestError, match=r"spec\.alerting\.repeatInterval: must be a duration"):
+        parse_document(doc, source="minimal.yaml")
