@@ -223,7 +223,8 @@ class DataQuality(_Model):
     custom_metrics: Annotated[list[DriftMetric], Field(max_length=5)] = ["psi", "ks"]
     """Extra drift statistics our analyzer reports per feature (not used by the built-in analyzer)."""
     features: Annotated[list[FeatureName], Field(max_length=500)] = []
-    """Monitored feature names; each gets a drift alarm. Empty: alarm on any feature's drift violation."""
+    """Features that also get a drift alarm of their own. Listed or not, every monitor alarms when any feature
+    drifts (one alarm on the number of drifted features per run)."""
     environment: Annotated[dict[str, Annotated[str, Field(max_length=1024)]], Field(max_length=40)] = {}
     """Extra analyzer environment (SageMaker allows 50 entries in total)."""
     sketch_k: Annotated[int, Field(ge=8, le=65535)] = 2048
@@ -336,7 +337,11 @@ class Alerting(_Model):
     notify_on_execution_failure: bool = True
     """Alert when a monitoring run fails."""
     notify_on_ok: bool = False
-    """Also alert when an alarm returns to OK."""
+    """Also alert when a heartbeat, no-captures, coverage or dead-letter alarm returns to OK, and send OK
+    transitions to snsTopicArn. Drift and model-quality incidents always end with one RESOLVED alert."""
+    repeat_interval: Duration = "24h"
+    """Remind about a drift or model-quality incident that is still open at most this often (one alert opens it,
+    one RESOLVED alert closes it)."""
 
     @model_validator(mode="after")
     def _m_of_n(self) -> Alerting:

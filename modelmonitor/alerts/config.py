@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 SecretStore = Literal["ssm", "secretsmanager"]
 
 DEFAULT_DEDUPE_TTL_SECONDS = 7 * 24 * 3600
+DEFAULT_REPEAT_SECONDS = 24 * 3600
 DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 3.0
 
 
@@ -41,9 +43,13 @@ class Settings:
     dashboard_url_template: str = ""
     webhook_secret: SecretRef | None = None
     log_level: str = "INFO"
-    dedupe_table: str = ""
-    """Opt-in durable dedupe: a DynamoDB table with string hash key `pk` (TTL attribute `expiresAt`)."""
+    state_table: str = ""
+    """The Platform's DynamoDB table (string hash key `pk`, TTL attribute `expiresAt`): incident state and dedupe
+    keys. Empty: both live in the container's memory only (local runs and tests)."""
     dedupe_ttl_seconds: int = DEFAULT_DEDUPE_TTL_SECONDS
+    repeat_seconds: Mapping[str, int] = field(default_factory=dict)
+    """`alerting.repeatInterval` per schedule name, where it differs from the default."""
+    default_repeat_seconds: int = DEFAULT_REPEAT_SECONDS
     webhook_timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
 
     @classmethod
@@ -61,10 +67,28 @@ class Settings:
             dashboard_url_template=env.get("DASHBOARD_URL_TEMPLATE", "").strip(),
             webhook_secret=parse_secret_ref(secret) if secret else None,
             log_level=level,
-            dedupe_table=env.get("DEDUPE_TABLE", "").strip(),
+            state_table=env.get("STATE_TABLE", "").strip(),
             dedupe_ttl_seconds=_positive_int(env, "DEDUPE_TTL_SECONDS", DEFAULT_DEDUPE_TTL_SECONDS),
+            repeat_seconds=parse_repeat_intervals(env.get("REPEAT_INTERVALS", "")),
             webhook_timeout_seconds=_positive_float(env, "WEBHOOK_TIMEOUT_SECONDS", DEFAULT_WEBHOOK_TIMEOUT_SECONDS),
         )
+
+    def repeat_for(self, schedule: str) -> int:
+        return self.repeat_seconds.get(schedule, self.default_repeat_seconds)
+
+
+def parse_repeat_intervals(raw: str) -> dict[str, int]:
+    """`REPEAT_INTERVALS`: JSON object schedule name → seconds (components/platform.py writes it)."""
+    if not raw.strip():
+        return {}
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError("REPEAT_INTERVALS must be a JSON object of schedule name to seconds") from None
+    if not isinstance(doc, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v > 0 for k, v in doc.items()):
+        raise ConfigError("REPEAT_INTERVALS must map schedule names to positive integer seconds")
+    return dict(doc)
 
 
 def parse_secret_ref(value: str) -> SecretRef:

@@ -2,8 +2,9 @@
 
 Choice. SNS and EventBridge deliver at least once, and SageMaker may emit several events per state change, so every
 container keeps a bounded in-memory set of recent keys (free, catches retries that land on a warm container). That
-set dies with the container and is not shared by concurrent containers, so a durable store is available opt-in
-(`DEDUPE_TABLE`): one DynamoDB `PutItem` with `ConditionExpression attribute_not_exists(pk) OR expiresAt < :now`.
+set dies with the container and is not shared by concurrent containers, so keys also go to the Platform's state
+table (`STATE_TABLE`, shared with incident_store.py): one DynamoDB `PutItem` with
+`ConditionExpression attribute_not_exists(pk) OR expiresAt < :now`.
 The conditional put is atomic, so two containers racing on one key cannot both win; the item's TTL attribute
 (`expiresAt`, `DEDUPE_TTL_SECONDS`, default 7 days) lets DynamoDB purge old keys, and the `< :now` clause covers
 TTL's lazy deletion. An SSM parameter per key was rejected: PutParameter is throttled at a few TPS, parameters

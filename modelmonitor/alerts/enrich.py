@@ -4,6 +4,7 @@ an alert with a degraded body beats no alert."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -59,6 +60,7 @@ class JobOutcome:
     schedule_arn: str = ""
     own_run_events: bool = False
     """Run by one of our engines: its run event alerts (events.OWN_RUN_EVENTS_ENV)."""
+    created_at: datetime | None = None
 
 
 def aws_error_note(err: ClientError | BotoCoreError) -> str:
@@ -91,6 +93,7 @@ def describe_job(sagemaker: SageMakerReader, job_name: str) -> JobOutcome:
         schedule=str(schedule),
         schedule_arn=schedule_arn if isinstance(schedule_arn, str) else "",
         own_run_events=OWN_RUN_EVENTS_ENV in env,
+        created_at=created if isinstance(created := response.get("CreationTime"), datetime) else None,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 AlarmState = Literal["OK", "ALARM", "INSUFFICIENT_DATA"]
@@ -56,6 +56,8 @@ class AlarmNotification:
     metric_name: str
     dimensions: tuple[tuple[str, str], ...]
     """Dimensions of the single metric or of every metric in a metric-math alarm, first occurrence wins."""
+    comparison: str = ""
+    """Trigger.ComparisonOperator ('' when absent)."""
 
     def dimension(self, name: str) -> str:
         return next((value for key, value in self.dimensions if key == name), "")
@@ -75,6 +77,8 @@ class ProcessingJobChange:
     schedule: str
     own_run_events: bool = False
     """Run by one of our engines (Environment says so): its run event alerts, not this state change."""
+    time: str = ""
+    """The event's `time` (when the state changed)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class RunChange:
     window_start: str
     window_end: str
     failure_reason: str
+    time: str = ""
+    """The event's `time` (when the run reported)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,7 @@ def _parse_alarm(msg: Mapping[str, Any]) -> AlarmNotification:
         namespace=namespace,
         metric_name=metric,
         dimensions=dimensions,
+        comparison=_opt_str(trigger, "ComparisonOperator"),
     )
 
 
@@ -256,7 +263,7 @@ def _parse_eventbridge(event: Mapping[str, Any]) -> Alertable:
     detail = _obj(event, "detail")
     event_id, region = _opt_str(event, "id"), _opt_str(event, "region")
     if source == "aws.sagemaker" and detail_type == PROCESSING_JOB_DETAIL_TYPE:
-        return _parse_processing_job(event_id, region, detail)
+        return replace(_parse_processing_job(event_id, region, detail), time=_opt_str(event, "time"))
     if source == "aws.sagemaker" and detail_type == SCHEDULE_DETAIL_TYPE:
         name = _opt_str(detail, "MonitoringScheduleName") or _arn_resource(_first_resource(event))
         if not name:
@@ -271,7 +278,7 @@ def _parse_eventbridge(event: Mapping[str, Any]) -> Alertable:
             last_modified=_opt_scalar(detail, "LastModifiedTime"),
         )
     if source == RUN_SOURCE and detail_type == RUN_DETAIL_TYPE:
-        return _parse_run(event_id, region, detail)
+        return replace(_parse_run(event_id, region, detail), time=_opt_str(event, "time"))
     raise MalformedEvent(f"unsupported EventBridge event {_short(source)} / {_short(detail_type)}")
 
 

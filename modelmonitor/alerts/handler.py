@@ -4,51 +4,51 @@ Parse at entry (events.py) → decide and describe (logic.py, pure) → enrich (
 without stopping the alert) → render (render.py) → deliver (routes.py). One bad record never stops the batch: it is
 logged with its reason and counted in the returned summary and in an EMF metrics line.
 
+Drift and model-quality signals (runs, their alarms) go through the incident lifecycle (incidents.py): one alert
+when an incident opens, reminders at most every repeat interval, one RESOLVED when it closes.
+
 Environment: ALERT_TOPIC_ARN (required), ARTIFACT_BUCKET, DASHBOARD_URL_TEMPLATE, SLACK_WEBHOOK_SECRET (syntax in
-config.SecretRef), LOG_LEVEL, and opt-in DEDUPE_TABLE / DEDUPE_TTL_SECONDS (dedupe.py), WEBHOOK_TIMEOUT_SECONDS.
+config.SecretRef), LOG_LEVEL, STATE_TABLE (incident state and dedupe keys; incident_store.py, dedupe.py),
+DEDUPE_TTL_SECONDS, REPEAT_INTERVALS, WEBHOOK_TIMEOUT_SECONDS.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypedDict, cast
+from datetime import UTC, datetime
+from typing import Any, TypedDict
 
-import boto3
-from botocore.config import Config
-
-from . import logs
+from . import incident_store, logs, run_metrics
+from .clients import Clients
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from .enrich import (
     AWS_ERRORS,
     JobOutcome,
-    S3Reader,
-    SageMakerReader,
     aws_error_note,
     describe_job,
     enrich,
     failure_notifications_enabled,
 )
 from .events import AlarmNotification, Alertable, Malformed, ProcessingJobChange, RunChange, ScheduleChange, parse_event
-from .logic import MonitorContext, context_for, decide, dedupe_key, has_violations
-from .render import Alert, render
+from .incident_store import DynamoIncidentStore, IncidentConflict, IncidentStore, MemoryIncidentStore
+from .incidents import Incident, Signal, Transition
+from .logic import MonitorContext, Violation, context_for, decide, dedupe_key, has_violations
+from .render import Alert, render, render_resolved, with_incident
 from .routes import (
-    ParameterReader,
-    Publisher,
-    SecretReader,
     WebhookSecretError,
     post_webhook,
     publish_sns,
     read_webhook_url,
 )
+from .signals import monitoring_type, parse_time, signal_for
 
 logger = logging.getLogger(__name__)
-
-_AWS_CONFIG = Config(connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3})
-
 
 class Summary(TypedDict):
     processed: int
@@ -56,53 +56,20 @@ class Summary(TypedDict):
     duplicates: int
     malformed: int
     ignored: int
+    grouped: int
+    """Firing signals of an incident that was already announced: no alert (incidents.py)."""
     degraded: int
     errors: list[str]
 
 
-_SERVICES = {"s3": "s3", "sagemaker": "sagemaker", "sns": "sns", "ssm": "ssm", "secrets": "secretsmanager",
-             "dynamodb": "dynamodb"}
-
-
-class Clients:
-    """boto3 clients made on first use, so a cold start pays only for the services it calls; injectable by name."""
-
-    def __init__(self, injected: Mapping[str, Any] | None = None) -> None:
-        self._made: dict[str, Any] = dict(injected or {})
-
-    def get(self, name: str) -> Any:
-        if name not in self._made:
-            self._made[name] = boto3.client(_SERVICES[name], config=_AWS_CONFIG)
-        return self._made[name]
-
-    @property
-    def s3(self) -> S3Reader:
-        return cast(S3Reader, self.get("s3"))
-
-    @property
-    def sagemaker(self) -> SageMakerReader:
-        return cast(SageMakerReader, self.get("sagemaker"))
-
-    @property
-    def sns(self) -> Publisher:
-        return cast(Publisher, self.get("sns"))
-
-    @property
-    def ssm(self) -> ParameterReader:
-        return cast(ParameterReader, self.get("ssm"))
-
-    @property
-    def secrets(self) -> SecretReader:
-        return cast(SecretReader, self.get("secrets"))
-
-
 @dataclass
 class Runtime:
-    """Per-container state: settings, clients, the dedupe store and the cached webhook URL."""
+    """Per-container state: settings, clients, the dedupe and incident stores and the cached webhook URL."""
 
     settings: Settings
     clients: Clients
     deduper: Deduper
+    incidents: IncidentStore
     webhook_url: str = ""
 
 
@@ -112,9 +79,11 @@ def build_runtime(env: Mapping[str, str], **clients: Any) -> Runtime:
     logs.configure(settings.log_level)
     made = Clients(clients)
     deduper: Deduper = MemoryDeduper()
-    if settings.dedupe_table:
-        deduper = DynamoDeduper(made.get("dynamodb"), settings.dedupe_table, settings.dedupe_ttl_seconds)
-    return Runtime(settings=settings, clients=made, deduper=deduper)
+    store: IncidentStore = MemoryIncidentStore()
+    if settings.state_table:
+        deduper = DynamoDeduper(made.get("dynamodb"), settings.state_table, settings.dedupe_ttl_seconds)
+        store = DynamoIncidentStore(made.get("dynamodb"), settings.state_table)
+    return Runtime(settings=settings, clients=made, deduper=deduper, incidents=store)
 
 
 _RUNTIME: Runtime | None = None
@@ -134,7 +103,8 @@ def reset_runtime() -> None:
 
 
 def handle(event: object, rt: Runtime, function_name: str = "") -> Summary:
-    summary = Summary(processed=0, alerted=0, duplicates=0, malformed=0, ignored=0, degraded=0, errors=[])
+    summary = Summary(processed=0, alerted=0, duplicates=0, malformed=0, ignored=0, grouped=0, degraded=0,
+                      errors=[])
     for where, item in parse_event(event, own_topic_arn=rt.settings.topic_arn):
         summary["processed"] += 1
         if isinstance(item, Malformed):
@@ -154,7 +124,7 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
     decided = _decide(where, record, ctx, rt, summary)
     if decided is None:
         return
-    ctx, job = decided
+    ctx, job, firing = decided
     key = dedupe_key(record)
     if key and not rt.deduper.claim(key):
         summary["duplicates"] += 1
@@ -176,12 +146,28 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
         _log(logging.INFO, "failed execution not alerted: the monitor turned notifyOnExecutionFailure off", ctx,
              record, "ignored", where=where)
         return
+    if firing is False:
+        _publish_run_metrics(where, record, ctx, job, violations=(), rt=rt, summary=summary)
+        if _clear(where, record, ctx, rt, summary, key=key):
+            return
     enrichment = enrich(record, ctx, aws=rt.clients, artifact_bucket=rt.settings.artifact_bucket, job=job)
+    if firing and (enrichment.violations or not enrichment.errors):
+        _publish_run_metrics(where, record, ctx, job, violations=enrichment.violations, rt=rt, summary=summary)
     enrichment = replace(enrichment, errors=(*notes, *enrichment.errors))
     alert = render(record, ctx, enrichment, rt.settings.dashboard_url_template)
+    lifecycle = _lifecycle(where, record, ctx, rt, summary, violations=enrichment.violations) if firing else None
+    if lifecycle is not None:
+        transition, _ = lifecycle
+        if transition.step == "none" or transition.incident is None:
+            summary["grouped"] += 1
+            _log(logging.INFO, f"no alert: {transition.why}", ctx, record, "grouped", where=where)
+            return
+        alert = with_incident(alert, transition.incident, transition.step, rt.settings.repeat_for(ctx.schedule))
     if not _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary):
         if key:
             rt.deduper.release(key)  # let a retry of this delivery alert
+        if lifecycle is not None:
+            _release(rt, *lifecycle)
         return
     summary["alerted"] += 1
     if enrichment.errors:
@@ -190,6 +176,81 @@ def _process(where: str, record: Alertable, rt: Runtime, summary: Summary) -> No
     outcome = "alerted_degraded" if enrichment.errors else "alerted"
     _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, outcome, where=where,
          reason="; ".join(enrichment.errors))
+
+
+def _lifecycle(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
+               violations: tuple[Violation, ...]) -> tuple[Transition, Incident | None] | None:
+    """Apply a firing signal to its incident; None when the record has none or the state is unreachable (then it
+    alerts on its own, with a note: a duplicate page beats a lost one)."""
+    signal = signal_for(record, ctx, firing=True, violations=violations, now=time.time())
+    if signal is None:
+        return None
+    return _advance(where, record, ctx, rt, summary, signal=signal, consequence="alerting without it")
+
+
+def _advance(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
+             signal: Signal, consequence: str) -> tuple[Transition, Incident | None] | None:
+    try:
+        return incident_store.advance(rt.incidents, signal, rt.settings.repeat_for(ctx.schedule))
+    except (*AWS_ERRORS, IncidentConflict) as err:
+        note = aws_error_note(err) if isinstance(err, AWS_ERRORS) else str(err)
+        summary["errors"].append(f"{where}: incident state unavailable, {consequence}: {note}")
+        _log(logging.ERROR, "incident state unavailable", ctx, record, "state_failed", reason=note, where=where)
+        return None
+
+
+def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *, key: str) -> bool:
+    """A clean run or an alarm back to OK: RESOLVED when it closes the incident. False: not an incident signal
+    (an OK of another alarm kind), to be alerted as before."""
+    signal = signal_for(record, ctx, firing=False, violations=(), now=time.time())
+    if signal is None:
+        if isinstance(record, AlarmNotification):
+            return False
+        summary["ignored"] += 1
+        _log(logging.INFO, "clean run", ctx, record, "ignored", where=where)
+        return True
+    advanced = _advance(where, record, ctx, rt, summary, signal=signal,
+                        consequence="cannot tell whether this resolves")
+    if advanced is None:
+        return True
+    transition = advanced[0]
+    if transition.step != "resolve" or transition.incident is None:
+        summary["ignored"] += 1
+        _log(logging.INFO, f"no alert: {transition.why}", ctx, record, "ignored", where=where)
+        return True
+    alert = render_resolved(transition.incident, ctx, rt.settings.dashboard_url_template)
+    if _deliver(where, alert, ctx=ctx, record=record, rt=rt, summary=summary):
+        summary["alerted"] += 1
+        _log(logging.INFO, f"alert sent: {alert.subject}", ctx, record, "alerted", where=where)
+    elif key:
+        rt.deduper.release(key)
+    return True
+
+
+def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job: JobOutcome | None, *,
+                         violations: tuple[Violation, ...], rt: Runtime, summary: Summary) -> None:
+    """Our run metrics for a completed Model Monitor data-quality execution (run_metrics.py); other records none."""
+    if not isinstance(record, ProcessingJobChange) or record.status != "Completed" or job is None:
+        return
+    if not ctx.endpoint or not ctx.schedule or monitoring_type(ctx.kind, ctx.schedule) != "data_quality":
+        return
+    seconds = parse_time(record.time)
+    created = job.created_at or (datetime.fromtimestamp(seconds, UTC) if seconds is not None else None)
+    try:
+        if created is None:
+            raise ValueError("the job has no CreationTime")
+        run_metrics.publish(rt.clients.cloudwatch, run_metrics.run_metric_data(
+            violations, endpoint=ctx.endpoint, schedule=ctx.schedule, timestamp=run_metrics.scheduled_hour(created)))
+    except (*AWS_ERRORS, ValueError) as err:
+        note = f"PutMetricData: {aws_error_note(err)}" if isinstance(err, AWS_ERRORS) else str(err)
+        summary["errors"].append(f"{where}: run metrics not published: {note}")
+        _log(logging.ERROR, "run metrics not published", ctx, record, "metrics_failed", reason=note, where=where)
+
+
+def _release(rt: Runtime, transition: Transition, previous: Incident | None) -> None:
+    # On failure the next firing signal waits for the repeat interval; the failed delivery is noted already.
+    with contextlib.suppress(*AWS_ERRORS):
+        incident_store.release(rt.incidents, transition, previous)
 
 
 def _failure_notifications_wanted(record: Alertable, ctx: MonitorContext, job: JobOutcome | None, rt: Runtime,
@@ -209,15 +270,18 @@ def _failure_notifications_wanted(record: Alertable, ctx: MonitorContext, job: J
 
 def _decide(
     where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary
-) -> tuple[MonitorContext, JobOutcome | None] | None:
-    """(context, job description if fetched) for records to alert on; None when the record needs no alert."""
+) -> tuple[MonitorContext, JobOutcome | None, bool | None] | None:
+    """(context, job description if fetched, firing: True / clear: False / neither: None) for records to act on;
+    None when the record needs nothing."""
     decision = decide(record)
     if decision.action == "ignore":
         summary["ignored"] += 1
         _log(logging.INFO, decision.why, ctx, record, "ignored", where=where)
         return None
+    if decision.action == "clear":
+        return ctx, None, False
     if decision.action == "alert" or not isinstance(record, ProcessingJobChange):
-        return ctx, None
+        return ctx, None, _firing(record)
     try:
         job = describe_job(rt.clients.sagemaker, record.job_name)
     except AWS_ERRORS as err:
@@ -228,11 +292,18 @@ def _decide(
     if job.own_run_events:
         _ignore_own_run(where, record, ctx, summary)
         return None
-    if not has_violations(job.exit_message):
-        summary["ignored"] += 1
-        _log(logging.INFO, "processing job completed without violations", ctx, record, "ignored", where=where)
-        return None
-    return _with_job(ctx, job), job
+    return _with_job(ctx, job), job, has_violations(job.exit_message)
+
+
+def _firing(record: Alertable) -> bool | None:
+    match record:
+        case AlarmNotification(new_state="ALARM"):
+            return True
+        case AlarmNotification(new_state="OK"):
+            return False
+        case RunChange(status="CompletedWithViolations"):
+            return True
+    return None
 
 
 def _ignore_own_run(where: str, record: Alertable, ctx: MonitorContext, summary: Summary) -> None:

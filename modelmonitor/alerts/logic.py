@@ -52,7 +52,7 @@ class MonitorContext:
     region: str = ""
 
 
-Action = Literal["alert", "ignore", "check_exit_message"]
+Action = Literal["alert", "ignore", "check_exit_message", "clear"]
 
 
 @dataclass(frozen=True)
@@ -75,8 +75,9 @@ class ViolationsFileError(ValueError):
 
 
 def decide(record: Alertable) -> Decision:
-    """Which records become alerts. State changes that mean "all is well" (job Completed without violations,
-    schedule Scheduled) are ignored; alarm transitions always alert, OK included, so a recovery is announced."""
+    """Which records become alerts. State changes that mean "all is well" (schedule Scheduled) are ignored; a
+    clean run is a `clear` signal that may close an incident (signals.py); alarm transitions go on to the
+    incident lifecycle (drift, model quality) or alert as they are (the rest, OK included)."""
     match record:
         case AlarmNotification():
             return Decision("alert", f"alarm entered {record.new_state}")
@@ -93,7 +94,7 @@ def decide(record: Alertable) -> Decision:
         case ScheduleChange():
             return Decision("ignore", f"schedule status {record.status} needs no alert")
         case RunChange(status="Completed"):
-            return Decision("ignore", "run completed without violations")
+            return Decision("clear", "run completed without violations: may close an open incident")
         case RunChange():
             return Decision("alert", f"run {record.status}")
         case TestInvocation():

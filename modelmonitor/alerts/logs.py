@@ -11,7 +11,7 @@ from typing import Any
 LOG_KEYS = ("monitor", "endpoint", "kind", "state", "outcome")
 QUIET_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
 EMF_NAMESPACE = "ModelMonitor/Alerts"
-EMF_COUNTERS = ("processed", "alerted", "duplicates", "malformed", "ignored", "degraded")
+EMF_COUNTERS = ("processed", "alerted", "duplicates", "malformed", "ignored", "grouped", "degraded")
 
 
 class JsonFormatter(logging.Formatter):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange, ScheduleChange, TestInvocation
+from .incidents import Incident, format_duration
 from .logic import SCHEDULE_KIND, TEST_KIND, MonitorContext, Violation, rank_violations, split_s3_uri
 
 # SNS: "Subjects must be ... text with no line breaks or control characters, and less than 100 characters long";
@@ -218,3 +220,62 @@ def _s3_console_url(uri: str, region: str) -> str:
 
 def _field_lines(*pairs: tuple[str, str]) -> list[str]:
     return [f"{label + ':':<11}{value}" for label, value in pairs if value]
+
+
+_TYPE_TITLES = {"data_quality": "data quality", "model_quality": "model quality", "model_bias": "model bias",
+                "model_explainability": "model explainability"}
+
+
+def _when(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _worst_line(incident: Incident) -> str:
+    parts = [f"{incident.worst_violations} violation(s) in one run or alarm"] if incident.worst_violations else []
+    if incident.worst_feature and incident.worst_distance is not None:
+        parts.append(f"largest drift {incident.worst_feature} at distance {incident.worst_distance:.4g}")
+    elif incident.worst_feature:
+        parts.append(f"drifted feature {incident.worst_feature}")
+    parts += [f"{name} {'as low as' if lower else 'up to'} {value:.4g}"
+              for name, value, lower in incident.worst_metrics]
+    return "; ".join(parts)
+
+
+def with_incident(alert: Alert, incident: Incident, step: str, repeat_seconds: float) -> Alert:
+    """An opening alert or reminder: the subject says which, the body says how the incident will end."""
+    open_for = format_duration(incident.duration_seconds(incident.announced_at or incident.opened_at))
+    prefix = "" if step == "open" else f"REMINDER (open {open_for}) "
+    subject = sanitize_subject(alert.subject.replace("[ModelMonitor] ", f"[ModelMonitor] {prefix}", 1))
+    lines = ["", f"Incident: {_TYPE_TITLES.get(incident.monitoring_type, incident.monitoring_type)} of "
+             f"{incident.endpoint} / {incident.schedule}, open since {_when(incident.opened_at)}"
+             f" ({incident.firing_signals} firing signal(s); still firing: {', '.join(incident.open_sources)})."]
+    worst = _worst_line(incident)
+    if worst:
+        lines.append(f"Worst so far: {worst}.")
+    lines.append(f"No further alert for this incident unless it is still open {format_duration(repeat_seconds)} "
+                 "after this one; a RESOLVED alert follows once the runs are clean and its alarms are OK.")
+    body = alert.body + "\n" + "\n".join(lines)
+    return Alert(subject=subject, body=body[:MAX_BODY])
+
+
+def render_resolved(incident: Incident, ctx: MonitorContext, dashboard_template: str = "") -> Alert:
+    closed = incident.closed_at if incident.closed_at is not None else incident.opened_at
+    title = _TYPE_TITLES.get(incident.monitoring_type, incident.monitoring_type)
+    who = incident.monitor or ctx.monitor or incident.endpoint
+    duration = format_duration(incident.duration_seconds(closed))
+    lines = [f"RESOLVED: the {title} incident of {who} / {incident.schedule} is over after {duration}.", ""]
+    lines += _field_lines(
+        ("Model", incident.monitor or ctx.monitor),
+        ("Endpoint", incident.endpoint),
+        ("Schedule", incident.schedule),
+        ("Opened", f"{_when(incident.opened_at)} ({incident.opened_by})" if incident.opened_by
+         else _when(incident.opened_at)),
+        ("Closed", f"{_when(closed)} ({incident.closed_by})" if incident.closed_by else _when(closed)),
+        ("Duration", duration),
+        ("Worst", _worst_line(incident)),
+        ("Signals", f"{incident.firing_signals} firing, {incident.reminders} reminder(s) sent"),
+    )
+    dashboard = dashboard_url(dashboard_template, ctx)
+    if dashboard:
+        lines += ["", *_field_lines(("Dashboard", dashboard))]
+    return Alert(subject=sanitize_subject(f"[ModelMonitor] RESOLVED {title}: {who}"), body="\n".join(lines))

@@ -18,6 +18,9 @@ def register(sub: Any) -> None:
         "demo", help="run the monitoring loop locally: emulated AWS, hourly drift analysis, alarms, alerts")
     parser.add_argument("--hours", type=int, default=24, help="simulated hours of traffic (default 24)")
     parser.add_argument("--drift-at", type=int, default=12, help="hour from which the data drifts (default 12)")
+    parser.add_argument("--drift-until", type=int, default=None, metavar="HOUR",
+                        help="first hour without drift again, to see the incident close with one RESOLVED alert "
+                             "(default: the drift lasts)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the scenario (default 7)")
     parser.add_argument("--requests-per-hour", type=int, default=400)
     parser.add_argument("--output-dir", type=Path, default=Path("demo-output"))
@@ -36,22 +39,32 @@ def run(args: argparse.Namespace) -> int:
     if args.hours < 1 or not 0 <= args.drift_at <= args.hours:
         console.print(f"[red]error:[/] --hours must be ≥ 1 and --drift-at within 0..{args.hours}")
         return 2
+    if args.drift_until is not None and not args.drift_at < args.drift_until <= args.hours:
+        console.print(f"[red]error:[/] --drift-until must be after --drift-at ({args.drift_at}) and at most "
+                      f"--hours ({args.hours})")
+        return 2
     started = time.monotonic()
     result = run_demo(DemoOptions(hours=args.hours, drift_at=args.drift_at, seed=args.seed,
                                   requests_per_hour=args.requests_per_hour, output_dir=args.output_dir,
                                   emulator=not args.no_emulator, operator=not args.no_operator,
-                                  engine=args.engine), console)
+                                  engine=args.engine, drift_until=args.drift_until), console)
+    if result.operator_view:
+        console.print(f"$ kubectl get mm -n default\n{result.operator_view}", markup=False, highlight=False,
+                      soft_wrap=True)
     if result.alerts:
         first = result.alerts[0]
         console.rule("First alert, as delivered to the alert topic's subscribers")
         console.print(f"Subject: {first.subject}\n{first.body}", markup=False, highlight=False, soft_wrap=True)
         console.rule()
+        console.print("Alerts sent: " + "; ".join(a.subject for a in result.alerts), markup=False,
+                      highlight=False, soft_wrap=True)
     else:
         console.print("No alert was sent.")
-    if result.operator_view:
-        console.print(f"$ kubectl get mm -n default\n{result.operator_view}", markup=False, highlight=False,
-                      soft_wrap=True)
-    console.print(f"Report: {result.report or 'not written'}")
+    if result.report is not None:
+        console.print(f"Report: {result.report} (the run of hour {result.report_hour}, the first hour with drift "
+                      "or else the last; every hour's report is under runs/hour-NN/)", markup=False, highlight=False)
+    else:
+        console.print("Report: not written")
     console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html, demo.log)")
     console.print(f"Done in {time.monotonic() - started:.1f} s.")
     return 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from modelmonitor.spec import Alerting, ModelQualityAlarm, schedule_period_seconds
 
@@ -28,6 +28,10 @@ GROUND_TRUTH_COVERAGE_METRIC = "ground_truth_coverage"
 RUN_COMPLETED_METRIC = "monitoring_run_completed"
 RECORDS_METRIC = "records_analyzed"
 """Our analyzer's per-run count of the window's records; 0 when the endpoint captured nothing."""
+FEATURES_DRIFTED_METRIC = "features_drifted"
+"""Per run, how many features drifted: published by our analyzer under every engine (analyzer/run/outputs.py) and,
+for Model Monitor executions, by the alert Lambda from their violations file (alerts/run_metrics.py), always into
+OWN_DATA_METRICS_NAMESPACE."""
 # CloudWatch's limit: EvaluationPeriods × Period ≤ 7 days for periods of an hour or more.
 MAX_EVALUATION_SECONDS = 7 * 86400
 DESCRIPTION_MAX = 1024
@@ -90,6 +94,23 @@ def describe(sentence: str, kind: AlarmKind, context: AlarmContext, bucket: str)
     return text
 
 
+T = TypeVar("T")
+INCIDENT_KINDS = frozenset({"data_drift", "model_quality"})
+"""Alarms whose ALARM and OK feed the alert Lambda's incidents (modelmonitor/alerts/incidents.py): their OK is
+always sent to it, since it closes the incident (one RESOLVED alert); `notifyOnOk` decides for the others."""
+
+
+def action_targets(kind: AlarmKind, alerting: Alerting, alarm_topic: T, external_topic: T | None
+                      ) -> tuple[list[T], list[T]]:
+    """(AlarmActions, OKActions). The external `snsTopicArn` gets raw alarm JSON (pager integrations), OK only
+    with notifyOnOk."""
+    alarm = [alarm_topic] + ([external_topic] if external_topic is not None else [])
+    ok: list[T] = [alarm_topic] if alerting.notify_on_ok or kind in INCIDENT_KINDS else []
+    if alerting.notify_on_ok and external_topic is not None:
+        ok.append(external_topic)
+    return alarm, ok
+
+
 def _window(period: int, periods: int) -> tuple[int, int]:
     """Clamp N so the evaluation range stays within CloudWatch's limit (daily schedules: at most 7 periods)."""
     return period, max(1, min(periods, MAX_EVALUATION_SECONDS // period))
@@ -121,6 +142,23 @@ def data_drift_alarms(features: Sequence[str], threshold: float, schedule: str, 
         sentence=f"Feature '{feature}' of endpoint {context.endpoint} drifted from its baseline: L∞ distance above "
             f"{threshold} in {m} of the last {n} runs.", context=context,
     ) for feature in features]
+
+
+def run_drift_alarm(threshold: float, schedule: str, alerting: Alerting, context: AlarmContext) -> AlarmDefinition:
+    """Every monitor's drift alarm, features listed or not: `features_drifted` above 0 in M of N runs. One design
+    for every engine: our analyzer publishes the metric per run, and the alert Lambda publishes it for Model
+    Monitor executions (whose built-in analyzer publishes only per-feature metrics)."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    return AlarmDefinition(
+        key="data-drift", kind="data_drift", namespace=OWN_DATA_METRICS_NAMESPACE,
+        metric_name=FEATURES_DRIFTED_METRIC,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="Maximum", period=period, threshold=0, comparison="GreaterThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=m,
+        treat_missing_data="ignore",  # as for the per-feature alarms: missing runs are the heartbeat's concern
+        sentence=f"Features of endpoint {context.endpoint} drifted from their baseline (L∞ distance above {threshold})"
+                 f" in {m} of the last {n} runs.", context=context)
 
 
 def model_quality_alarms(alarms: Sequence[ModelQualityAlarm], schedule: str, alerting: Alerting,

@@ -73,6 +73,13 @@ def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, 
                                        f"{term}', 'Maximum', {period})", "id": "drift", "label": ""}]]
         widgets.append(_metric_widget(f"{endpoint}: feature drift (L∞)", region, 0, y, metrics=metrics,
                                       period=period, threshold=drift_threshold))
+        # What the monitor's drift alarm watches, under every engine (the alert Lambda publishes it for Model
+        # Monitor executions): drifted features per run, and the worst feature's distance.
+        run_dims = ["Endpoint", endpoint, "MonitoringSchedule", data_schedule]
+        widgets.append(_metric_widget(
+            f"{endpoint}: features drifted per run", region, 0, y + 6, period=period,
+            metrics=[[OWN_DATA_NAMESPACE, "features_drifted", *run_dims, {"stat": "Maximum"}],
+                     [OWN_DATA_NAMESPACE, "max_feature_drift", *run_dims, {"stat": "Maximum", "yAxis": "right"}]]))
     if model_schedule is not None and quality_metrics:
         dims = ["Endpoint", endpoint, "MonitoringSchedule", model_schedule]
         widgets.append(_metric_widget(

@@ -282,17 +282,20 @@ class ModelMonitor(pulumi.ComponentResource):
             context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
                                           schedule=result.data_quality_schedule,
                                           results_key=f"{results_key}/data-quality", dashboard=dashboard)
+            definitions.append(alarms.run_drift_alarm(spec.data_quality.drift_threshold, spec.data_quality.schedule,
+                                                      spec.alerting, context))
             definitions += alarms.data_drift_alarms(spec.data_quality.features, spec.data_quality.drift_threshold,
                                                     spec.data_quality.schedule, spec.alerting, context,
                                                     namespace=result.data_metrics_namespace)
-            if result.data_quality_heartbeat_metric is not None:
-                definitions.append(alarms.heartbeat_alarm(
-                    "no-data-quality-metrics", namespace=result.data_metrics_namespace,
-                    metric_name=result.data_quality_heartbeat_metric, schedule=spec.data_quality.schedule,
-                    alerting=spec.alerting, context=context, what="data-quality"))
-            else:
-                pulumi.log.warn(f"{names.namespace}/{names.name}: the built-in analyzer with no "
-                                "dataQuality.features has no per-run metric to watch; no heartbeat alarm")
+            # The built-in analyzer with no listed features publishes no per-run metric; the alert Lambda publishes
+            # our run metrics for its executions (alerts/run_metrics.py), so the heartbeat watches those.
+            heartbeat_namespace, heartbeat_metric = (
+                (result.data_metrics_namespace, result.data_quality_heartbeat_metric)
+                if result.data_quality_heartbeat_metric is not None
+                else (alarms.OWN_DATA_METRICS_NAMESPACE, alarms.RUN_COMPLETED_METRIC))
+            definitions.append(alarms.heartbeat_alarm(
+                "no-data-quality-metrics", namespace=heartbeat_namespace, metric_name=heartbeat_metric,
+                schedule=spec.data_quality.schedule, alerting=spec.alerting, context=context, what="data-quality"))
             if result.records_metric:
                 definitions.append(alarms.no_captures_alarm(spec.data_quality.schedule, spec.alerting, context,
                                                             namespace=result.data_metrics_namespace))
@@ -319,10 +322,8 @@ class ModelMonitor(pulumi.ComponentResource):
     @staticmethod
     def _alarm(names: MonitorNames, platform: PlatformRefs, alerting: Alerting, definition: alarms.AlarmDefinition, *,
                bucket: pulumi.Output[str], tags: dict[str, str], child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        actions: list[pulumi.Input[str]] = [platform.alarm_topic_arn]
-        if alerting.sns_topic_arn is not None:
-            # Raw alarm JSON is what pager integrations subscribed to an existing topic expect.
-            actions.append(alerting.sns_topic_arn)
+        external: pulumi.Input[str] | None = alerting.sns_topic_arn
+        actions, ok_actions = alarms.action_targets(definition.kind, alerting, platform.alarm_topic_arn, external)
         alarm = cloudwatch.MetricAlarm(
             f"{names.logical}-{definition.key}", name=names.alarm(definition.key),
             alarm_description=bucket.apply(definition.description), namespace=definition.namespace,
@@ -330,7 +331,7 @@ class ModelMonitor(pulumi.ComponentResource):
             period=definition.period, threshold=definition.threshold,
             comparison_operator=definition.comparison, evaluation_periods=definition.evaluation_periods,
             datapoints_to_alarm=definition.datapoints_to_alarm, treat_missing_data=definition.treat_missing_data,
-            alarm_actions=actions, ok_actions=actions if alerting.notify_on_ok else [],
+            alarm_actions=actions, ok_actions=ok_actions,
             tags=tags, opts=child)
         arn: pulumi.Output[str] = alarm.arn
         return arn

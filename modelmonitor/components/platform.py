@@ -19,12 +19,13 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws
-from pulumi_aws import cloudwatch, ecr, iam, kms, lambda_, s3, sns
+from pulumi_aws import cloudwatch, dynamodb, ecr, iam, kms, lambda_, s3, sns
 
 from modelmonitor import __version__
-from modelmonitor.components import dashboards, policies
+from modelmonitor.components import alarms, dashboards, policies
 from modelmonitor.components.images import custom_analyzer_image, partition
 from modelmonitor.components.names import inline_policy_logical
+from modelmonitor.spec import Alerting, duration_seconds
 
 ALERTS_PACKAGE = Path(__file__).resolve().parent.parent / "alerts"
 ALERT_HANDLER = "modelmonitor.alerts.handler.handler"
@@ -55,15 +56,35 @@ class PlatformArgs:
     """Build our analyzer image from this directory (its Dockerfile) and push it to the platform repository with
     pulumi-docker-build; None: the image is pushed by other means (CI) under `analyzer_image_tag`."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    repeat_intervals: Mapping[str, int] = field(default_factory=dict)
+    """`alerting.repeatInterval` in seconds per schedule name, for the alert Lambda's incident reminders."""
+
+
+DEFAULT_REPEAT_SECONDS = duration_seconds(Alerting().repeat_interval)
+"""`alerting.repeatInterval`'s default, which the alert Lambda assumes when REPEAT_INTERVALS names no schedule
+(alerts/config.py DEFAULT_REPEAT_SECONDS; a test ties the two)."""
+LAMBDA_ENVIRONMENT_MAX_BYTES = 4096
+"""Lambda: "The total size of all environment variables doesn't exceed 4 KB" (Lambda quotas page)."""
 
 
 def alert_lambda_environment(topic_arn: pulumi.Input[str], bucket_name: pulumi.Input[str],
-                             slack_secret_names: Sequence[str]) -> dict[str, pulumi.Input[str]]:
+                             slack_secret_names: Sequence[str], *, state_table: pulumi.Input[str] = "",
+                             repeat_intervals: Mapping[str, int] | None = None) -> dict[str, pulumi.Input[str]]:
     """The variables `modelmonitor.alerts.config.Settings.from_env` reads (tests tie the two together).
 
     One alert Lambda serves every monitor of the platform and posts to one webhook, so the monitors must agree
-    on `alerting.slackWebhookSecret`."""
+    on `alerting.slackWebhookSecret`. Reminder intervals travel per schedule, and only where they differ from
+    the default, so a platform of many default monitors stays far from Lambda's 4 KB environment limit."""
     variables: dict[str, pulumi.Input[str]] = {"ALERT_TOPIC_ARN": topic_arn, "ARTIFACT_BUCKET": bucket_name}
+    if state_table:
+        variables["STATE_TABLE"] = state_table
+    overrides = {k: v for k, v in sorted((repeat_intervals or {}).items()) if v != DEFAULT_REPEAT_SECONDS}
+    if overrides:
+        text = json.dumps(overrides, separators=(",", ":"))
+        if len(text) > LAMBDA_ENVIRONMENT_MAX_BYTES // 2:
+            raise ValueError(f"spec.alerting.repeatInterval: {len(overrides)} schedules with a non-default interval "
+                             "do not fit the alert Lambda's environment; use fewer distinct intervals per platform")
+        variables["REPEAT_INTERVALS"] = text
     secrets = sorted(set(slack_secret_names))
     if len(secrets) > 1:
         raise ValueError(
@@ -84,14 +105,27 @@ def _lambda_code() -> pulumi.AssetArchive:
     return pulumi.AssetArchive(assets)
 
 
+MODEL_MONITOR_JOB_PREFIX = "model-monitoring-"
+"""How SageMaker names the processing job of a Model Monitor execution: `model-monitoring-{yyyymmddHHMM}-{hash}`
+(every execution's ProcessingJobArn in ListMonitoringExecutions, AWS's Model Monitor notebooks). AWS does not
+promise the format; if it ever changed, failed executions would reach nobody but the heartbeat alarm, which still
+fires when runs stop reporting."""
+
+
 def execution_event_patterns() -> dict[str, dict[str, object]]:
-    """SageMaker processing jobs (what Model Monitor executions run as) reaching a final state, and our engines'
-    run events (internal-contracts §2). Completed is routed too: the Lambda tells CompletedWithViolations from
-    Completed by the job's ExitMessage, which the event does not carry. Two rules rather than one `$or` pattern:
-    each stays a plain, documented pattern."""
+    """Model Monitor executions reaching a final state, and our engines' run events (internal-contracts §2).
+
+    The processing-job rule matches only Model Monitor's executions (EventBridge content filtering, a prefix on
+    ProcessingJobName; the event detail carries the DescribeProcessingJob fields, "SageMaker Processing Job State
+    Change" in https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html):
+    training pipelines and other processing jobs in the account no longer invoke the alert Lambda. Our
+    processingJob engine's jobs do not match either: their run events report them. Completed is routed too: the
+    Lambda tells CompletedWithViolations from Completed by the job's ExitMessage, which the event does not carry.
+    Two rules rather than one `$or` pattern: each stays a plain, documented pattern."""
     return {
         "executions": {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Processing Job State Change"],
-                       "detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"]}},
+                       "detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"],
+                                  "ProcessingJobName": [{"prefix": MODEL_MONITOR_JOB_PREFIX}]}},
         "runs": {"source": [RUN_EVENT_SOURCE], "detail-type": [RUN_EVENT_DETAIL_TYPE]},
     }
 
@@ -248,17 +282,21 @@ class Platform(pulumi.ComponentResource):
         log_group = cloudwatch.LogGroup(
             f"{self._name}-alerts-logs", name=f"/aws/lambda/{function_name}",
             retention_in_days=self.args.log_retention_days, tags=dict(tags), opts=self._child)
-        policy = pulumi.Output.all(self.account_id, self.alert_topic_arn, self.bucket_arn, self.kms_key_arn).apply(
+        state = self._state_table(tags)
+        policy = pulumi.Output.all(self.account_id, self.alert_topic_arn, self.bucket_arn, self.kms_key_arn,
+                                   state.arn).apply(
             lambda a: json.dumps(policies.alert_lambda_policy(policies.AlertLambdaScope(
                 partition=self.partition, region=self.args.region, account=a[0], function_name=function_name,
-                topic_arn=a[1], bucket_arn=a[2], kms_key_arns=[a[3]], secret_names=self.args.slack_secret_names))))
+                topic_arn=a[1], bucket_arn=a[2], kms_key_arns=[a[3]], secret_names=self.args.slack_secret_names,
+                state_table_arn=a[4], metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE))))
         role_policy = iam.RolePolicy(inline_policy_logical(f"{self._name}-alerts-role"), role=role.id,
                                      policy=policy, opts=self._child)
         function = lambda_.Function(
             f"{self._name}-alerts", name=function_name, role=role.arn, runtime=LAMBDA_RUNTIME,
             handler=ALERT_HANDLER, code=_lambda_code(), timeout=60, memory_size=256,
             environment={"variables": alert_lambda_environment(
-                self.alert_topic_arn, self.bucket_name, self.args.slack_secret_names)},
+                self.alert_topic_arn, self.bucket_name, self.args.slack_secret_names, state_table=state.name,
+                repeat_intervals=self.args.repeat_intervals)},
             logging_config={"log_format": "JSON", "log_group": log_group.name},
             tags=dict(tags),
             # The log group first, so Lambda never creates an unmanaged one without retention.
@@ -268,6 +306,17 @@ class Platform(pulumi.ComponentResource):
         lambda_.Permission(f"{self._name}-alarms-invoke", action="lambda:InvokeFunction", function=function.name,
                            principal="sns.amazonaws.com", source_arn=self.alarm_topic_arn, opts=self._child)
         return function
+
+    def _state_table(self, tags: Mapping[str, str]) -> dynamodb.Table:
+        """Incident state and dedupe keys of the alert Lambda (modelmonitor/alerts/incident_store.py): one item per
+        key, read and written one at a time, so on-demand billing costs cents; TTL removes closed incidents and old
+        dedupe keys. Encrypted with the platform key, which the Lambda may use already."""
+        return dynamodb.Table(
+            f"{self._name}-alert-state", billing_mode="PAY_PER_REQUEST", hash_key="pk",
+            attributes=[{"name": "pk", "type": "S"}],
+            ttl={"attribute_name": "expiresAt", "enabled": True},
+            server_side_encryption={"enabled": True, "kms_key_arn": self.kms_key_arn}, tags=dict(tags),
+            opts=self._child)
 
     def _routing(self, function: lambda_.Function) -> None:
         for key, pattern in execution_event_patterns().items():

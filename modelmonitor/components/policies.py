@@ -186,6 +186,15 @@ class AlertLambdaScope:
     kms_key_arns: Sequence[str]
     secret_names: Sequence[str] = ()
     """Slack webhook secrets named by monitors (SSM parameters or Secrets Manager secrets)."""
+    state_table_arn: str = ""
+    """The incident-state table (modelmonitor/alerts/incident_store.py, dedupe.py)."""
+    metrics_namespace: str = ""
+    """Where it publishes run metrics of Model Monitor executions (modelmonitor/alerts/run_metrics.py)."""
+
+
+ALERT_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
+"""What the alert Lambda does to its state table: read an incident (consistent read), write it conditionally,
+claim a dedupe key (PutItem) and release it after a failed delivery (DeleteItem). Nothing else."""
 
 
 def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
@@ -207,6 +216,12 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
         # List actions take no resource ARN in IAM; this one only reads execution summaries.
         {"Effect": "Allow", "Action": "sagemaker:ListMonitoringExecutions", "Resource": "*"},
     ]
+    if scope.state_table_arn:
+        statements.append({"Effect": "Allow", "Action": list(ALERT_STATE_ACTIONS), "Resource": scope.state_table_arn})
+    if scope.metrics_namespace:
+        # PutMetricData has no resource type: the namespace condition is what scopes it.
+        statements.append({"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+                           "Condition": {"StringEquals": {"cloudwatch:namespace": scope.metrics_namespace}}})
     if scope.kms_key_arns:
         statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS, "Resource": sorted(scope.kms_key_arns)})
     ssm = sorted(n for n in scope.secret_names)

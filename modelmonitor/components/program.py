@@ -15,7 +15,7 @@ from modelmonitor.components.context import MonitorConfigError, PlatformRefs
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, monitor_platform_name, platform_name
 from modelmonitor.components.platform import Platform, PlatformArgs
-from modelmonitor.spec import ModelMonitorDocument
+from modelmonitor.spec import ModelMonitorDocument, duration_seconds
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def build_platform(name: str, region: str, documents: Sequence[ModelMonitorDocum
         region=region,
         alert_emails=sorted({e for a in alerting for e in a.emails}),
         slack_secret_names=sorted({a.slack_webhook_secret for a in alerting if a.slack_webhook_secret}),
+        repeat_intervals=repeat_intervals(documents),
         kms_key_arn=settings.kms_key_arn,
         existing_alert_topic_arn=settings.existing_alert_topic_arn,
         existing_bucket_name=settings.existing_bucket_name,
@@ -95,6 +96,16 @@ def build_platform(name: str, region: str, documents: Sequence[ModelMonitorDocum
         analyzer_build_context=settings.analyzer_build_context,
     )
     return Platform(name, args, opts)
+
+
+def repeat_intervals(documents: Sequence[ModelMonitorDocument]) -> dict[str, int]:
+    """`alerting.repeatInterval` per schedule name: the alert Lambda groups incidents by schedule."""
+    found: dict[str, int] = {}
+    for d in documents:
+        names = MonitorNames(d.metadata.namespace, d.metadata.name)
+        seconds = duration_seconds(d.spec.alerting.repeat_interval)
+        found |= {names.data_quality_schedule: seconds, names.model_quality_schedule: seconds}
+    return found
 
 
 def platform_refs(platform: Platform) -> PlatformRefs:

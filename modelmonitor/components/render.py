@@ -69,6 +69,7 @@ _ARNS: dict[str, tuple[str, Callable[[str], str]]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("logs", lambda n: f"log-group:{n}"),
     "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch", lambda n: f"dashboard/{n}"),
     "aws:sqs/queue:Queue": ("sqs", lambda n: n),
+    "aws:dynamodb/table:Table": ("dynamodb", lambda n: f"table/{n}"),
     "aws:sfn/stateMachine:StateMachine": ("states", lambda n: f"stateMachine:{n}"),
     "aws:scheduler/schedule:Schedule": ("scheduler", lambda n: f"schedule/default/{n}"),
     "aws:sagemaker/model:Model": ("sagemaker", lambda n: f"model/{n.lower()}"),

@@ -45,6 +45,8 @@ class AlarmDefinition:
     datapoints_to_alarm: int
     treat_missing_data: str = "missing"
     description: str = ""
+    notifies_ok: bool = False
+    """The plan gives the alarm OKActions: CloudWatch publishes its OK transitions too."""
 
     @classmethod
     def from_plan_inputs(cls, name: str, inputs: Mapping[str, Any]) -> AlarmDefinition:
@@ -63,6 +65,7 @@ class AlarmDefinition:
             datapoints_to_alarm=int(inputs.get("datapointsToAlarm") or periods),
             treat_missing_data=str(inputs.get("treatMissingData") or "missing"),
             description=str(inputs.get("alarmDescription") or ""),
+            notifies_ok=bool(inputs.get("okActions")),
         )
 
     def breaches(self, value: float) -> bool:

@@ -10,14 +10,10 @@ subscription of the alert topic. Optionally the operator, on a local Kubernetes 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,9 +28,17 @@ from rich.table import Table
 
 from modelmonitor.analyzer.run.job import AnalysisJob
 from modelmonitor.analyzer.run.runner import run as run_analysis
+from modelmonitor.demo import logfile, operator_view
 from modelmonitor.demo.alarm_eval import AlarmDefinition, AlarmState, run_alarm, sns_alarm_event
 from modelmonitor.demo.aws import LocalAws, local_aws
-from modelmonitor.demo.engines import PlannedRun, deliver_run_events, execute_run, planned_run, route_run_events
+from modelmonitor.demo.engines import (
+    EmulatedSageMaker,
+    PlannedRun,
+    deliver_run_events,
+    execute_run,
+    planned_run,
+    route_run_events,
+)
 from modelmonitor.demo.scenario import FEATURES, Drift, Scenario
 from modelmonitor.demo.timeline import HourResult, print_hours
 from modelmonitor.demo.traffic import demo_start, hour_capture_files
@@ -62,6 +66,8 @@ class DemoOptions:
     operator: bool = True
     engine: str = "lambda"
     """lambda (the default engine) or modelMonitor."""
+    drift_until: int | None = None
+    """First hour without drift again: the incident closes (one RESOLVED alert). None: the drift lasts."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class DemoResult:
     alerts: list[Alert] = field(default_factory=list)
     plan_counts: dict[str, int] = field(default_factory=dict)
     report: Path | None = None
+    report_hour: int | None = None
+    """Which simulated hour report.html is of."""
     operator_view: str | None = None
 
 
@@ -141,8 +149,8 @@ def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
 
 def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
     """Create what `pulumi up` would have created that the loop touches, under the plan's own names: the team's
-    data bucket, the platform bucket, the alarm and alert topics, and an SQS inbox subscribed to the alert topic
-    (standing in for the e-mail subscribers)."""
+    data bucket, the platform bucket, the alarm and alert topics, the alert Lambda's state table, and an SQS inbox
+    subscribed to the alert topic (standing in for the e-mail subscribers)."""
     s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
     s3.create_bucket(Bucket=BUCKET)
     s3.create_bucket(Bucket=platform.bucket)
@@ -151,6 +159,11 @@ def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
     if alerts_topic != platform.alert_lambda_environment.get("ALERT_TOPIC_ARN"):
         raise RuntimeError(f"emulated alert topic {alerts_topic} differs from the plan's "
                            f"{platform.alert_lambda_environment.get('ALERT_TOPIC_ARN')}")
+    table = platform.alert_lambda_environment.get("STATE_TABLE")
+    if table:  # the alert Lambda's incident state, as the Platform declares it (hash key pk, TTL expiresAt)
+        aws.client("dynamodb").create_table(
+            TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
     queue_url = sqs.create_queue(QueueName="alert-inbox")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=alerts_topic, Protocol="sqs", Endpoint=queue_arn)
@@ -218,27 +231,11 @@ def _hour_summary(output: Path) -> tuple[tuple[str, ...], float | None, tuple[st
     return tuple(report["drifted_features"]), (max(values) if values else None), kinds
 
 
-@contextmanager
-def _logs_to(path: Path) -> Iterator[None]:
-    """The components' own logs (analyzer, alert Lambda, emulators) go to a file: the console shows the story."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    handler = logging.FileHandler(path)
-    root.handlers = [handler]
-    root.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        root.handlers = saved_handlers
-        root.setLevel(saved_level)
-        handler.close()
-
-
 def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     out = options.output_dir
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    with _logs_to(out / "demo.log"):
+    with logfile.logs_to(out / "demo.log"):
         return _run_demo(options, console)
 
 
@@ -248,9 +245,11 @@ def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
     result = DemoResult()
     out = options.output_dir
     scenario = Scenario(seed=options.seed, training_rows=options.training_rows,
-                        requests_per_hour=options.requests_per_hour, drift=Drift(start_hour=options.drift_at))
+                        requests_per_hour=options.requests_per_hour,
+                        drift=Drift(start_hour=options.drift_at, end_hour=options.drift_until))
+    until = f" until hour {options.drift_until}" if options.drift_until is not None else ""
     console.print(f"[bold]1. Scenario[/]: churn model on {len(FEATURES)} features, {options.training_rows} training "
-                  f"rows, {options.requests_per_hour} requests/hour; drift from hour {options.drift_at}: "
+                  f"rows, {options.requests_per_hour} requests/hour; drift from hour {options.drift_at}{until}: "
                   f"{', '.join(scenario.drift.drifted_features)} (shift, new category, missing values)")
     manifest = demo_manifest(options.engine)
     (out / "churn-demo.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
@@ -278,22 +277,23 @@ def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
                 TreatMissingData=alarm.treat_missing_data, AlarmActions=[resources["alarms_topic"]])
         states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
         console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC, "
-                      f"engine {options.engine}")
+                      f"engine {options.engine}: every run, then the alarms, then the alert Lambda")
         run_events = route_run_events(aws, job)
-        loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out, handler.handler, run_events)
-        with _kubernetes(manifest, platform, out, console, options.operator and options.emulator) as drift_view, \
+        sagemaker = EmulatedSageMaker()
+        operator = operator_view.OperatorSettings(platform.bucket, platform.alert_lambda_environment["ALERT_TOPIC_ARN"])
+        with operator_view.kubernetes(manifest, operator, out, options.operator and options.emulator) as kube, \
                 _alert_lambda_environment(platform.alert_lambda_environment):
+            runtime = handler.build_runtime(dict(os.environ), sagemaker=sagemaker)
+            loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out,
+                               lambda event, _context: handler.handle(event, runtime), run_events, sagemaker)
             for hour in range(options.hours):
-                row = loop.run_hour(hour)
-                result.hours.append(row)
+                result.hours.append(loop.run_hour(hour))
                 result.alerts.extend(_read_alerts(aws, resources["queue_url"]))
-                drifted = ", ".join(row.drifted_features) or "-"
-                console.print(f"   hour {hour:>2}: {row.status:<23} drifted: {drifted:<48} alarm: {row.alarm_state}"
-                              f"{'  → alert sent' if row.alerts else ''}")
-            last_drift = next((h.drifted_features for h in reversed(result.hours) if h.drifted_features), ())
-            result.operator_view = drift_view(last_drift)
-        result.report = _copy_report(out, result)
-    print_hours(console, result.hours, options.drift_at)
+            result.operator_view = kube.drift_view(result.hours[-1].drifted_features)
+        result.report, result.report_hour = _copy_report(out, result)
+    print_hours(console, result.hours, options.drift_at, options.drift_until)
+    if kube.headline:
+        console.print(f"[bold]5. Kubernetes[/]: {kube.headline}")
     return result
 
 
@@ -311,10 +311,12 @@ class _HourlyLoop:
     out: Path
     alert_handler: Any
     run_events: str | None
+    sagemaker: EmulatedSageMaker
 
     def run_hour(self, hour: int) -> HourResult:
         s3, cloudwatch = self.aws.client("s3"), self.aws.client("cloudwatch")
         window_start = self.start + timedelta(hours=hour)
+        logfile.hour_marker(hour, f"window {window_start:%Y-%m-%d %H:%M} UTC, one hour")
         table = self.scenario.hour_traffic(hour)
         files = hour_capture_files(table, self.scenario.model.predict_proba(table), endpoint=ENDPOINT,
                                    variant=VARIANT, hour_start=window_start,
@@ -325,7 +327,8 @@ class _HourlyLoop:
                               workdir=self.out / "runs" / f"hour-{hour:02d}", capture_uri=CAPTURE_URI,
                               endpoint=ENDPOINT, variant=VARIANT,
                               statistics_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/statistics.json",
-                              constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json")
+                              constraints_uri=f"s3://{BUCKET}/{BASELINE_PREFIX}/constraints.json",
+                              sagemaker=self.sagemaker, account=ACCOUNT)
         drifted, max_drift, violations = _hour_summary(outcome.local_output)
         sent = deliver_run_events(self.aws, self.run_events, self.alert_handler)
         sent += sum(self._evaluate_alarm(alarm, hour, cloudwatch, window_start) for alarm in self.alarms)
@@ -341,7 +344,8 @@ class _HourlyLoop:
             self.states[alarm.name] = transition.new_state
             cloudwatch.set_alarm_state(AlarmName=alarm.name, StateValue=transition.new_state,
                                        StateReason=transition.reason[:1023])
-            if transition.new_state == "ALARM":
+            if transition.new_state == "ALARM" or (transition.new_state == "OK" and alarm.notifies_ok
+                                                   and transition.old_state == "ALARM"):
                 event = sns_alarm_event(transition, region=REGION, account=ACCOUNT,
                                         alarms_topic_arn=self.resources["alarms_topic"],
                                         changed_at=window_start + timedelta(hours=1, minutes=5))
@@ -349,83 +353,13 @@ class _HourlyLoop:
         return sent
 
 
-@contextmanager
-def _kubernetes(manifest: dict[str, Any], platform: PlannedPlatform, out: Path, console: Console,
-                enabled: bool) -> Iterator[Callable[[tuple[str, ...]], str | None]]:
-    """The Kubernetes entry path: a local API server emulator, the real operator process (render driver: the
-    plan, not AWS), the same manifest applied as a ModelMonitor resource. Yields a function that waits until the
-    resource's status shows the expected drift (read by the operator from the emulator's S3, as in production)
-    and returns the `kubectl get mm` view."""
-    if not enabled:
-        yield lambda _drifted: None
-        return
-    from modelmonitor.crd import PRINTER_COLUMNS
-    from modelmonitor.demo.kube import kubectl_get, local_kube
-
-    with local_kube(out) as kube:
-        env = {**os.environ, "KUBECONFIG": str(kube.kubeconfig), "MODELMONITOR_DRIVER": "render",
-               "MODELMONITOR_ARTIFACT_BUCKET": platform.bucket,
-               "MODELMONITOR_ALERT_TOPIC_ARN": platform.alert_lambda_environment["ALERT_TOPIC_ARN"],
-               "MODELMONITOR_STATE_DIR": str(out / "operator-state"), "MODELMONITOR_TIMER_TICK_SECONDS": "1",
-               "MODELMONITOR_EXECUTION_REFRESH_SECONDS": "0"}
-        log = (out / "operator.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "modelmonitor.operator", "--standalone", "--metrics-port", "0", "--liveness", ""],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            kube.apply(manifest)
-            namespace, name = manifest["metadata"]["namespace"], manifest["metadata"]["name"]
-            ready = _wait(lambda: _condition(kube.get(namespace, name), "Ready") == "True", OPERATOR_TIMEOUT)
-            console.print(f"[bold]5. Kubernetes[/]: local API server at {kube.url}; operator (render driver) "
-                          f"{'reconciled' if ready else 'did NOT reconcile'} {namespace}/{name}"
-                          f"{'' if ready else ' (see ' + str(out / 'operator.log') + ')'}")
-
-            def drift_view(drifted: tuple[str, ...]) -> str | None:
-                _wait(lambda: _drift_shown(kube.get(namespace, name).get("status", {}).get("drift"), drifted),
-                      OPERATOR_TIMEOUT)
-                return kubectl_get(PRINTER_COLUMNS, [kube.get(namespace, name)])
-
-            yield drift_view
-        finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-            log.close()
-
-
-OPERATOR_TIMEOUT = 60.0
-
-
-def _drift_shown(column: str | None, drifted: tuple[str, ...]) -> bool:
-    """The Drift column lists up to three features, else counts them."""
-    if not column:
-        return False
-    return {f.strip() for f in column.split(",")} >= set(drifted) or column == f"{len(drifted)} features"
-
-
-def _condition(obj: dict[str, Any], kind: str) -> str | None:
-    return next((c.get("status") for c in obj.get("status", {}).get("conditions", []) if c.get("type") == kind), None)
-
-
-def _wait(check: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.25)
-    return check()
-
-
-def _copy_report(out: Path, result: DemoResult) -> Path | None:
+def _copy_report(out: Path, result: DemoResult) -> tuple[Path | None, int | None]:
     """The report of the first hour with drift (else the last hour) becomes demo-output/report.html."""
     chosen = next((r for r in result.hours if r.drifted_features), result.hours[-1] if result.hours else None)
     if chosen is None:
-        return None
+        return None, None
     source = next((out / "runs" / f"hour-{chosen.index:02d}").rglob("report.html"), None)
     if source is None:
-        return None
+        return None, None
     shutil.copyfile(source, out / "report.html")
-    return out / "report.html"
+    return out / "report.html", chosen.index

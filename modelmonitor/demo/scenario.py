@@ -34,6 +34,8 @@ class Drift:
     bug that drops a field more and more often."""
 
     start_hour: int
+    end_hour: int | None = None
+    """First hour without drift again (the incident closes); None: the drift lasts."""
     shifted_feature: str = "monthly_charges"
     shift_factor: float = 1.35
     new_category_feature: str = "payment_method"
@@ -143,10 +145,10 @@ class Scenario:
         self.model = train_model(self.training, self.training_labels)
 
     def hour_traffic(self, hour: int) -> Table:
-        """Requests of hour `hour` (0-based), with the drift applied from drift.start_hour on."""
+        """Requests of hour `hour` (0-based), with the drift applied from drift.start_hour until drift.end_hour."""
         rng = np.random.default_rng([self.seed, hour])
         table = generate_rows(rng, self.requests_per_hour)
-        if hour < self.drift.start_hour:
+        if hour < self.drift.start_hour or (self.drift.end_hour is not None and hour >= self.drift.end_hour):
             return table
         hours_drifting = hour - self.drift.start_hour + 1
         columns = dict(table.columns)

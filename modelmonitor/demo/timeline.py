@@ -28,7 +28,7 @@ class HourResult:
 _STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
 
 
-def hour_table(results: Sequence[HourResult], drift_at: int | None = None) -> Table:
+def hour_table(results: Sequence[HourResult], drift_at: int | None = None, drift_until: int | None = None) -> Table:
     table = Table(title="Hourly monitoring runs (simulated)", header_style="bold")
     table.add_column("hour", justify="right")
     table.add_column("window (UTC)")
@@ -39,7 +39,8 @@ def hour_table(results: Sequence[HourResult], drift_at: int | None = None) -> Ta
     table.add_column("alarm")
     table.add_column("alerts", justify="right")
     for r in results:
-        marker = " ← drift starts" if drift_at is not None and r.index == drift_at else ""
+        marker = (" ← drift starts" if drift_at is not None and r.index == drift_at else
+                  " ← drift ends" if drift_until is not None and r.index == drift_until else "")
         table.add_row(
             str(r.index), f"{r.window_start:%Y-%m-%d %H:%M}{marker}", str(r.rows), r.status,
             ", ".join(r.drifted_features) or "-",
@@ -49,8 +50,9 @@ def hour_table(results: Sequence[HourResult], drift_at: int | None = None) -> Ta
     return table
 
 
-def print_hours(console: Console, results: Sequence[HourResult], drift_at: int | None = None) -> None:
-    console.print(hour_table(results, drift_at))
+def print_hours(console: Console, results: Sequence[HourResult], drift_at: int | None = None,
+                drift_until: int | None = None) -> None:
+    console.print(hour_table(results, drift_at, drift_until))
 
 
 def first_alert_hour(results: Sequence[HourResult]) -> int | None:

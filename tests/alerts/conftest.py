@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from modelmonitor.alerts import handler
 EVENTS = Path(__file__).parent / "events"
 REGION = "us-east-1"
 BUCKET = "mm-artifacts"
+TOKEN = "T000/B000/SECRETTOKENxyz"
+"""The secret part of the fake webhook URL: it must never reach logs or results."""
 RUN_PREFIX = "results/lending/credit-default/data-quality/credit-default-v3/credit-default-dq"
 
 
@@ -44,7 +49,8 @@ FAKE_CREDENTIALS = {
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in FAKE_CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "ALERT_TOPIC_ARN", "SLACK_WEBHOOK_SECRET", "DEDUPE_TABLE", "ARTIFACT_BUCKET"):
+    for key in ("AWS_PROFILE", "ALERT_TOPIC_ARN", "SLACK_WEBHOOK_SECRET", "STATE_TABLE", "REPEAT_INTERVALS",
+                "ARTIFACT_BUCKET"):
         monkeypatch.delenv(key, raising=False)
     handler.reset_runtime()
     yield
@@ -58,7 +64,7 @@ def clients() -> Iterator[dict[str, Any]]:
     saved = {key: os.environ.get(key) for key in FAKE_CREDENTIALS}
     os.environ.update(FAKE_CREDENTIALS)
     names = {"s3": "s3", "sns": "sns", "sqs": "sqs", "sagemaker": "sagemaker", "ssm": "ssm",
-             "secrets": "secretsmanager", "dynamodb": "dynamodb"}
+             "secrets": "secretsmanager", "dynamodb": "dynamodb", "cloudwatch": "cloudwatch"}
     try:
         yield {name: boto3.client(service, region_name=REGION) for name, service in names.items()}
     finally:
@@ -132,3 +138,47 @@ def sagemaker(clients: dict[str, Any]) -> Iterator[Stubber]:
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+@dataclass
+class Hook:
+    """What the fake Slack server answers, and what it received."""
+
+    status: int = 200
+    delay: float = 0.0
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    state = Hook()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            state.bodies.append(json.loads(self.rfile.read(length)))
+            if state.delay:
+                time.sleep(state.delay)
+            self.send_response(state.status)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
+            del format, args
+
+    class QuietServer(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            del request, client_address  # the timeout test's client hangs up before the slow reply: expected
+
+    server = QuietServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/services/{TOKEN}"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -12,7 +12,9 @@ from modelmonitor.alerts import handler
 from modelmonitor.alerts.dedupe import DynamoDeduper, MemoryDeduper
 from tests.alerts.conftest import World, load_event
 
-TABLE = "modelmonitor-alert-dedupe"
+TABLE = "modelmonitor-alert-state"
+# A heartbeat alarm alerts on every transition; drift alarms follow incidents (test_incident_lifecycle.py).
+HEARTBEAT = "sns_alarm_no_metrics.json"
 
 
 def _create_table(world: World) -> None:
@@ -26,7 +28,7 @@ def _create_table(world: World) -> None:
 
 def test_same_alarm_transition_twice_alerts_once(world: World, sagemaker: Stubber) -> None:
     rt = world.runtime()
-    event = load_event("sns_alarm_ok.json")
+    event = load_event(HEARTBEAT)
     first = handler.handle(event, rt)
     second = handler.handle(event, rt)
     assert (first["alerted"], first["duplicates"]) == (1, 0)
@@ -36,7 +38,7 @@ def test_same_alarm_transition_twice_alerts_once(world: World, sagemaker: Stubbe
 
 def test_a_new_transition_of_the_same_alarm_alerts_again(world: World, sagemaker: Stubber) -> None:
     rt = world.runtime()
-    event = load_event("sns_alarm_ok.json")
+    event = load_event(HEARTBEAT)
     handler.handle(event, rt)
     message = json.loads(event["Records"][0]["Sns"]["Message"])
     message["StateChangeTime"] = "2026-11-24T18:00:00.000+0000"
@@ -57,8 +59,11 @@ def test_sagemaker_repeating_a_job_event_with_a_new_id_is_a_duplicate(world: Wor
 
 
 def test_batch_with_one_bad_record_sends_two_alerts(world: World, sagemaker: Stubber) -> None:
-    good_alarm = load_event("sns_alarm_ok.json")["Records"][0]
-    good_heartbeat = load_event("sns_alarm_no_metrics.json")["Records"][0]
+    good_heartbeat = load_event(HEARTBEAT)["Records"][0]
+    good_alarm = json.loads(json.dumps(good_heartbeat))
+    message = json.loads(good_alarm["Sns"]["Message"])
+    message.update(NewStateValue="OK", OldStateValue="ALARM", StateChangeTime="2026-11-24T15:00:40.000+0000")
+    good_alarm["Sns"]["Message"] = json.dumps(message)
     bad = json.loads(json.dumps(good_alarm))
     bad["Sns"]["Message"] = "{truncated"
     summary = handler.handle({"Records": [good_alarm, bad, good_heartbeat]}, world.runtime())
@@ -67,11 +72,11 @@ def test_batch_with_one_bad_record_sends_two_alerts(world: World, sagemaker: Stu
                                  "in double quotes at position 1)"]
     subjects = sorted(subject for subject, _ in world.published())
     assert subjects == ["[ModelMonitor] ALARM no monitoring metrics: lending/credit-default",
-                        "[ModelMonitor] OK data drift: lending/credit-default"]
+                        "[ModelMonitor] OK no monitoring metrics: lending/credit-default"]
 
 
 def test_batch_repeating_a_record_alerts_once(world: World, sagemaker: Stubber) -> None:
-    record = load_event("sns_alarm_ok.json")["Records"][0]
+    record = load_event(HEARTBEAT)["Records"][0]
     summary = handler.handle({"Records": [record, record]}, world.runtime())
     assert (summary["alerted"], summary["duplicates"]) == (1, 1)
 
@@ -87,8 +92,8 @@ def test_durable_store_dedupes_across_containers(world: World, sagemaker: Stubbe
     _create_table(world)
     event = load_event("eventbridge_processing_job_failed.json")
     _describe_once(sagemaker)
-    cold_start_a = world.runtime(DEDUPE_TABLE=TABLE)
-    cold_start_b = world.runtime(DEDUPE_TABLE=TABLE)  # another container: its memory set is empty
+    cold_start_a = world.runtime(STATE_TABLE=TABLE)
+    cold_start_b = world.runtime(STATE_TABLE=TABLE)  # another container: its memory set is empty
     assert handler.handle(event, cold_start_a)["errors"] == []
     assert handler.handle(event, cold_start_b)["duplicates"] == 1
     item = world.clients["dynamodb"].get_item(
@@ -110,14 +115,14 @@ def test_durable_store_ignores_expired_keys(world: World, sagemaker: Stubber) ->
 
 def test_durable_store_failure_fails_open_and_is_noted(world: World, sagemaker: Stubber) -> None:
     # No table created: PutItem fails with ResourceNotFoundException.
-    summary = handler.handle(load_event("sns_alarm_ok.json"), world.runtime(DEDUPE_TABLE=TABLE))
+    summary = handler.handle(load_event(HEARTBEAT), world.runtime(STATE_TABLE=TABLE))
     assert summary["alerted"] == 1
     assert "dedupe table: ResourceNotFoundException" in summary["errors"][0]
 
 
 def test_failed_delivery_releases_the_key_so_a_retry_can_alert(world: World, sagemaker: Stubber) -> None:
     rt = handler.build_runtime({"ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:gone"}, **world.clients)
-    event = load_event("sns_alarm_ok.json")
+    event = load_event(HEARTBEAT)
     assert handler.handle(event, rt)["alerted"] == 0
     rt.settings = world.runtime().settings  # the topic is fixed; the retry arrives
     assert handler.handle(event, rt)["alerted"] == 1

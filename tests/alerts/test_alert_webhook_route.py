@@ -5,65 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from botocore.stub import Stubber
 
 from modelmonitor.alerts import handler, logs
-from tests.alerts.conftest import World, load_event
+from tests.alerts.conftest import TOKEN, Hook, World, load_event
 
-TOKEN = "T000/B000/SECRETTOKENxyz"
 PARAMETER = "/modelmonitor/slack-webhook"
-
-
-@dataclass
-class Hook:
-    """What the fake Slack server answers, and what it received."""
-
-    status: int = 200
-    delay: float = 0.0
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-
-@pytest.fixture
-def hook() -> Iterator[Hook]:
-    state = Hook()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            state.bodies.append(json.loads(self.rfile.read(length)))
-            if state.delay:
-                time.sleep(state.delay)
-            self.send_response(state.status)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep pytest output clean
-            del format, args
-
-    class QuietServer(ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            del request, client_address  # the timeout test's client hangs up before the slow reply: expected
-
-    server = QuietServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/services/{TOKEN}"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def _ssm_runtime(world: World, hook: Hook, **env: str) -> handler.Runtime:

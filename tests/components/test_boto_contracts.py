@@ -133,9 +133,12 @@ def test_alarms_and_dashboards_are_valid_and_moto_accepts_them(path: Path) -> No
             if alarm["Namespace"] == "AWS/SQS":  # our engines' runs dead-letter queue (SQS's own metric)
                 assert ours and [d["Name"] for d in alarm["Dimensions"]] == ["QueueName"]
                 continue
-            # the namespace follows the engine (internal-contracts §4)
-            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality"} if ours else {
-                "aws/sagemaker/Endpoints/data-metrics", "aws/sagemaker/Endpoints/model-metrics"})
+            # the namespace follows the engine (internal-contracts §4); the run-level drift alarm watches our namespace
+            # under every engine (the alert Lambda publishes it for Model Monitor executions)
+            run_level = alarm["MetricName"] == "features_drifted"
+            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality"} if ours or run_level
+                                          else {"aws/sagemaker/Endpoints/data-metrics",
+                                                "aws/sagemaker/Endpoints/model-metrics"})
             assert {d["Name"] for d in alarm["Dimensions"]} == {"Endpoint", "MonitoringSchedule"}
             assert len(alarm["AlarmDescription"]) <= 1024
         assert len(client.list_dashboards()["DashboardEntries"]) == len(dashboards)
@@ -260,9 +263,11 @@ def test_platform_requests_are_valid_and_moto_accepts_them() -> None:
             queues[rule["Name"]] = url
         events.put_events(Entries=[
             {"Source": "aws.sagemaker", "DetailType": "SageMaker Processing Job State Change",
-             "Detail": json.dumps({"ProcessingJobStatus": "Failed", "ProcessingJobName": "x"})},
+             "Detail": json.dumps({"ProcessingJobStatus": "Failed", "ProcessingJobName": "model-monitoring-x"})},
             {"Source": "aws.sagemaker", "DetailType": "SageMaker Processing Job State Change",
-             "Detail": json.dumps({"ProcessingJobStatus": "InProgress", "ProcessingJobName": "x"})},
+             "Detail": json.dumps({"ProcessingJobStatus": "InProgress", "ProcessingJobName": "model-monitoring-x"})},
+            {"Source": "aws.sagemaker", "DetailType": "SageMaker Processing Job State Change",
+             "Detail": json.dumps({"ProcessingJobStatus": "Failed", "ProcessingJobName": "training-prep-x"})},
             {"Source": "modelmonitor", "DetailType": "ModelMonitor Run State Change",
              "Detail": json.dumps({"monitor": "lending/credit-default", "status": "Failed"})},
         ])

@@ -67,8 +67,9 @@ EXPECTED_MONITOR_TYPES = {
         "aws:sagemaker/dataQualityJobDefinition:DataQualityJobDefinition": 1,
         "aws-native:sagemaker:ModelQualityJobDefinition": 1,
         "aws:sagemaker/monitoringSchedule:MonitoringSchedule": 2,
-        # 3 feature drift + dq heartbeat + no captures (our analyzer, the default) + auc + mq heartbeat
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 7, "aws:cloudwatch/dashboard:Dashboard": 1},
+        # run-level drift + 3 feature drift + dq heartbeat + no captures (our analyzer, the default) + auc
+        # + mq heartbeat
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 8, "aws:cloudwatch/dashboard:Dashboard": 1},
     "lambda": {
         # monitoring role (baseline job) + per run kind: analyzer role, scheduler role
         "aws:iam/role:Role": 5, "aws:iam/rolePolicy:RolePolicy": 5, "pulumi-python:dynamic:Resource": 1,
@@ -77,15 +78,16 @@ EXPECTED_MONITOR_TYPES = {
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:lambda/function:Function": 2,
         "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        # 3 drift + dq heartbeat + no captures + auc + mq heartbeat + ground-truth coverage + runs' dead letters
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 9, "aws:cloudwatch/dashboard:Dashboard": 1},
+        # run-level drift + 3 drift + dq heartbeat + no captures + auc + mq heartbeat + ground-truth coverage
+        # + runs' dead letters
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 10, "aws:cloudwatch/dashboard:Dashboard": 1},
     "processingJob": {
         # monitoring role + per run kind: job role, state machine role, scheduler role
         "aws:iam/role:Role": 7, "aws:iam/rolePolicy:RolePolicy": 7, "pulumi-python:dynamic:Resource": 1,
         "aws:s3/bucketObjectv2:BucketObjectv2": 1,
         "aws:cloudwatch/logGroup:LogGroup": 2, "aws:sfn/stateMachine:StateMachine": 2,
         "aws:scheduler/schedule:Schedule": 2, "aws:sqs/queue:Queue": 1,
-        "aws:cloudwatch/metricAlarm:MetricAlarm": 9, "aws:cloudwatch/dashboard:Dashboard": 1},
+        "aws:cloudwatch/metricAlarm:MetricAlarm": 10, "aws:cloudwatch/dashboard:Dashboard": 1},
 }
 
 
@@ -355,8 +357,10 @@ def test_alarms_and_dashboard_follow_the_engines_namespaces(engine: str) -> None
 
 def test_model_monitor_engine_keeps_sagemaker_namespaces_and_has_no_coverage_alarm() -> None:
     alarms = [r["inputs"] for r in of_type(plan("modelMonitor"), "MetricAlarm") if r["parent"] == MONITOR]
-    assert {a["namespace"] for a in alarms} == {"aws/sagemaker/Endpoints/data-metrics",
-                                                "aws/sagemaker/Endpoints/model-metrics"}
+    # ... except the run-level drift alarm: the alert Lambda publishes features_drifted for Model Monitor runs
+    assert {a["namespace"] for a in alarms if a["metricName"] != "features_drifted"} == {
+        "aws/sagemaker/Endpoints/data-metrics", "aws/sagemaker/Endpoints/model-metrics"}
+    assert {a["namespace"] for a in alarms if a["metricName"] == "features_drifted"} == {"ModelMonitor/DataQuality"}
     assert "ground_truth_coverage" not in {a["metricName"] for a in alarms}
     # Our analyzer under Model Monitor: SageMaker publishes its metric file, records_analyzed included.
     (no_captures,) = [a for a in alarms if a["metricName"] == "records_analyzed"]
@@ -376,11 +380,11 @@ def test_the_builtin_analyzer_gets_no_no_captures_alarm() -> None:
 @pytest.mark.parametrize(("path", "expected"), [
     ("lambda-engine.yaml", {"aws:lambda/function:Function": 3, "aws:scheduler/schedule:Schedule": 2,
                             "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 3,
-                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
+                            "aws:iam/role:Role": 6, "aws:cloudwatch/metricAlarm:MetricAlarm": 10,
                             "pulumi-python:dynamic:Resource": 1, "aws:sfn/stateMachine:StateMachine": 0}),
     ("processing-job.yaml", {"aws:lambda/function:Function": 1, "aws:scheduler/schedule:Schedule": 1,
                              "aws:sqs/queue:Queue": 1, "aws:cloudwatch/logGroup:LogGroup": 2,
-                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 6,
+                             "aws:iam/role:Role": 5, "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
                              "aws:sfn/stateMachine:StateMachine": 1, "pulumi-python:dynamic:Resource": 0}),
 ])
 def test_render_command_shows_the_full_engine(path: str, expected: dict[str, int],

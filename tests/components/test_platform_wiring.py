@@ -59,7 +59,8 @@ def test_execution_events_reach_the_alert_lambda() -> None:
     function = one(plan, "lambda/function:Function")
     patterns = {json.dumps(json.loads(r["inputs"]["eventPattern"]), sort_keys=True): r
                 for r in of_type(plan, "cloudwatch/eventRule:EventRule")}
-    sagemaker = {"detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"]},
+    sagemaker = {"detail": {"ProcessingJobStatus": ["Failed", "Stopped", "Completed"],
+                            "ProcessingJobName": [{"prefix": "model-monitoring-"}]},
                  "detail-type": ["SageMaker Processing Job State Change"], "source": ["aws.sagemaker"]}
     ours = {"detail-type": ["ModelMonitor Run State Change"], "source": ["modelmonitor"]}
     assert set(patterns) == {json.dumps(sagemaker, sort_keys=True), json.dumps(ours, sort_keys=True)}

@@ -165,10 +165,13 @@ def test_monitor_dashboard_lists_declared_features() -> None:
     body = dashboards.monitor_dashboard(region="us-east-1", endpoint="ep", data_schedule="s", model_schedule=None,
                                         features=["a", "b"], drift_threshold=0.1, quality_metrics=[],
                                         alarm_arns=["arn:aws:cloudwatch:us-east-1:1:alarm:x"])
-    alarm_widget, drift = body["widgets"]
+    alarm_widget, drift, per_run = body["widgets"]
     assert alarm_widget["properties"]["alarms"] == ["arn:aws:cloudwatch:us-east-1:1:alarm:x"]
     dims = ["Endpoint", "ep", "MonitoringSchedule", "s"]
     assert drift["properties"]["metrics"] == [
         ["aws/sagemaker/Endpoints/data-metrics", "feature_baseline_drift_a", *dims],
         ["aws/sagemaker/Endpoints/data-metrics", "feature_baseline_drift_b", *dims],
     ]
+    # the drift alarm's own metric, in our namespace under every engine
+    assert [m[:2] for m in per_run["properties"]["metrics"]] == [
+        ["ModelMonitor/DataQuality", "features_drifted"], ["ModelMonitor/DataQuality", "max_feature_drift"]]

@@ -92,7 +92,7 @@ def test_full_example_alarms_watch_real_metrics() -> None:
         assert (alarm["threshold"], alarm["comparisonOperator"]) == (0.1, "GreaterThanThreshold")
         assert (alarm["datapointsToAlarm"], alarm["evaluationPeriods"], alarm["period"]) == (2, 3, 3600)
         assert alarm["alarmActions"] == [topic, "arn:aws:sns:us-west-2:123456789012:lending-pager"]
-        assert alarm["okActions"] == []
+        assert alarm["okActions"] == [topic]  # OK closes the incident in the alert Lambda (docs/alerts.md)
         sentence, _, machine = alarm["alarmDescription"].partition("\n\nmodelmonitor:")
         assert feature in sentence
         assert json.loads(machine)["kind"] == "data_drift"

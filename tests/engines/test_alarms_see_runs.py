@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from modelmonitor.alerts import run_metrics
 from modelmonitor.analyzer.entry import lambda_handler
 from modelmonitor.analyzer.entry.engine_outputs import Clients
 from modelmonitor.analyzer.entry.engine_run import window_from_event
@@ -33,6 +34,7 @@ from tests.engines.conftest import BUCKET, ENDPOINT, VARIANT, Aws, document, eng
 
 FIRST_FIRE = datetime(2026, 11, 24, 0, 10, tzinfo=UTC)
 HEARTBEAT = "monitoring_run_completed"
+DRIFT_RUN_METRIC = "features_drifted"
 MONITORS = {
     "data-quality-hourly": ("DataQuality", {}),
     "data-quality-hourly-alarm-on-first-missed-run": ("DataQuality", {"missingRunsPeriods": 1}),
@@ -172,5 +174,31 @@ def test_the_analyzers_timestamps_stay_in_the_alarms_range(monitor: str, aws: Aw
         stamps = {d["MetricName"]: d["Timestamp"] for d in recorder.data if d["MetricName"] in alarms}
         runs.append((fired, {k: v if isinstance(v, datetime) else datetime.fromisoformat(str(v)) for k, v in
                              stamps.items()}))
-    assert all(HEARTBEAT in stamps for _, stamps in runs), json.dumps([sorted(s) for _, s in runs])
+    assert all(set(alarms) <= set(stamps) for _, stamps in runs), json.dumps([sorted(s) for _, s in runs])
+    _check(alarms, runs)
+
+
+def test_every_data_quality_monitor_has_a_drift_alarm_on_a_run_metric() -> None:
+    """Issue: without dataQuality.features there was no drift alarm at all."""
+    assert DRIFT_RUN_METRIC in _alarms(_document("DataQuality", {}), "DataQuality")
+    assert {HEARTBEAT, DRIFT_RUN_METRIC} <= set(_alarms(_builtin(), "DataQuality"))
+
+
+def _builtin() -> ModelMonitorDocument:
+    """Model Monitor with AWS's built-in analyzer and no listed features: AWS publishes no per-run metric."""
+    return document(engine="modelMonitor", dataQuality={"analyzer": "builtin"}, alerting={"emails": []})
+
+
+def test_the_alert_lambdas_timestamps_for_model_monitor_stay_in_the_alarms_range() -> None:
+    """Model Monitor executions start within 20 minutes of the scheduled hour and take minutes; the alert Lambda
+    publishes their run metrics when the job ends, stamped with the scheduled hour (alerts/run_metrics.py)."""
+    alarms = _alarms(_builtin(), "DataQuality")
+    runs = []
+    for i, fired in enumerate(_fires(_builtin(), "DataQuality", alarms[HEARTBEAT].evaluation_periods + 3)):
+        created = fired + timedelta(minutes=(7 * i) % 20)  # anywhere in the first 20 minutes
+        ended = created + timedelta(minutes=12)
+        data = run_metrics.run_metric_data((), endpoint=ENDPOINT, schedule="s", timestamp=run_metrics.scheduled_hour(
+            created))
+        runs.append((ended, {d["MetricName"]: d["Timestamp"] for d in data if d["MetricName"] in alarms}))
+    assert all(set(alarms) <= set(stamps) for _, stamps in runs)
     _check(alarms, runs)

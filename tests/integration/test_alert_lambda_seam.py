@@ -35,7 +35,9 @@ def test_rendered_environment_is_what_the_handler_reads() -> None:
     assert settings.topic_arn == alert_topic["outputs"]["arn"]
     assert settings.artifact_bucket == bucket["outputs"]["bucket"]
     assert settings.webhook_secret is not None  # full.yaml names /modelmonitor/lending/slack-webhook
-    assert set(env) == {"ALERT_TOPIC_ARN", "ARTIFACT_BUCKET", "SLACK_WEBHOOK_SECRET"}
+    table = _one(plan, "aws:dynamodb/table:Table")
+    assert settings.state_table == table["outputs"]["name"]
+    assert set(env) == {"ALERT_TOPIC_ARN", "ARTIFACT_BUCKET", "SLACK_WEBHOOK_SECRET", "STATE_TABLE"}
 
 
 def test_role_allows_listing_and_reading_results() -> None:

@@ -12,6 +12,10 @@ from modelmonitor.analyzer.run.constraints import MonitoringConfig
 
 DRIFT_REPORT_VERSION = 1
 METRICS_FILE = "cloudwatch_metrics.jsonl"
+FEATURES_DRIFTED_METRIC = "features_drifted"
+"""Per run: how many features drifted. The default drift alarm watches it (components/alarms.run_drift_alarm)."""
+MAX_DRIFT_METRIC = "max_feature_drift"
+"""Per run: the largest drift distance of any feature (the worst feature's), whether or not it drifted."""
 
 
 def _feature_entry(v: FeatureVerdict) -> dict[str, Any]:
@@ -50,9 +54,11 @@ def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str, time
     """BYOC metric records: per feature `feature_baseline_drift_<f>` (the drift distance compared with the
     threshold), `feature_non_null_<f>` (completeness), `drift_<method>_<f>` per custom method — left out when
     `feature_metrics` is False (the constraints' `emit_metrics: Disabled`); per run, always,
-    `monitoring_run_completed` (1, the heartbeat), `violations_count` and `records_analyzed` (the window's records:
-    0 when nothing was captured, which the no-captures alarm watches). They tell whether monitoring works, not what
-    the data looks like, and without them the heartbeat alarm would page on a healthy monitor."""
+    `monitoring_run_completed` (1, the heartbeat), `violations_count`, `records_analyzed` (the window's records:
+    0 when nothing was captured, which the no-captures alarm watches), `features_drifted` (what the default drift
+    alarm watches, so a monitor alarms on drift without listing features) and `max_feature_drift` (the worst
+    feature's distance; absent when no feature had one, e.g. an empty window). They do not depend on how many
+    features there are, and without them the heartbeat alarm would page on a healthy monitor."""
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     dims = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
 
@@ -71,4 +77,9 @@ def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str, time
     records.append(record("monitoring_run_completed", 1.0, "Count"))
     records.append(record("violations_count", float(len(evaluation.violations)), "Count"))
     records.append(record("records_analyzed", float(item_count), "Count"))
+    records.append(record(FEATURES_DRIFTED_METRIC, float(sum(1 for f in evaluation.features if f.drifted)), "Count"))
+    distances = [f.drift.statistic for f in evaluation.features
+                 if f.drift is not None and f.drift.statistic is not None]
+    if distances:
+        records.append(record(MAX_DRIFT_METRIC, max(distances)))
     return records

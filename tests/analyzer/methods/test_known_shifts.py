@@ -79,7 +79,8 @@ def test_empty_window_is_insufficient_data_not_drift(baseline_dir: Path, tmp_pat
     assert "Insufficient data" in (tmp_path / "r.html").read_text()
     by_name = {m["MetricName"]: m["Value"] for m in result.metrics}
     # Only run metrics; records_analyzed = 0 is what the no-captures alarm watches.
-    assert by_name == {"monitoring_run_completed": 1.0, "violations_count": 0.0, "records_analyzed": 0.0}
+    assert by_name == {"monitoring_run_completed": 1.0, "violations_count": 0.0, "records_analyzed": 0.0,
+                       "features_drifted": 0.0}  # no distance without data: no max_feature_drift
     assert result.insufficient_data
     assert result.status == "Completed"
     assert json.loads((tmp_path / "out/drift_report.json").read_text())["status"] == "insufficient_data"

@@ -105,7 +105,8 @@ def test_result_carries_metric_records_without_writing_files(baseline_dir: Path,
     assert {"monitoring_run_completed", "violations_count", "feature_baseline_drift_score"} <= names
 
 
-RUN_METRICS = ["monitoring_run_completed", "violations_count", "records_analyzed"]
+RUN_METRICS = ["monitoring_run_completed", "violations_count", "records_analyzed", "features_drifted",
+               "max_feature_drift"]
 
 
 def test_emit_metrics_disabled_keeps_only_the_run_metrics(baseline_dir: Path, tmp_path: Path) -> None:
