@@ -56,7 +56,7 @@ $(LAYER_STAMP): modelmonitor/packaging/layers.py Makefile
 	@test -x $(LAYER_VENV)/bin/python || $(LAMBDA_PYTHON) -m venv $(LAYER_VENV)
 	$(LAYER_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(LAYER_VENV)/bin/python -m pip install --quiet \
-	  $(LAYER_PINS) boto3 pytest pytest-asyncio pytest-timeout hypothesis scipy scikit-learn datasketches
+	  $(LAYER_PINS) boto3 "moto[s3]>=5.0" pytest pytest-asyncio pytest-timeout hypothesis scipy scikit-learn datasketches
 	@touch $(LAYER_STAMP)
 
 # The zip is unpacked as Lambda does (/var/task) and put first on the path; the plugin refuses to run if the
