@@ -93,7 +93,7 @@ def check_spec(ctx: BuildContext) -> None:
 
 def check_capture_modes(spec: ModelMonitorSpec) -> None:
     """What we capture is ours to check; an existing endpoint's capture settings are not visible here."""
-    if spec.endpoint.create is None:
+    if spec.endpoint_source.create is None:
         return
     if spec.data_quality.enabled and not spec.data_capture.capture_input:
         raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set spec.dataCapture.captureInput: "
@@ -142,10 +142,10 @@ def image_repository_arn(ctx: BuildContext) -> pulumi.Input[str]:
 
 
 def variant_name(spec: ModelMonitorSpec) -> str:
-    if spec.endpoint.existing is not None:
-        return spec.endpoint.existing.variant_name
-    assert spec.endpoint.create is not None
-    return spec.endpoint.create.variant_name
+    if spec.endpoint_source.existing is not None:
+        return spec.endpoint_source.existing.variant_name
+    assert spec.endpoint_source.create is not None
+    return spec.endpoint_source.create.variant_name
 
 
 def capture_prefix(ctx: BuildContext) -> pulumi.Output[str]:

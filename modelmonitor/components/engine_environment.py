@@ -98,7 +98,7 @@ class EngineLocations:
 
 
 def capture_prefix(document: ModelMonitorDocument, capture_destination: str) -> str:
-    endpoint = document.spec.endpoint
+    endpoint = document.spec.endpoint_source
     variant = endpoint.existing.variant_name if endpoint.existing is not None else \
         endpoint.create.variant_name if endpoint.create is not None else "AllTraffic"
     return f"{capture_destination.rstrip('/')}/{document.endpoint_name}/{variant}"

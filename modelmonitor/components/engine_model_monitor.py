@@ -112,7 +112,7 @@ class ModelMonitorEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         spec = ctx.document.spec
-        if spec.endpoint.create is not None:
+        if spec.endpoint_source.create is not None:
             # What we capture is ours to check; an existing endpoint's capture settings are not visible here.
             if spec.data_quality.enabled and not spec.data_capture.capture_input:
                 raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set "

@@ -79,7 +79,7 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
         # Created endpoints capture into the platform bucket; an existing endpoint without a declared destination
         # is assumed to do the same (the spec cannot say otherwise for engine modelMonitor; see the report).
         captures = f"{loc.captures}/{endpoint}/"
-    elif spec.endpoint.create is not None:
+    elif spec.endpoint_source.create is not None:
         captures = f"{destination.rstrip('/')}/{endpoint}/"
     else:
         # an existing endpoint's declared prefix may already include the endpoint name: grant the whole prefix
@@ -128,7 +128,7 @@ class ModelMonitor(pulumi.ComponentResource):
             raise MonitorConfigError(
                 f"{names.namespace}/{names.name}: spec.alerting.snsTopicArn is in region {topic.split(':')[3]}, "
                 f"but alarms in {spec.region} can only notify topics in {spec.region}")
-        if spec.endpoint.existing is not None and spec.data_capture.destination_s3_uri is None:
+        if spec.endpoint_source.existing is not None and spec.data_capture.destination_s3_uri is None:
             pulumi.log.warn(
                 f"{names.namespace}/{names.name}: endpoint {document.endpoint_name} is not created here and "
                 "spec.dataCapture.destinationS3Uri is not set; the monitoring role may read captures only under "

@@ -89,7 +89,11 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
     """What an applied spec configured, stated honestly (an existing endpoint's capture is not verified)."""
     spec = document.spec
     capture = spec.data_capture
-    if spec.endpoint.create is not None:
+    if spec.batch_transform is not None:
+        data_capture = condition("DataCaptureConfigured", "True", "BatchTransform",
+                                 f"batch transform jobs capture to {spec.batch_transform.destination_s3_uri}; "
+                                 "expected, not verified")
+    elif spec.endpoint_source.create is not None:
         data_capture = condition("DataCaptureConfigured", "True", "CaptureEnabled",
                                  f"endpoint {document.endpoint_name} captures {capture.sampling_percentage}% "
                                  "of requests")
@@ -137,7 +141,7 @@ def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, A
     if not any(c.get("type") == "DriftDetected" for c in existing):
         updates.append(condition("DriftDetected", "Unknown", "NoExecutionYet", "no monitoring run has finished yet"))
     patch: dict[str, Any] = {
-        "observedGeneration": generation, "endpointName": document.endpoint_name,
+        "observedGeneration": generation, "endpointName": document.monitored_endpoint,
         "lastAppliedHash": applied_hash, "lastOperation": operation.to_status(),
         # A merge patch keeps keys it does not name: outputs the stack no longer exports are removed explicitly.
         "outputs": {**{key: None for key in previous_outputs or {} if key not in outputs}, **outputs},
