@@ -134,7 +134,8 @@ def test_alarms_and_dashboards_are_valid_and_moto_accepts_them(path: Path) -> No
                 assert ours and [d["Name"] for d in alarm["Dimensions"]] == ["QueueName"]
                 continue
             # the namespace follows the engine (internal-contracts §4)
-            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality"} if ours else {
+            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality",
+                                           "ModelMonitor/ModelBias", "ModelMonitor/ModelExplainability"} if ours else {
                 "aws/sagemaker/Endpoints/data-metrics", "aws/sagemaker/Endpoints/model-metrics"})
             assert {d["Name"] for d in alarm["Dimensions"]} == {"Endpoint", "MonitoringSchedule"}
             assert len(alarm["AlarmDescription"]) <= 1024

@@ -103,3 +103,13 @@ def test_validate_shows_the_cost_and_refuses_a_budget_no_run_fits(tmp_path: Path
     spec = _spec(over)
     assert attribution_exceeds_budget(spec.feature_attribution) == 262
 
+
+
+def test_render_shows_the_attribution_cost_the_example_states(capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/feature-attribution.yaml says 1,222 rows a run in its header; render and validate must agree."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "feature-attribution.yaml"
+    assert "= 1,222 rows per run" in example.read_text()
+    assert main(["render", str(example)]) == 0
+    assert "growth/churn-explained: each feature attribution run sends at most 1,222 rows" in capsys.readouterr().out
+    assert main(["validate", str(example)]) == 0
+    assert "at most 1,222 rows per run" in capsys.readouterr().out
