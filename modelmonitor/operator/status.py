@@ -25,7 +25,7 @@ MAX_MESSAGE = 1024
 OPERATION_CONDITIONS = ("Ready", "Reconciling", "Stalled")
 TIMER_CONDITIONS = ("DriftDetected", "InfrastructureDrifted")
 FEATURE_CONDITIONS = ("DataCaptureConfigured", "BaselineReady", "DataQualityScheduled", "ModelQualityScheduled",
-                      "AlertingReady")
+                      "ModelBiasScheduled", "FeatureAttributionScheduled", "AlertingReady")
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,13 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
     model_quality = (condition("ModelQualityScheduled", "True", "Scheduled",
                                f"{spec.engine} runs {spec.model_quality.schedule}")
                      if spec.model_quality.enabled else condition("ModelQualityScheduled", "False", "Disabled"))
+    model_bias = (condition("ModelBiasScheduled", "True", "Scheduled", f"{spec.engine} runs {spec.model_bias.schedule}")
+                  if spec.model_bias.enabled else condition("ModelBiasScheduled", "False", "Disabled"))
+    attribution = spec.feature_attribution
+    feature_attribution = (
+        condition("FeatureAttributionScheduled", "True", "Scheduled",
+                  f"{spec.engine} runs {attribution.schedule}; each run calls the model")
+        if attribution.enabled else condition("FeatureAttributionScheduled", "False", "Disabled"))
     alerting = spec.alerting
     destinations = [f"{len(alerting.emails)} e-mail subscriber(s) (each must confirm)"] if alerting.emails else []
     if alerting.sns_topic_arn:
@@ -120,7 +127,7 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
              if destinations else
              condition("AlertingReady", "False", "NoDestinations",
                        "alarms exist but no e-mail, SNS topic or Slack webhook receives them"))
-    return [data_capture, baseline, data_quality, model_quality, alert]
+    return [data_capture, baseline, data_quality, model_quality, model_bias, feature_attribution, alert]
 
 
 def mask_outputs(outputs: Mapping[str, tuple[object, bool]]) -> dict[str, str]:
