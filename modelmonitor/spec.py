@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from modelmonitor.formats import (
@@ -31,6 +30,15 @@ from modelmonitor.formats import (
     SecretName,
     SnsTopicArn,
 )
+from modelmonitor.spec_base import GroundTruthJoin, _Model, _require_exactly_one
+from modelmonitor.spec_clarify import (
+    SOURCE_RULES,
+    BatchTransform,
+    FeatureAttribution,
+    ModelBias,
+    check_sources,
+    source_errors,
+)
 
 API_VERSION = "modelmonitor.io/v1alpha1"
 KIND = "ModelMonitor"
@@ -39,25 +47,6 @@ KIND = "ModelMonitor"
 
 FeatureName = Annotated[str, Field(min_length=1, max_length=200)]
 Tags = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=40)]
-
-
-def _require_exactly_one(data: Any, section: str, first: str, second: str) -> Any:
-    """Checked on the raw mapping, so the error is reported even when the chosen branches have errors too."""
-    if isinstance(data, dict):
-        present = [key for key in (first, second) if data.get(key) is not None]
-        if len(present) != 1:
-            found = "both are" if present else "neither is"
-            raise PydanticCustomError(
-                "one_of", "exactly one of {section}.{first} or {section}.{second} must be set ({found})",
-                {"section": section, "first": first, "second": second, "found": found})
-    return data
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
-        use_attribute_docstrings=True,
-    )
 
 
 class ExistingEndpoint(_Model):
@@ -246,7 +235,7 @@ class ModelQualityAlarm(_Model):
     """Alarm when the metric is below (accuracy-like) or above (error-like) the threshold."""
 
 
-class ModelQuality(_Model):
+class ModelQuality(GroundTruthJoin):
     model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
         {"rule": "!has(self.enabled) || !self.enabled || has(self.groundTruthS3Uri)",
          "message": "modelQuality.groundTruthS3Uri is required when modelQuality is enabled"},
@@ -269,12 +258,6 @@ class ModelQuality(_Model):
     """BinaryClassification: where the positive-class probability is in the output."""
     probability_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
     """BinaryClassification: probability at or above which the prediction is positive."""
-    ground_truth_s3_uri: S3Uri | None = None
-    """Prefix of ground-truth JSON lines (SageMaker's layout: yyyy/mm/dd/hh/)."""
-    label_delay: Duration = "24h"
-    """How long labels take to arrive: the evaluated window ends this long ago."""
-    min_ground_truth_coverage: Annotated[float, Field(ge=0, le=1)] = 0.5
-    """Alarm when fewer than this fraction of predictions have a label after the delay."""
     instance_type: InstanceType = "ml.m5.xlarge"
     """Processing instance type."""
     max_runtime_seconds: Annotated[int, Field(ge=60, le=86400)] = 1800
@@ -377,7 +360,8 @@ class EngineSettings(_Model):
 class ModelMonitorSpec(_Model):
     model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [
         # An absent engine is the default (lambda), which needs the capture prefix too.
-        {"rule": "(has(self.engine) && self.engine == 'modelMonitor') || has(self.endpoint.create) "
+        {"rule": "!has(self.endpoint) || (has(self.engine) && self.engine == 'modelMonitor') "
+                 "|| has(self.endpoint.create) "
                  "|| (has(self.dataCapture) && has(self.dataCapture.destinationS3Uri))",
          "message": "dataCapture.destinationS3Uri is required for an existing endpoint unless engine is "
                     "modelMonitor"},
@@ -387,9 +371,12 @@ class ModelMonitorSpec(_Model):
                  "&& (!has(self.payload.input.names) || size(self.payload.input.names) == 0))",
          "message": "payload.input.names is required when dataQuality.analyzer is builtin: SageMaker's analyzer "
                     "names features by the record preprocessor's keys"},
+        *SOURCE_RULES,
     ]})
-    endpoint: Endpoint
-    """The endpoint to monitor: exactly one of existing or create."""
+    endpoint: Endpoint | None = None
+    """The endpoint to monitor: exactly one of existing or create. Exactly one of endpoint or batchTransform."""
+    batch_transform: BatchTransform | None = None
+    """Monitor the data capture of batch transform jobs instead of an endpoint."""
     region: Annotated[Region, Field(json_schema_extra={"x-kubernetes-validations": [
         {"rule": "self == oldSelf", "message": "region is immutable"}]})]
     """AWS region of the endpoint and every monitoring resource. Immutable."""
@@ -404,6 +391,11 @@ class ModelMonitorSpec(_Model):
     """Data-quality (feature drift) monitoring."""
     model_quality: ModelQuality = Field(default_factory=ModelQuality)
     """Model-quality monitoring against ground-truth labels."""
+    model_bias: ModelBias = Field(default_factory=ModelBias)
+    """Bias drift monitoring (Clarify's bias metrics) against ground-truth labels."""
+    feature_attribution: FeatureAttribution = Field(default_factory=FeatureAttribution)
+    """Feature attribution drift monitoring (SHAP, nDCG of the feature ranking). Calls the model: never on by
+    default."""
     alerting: Alerting = Field(default_factory=Alerting)
     """Where alerts go and how alarms decide."""
     engine: Engine = "lambda"
@@ -423,6 +415,19 @@ class ModelMonitorSpec(_Model):
     tags: Tags = {}
     """Tags added to every AWS resource."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_source(cls, data: Any) -> Any:
+        return check_sources(data)
+
+    @model_validator(mode="after")
+    def _source_and_attribution(self) -> ModelMonitorSpec:
+        error = source_errors(batch=self.batch_transform is not None, engine=self.engine,
+                              attribution=self.feature_attribution)
+        if error is not None:
+            raise PydanticCustomError("source", error)
+        return self
+
     @model_validator(mode="after")
     def _builtin_payload_names(self) -> ModelMonitorSpec:
         mapped = self.payload.input
@@ -435,7 +440,7 @@ class ModelMonitorSpec(_Model):
 
     @model_validator(mode="after")
     def _capture_location_known(self) -> ModelMonitorSpec:
-        if (self.engine != "modelMonitor" and self.endpoint.existing is not None
+        if (self.engine != "modelMonitor" and self.endpoint is not None and self.endpoint.existing is not None
                 and self.data_capture.destination_s3_uri is None):
             raise PydanticCustomError(
                 "required_when",
@@ -443,7 +448,16 @@ class ModelMonitorSpec(_Model):
         return self
 
     @property
-    def endpoint_mode(self) -> Literal["existing", "create"]:
+    def endpoint_source(self) -> Endpoint:
+        """The monitored endpoint; a batch transform source has none (callers check `batch_transform` first)."""
+        if self.endpoint is None:
+            raise ValueError("this monitor watches batch transform jobs (spec.batchTransform), not an endpoint")
+        return self.endpoint
+
+    @property
+    def endpoint_mode(self) -> Literal["existing", "create", "batchTransform"]:
+        if self.endpoint is None:
+            return "batchTransform"
         return "existing" if self.endpoint.existing is not None else "create"
 
 
@@ -471,8 +485,16 @@ class ModelMonitorDocument(_Model):
         return (self.metadata.namespace, self.metadata.name)
 
     @property
+    def monitored_endpoint(self) -> str | None:
+        """The endpoint's name; None for a batch transform source."""
+        return None if self.spec.endpoint is None else self.endpoint_name
+
+    @property
     def endpoint_name(self) -> str:
         endpoint = self.spec.endpoint
+        if endpoint is None:
+            # Batch transform jobs have no endpoint; their metrics have no Endpoint dimension.
+            raise ValueError(f"{self.metadata.name} monitors batch transform jobs, not an endpoint")
         if endpoint.existing is not None:
             return endpoint.existing.name
         assert endpoint.create is not None

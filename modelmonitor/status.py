@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from modelmonitor.spec import _Model
+from modelmonitor.spec_base import _Model
 
 ConditionType = Literal["Ready", "Reconciling", "Stalled", "DataCaptureConfigured", "BaselineReady",
                         "DataQualityScheduled", "ModelQualityScheduled", "AlertingReady", "DriftDetected",

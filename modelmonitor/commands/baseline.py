@@ -17,10 +17,17 @@ def register(sub: Any) -> None:
         epilog="exit status: 0 baseline written; 2 usage error or bad input (one line on stderr names the file, "
                "field or option); 141 the reader of the output went away")
     add_data_options(parser)
+    parser.add_argument("--bias-config", metavar="FILE",
+                        help="instead: the bias baseline (analysis.json) of a labelled CSV dataset with a header, "
+                             "configured by Clarify's bias analysis configuration FILE (JSON)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bias_config is not None:
+        from modelmonitor.commands.bias_baseline import write_bias_baseline
+
+        return write_bias_baseline(args.data, args.bias_config, args.output)
     from modelmonitor.analyzer.run.job import AnalysisJob
 
     return execute(args, lambda: AnalysisJob(

@@ -15,6 +15,7 @@ from typing import Any
 
 from modelmonitor.errors import ManifestError, ModelMonitorError
 from modelmonitor.loader import load_monitors
+from modelmonitor.spec import ModelMonitorDocument
 
 
 def register(sub: Any) -> None:
@@ -130,4 +131,19 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(as_mermaid(plan))
     else:
         print_table(plan)
+        for monitor in monitors:
+            if (note := attribution_cost_note(monitor.document)) is not None:
+                print(note)
     return 0
+
+
+def attribution_cost_note(document: ModelMonitorDocument) -> str | None:
+    """What one feature attribution run costs in model calls (`clarify_config.attribution_rows_per_run`)."""
+    from modelmonitor.components.clarify_config import attribution_rows_per_run
+
+    attribution = document.spec.feature_attribution
+    rows = attribution_rows_per_run(attribution) if attribution.enabled else None
+    if rows is None:
+        return None
+    return (f"{document.metadata.namespace}/{document.metadata.name}: each feature attribution run sends at most "
+            f"{rows:,} rows to the model (background + rows + rows x coalitions x background)")

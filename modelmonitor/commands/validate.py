@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from modelmonitor.components.clarify_config import attribution_exceeds_budget, attribution_rows_per_run
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import LoadedMonitor, load_monitors
 
@@ -40,12 +41,17 @@ def summarize(monitor: LoadedMonitor) -> dict[str, Any]:
         "source": monitor.source,
         "namespace": doc.metadata.namespace,
         "name": doc.metadata.name,
-        "endpoint": doc.endpoint_name,
+        "endpoint": doc.monitored_endpoint or (spec.batch_transform.destination_s3_uri
+                                               if spec.batch_transform is not None else ""),
         "endpointMode": spec.endpoint_mode,
         "region": spec.region,
         "engine": spec.engine,
         "dataQuality": spec.data_quality.schedule if spec.data_quality.enabled else "off",
         "modelQuality": spec.model_quality.schedule if spec.model_quality.enabled else "off",
+        "modelBias": spec.model_bias.schedule if spec.model_bias.enabled else "off",
+        "featureAttribution": spec.feature_attribution.schedule if spec.feature_attribution.enabled else "off",
+        "attributionModelRowsPerRun": attribution_rows_per_run(spec.feature_attribution)
+        if spec.feature_attribution.enabled else None,
         "baseline": "dataset" if spec.baseline.dataset is not None else "precomputed",
     }
 
@@ -53,7 +59,11 @@ def summarize(monitor: LoadedMonitor) -> dict[str, Any]:
 def _line(s: dict[str, Any]) -> str:
     return (f"ok  {s['source']}  {s['namespace']}/{s['name']}  endpoint={s['endpoint']} ({s['endpointMode']})"
             f"  region={s['region']}  engine={s['engine']}  dataQuality={s['dataQuality']}"
-            f"  modelQuality={s['modelQuality']}  baseline={s['baseline']}")
+            f"  modelQuality={s['modelQuality']}  modelBias={s['modelBias']}"
+            f"  featureAttribution={s['featureAttribution']}  baseline={s['baseline']}"
+            + (f"\n    feature attribution calls the model: at most {s['attributionModelRowsPerRun']:,} rows per run "
+               "(background + rows + rows x coalitions x background, capped by maxModelRows)"
+               if s["attributionModelRowsPerRun"] is not None else ""))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,6 +79,18 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 2 if exc.missing_input else 1
+    over = [(m, rows) for m in monitors if m.document.spec.feature_attribution.enabled
+            and (rows := attribution_exceeds_budget(m.document.spec.feature_attribution)) is not None]
+    if over:
+        for monitor, rows in over:
+            fa = monitor.document.spec.feature_attribution
+            print(f"error: {monitor.source}: {monitor.document.metadata.name}: spec.featureAttribution: a run needs "
+                  f"{rows:,} model rows (maxRows {fa.max_rows}, numSamples {fa.num_samples}, "
+                  f"{len(fa.background_rows)} background rows) but maxModelRows is {fa.max_model_rows:,}: every "
+                  "full window would be refused; lower maxRows, numSamples or the background, or raise "
+                  "maxModelRows", file=sys.stderr)
+        print(f"{len(over)} problem(s) found", file=sys.stderr)
+        return 1
     summaries = [summarize(m) for m in monitors]
     if args.output == "json":
         print(json.dumps({"valid": True, "monitors": summaries}, indent=2))

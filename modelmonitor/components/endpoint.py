@@ -34,7 +34,7 @@ def build_endpoint(parent: pulumi.Resource, document: ModelMonitorDocument, name
                    account_id: pulumi.Input[str], partition: str, tags: dict[str, str]) -> pulumi.Output[str]:
     """Create the endpoint when asked to; return its name (an Output that resolves once it exists)."""
     spec = document.spec
-    create = spec.endpoint.create
+    create = spec.endpoint_source.create
     if create is None:
         return pulumi.Output.from_input(document.endpoint_name)
     child = pulumi.ResourceOptions(parent=parent)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import pulumi
 from pulumi_aws import iam, scheduler, sqs
 
-from modelmonitor.components import alarms
+from modelmonitor.components import alarms, alarms_clarify, engine_clarify
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_environment import analyzer_knobs, label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
@@ -40,7 +40,8 @@ RESERVED_ENVIRONMENT = frozenset({
     "categorical_drift_threshold", "max_window_mb", "schedule_period_seconds", "ground_truth_source",
     "evaluation_time", "problem_type", "inference_attribute", "probability_attribute",
     "probability_threshold_attribute", "label_delay_seconds", "analysis_stage", "kll_k", "kll_c", "payload_mapping",
-    "record_preprocessor_script"})
+    "record_preprocessor_script", "analysis_config", "attribution_endpoint", "capture_kind", "batch_content_type",
+    "batch_accept", "min_ground_truth_coverage"})
 
 
 def preprocessor_reads(ctx: BuildContext) -> list[str]:
@@ -53,9 +54,9 @@ def preprocessor_reads(ctx: BuildContext) -> list[str]:
 class RunKind:
     """One monitoring type of one monitor, as our engines run it."""
 
-    key: Literal["dq", "mq"]
-    monitoring_type: Literal["DataQuality", "ModelQuality"]
-    results: Literal["data-quality", "model-quality"]
+    key: Literal["dq", "mq", "mb", "fa"]
+    monitoring_type: Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
+    results: Literal["data-quality", "model-quality", "model-bias", "feature-attribution"]
     schedule: str
     """The spec's schedule (hourly, daily@H, ...)."""
     schedule_name: str
@@ -67,8 +68,18 @@ class RunKind:
         return schedule_period_seconds(self.schedule)
 
     @property
-    def output_key(self) -> Literal["dataQuality", "modelQuality"]:
-        return "dataQuality" if self.key == "dq" else "modelQuality"
+    def output_key(self) -> str:
+        return {"dq": "dataQuality", "mq": "modelQuality", "mb": "modelBias", "fa": "featureAttribution"}[self.key]
+
+    @property
+    def labelled(self) -> bool:
+        """Joins ground truth (model quality, bias drift)."""
+        return self.key in ("mq", "mb")
+
+    @property
+    def clarify(self) -> bool:
+        """Runs on Clarify's analysis configuration (bias drift, feature attribution drift)."""
+        return self.key in ("mb", "fa")
 
 
 def run_kinds(ctx: BuildContext) -> list[RunKind]:
@@ -80,6 +91,13 @@ def run_kinds(ctx: BuildContext) -> list[RunKind]:
     if spec.model_quality.enabled:
         kinds.append(RunKind("mq", "ModelQuality", "model-quality", spec.model_quality.schedule,
                              ctx.names.model_quality_schedule, alarms.OWN_MODEL_METRICS_NAMESPACE))
+    if spec.model_bias.enabled:
+        kinds.append(RunKind("mb", "ModelBias", "model-bias", spec.model_bias.schedule,
+                             ctx.names.model_bias_schedule, alarms_clarify.OWN_NAMESPACES["ModelBias"]))
+    if spec.feature_attribution.enabled:
+        kinds.append(RunKind("fa", "ModelExplainability", "feature-attribution", spec.feature_attribution.schedule,
+                             ctx.names.feature_attribution_schedule,
+                             alarms_clarify.OWN_NAMESPACES["ModelExplainability"]))
     return kinds
 
 
@@ -90,12 +108,19 @@ def check_spec(ctx: BuildContext) -> None:
         pulumi.log.warn(f"{ctx.monitor}: spec.dataQuality.analyzer builtin applies to engine modelMonitor only; "
                         f"engine {spec.engine} runs our analyzer", resource=ctx.parent)
     check_capture_modes(spec)
+    engine_clarify.check_engine(spec)
 
 
 def check_capture_modes(spec: ModelMonitorSpec) -> None:
     """What we capture is ours to check; an existing endpoint's capture settings are not visible here."""
-    if spec.endpoint.create is None:
+    if spec.endpoint is None or spec.endpoint.create is None:
         return
+    for section, enabled, needs in (("modelBias", spec.model_bias.enabled, "captureOutput"),
+                                    ("featureAttribution", spec.feature_attribution.enabled, "captureInput")):
+        captured = spec.data_capture.capture_output if needs == "captureOutput" else spec.data_capture.capture_input
+        if enabled and not captured:
+            raise MonitorConfigError(f"spec.{section} needs the endpoint's captures: set "
+                                     f"spec.dataCapture.{needs}: true or disable {section}")
     if spec.data_quality.enabled and not spec.data_capture.capture_input:
         raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set spec.dataCapture.captureInput: "
                                  "true or disable dataQuality")
@@ -114,6 +139,8 @@ def build_runs(ctx: BuildContext, build_run: RunBuilder) -> EngineResult:
     if kinds:
         dead_letter = dead_letter_queue(ctx)
         for kind in kinds:
+            if kind.clarify:
+                engine_clarify.upload_analysis_config(ctx, kind.results, kind.monitoring_type)
             schedule_arns[kind.output_key] = build_run(ctx, kind, dead_letter)
     return engine_result(kinds, schedule_arns, dead_letter_queue_name(ctx) if kinds else None)
 
@@ -122,6 +149,8 @@ def engine_result(kinds: list[RunKind], schedule_arns: dict[str, pulumi.Output[s
                   dead_letter: str | None = None) -> EngineResult:
     by_key = {kind.key: kind.schedule_name for kind in kinds}
     return EngineResult(dead_letter_queue=dead_letter,
+        clarify_schedules={kind.monitoring_type: (kind.schedule_name, kind.namespace) for kind in kinds
+                           if kind.clarify},
         data_quality_schedule=by_key.get("dq"), model_quality_schedule=by_key.get("mq"), schedule_arns=schedule_arns,
         data_quality_heartbeat_metric=RUN_COMPLETED_METRIC, model_quality_heartbeat_metric=RUN_COMPLETED_METRIC,
         data_metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE,
@@ -145,15 +174,18 @@ def image_repository_arn(ctx: BuildContext) -> pulumi.Input[str]:
 
 
 def variant_name(spec: ModelMonitorSpec) -> str:
-    if spec.endpoint.existing is not None:
-        return spec.endpoint.existing.variant_name
-    assert spec.endpoint.create is not None
-    return spec.endpoint.create.variant_name
+    if spec.endpoint_source.existing is not None:
+        return spec.endpoint_source.existing.variant_name
+    assert spec.endpoint_source.create is not None
+    return spec.endpoint_source.create.variant_name
 
 
 def capture_prefix(ctx: BuildContext) -> pulumi.Output[str]:
-    """`{DestinationS3Uri}/{endpoint}/{variant}`: where SageMaker writes this variant's `yyyy/mm/dd/hh/` captures."""
+    """`{DestinationS3Uri}/{endpoint}/{variant}`: where SageMaker writes this variant's `yyyy/mm/dd/hh/` captures;
+    a batch transform source's DestinationS3Uri itself (its manifests are below it)."""
     spec = ctx.document.spec
+    if spec.batch_transform is not None:
+        return pulumi.Output.from_input(spec.batch_transform.destination_s3_uri.rstrip("/"))
     destination: pulumi.Input[str] = (spec.data_capture.destination_s3_uri.rstrip("/")
                                       if spec.data_capture.destination_s3_uri is not None
                                       else ctx.locations.apply(lambda loc: loc.captures))
@@ -204,11 +236,67 @@ def run_environment(ctx: BuildContext, kind: RunKind, *, engine: str) -> dict[st
     if kind.key == "dq":
         env["baseline_statistics"] = ctx.statistics_s3_uri
         env["baseline_constraints"] = ctx.constraints_s3_uri
-    else:
-        assert spec.model_quality.ground_truth_s3_uri is not None
-        env["ground_truth_source"] = spec.model_quality.ground_truth_s3_uri.rstrip("/")
-        env["label_delay_seconds"] = str(label_delay_seconds(spec))
+    if kind.labelled:
+        truth = kind_ground_truth(ctx, kind)
+        assert truth is not None
+        env["ground_truth_source"] = truth.rstrip("/")
+        env["label_delay_seconds"] = str(label_delay_seconds(spec, kind.monitoring_type))
+    if kind.clarify:
+        env["analysis_config"] = results_uri(ctx, kind).apply(lambda uri: engine_clarify.config_uri(uri, kind.results))
+        baseline = engine_clarify.baseline_analysis(spec, kind.monitoring_type)
+        if baseline is not None:
+            env["baseline_constraints"] = baseline
     return env
+
+
+def processing_settings(spec: ModelMonitorSpec, kind: RunKind) -> tuple[str, int, int]:
+    """(instance type, instance count, max runtime) of a processing job running this kind."""
+    if kind.key == "dq":
+        dq = spec.data_quality
+        return dq.instance_type, dq.instance_count, dq.max_runtime_seconds
+    if kind.key == "mq":
+        return spec.model_quality.instance_type, 1, spec.model_quality.max_runtime_seconds
+    if kind.key == "mb":
+        return spec.model_bias.instance_type, 1, spec.model_bias.max_runtime_seconds
+    return spec.feature_attribution.instance_type, 1, spec.feature_attribution.max_runtime_seconds
+
+
+def job_environment(ctx: BuildContext, kind: RunKind, results: str) -> dict[str, str]:
+    """The processing job's analyzer settings: the kind's knobs, and a bias/attribution run's configuration."""
+    settings = kind_settings(ctx.document.spec, kind)
+    if kind.clarify:
+        settings.update(engine_clarify.clarify_settings(ctx.document.spec, kind.monitoring_type, results,
+                                                        kind.results))
+    return settings
+
+
+def kind_ground_truth(ctx: BuildContext, kind: RunKind) -> str | None:
+    """The ground-truth prefix a labelled run joins (the spec requires it when the type is enabled)."""
+    spec = ctx.document.spec
+    section = spec.model_bias if kind.key == "mb" else spec.model_quality if kind.key == "mq" else None
+    return section.ground_truth_s3_uri if section is not None else None
+
+
+def kind_reads(ctx: BuildContext, kind: RunKind, results: str, statistics: str, constraints: str) -> list[str]:
+    """What a run reads besides captures and ground truth: the baseline (data quality), the analysis configuration
+    and baseline analysis (bias, attribution), the record preprocessor."""
+    reads = [*preprocessor_reads(ctx)]
+    if kind.key == "dq":
+        reads += [statistics, constraints]
+    if kind.clarify:
+        reads.append(engine_clarify.config_prefix(results, kind.results))
+        baseline = engine_clarify.baseline_analysis(ctx.document.spec, kind.monitoring_type)
+        if baseline is not None:
+            reads.append(baseline)
+    return reads
+
+
+def with_kind_grants(policy: Policy, ctx: BuildContext, kind: RunKind, scope: AwsScope) -> Policy:
+    """Attribution calls the model: InvokeEndpoint on exactly the endpoint it calls."""
+    if kind.key != "fa":
+        return policy
+    endpoint = engine_clarify.attribution_endpoint(ctx.document.spec, ctx.document.monitored_endpoint)
+    return engine_clarify.with_invoke_endpoint(policy, scope, endpoint)
 
 
 def aws_scope(ctx: BuildContext) -> pulumi.Output[AwsScope]:
@@ -261,8 +349,9 @@ def schedule_runs(ctx: BuildContext, kind: RunKind, *, target_arn: pulumi.Output
     retry = shape["RetryPolicy"]
     schedule = scheduler.Schedule(
         f"{ctx.names.logical}-{kind.key}-run-schedule", name=schedule_name, group_name=SCHEDULE_GROUP,
-        description=f"ModelMonitor {ctx.monitor}: {kind.monitoring_type} run of endpoint "
-                    f"{ctx.document.endpoint_name}",
+        description=f"ModelMonitor {ctx.monitor}: {kind.monitoring_type} run of "
+                    + (f"endpoint {ctx.document.monitored_endpoint}" if ctx.document.monitored_endpoint
+                       else "batch transform jobs"),
         schedule_expression=schedule_expression(kind.schedule), schedule_expression_timezone="UTC",
         flexible_time_window={"mode": "OFF"}, state="ENABLED",
         target={"arn": target_arn, "role_arn": role_arn, "input": input_json or shape["Input"],

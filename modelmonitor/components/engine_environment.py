@@ -20,10 +20,15 @@ from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import ModelMonitorDocument, ModelMonitorSpec, duration_seconds, schedule_period_seconds
 
+BATCH_ENDPOINT_DIMENSION = "batch-transform"
+"""The `Endpoint` dimension and results path segment of a batch transform source under our engines: the analyzer
+publishes every metric with an Endpoint dimension, and transform jobs have no endpoint."""
 CAPTURE_DATASET_FORMAT = json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
                                                                                    "endpointOutput"]}})
 METRICS_NAMESPACE: dict[str, str] = {"DataQuality": "ModelMonitor/DataQuality",
-                                     "ModelQuality": "ModelMonitor/ModelQuality"}
+                                     "ModelQuality": "ModelMonitor/ModelQuality",
+                                     "ModelBias": "ModelMonitor/ModelBias",
+                                     "ModelExplainability": "ModelMonitor/ModelExplainability"}
 """internal-contracts §4."""
 
 
@@ -58,12 +63,40 @@ def generated_preprocessor(spec: ModelMonitorSpec) -> str | None:
                                map_output=output is not None)
 
 
+def source_environment(spec: ModelMonitorSpec) -> dict[str, str]:
+    """A batch transform source's run settings (internal-contracts §5); nothing for an endpoint."""
+    batch = spec.batch_transform
+    if batch is None:
+        return {}
+    return {"capture_kind": "batchTransform", "batch_content_type": batch.content_type,
+            "batch_accept": batch.accept}
+
+
 def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict[str, str]:
+    return {**_type_knobs(spec, monitoring_type), **source_environment(spec)}
+
+
+def _type_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict[str, str]:
     if monitoring_type == "DataQuality":
         dq = spec.data_quality
         return {**dq.environment, "drift_methods": ",".join(dq.custom_metrics),
                 "comparison_method": dq.method.capitalize(), "drift_threshold": repr(dq.drift_threshold),
                 "categorical_drift_threshold": repr(dq.categorical_drift_threshold), **payload_environment(spec)}
+    if monitoring_type == "ModelBias":
+        mb = spec.model_bias
+        bias = {"probability_threshold_attribute": repr(mb.probability_threshold),
+                "min_ground_truth_coverage": repr(mb.min_ground_truth_coverage),
+                **payload_environment(spec, sketch=False)}
+        if mb.inference_attribute is not None:
+            bias["inference_attribute"] = mb.inference_attribute
+        if mb.probability_attribute is not None:
+            bias["probability_attribute"] = mb.probability_attribute
+        return bias
+    if monitoring_type == "ModelExplainability":
+        attribution = payload_environment(spec, sketch=False)
+        if spec.feature_attribution.endpoint_name is not None:
+            attribution["attribution_endpoint"] = spec.feature_attribution.endpoint_name
+        return attribution
     mq = spec.model_quality
     if mq.problem_type is None:
         raise ValueError("modelQuality.problemType is required for a model-quality run")
@@ -78,10 +111,11 @@ def analyzer_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> d
     return knobs
 
 
-def label_delay_seconds(spec: ModelMonitorSpec) -> int:
+def label_delay_seconds(spec: ModelMonitorSpec, monitoring_type: MonitoringType = "ModelQuality") -> int:
     """The label delay rounded up to whole hours, as the modelMonitor engine's EndTimeOffset
     (`schedules.model_quality_offsets`): labels get at least the declared delay to arrive."""
-    return _whole_hours(duration_seconds(spec.model_quality.label_delay))
+    section = spec.model_bias if monitoring_type == "ModelBias" else spec.model_quality
+    return _whole_hours(duration_seconds(section.label_delay))
 
 
 @dataclass(frozen=True)
@@ -94,11 +128,16 @@ class EngineLocations:
     """Output S3Uri of this monitoring type: `s3://{bucket}/results/{ns}/{name}/data-quality` (or model-quality)."""
     baseline_statistics: str | None = None
     baseline_constraints: str | None = None
-    """Data quality: both required. Model quality: an optional model-quality constraints.json."""
+    """Data quality: both required. Model quality: an optional model-quality constraints.json. Bias, attribution:
+    the baseline analysis.json (optional)."""
+    analysis_config: str | None = None
+    """Bias, attribution: the uploaded analysis configuration (required)."""
 
 
 def capture_prefix(document: ModelMonitorDocument, capture_destination: str) -> str:
-    endpoint = document.spec.endpoint
+    if document.spec.batch_transform is not None:
+        return document.spec.batch_transform.destination_s3_uri.rstrip("/")
+    endpoint = document.spec.endpoint_source
     variant = endpoint.existing.variant_name if endpoint.existing is not None else \
         endpoint.create.variant_name if endpoint.create is not None else "AllTraffic"
     return f"{capture_destination.rstrip('/')}/{document.endpoint_name}/{variant}"
@@ -108,20 +147,22 @@ def analyzer_function_environment(document: ModelMonitorDocument, monitoring_typ
                                   locations: EngineLocations, *, event_bus_name: str = "default") -> dict[str, str]:
     spec = document.spec
     names = MonitorNames(document.metadata.namespace, document.metadata.name)
-    section = spec.data_quality if monitoring_type == "DataQuality" else spec.model_quality
+    schedule = {"DataQuality": spec.data_quality.schedule, "ModelQuality": spec.model_quality.schedule,
+                "ModelBias": spec.model_bias.schedule,
+                "ModelExplainability": spec.feature_attribution.schedule}[monitoring_type]
     env = {
         **analyzer_knobs(spec, monitoring_type),
         "dataset_format": CAPTURE_DATASET_FORMAT,
         "dataset_source": capture_prefix(document, locations.capture_destination),
         "output_path": locations.results.rstrip("/"),
-        "sagemaker_endpoint_name": document.endpoint_name,
+        "sagemaker_endpoint_name": document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION,
         "sagemaker_monitoring_schedule_name": engine_names.schedule(names, monitoring_type),
         "monitoring_type": monitoring_type,
         "cloudwatch_metrics_namespace": METRICS_NAMESPACE[monitoring_type],
         "run_event_bus_name": event_bus_name,
         "modelmonitor_monitor": f"{document.metadata.namespace}/{document.metadata.name}",
         "modelmonitor_engine": "lambda",
-        "schedule_period_seconds": str(schedule_period_seconds(section.schedule)),
+        "schedule_period_seconds": str(schedule_period_seconds(schedule)),
         "max_window_mb": str(spec.engine_settings.max_lambda_window_mb),
     }
     if monitoring_type == "DataQuality":
@@ -129,10 +170,15 @@ def analyzer_function_environment(document: ModelMonitorDocument, monitoring_typ
             raise ValueError("a data-quality run needs the baseline statistics and constraints URIs")
         env["baseline_statistics"] = locations.baseline_statistics
         env["baseline_constraints"] = locations.baseline_constraints
-    else:
-        assert spec.model_quality.ground_truth_s3_uri is not None  # the spec requires it when enabled
-        env["ground_truth_source"] = spec.model_quality.ground_truth_s3_uri.rstrip("/")
-        env["label_delay_seconds"] = str(label_delay_seconds(spec))
-        if locations.baseline_constraints is not None:
-            env["baseline_constraints"] = locations.baseline_constraints
+    elif monitoring_type in ("ModelQuality", "ModelBias"):
+        labelled = spec.model_bias if monitoring_type == "ModelBias" else spec.model_quality
+        assert labelled.ground_truth_s3_uri is not None  # the spec requires it when enabled
+        env["ground_truth_source"] = labelled.ground_truth_s3_uri.rstrip("/")
+        env["label_delay_seconds"] = str(label_delay_seconds(spec, monitoring_type))
+    if monitoring_type != "DataQuality" and locations.baseline_constraints is not None:
+        env["baseline_constraints"] = locations.baseline_constraints
+    if monitoring_type in ("ModelBias", "ModelExplainability"):
+        if locations.analysis_config is None:
+            raise ValueError(f"a {monitoring_type} run needs its analysis configuration's URI")
+        env["analysis_config"] = locations.analysis_config
     return env

@@ -75,11 +75,10 @@ def log_group_name(ctx: BuildContext, kind: common.RunKind) -> str:
 def analyzer_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> AnalyzerAccess:
     """values: capture prefix, results URI, statistics, constraints, log group ARN, KMS key ARNs..."""
     capture, results, statistics, constraints, log_group, *keys = (str(v) for v in values)
-    mq = ctx.document.spec.model_quality
     return AnalyzerAccess(
         capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
-        baseline_s3_uris=[statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else [],
-        ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
+        baseline_s3_uris=common.kind_reads(ctx, kind, results, statistics, constraints),
+        ground_truth_s3_uri=common.kind_ground_truth(ctx, kind),
         event_bus_name=common.RUN_EVENT_BUS, log_group_arns=[f"{log_group}:*"], kms_key_arns=keys)
 
 
@@ -125,4 +124,5 @@ class LambdaEngine:
         scope = values[0]
         assert isinstance(scope, AwsScope)
         policy = common.with_capture_key(analyzer_policy(scope, analyzer_access(ctx, kind, values[2:])), ctx, scope)
+        policy = common.with_kind_grants(policy, ctx, kind, scope)
         return json.dumps(common.with_dead_letter(policy, str(values[1])))

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws_native.sagemaker as native_sagemaker
 from pulumi_aws import s3, sagemaker
 
+from modelmonitor.components import engine_clarify_mm as clarify_mm
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_environment import generated_preprocessor, payload_environment
@@ -49,6 +50,8 @@ class EngineResult:
     records_metric: bool = False
     """The engine's data-quality runs publish `records_analyzed` (our analyzer only; the built-in one fails a run
     whose window holds no data, which the failed-run alert reports)."""
+    clarify_schedules: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Bias / attribution runs: monitoring type → (schedule name, metrics namespace)."""
     dead_letter_queue: str | None = None
     """The queue scheduled runs that could not run land in (our engines): alarmed on, since a run killed by a
     timeout or out of memory emits no Failed event."""
@@ -112,7 +115,7 @@ class ModelMonitorEngine:
 
     def build(self, ctx: BuildContext) -> EngineResult:
         spec = ctx.document.spec
-        if spec.endpoint.create is not None:
+        if spec.endpoint is not None and spec.endpoint.create is not None:
             # What we capture is ours to check; an existing endpoint's capture settings are not visible here.
             if spec.data_quality.enabled and not spec.data_capture.capture_input:
                 raise MonitorConfigError("spec.dataQuality needs the endpoint's requests: set "
@@ -126,6 +129,13 @@ class ModelMonitorEngine:
             dq_schedule, schedule_arns["dataQuality"] = self._data_quality(ctx, spec.data_quality)
         if spec.model_quality.enabled:
             mq_schedule, schedule_arns["modelQuality"] = self._model_quality(ctx, spec.model_quality)
+        tags = schedule_tags(ctx)
+        if spec.model_bias.enabled:
+            _, schedule_arns["modelBias"] = clarify_mm.bias_job(
+                ctx, local_path=ENDPOINT_LOCAL_PATH, output_path=OUTPUT_LOCAL_PATH, tags=tags)
+        if spec.feature_attribution.enabled:
+            _, schedule_arns["featureAttribution"] = clarify_mm.explainability_job(
+                ctx, local_path=ENDPOINT_LOCAL_PATH, output_path=OUTPUT_LOCAL_PATH, tags=tags)
         return EngineResult(dq_schedule, mq_schedule, schedule_arns, heartbeat_metric(spec.data_quality),
                             records_metric=spec.data_quality.analyzer == "custom")
 
@@ -151,9 +161,7 @@ class ModelMonitorEngine:
             data_quality_app_specification=app,
             data_quality_baseline_config={"constraints_resource": {"s3_uri": ctx.constraints_s3_uri},
                                           "statistics_resource": {"s3_uri": ctx.statistics_s3_uri}},
-            data_quality_job_input={"endpoint_input": {
-                "endpoint_name": ctx.endpoint_name, "local_path": ENDPOINT_LOCAL_PATH,
-                "s3_input_mode": "File", "s3_data_distribution_type": "FullyReplicated"}},
+            data_quality_job_input=clarify_mm.job_input(ctx, local_path=ENDPOINT_LOCAL_PATH),
             data_quality_job_output_config={
                 "kms_key_id": ctx.platform.kms_key_arn,
                 "monitoring_outputs": {"s3_output": {
@@ -191,10 +199,7 @@ class ModelMonitorEngine:
         assert mq.problem_type is not None and mq.ground_truth_s3_uri is not None  # the spec enforces both
         names = ctx.names
         start, end = model_quality_offsets(mq.schedule, mq.label_delay)
-        endpoint_input: dict[str, pulumi.Input[object]] = {
-            "endpoint_name": ctx.endpoint_name, "local_path": ENDPOINT_LOCAL_PATH,
-            "s3_input_mode": "File", "s3_data_distribution_type": "FullyReplicated",
-            "start_time_offset": start, "end_time_offset": end}
+        endpoint_input: dict[str, pulumi.Input[object]] = {"start_time_offset": start, "end_time_offset": end}
         if mq.inference_attribute is not None:
             endpoint_input["inference_attribute"] = mq.inference_attribute
         if mq.problem_type == "BinaryClassification" and mq.probability_attribute is not None:
@@ -202,14 +207,14 @@ class ModelMonitorEngine:
             endpoint_input["probability_threshold_attribute"] = mq.probability_threshold
         job = native_sagemaker.ModelQualityJobDefinition(
             names.replaceable("mq-job"), role_arn=ctx.role_arn,
-            endpoint_name=ctx.endpoint_name,
+            **clarify_mm.endpoint_name_property(ctx),
             model_quality_app_specification={
                 "image_uri": builtin_analyzer_image(ctx.platform.region), "problem_type": mq.problem_type,
                 # A user's record preprocessor serves model quality too (its dict holds the inference attribute);
                 # a spec.payload mapping is applied to data quality only under this engine.
                 **({"record_preprocessor_source_uri": ctx.document.spec.payload.preprocessor_s3_uri}
                    if ctx.document.spec.payload.preprocessor_s3_uri else {})},
-            model_quality_job_input={"endpoint_input": endpoint_input,
+            model_quality_job_input={**clarify_mm.job_input(ctx, local_path=ENDPOINT_LOCAL_PATH, extra=endpoint_input),
                                      "ground_truth_s3_input": {"s3_uri": mq.ground_truth_s3_uri}},
             model_quality_job_output_config={
                 "kms_key_id": ctx.platform.kms_key_arn,

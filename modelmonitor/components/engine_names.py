@@ -16,12 +16,12 @@ from modelmonitor.components.images import partition
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import ModelMonitorSpec
 
-MonitoringType = Literal["DataQuality", "ModelQuality"]
+MonitoringType = Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
 PackageType = Literal["Zip", "Image"]
 LAMBDA_NAME_MAX = 64
 STATE_MACHINE_NAME_MAX = 80
 _LAMBDA_NAME = re.compile(r"[a-zA-Z0-9_-]+")
-_KIND: dict[str, str] = {"DataQuality": "dq", "ModelQuality": "mq"}
+_KIND: dict[str, str] = {"DataQuality": "dq", "ModelQuality": "mq", "ModelBias": "mb", "ModelExplainability": "fa"}
 
 
 def kind(monitoring_type: MonitoringType) -> str:
@@ -61,7 +61,9 @@ def state_machine_arn(name: str, *, region: str, account_id: str) -> str:
 
 def schedule(names: MonitorNames, monitoring_type: MonitoringType) -> str:
     """The schedule name every engine's runs carry (metric dimension, results path segment, run event)."""
-    return names.data_quality_schedule if monitoring_type == "DataQuality" else names.model_quality_schedule
+    return {"DataQuality": names.data_quality_schedule, "ModelQuality": names.model_quality_schedule,
+            "ModelBias": names.model_bias_schedule,
+            "ModelExplainability": names.feature_attribution_schedule}[monitoring_type]
 
 
 def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:

@@ -58,23 +58,21 @@ def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) 
     code bundle prefix ("" when the image is ours)."""
     endpoint, image, job_role, capture, results, statistics, constraints, kms, code = (str(v) for v in values)
     spec = ctx.document.spec
-    dq, mq = spec.data_quality, spec.model_quality
-    quality = kind.key == "mq"
+    dq = spec.data_quality
+    instance_type, instance_count, max_runtime = common.processing_settings(spec, kind)
     return ProcessingJobMachineArgs(
         monitor=ctx.monitor, endpoint_name=endpoint, schedule_name=kind.schedule_name,
         job_name_prefix=jobs_prefix(ctx, kind), image_uri=image, job_role_arn=job_role, capture_s3_uri=capture,
         results_s3_uri=results,
-        baseline_statistics_s3_uri=None if quality else statistics,
-        baseline_constraints_s3_uri=None if quality else constraints,
+        baseline_statistics_s3_uri=statistics if kind.key == "dq" else None,
+        baseline_constraints_s3_uri=constraints if kind.key == "dq" else None,
         monitoring_type=kind.monitoring_type, metrics_namespace=kind.namespace,
-        ground_truth_s3_uri=mq.ground_truth_s3_uri if quality else None,
+        ground_truth_s3_uri=common.kind_ground_truth(ctx, kind),
         window_seconds=kind.period_seconds,
-        window_end_offset_seconds=label_delay_seconds(spec) if quality else 0,
-        instance_type=mq.instance_type if quality else dq.instance_type,
-        instance_count=1 if quality else dq.instance_count,
-        volume_size_gb=dq.volume_size_gb,
-        max_runtime_seconds=mq.max_runtime_seconds if quality else dq.max_runtime_seconds,
-        event_bus_name=common.RUN_EVENT_BUS, environment=common.kind_settings(spec, kind),
+        window_end_offset_seconds=label_delay_seconds(spec, kind.monitoring_type) if kind.labelled else 0,
+        instance_type=instance_type, instance_count=instance_count, volume_size_gb=dq.volume_size_gb,
+        max_runtime_seconds=max_runtime,
+        event_bus_name=common.RUN_EVENT_BUS, environment=common.job_environment(ctx, kind, results),
         output_kms_key_id=kms, partition=ctx.platform.partition, region=ctx.platform.region,
         code_s3_uri=code or None)
 
@@ -89,12 +87,11 @@ def job_access(ctx: BuildContext, kind: common.RunKind, values: list[object]) ->
     scope = values[0]
     assert isinstance(scope, AwsScope)
     capture, results, statistics, constraints, repository, code, *keys = (str(v) for v in values[1:])
-    mq = ctx.document.spec.model_quality
-    baselines = [statistics, constraints, *common.preprocessor_reads(ctx)] if kind.key == "dq" else []
+    reads = common.kind_reads(ctx, kind, results, statistics, constraints)
     return AnalyzerAccess(
         capture_s3_uri=capture, results_s3_uri=results, metrics_namespace=kind.namespace,
-        baseline_s3_uris=[*baselines, code.rstrip("/")] if code else baselines,
-        ground_truth_s3_uri=mq.ground_truth_s3_uri if kind.key == "mq" else None,
+        baseline_s3_uris=[*reads, code.rstrip("/")] if code else reads,
+        ground_truth_s3_uri=common.kind_ground_truth(ctx, kind),
         event_bus_name=common.RUN_EVENT_BUS,
         log_group_arns=[scope.arn("logs", "log-group:/aws/sagemaker/ProcessingJobs:*")],
         image_repository_arn=repository or None, kms_key_arns=keys)
@@ -122,8 +119,8 @@ class ProcessingJobEngine:
         job_policy = pulumi.Output.all(
             scope, common.capture_prefix(ctx), common.results_uri(ctx, kind), ctx.statistics_s3_uri,
             ctx.constraints_s3_uri, repository, code, *common.kms_key_arns(ctx),
-        ).apply(lambda v: json.dumps(common.with_capture_key(analyzer_policy(v[0], job_access(ctx, kind, v)), ctx,
-                                                             v[0])))
+        ).apply(lambda v: json.dumps(common.with_kind_grants(common.with_capture_key(
+            analyzer_policy(v[0], job_access(ctx, kind, v)), ctx, v[0]), ctx, kind, v[0])))
         job_role = common.role(ctx, f"{kind.key}-job", trust=sagemaker_trust, policy=job_policy)
         logs = cloudwatch.LogGroup(
             f"{ctx.names.logical}-{kind.key}-run-logs", name=f"/aws/vendedlogs/states/{machine_name(ctx, kind)}",

@@ -15,7 +15,7 @@ from typing import Protocol
 import pulumi
 from pulumi_aws import cloudwatch, iam, s3
 
-from modelmonitor.components import alarms, dashboards, policies
+from modelmonitor.components import alarms, alarms_clarify, dashboards, engine_clarify, policies
 from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, fingerprint
 from modelmonitor.components.context import (
     BuildContext,
@@ -25,7 +25,7 @@ from modelmonitor.components.context import (
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
-from modelmonitor.components.engine_environment import generated_preprocessor
+from modelmonitor.components.engine_environment import BATCH_ENDPOINT_DIMENSION, generated_preprocessor
 from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
@@ -85,13 +85,15 @@ def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.Resource
 def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
     """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
     spec = document.spec
-    endpoint = document.endpoint_name
+    endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
     destination = spec.data_capture.destination_s3_uri
-    if destination is None:
+    if spec.batch_transform is not None:
+        captures = spec.batch_transform.destination_s3_uri.rstrip("/") + "/"
+    elif destination is None:
         # Created endpoints capture into the platform bucket; an existing endpoint without a declared destination
         # is assumed to do the same (the spec cannot say otherwise for engine modelMonitor; see the report).
         captures = f"{loc.captures}/{endpoint}/"
-    elif spec.endpoint.create is not None:
+    elif spec.endpoint_source.create is not None:
         captures = f"{destination.rstrip('/')}/{endpoint}/"
     else:
         # an existing endpoint's declared prefix may already include the endpoint name: grant the whole prefix
@@ -106,6 +108,17 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
         write.append(loc.baseline("data-quality") + "/")
     if spec.model_quality.enabled and spec.model_quality.ground_truth_s3_uri is not None:
         read.append(spec.model_quality.ground_truth_s3_uri.rstrip("/") + "/")
+    for enabled, kind, monitoring_type in ((spec.model_bias.enabled, "model-bias", "ModelBias"),
+                                           (spec.feature_attribution.enabled, "feature-attribution",
+                                            "ModelExplainability")):
+        if enabled:  # engine modelMonitor: Clarify's jobs run with this role
+            read.append(loc.baseline(kind) + "/")
+            write.append(loc.results(kind) + "/")
+            baseline_analysis = engine_clarify.baseline_analysis(spec, monitoring_type)
+            if baseline_analysis is not None:
+                read.append(baseline_analysis)
+    if spec.model_bias.enabled and spec.model_bias.ground_truth_s3_uri is not None:
+        read.append(spec.model_bias.ground_truth_s3_uri.rstrip("/") + "/")
     if spec.payload.preprocessor_s3_uri is not None:
         read.append(spec.payload.preprocessor_s3_uri)
     if generated_preprocessor(spec) is not None:
@@ -142,7 +155,9 @@ class ModelMonitor(pulumi.ComponentResource):
             raise MonitorConfigError(
                 f"{names.namespace}/{names.name}: spec.alerting.snsTopicArn is in region {topic.split(':')[3]}, "
                 f"but alarms in {spec.region} can only notify topics in {spec.region}")
-        if spec.endpoint.existing is not None and spec.data_capture.destination_s3_uri is None:
+        engine_clarify.check_engine(spec)
+        if (spec.endpoint is not None and spec.endpoint.existing is not None
+                and spec.data_capture.destination_s3_uri is None):
             pulumi.log.warn(
                 f"{names.namespace}/{names.name}: endpoint {document.endpoint_name} is not created here and "
                 "spec.dataCapture.destinationS3Uri is not set; the monitoring role may read captures only under "
@@ -154,7 +169,8 @@ class ModelMonitor(pulumi.ComponentResource):
         capture_kms = spec.data_capture.kms_key_id or platform.kms_key_arn
 
         declared_destination = spec.data_capture.destination_s3_uri
-        self.endpoint_name = build_endpoint(
+        self.endpoint_name = pulumi.Output.from_input(BATCH_ENDPOINT_DIMENSION) if spec.batch_transform \
+            is not None else build_endpoint(
             self, document, names,
             capture_destination=declared_destination.rstrip("/") if declared_destination else locations.apply(
                 lambda loc: loc.captures),
@@ -179,7 +195,7 @@ class ModelMonitor(pulumi.ComponentResource):
             f"{names.logical}-dashboard", dashboard_name=dashboard_name,
             dashboard_body=pulumi.Output.all(*alarm_arns).apply(lambda arns: dashboards.to_json(
                 dashboards.monitor_dashboard(
-                    region=spec.region, endpoint=document.endpoint_name,
+                    region=spec.region, endpoint=document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION,
                     data_schedule=result.data_quality_schedule, model_schedule=result.model_quality_schedule,
                     features=spec.data_quality.features, drift_threshold=spec.data_quality.drift_threshold,
                     quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns,
@@ -274,7 +290,7 @@ class ModelMonitor(pulumi.ComponentResource):
     def _alarm_definitions(document: ModelMonitorDocument, result: EngineResult) -> list[alarms.AlarmDefinition]:
         spec = document.spec
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
-        endpoint = document.endpoint_name
+        endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
         dashboard = dashboards.dashboard_url(spec.region, names.dashboard)
         definitions: list[alarms.AlarmDefinition] = []
         results_key = f"results/{names.namespace}/{names.name}"
@@ -314,9 +330,21 @@ class ModelMonitor(pulumi.ComponentResource):
             if result.ground_truth_coverage_metric:
                 definitions.append(alarms.ground_truth_coverage_alarm(
                     mq.min_ground_truth_coverage, mq.schedule, spec.alerting, context))
+        for monitoring_type, (schedule, namespace) in result.clarify_schedules.items():
+            clarify_type: alarms_clarify.ClarifyType = \
+                "ModelBias" if monitoring_type == "ModelBias" else "ModelExplainability"
+            section = spec.model_bias if clarify_type == "ModelBias" else spec.feature_attribution
+            results = "model-bias" if clarify_type == "ModelBias" else "feature-attribution"
+            context = alarms.AlarmContext(monitor=f"{names.namespace}/{names.name}", endpoint=endpoint,
+                                          schedule=schedule, results_key=f"{results_key}/{results}",
+                                          dashboard=dashboard)
+            definitions += alarms_clarify.clarify_alarms(clarify_type, section.schedule, spec.alerting, context,
+                                                         namespace=namespace)
         if result.dead_letter_queue is not None and definitions:
             # One queue per monitor: its alarm carries the first run kind's context.
             definitions.append(alarms.dead_letter_alarm(result.dead_letter_queue, definitions[0].context))
+        if spec.batch_transform is not None:
+            definitions = [alarms_clarify.for_batch_transform(d) for d in definitions]
         return definitions
 
     @staticmethod

@@ -84,6 +84,14 @@ class MonitorNames:
     def model_quality_schedule(self) -> str:
         return self.sagemaker("mq-schedule")
 
+    @property
+    def model_bias_schedule(self) -> str:
+        return self.sagemaker("mb-schedule")
+
+    @property
+    def feature_attribution_schedule(self) -> str:
+        return self.sagemaker("fa-schedule")
+
     def baseline_job(self, fingerprint: str) -> str:
         """Processing job names are unique forever in an account/region: the inputs' fingerprint makes a new
         baseline (changed dataset) a new name, and the same inputs the same name (so create can adopt it)."""

@@ -82,7 +82,13 @@ _ARNS: dict[str, tuple[str, Callable[[str], str]]] = {
         "sagemaker", lambda n: f"monitoring-schedule/{n.lower()}"),
 }
 _NAME_KEYS = {"aws:cloudwatch/dashboard:Dashboard": "dashboardName",
-              "aws-native:sagemaker:ModelQualityJobDefinition": "jobDefinitionName"}
+              "aws-native:sagemaker:ModelQualityJobDefinition": "jobDefinitionName",
+              "aws-native:sagemaker:ModelBiasJobDefinition": "jobDefinitionName",
+              "aws-native:sagemaker:ModelExplainabilityJobDefinition": "jobDefinitionName"}
+_NATIVE_JOB_DEFINITIONS = {"aws-native:sagemaker:ModelQualityJobDefinition": "model-quality-job-definition",
+                           "aws-native:sagemaker:ModelBiasJobDefinition": "model-bias-job-definition",
+                           "aws-native:sagemaker:ModelExplainabilityJobDefinition":
+                               "model-explainability-job-definition"}
 
 
 def plain(value: Any) -> Any:
@@ -149,9 +155,9 @@ class PlanMocks(pulumi.runtime.Mocks):
         if typ == "docker-build:index:Image":
             outputs["digest"] = "sha256:" + hashlib.sha256(name.encode()).hexdigest()
             return f"{name}-image"
-        if typ == "aws-native:sagemaker:ModelQualityJobDefinition":
+        if typ in _NATIVE_JOB_DEFINITIONS:
             outputs["jobDefinitionArn"] = (f"arn:{part}:sagemaker:{region}:{account}:"
-                                           f"model-quality-job-definition/{physical.lower()}")
+                                           f"{_NATIVE_JOB_DEFINITIONS[typ]}/{physical.lower()}")
             return physical
         if typ in _ARNS:
             service, resource = _ARNS[typ]

@@ -90,7 +90,7 @@ class ProcessingJobMachineArgs:
     `{results}/{endpoint}/{schedule}/yyyy/mm/dd/hh/` (internal-contracts §1)."""
     baseline_statistics_s3_uri: str | None = None
     baseline_constraints_s3_uri: str | None = None
-    monitoring_type: Literal["DataQuality", "ModelQuality"] = "DataQuality"
+    monitoring_type: Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"] = "DataQuality"
     metrics_namespace: str | None = None
     """Default: `ModelMonitor/DataQuality` or `ModelMonitor/ModelQuality` (internal-contracts §4)."""
     ground_truth_s3_uri: str | None = None
@@ -145,8 +145,9 @@ def _validate(args: ProcessingJobMachineArgs) -> None:
         if value is not None and _INTRINSIC_RESERVED.search(value):
             # These URIs are spliced into States.Format literals, where ' { } \ are syntax.
             raise StateMachineError(f"{name} may not contain ' {{ }} or \\ (got {value!r})")
-    if (args.monitoring_type == "ModelQuality") != (args.ground_truth_s3_uri is not None):
-        raise StateMachineError("ground_truth_s3_uri is required for ModelQuality runs and only for them")
+    if (args.monitoring_type in ("ModelQuality", "ModelBias")) != (args.ground_truth_s3_uri is not None):
+        raise StateMachineError("ground_truth_s3_uri is required for ModelQuality and ModelBias runs and only for "
+                                "them")
     if (args.baseline_statistics_s3_uri is None) != (args.baseline_constraints_s3_uri is None):
         raise StateMachineError("baseline statistics and constraints URIs go together (both or neither)")
     if not 1 <= args.instance_count <= 100:

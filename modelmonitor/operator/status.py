@@ -25,7 +25,7 @@ MAX_MESSAGE = 1024
 OPERATION_CONDITIONS = ("Ready", "Reconciling", "Stalled")
 TIMER_CONDITIONS = ("DriftDetected", "InfrastructureDrifted")
 FEATURE_CONDITIONS = ("DataCaptureConfigured", "BaselineReady", "DataQualityScheduled", "ModelQualityScheduled",
-                      "AlertingReady")
+                      "ModelBiasScheduled", "FeatureAttributionScheduled", "AlertingReady")
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,11 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
     """What an applied spec configured, stated honestly (an existing endpoint's capture is not verified)."""
     spec = document.spec
     capture = spec.data_capture
-    if spec.endpoint.create is not None:
+    if spec.batch_transform is not None:
+        data_capture = condition("DataCaptureConfigured", "True", "BatchTransform",
+                                 f"batch transform jobs capture to {spec.batch_transform.destination_s3_uri}; "
+                                 "expected, not verified")
+    elif spec.endpoint_source.create is not None:
         data_capture = condition("DataCaptureConfigured", "True", "CaptureEnabled",
                                  f"endpoint {document.endpoint_name} captures {capture.sampling_percentage}% "
                                  "of requests")
@@ -106,6 +110,13 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
     model_quality = (condition("ModelQualityScheduled", "True", "Scheduled",
                                f"{spec.engine} runs {spec.model_quality.schedule}")
                      if spec.model_quality.enabled else condition("ModelQualityScheduled", "False", "Disabled"))
+    model_bias = (condition("ModelBiasScheduled", "True", "Scheduled", f"{spec.engine} runs {spec.model_bias.schedule}")
+                  if spec.model_bias.enabled else condition("ModelBiasScheduled", "False", "Disabled"))
+    attribution = spec.feature_attribution
+    feature_attribution = (
+        condition("FeatureAttributionScheduled", "True", "Scheduled",
+                  f"{spec.engine} runs {attribution.schedule}; each run calls the model")
+        if attribution.enabled else condition("FeatureAttributionScheduled", "False", "Disabled"))
     alerting = spec.alerting
     destinations = [f"{len(alerting.emails)} e-mail subscriber(s) (each must confirm)"] if alerting.emails else []
     if alerting.sns_topic_arn:
@@ -116,7 +127,7 @@ def feature_conditions(document: ModelMonitorDocument) -> list[Condition]:
              if destinations else
              condition("AlertingReady", "False", "NoDestinations",
                        "alarms exist but no e-mail, SNS topic or Slack webhook receives them"))
-    return [data_capture, baseline, data_quality, model_quality, alert]
+    return [data_capture, baseline, data_quality, model_quality, model_bias, feature_attribution, alert]
 
 
 def mask_outputs(outputs: Mapping[str, tuple[object, bool]]) -> dict[str, str]:
@@ -137,7 +148,7 @@ def applied(document: ModelMonitorDocument, *, existing: Iterable[Mapping[str, A
     if not any(c.get("type") == "DriftDetected" for c in existing):
         updates.append(condition("DriftDetected", "Unknown", "NoExecutionYet", "no monitoring run has finished yet"))
     patch: dict[str, Any] = {
-        "observedGeneration": generation, "endpointName": document.endpoint_name,
+        "observedGeneration": generation, "endpointName": document.monitored_endpoint,
         "lastAppliedHash": applied_hash, "lastOperation": operation.to_status(),
         # A merge patch keeps keys it does not name: outputs the stack no longer exports are removed explicitly.
         "outputs": {**{key: None for key in previous_outputs or {} if key not in outputs}, **outputs},

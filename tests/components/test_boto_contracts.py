@@ -136,9 +136,10 @@ def test_alarms_and_dashboards_are_valid_and_moto_accepts_them(path: Path) -> No
             # the namespace follows the engine (internal-contracts §4); the run-level drift alarm watches our namespace
             # under every engine (the alert Lambda publishes it for Model Monitor executions)
             run_level = alarm["MetricName"] == "features_drifted"
-            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality"} if ours or run_level
-                                          else {"aws/sagemaker/Endpoints/data-metrics",
-                                                "aws/sagemaker/Endpoints/model-metrics"})
+            assert alarm["Namespace"] in ({"ModelMonitor/DataQuality", "ModelMonitor/ModelQuality",
+                                           "ModelMonitor/ModelBias", "ModelMonitor/ModelExplainability"}
+                                          if ours or run_level else {"aws/sagemaker/Endpoints/data-metrics",
+                                                                     "aws/sagemaker/Endpoints/model-metrics"})
             assert {d["Name"] for d in alarm["Dimensions"]} == {"Endpoint", "MonitoringSchedule"}
             assert len(alarm["AlarmDescription"]) <= 1024
         assert len(client.list_dashboards()["DashboardEntries"]) == len(dashboards)

@@ -64,6 +64,7 @@ async def test_create_adds_finalizer_and_ends_ready(tmp_path: Path, monkeypatch:
         types = {cond["type"]: cond["status"] for cond in st["conditions"]}
         assert types == {"Ready": "True", "Reconciling": "False", "Stalled": "False", "DataCaptureConfigured": "True",
                          "BaselineReady": "True", "DataQualityScheduled": "True", "ModelQualityScheduled": "False",
+                         "ModelBiasScheduled": "False", "FeatureAttributionScheduled": "False",
                          "AlertingReady": "True", "DriftDetected": "Unknown"}
         assert all(cond["observedGeneration"] == 1 for cond in st["conditions"])
         assert backend.count("up", STACK) == 1

@@ -34,6 +34,7 @@ def test_merge_keeps_conditions_it_does_not_update_and_orders_them() -> None:
 @pytest.mark.parametrize(("spec", "expected"), [
     ({}, {"DataCaptureConfigured": ("True", "ExistingEndpoint"), "BaselineReady": ("True", "Precomputed"),
           "DataQualityScheduled": ("True", "Scheduled"), "ModelQualityScheduled": ("False", "Disabled"),
+          "ModelBiasScheduled": ("False", "Disabled"), "FeatureAttributionScheduled": ("False", "Disabled"),
           "AlertingReady": ("False", "NoDestinations")}),
     ({"endpoint": {"create": {"modelDataUrl": "s3://acme-models/m.tar.gz", "image": "img:1"}},
       "baseline": {"dataset": {"s3Uri": "s3://acme-data/train.csv"}}, "dataQuality": {"enabled": False},
@@ -42,7 +43,20 @@ def test_merge_keeps_conditions_it_does_not_update_and_orders_them() -> None:
       "alerting": {"emails": ["a@example.com"]}},
      {"DataCaptureConfigured": ("True", "CaptureEnabled"), "BaselineReady": ("True", "Computed"),
       "DataQualityScheduled": ("False", "Disabled"), "ModelQualityScheduled": ("True", "Scheduled"),
+      "ModelBiasScheduled": ("False", "Disabled"), "FeatureAttributionScheduled": ("False", "Disabled"),
       "AlertingReady": ("True", "Configured")}),
+    ({"featureAttribution": {"enabled": True, "headers": ["a", "b"], "backgroundRows": [[0, 1]]},
+      "modelBias": {"enabled": True, "groundTruthS3Uri": "s3://acme-labels/gt/", "label": {"favourableValues": ["1"]},
+                    "facets": [{"name": "a"}], "inferenceAttribute": "0"}},
+     {"DataCaptureConfigured": ("True", "ExistingEndpoint"), "BaselineReady": ("True", "Precomputed"),
+      "DataQualityScheduled": ("True", "Scheduled"), "ModelQualityScheduled": ("False", "Disabled"),
+      "ModelBiasScheduled": ("True", "Scheduled"), "FeatureAttributionScheduled": ("True", "Scheduled"),
+      "AlertingReady": ("False", "NoDestinations")}),
+    ({"endpoint": None, "batchTransform": {"destinationS3Uri": "s3://acme-batch/capture/"}},
+     {"DataCaptureConfigured": ("True", "BatchTransform"), "BaselineReady": ("True", "Precomputed"),
+      "DataQualityScheduled": ("True", "Scheduled"), "ModelQualityScheduled": ("False", "Disabled"),
+      "ModelBiasScheduled": ("False", "Disabled"), "FeatureAttributionScheduled": ("False", "Disabled"),
+      "AlertingReady": ("False", "NoDestinations")}),
 ])
 def test_feature_conditions(spec: dict[str, object], expected: dict[str, tuple[str, str]]) -> None:
     conditions = status.feature_conditions(doc(**spec))

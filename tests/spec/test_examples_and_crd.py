@@ -25,7 +25,7 @@ def test_there_are_examples_for_each_endpoint_mode_and_baseline() -> None:
     names = {p.name for p in MANIFESTS}
     assert {"minimal.yaml", "full.yaml", "existing-endpoint.yaml"} <= names
     docs = [m.document for m in load_monitors(*MANIFESTS)]
-    assert {d.spec.endpoint_mode for d in docs} == {"existing", "create"}
+    assert {d.spec.endpoint_mode for d in docs} == {"existing", "create", "batchTransform"}
     assert any(d.spec.baseline.dataset for d in docs) and any(d.spec.baseline.precomputed for d in docs)
 
 

@@ -1,0 +1,53 @@
+"""`modelmonitor baseline DATA -o DIR --bias-config FILE`: the bias baseline, Clarify's `analysis.json` of a labelled
+CSV dataset with a header (`analyzer/quality/bias_analysis.dataset_analysis`), for `modelBias.baseline`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import orjson
+
+from modelmonitor.analyzer.quality.bias_analysis import dataset_analysis
+from modelmonitor.analyzer.quality.bias_config import BiasConfigError, parse_config
+
+EXIT_USAGE = 2
+
+
+def write_bias_baseline(data: str, config_path: str, output: str) -> int:
+    try:
+        config = parse_config(orjson.loads(Path(config_path).read_bytes()))
+    except OSError as exc:
+        print(f"error: --bias-config {config_path}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    except orjson.JSONDecodeError as exc:
+        print(f"error: --bias-config {config_path} is not JSON: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BiasConfigError as exc:
+        print(f"error: --bias-config {config_path}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with open(data, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        print(f"error: {data}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    if len(rows) < 2:
+        print(f"error: {data}: a bias baseline needs a CSV file with a header and at least one row", file=sys.stderr)
+        return EXIT_USAGE
+    header, body = rows[0], rows[1:]
+    # The CSV header names the columns: the configuration's `headers` (the request's column names) do not apply.
+    config = replace(config, headers=None)
+    columns = {name: [row[i] if i < len(row) else "" for row in body] for i, name in enumerate(header)}
+    try:
+        analysis = dataset_analysis(columns, config)
+    except BiasConfigError as exc:
+        print(f"error: {data}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    target = Path(output) / "analysis.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(orjson.dumps(analysis, option=orjson.OPT_INDENT_2))
+    print(f"wrote {target}")
+    return 0

@@ -1,0 +1,72 @@
+"""Alarm definitions of bias drift and feature attribution drift (pure), in the shapes of `alarms.py`.
+
+Every run of our analyzer publishes `violations_count` (bias metrics outside the baseline's band; an nDCG below
+0.90) and `monitoring_run_completed` with the dimensions Endpoint + MonitoringSchedule (internal-contracts §4).
+The violations alarm follows the M-of-N rule of `spec.alerting`; the heartbeat is `alarms.heartbeat_alarm`.
+The alert handler knows no bias or attribution kind yet: these alarms carry kind `model_quality` (a model-behaviour
+violation), and their sentence says which analysis breached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
+
+from modelmonitor.components.alarms import (
+    RUN_COMPLETED_METRIC,
+    AlarmContext,
+    AlarmDefinition,
+    _window,
+    heartbeat_alarm,
+)
+from modelmonitor.spec import Alerting, schedule_period_seconds
+
+VIOLATIONS_METRIC = "violations_count"
+ClarifyType = Literal["ModelBias", "ModelExplainability"]
+OWN_NAMESPACES: dict[ClarifyType, str] = {"ModelBias": "ModelMonitor/ModelBias",
+                                          "ModelExplainability": "ModelMonitor/ModelExplainability"}
+"""Where our engines publish each type's metrics (internal-contracts §4)."""
+_WHAT: dict[ClarifyType, tuple[str, str]] = {
+    "ModelBias": ("bias", "bias metrics outside the baseline's band"),
+    "ModelExplainability": ("attribution", "feature attribution ranking drifted (nDCG below the threshold)")}
+
+
+def violations_alarm(monitoring_type: ClarifyType, schedule: str, alerting: Alerting, context: AlarmContext, *,
+                     namespace: str) -> AlarmDefinition:
+    """`violations_count` > 0 in M of N runs. Missing runs are the heartbeat's concern (treat missing: ignore)."""
+    period, n = _window(schedule_period_seconds(schedule), alerting.evaluation_periods)
+    m = min(alerting.datapoints_to_alarm, n)
+    short, what = _WHAT[monitoring_type]
+    return AlarmDefinition(
+        key=f"{short}-violations", kind="model_quality", namespace=namespace, metric_name=VIOLATIONS_METRIC,
+        dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
+        statistic="Maximum", period=period, threshold=0, comparison="GreaterThanThreshold",
+        evaluation_periods=n, datapoints_to_alarm=m, treat_missing_data="ignore",
+        sentence=f"{'Bias drift' if short == 'bias' else 'Feature attribution drift'} of endpoint "
+                 f"{context.endpoint}: {what} in {m} of the last {n} runs.", context=context)
+
+
+def clarify_alarms(monitoring_type: ClarifyType, schedule: str, alerting: Alerting, context: AlarmContext, *,
+                   namespace: str) -> list[AlarmDefinition]:
+    """The violations alarm and the heartbeat of one type under our engines."""
+    short, _ = _WHAT[monitoring_type]
+    return [violations_alarm(monitoring_type, schedule, alerting, context, namespace=namespace),
+            heartbeat_alarm(f"no-{short}-metrics", namespace=namespace, metric_name=RUN_COMPLETED_METRIC,
+                            schedule=schedule, alerting=alerting, context=context,
+                            what="bias" if short == "bias" else "feature attribution")]
+
+
+ENDPOINT_NAMESPACE_PREFIX = "aws/sagemaker/Endpoints/"
+BATCH_NAMESPACE_PREFIX = "aws/sagemaker/ModelMonitoring/"
+
+
+def for_batch_transform(definition: AlarmDefinition) -> AlarmDefinition:
+    """Model Monitor publishes a batch transform source's metrics under `aws/sagemaker/ModelMonitoring/*` with only
+    the MonitoringSchedule dimension ("CloudWatch Metrics", https://docs.aws.amazon.com/sagemaker/latest/dg/
+    model-monitor-interpreting-cloudwatch.html; "CloudWatch Metrics for Bring Your Own Containers"): an alarm on
+    an endpoint namespace would never see a datapoint. Other alarms (our namespaces, SQS) are unchanged."""
+    if not definition.namespace.startswith(ENDPOINT_NAMESPACE_PREFIX):
+        return definition
+    return replace(definition,
+                   namespace=BATCH_NAMESPACE_PREFIX + definition.namespace.removeprefix(ENDPOINT_NAMESPACE_PREFIX),
+                   dimensions={k: v for k, v in definition.dimensions.items() if k != "Endpoint"})

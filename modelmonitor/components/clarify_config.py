@@ -1,0 +1,113 @@
+"""Clarify's monitoring analysis configuration, rendered from the spec (pure; no Pulumi).
+
+ONE function per monitor type owns the configuration every engine uses: the modelMonitor engine uploads it as the
+job definition's `ConfigUri`, our engines as the run's `analysis_config` (internal-contracts §5). Formats are AWS's:
+"Parameters to Monitor Bias Drift"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-config-json-monitor-bias-parameters.html) and
+"Parameters to Monitor Attribution Drift"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-config-json-monitor-model-explainability-parameters.html);
+the analyzer parses the same files (`analyzer/quality/bias_config.py`, `analyzer/quality/attribution_run.py`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from modelmonitor.analyzer.quality.attribution import synthetic_rows
+from modelmonitor.spec import ModelMonitorSpec
+from modelmonitor.spec_clarify import FeatureAttribution
+
+_INDEX = re.compile(r"[0-9]+")
+
+
+def typed_value(text: str) -> int | float | str:
+    """A facet or label value: a number when the text reads as one (as the analyzer types a column of numbers)."""
+    if _INDEX.fullmatch(text):
+        return int(text)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) else text
+
+
+def column(name: str) -> int | str:
+    """Clarify's `name_or_index`: digits address a column by index."""
+    return int(name) if _INDEX.fullmatch(name) else name
+
+
+def bias_headers(spec: ModelMonitorSpec) -> list[str]:
+    payload_names = spec.payload.input.names if spec.payload.input is not None else []
+    return list(spec.model_bias.headers or payload_names)
+
+
+def bias_analysis_config(spec: ModelMonitorSpec) -> dict[str, Any]:
+    """The bias drift analysis configuration of `spec.modelBias` (enabled)."""
+    bias = spec.model_bias
+    if bias.label is None or not bias.facets:
+        raise ValueError("modelBias.label and modelBias.facets are required for a bias analysis configuration")
+    label = bias.label
+    values = [typed_value(v) for v in label.favourable_values] if label.favourable_values is not None \
+        else [label.threshold]
+    facets: list[dict[str, Any]] = []
+    for facet in bias.facets:
+        entry: dict[str, Any] = {"name_or_index": column(facet.name)}
+        if facet.values is not None:
+            entry["value_or_threshold"] = [typed_value(v) for v in facet.values]
+        elif facet.threshold is not None:
+            entry["value_or_threshold"] = [facet.threshold]
+        facets.append(entry)
+    config: dict[str, Any] = {
+        "label": label.name, "label_values_or_threshold": values, "facet": facets,
+        "probability_threshold": bias.probability_threshold,
+        "methods": {"pre_training_bias": {"methods": "all"}, "post_training_bias": {"methods": "all"}}}
+    headers = bias_headers(spec)
+    if headers:
+        config["headers"] = headers
+    if bias.group_variable is not None:
+        config["group_variable"] = column(bias.group_variable)
+    return config
+
+
+def attribution_analysis_config(spec: ModelMonitorSpec, *, ours: bool) -> dict[str, Any]:
+    """The attribution drift analysis configuration of `spec.featureAttribution` (enabled). `ours`: add the run
+    budget our analyzer enforces (`max_rows`, `max_model_rows`), which AWS's Clarify job does not know."""
+    fa = spec.feature_attribution
+    background: list[list[float]] | str = fa.background_s3_uri if fa.background_s3_uri is not None \
+        else [list(row) for row in fa.background_rows]
+    score = column(fa.score)
+    config: dict[str, Any] = {
+        "headers": list(fa.headers),
+        "methods": {"shap": {"baseline": background, "num_samples": fa.num_samples, "agg_method": "mean_abs",
+                             "use_logit": False, "save_local_shap_values": False}},
+        "predictor": {"content_type": fa.content_type, "accept_type": fa.accept, "probability": score}}
+    if ours:
+        config["max_rows"] = fa.max_rows
+        config["max_model_rows"] = fa.max_model_rows
+    return config
+
+
+def attribution_rows_per_run(attribution: FeatureAttribution) -> int | None:
+    """Rows one attribution run sends to the model at most (the analyzer's own count: background + rows + rows ×
+    coalitions × background), capped by maxModelRows; None when the background is a file (engine modelMonitor)."""
+    if not attribution.background_rows:
+        return None
+    rows = synthetic_rows(attribution.max_rows, len(attribution.headers), len(attribution.background_rows),
+                          attribution.num_samples)
+    return min(rows, attribution.max_model_rows)
+
+
+def attribution_exceeds_budget(attribution: FeatureAttribution) -> int | None:
+    """The rows a full run would need when that is more than maxModelRows (the analyzer then refuses every run)."""
+    if not attribution.background_rows:
+        return None
+    rows = synthetic_rows(attribution.max_rows, len(attribution.headers), len(attribution.background_rows),
+                          attribution.num_samples)
+    return rows if rows > attribution.max_model_rows else None
+
+
+def to_json(config: dict[str, Any]) -> str:
+    return json.dumps(config, sort_keys=True, separators=(",", ":"))
