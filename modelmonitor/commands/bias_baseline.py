@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -38,8 +37,6 @@ def write_bias_baseline(data: str, config_path: str, output: str) -> int:
         print(f"error: {data}: a bias baseline needs a CSV file with a header and at least one row", file=sys.stderr)
         return EXIT_USAGE
     header, body = rows[0], rows[1:]
-    # The CSV header names the columns: the configuration's `headers` (the request's column names) do not apply.
-    config = replace(config, headers=None)
     columns = {name: [row[i] if i < len(row) else "" for row in body] for i, name in enumerate(header)}
     try:
         analysis = dataset_analysis(columns, config)

@@ -26,12 +26,15 @@ from modelmonitor.analyzer.quality.model_quality import Coverage, Labels, Predic
 
 
 def _column(rows: Sequence[Any], key: str | int, headers: tuple[str, ...] | None, what: str) -> list[Any]:
-    """One column of the request rows: by name (a named row, or `headers` over a positional one) or by index."""
+    """One column of the request rows: by name (a named row, or `headers` over a positional one) or by index.
+    Named rows (a dataset with a header, a mapped payload) are addressed by name even when `headers` is given."""
+    named = key
     if isinstance(key, str) and headers is not None and key in headers:
         key = headers.index(key)
     out = []
     for number, row in enumerate(rows):
         if isinstance(row, dict):
+            key = named
             if isinstance(key, int) or key not in row:
                 raise BiasConfigError(f"{what} {key!r} is not a column of the request (row {number}: "
                                       f"{sorted(row)[:10]})")

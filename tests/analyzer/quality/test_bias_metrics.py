@@ -230,3 +230,18 @@ def test_a_dataset_baseline_through_the_configuration_matches_smclarify(name: st
                     assert mine["value"] == pytest.approx(expected["value"], rel=1e-12, abs=1e-15), mine["name"]
                 else:
                     assert mine["value"] == expected["value"], mine["name"]
+
+
+def test_a_dataset_with_a_header_is_read_by_name_even_when_the_configuration_has_headers() -> None:
+    """Clarify's configuration may carry `headers` (for positional captures) while a baseline dataset has its own
+    header: its named rows are addressed by name."""
+    from modelmonitor.analyzer.quality.bias_analysis import dataset_analysis
+    from modelmonitor.analyzer.quality.bias_config import parse_config
+
+    columns = {"age": [30, 60, 45, 70], "sex": ["f", "m", "f", "m"], "label": [1, 0, 1, 1], "pred": [1, 0, 0, 1]}
+    config = parse_config({"label": "label", "label_values_or_threshold": [1], "headers": ["age", "sex"],
+                           "facet": [{"name_or_index": "sex", "value_or_threshold": ["f"]}], "predicted_label": "pred"})
+    document = dataset_analysis(columns, config)
+    (split,) = document["post_training_bias_metrics"]["facets"]["sex"]
+    dppl = next(m["value"] for m in split["metrics"] if m["name"] == "DPPL")
+    assert dppl == pytest.approx(1 / 2 - 1 / 2)                           # q̂a (m: 0,1) − q̂d (f: 1,0)
