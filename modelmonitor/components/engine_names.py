@@ -14,7 +14,7 @@ from typing import Literal
 
 from modelmonitor.components.images import partition
 from modelmonitor.components.names import MonitorNames
-from modelmonitor.spec import ModelMonitorSpec
+from modelmonitor.spec import ModelMonitorDocument, ModelMonitorSpec
 
 MonitoringType = Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"]
 PackageType = Literal["Zip", "Image"]
@@ -69,3 +69,11 @@ def schedule(names: MonitorNames, monitoring_type: MonitoringType) -> str:
 def run_now_schedule(names: MonitorNames, monitoring_type: MonitoringType, now: datetime) -> str:
     """A one-off (`NOW`) Model Monitor schedule: unique per second, within SageMaker's 63 characters."""
     return names.sagemaker(f"{kind(monitoring_type)}-now-{now:%d%H%M%S}")
+
+
+def needs_platform_image(document: ModelMonitorDocument) -> bool:
+    """SageMaker Model Monitor runs our analyzer as a container: engine modelMonitor with `analyzer: custom`
+    (its schedules, or a dataset baseline). Our engines run a zip package or a code bundle instead."""
+    spec = document.spec
+    return (spec.engine == "modelMonitor" and spec.data_quality.analyzer == "custom"
+            and (spec.data_quality.enabled or spec.baseline.dataset is not None))

@@ -12,6 +12,7 @@ import pulumi_aws_native
 
 from modelmonitor import __version__
 from modelmonitor.components.context import MonitorConfigError, PlatformRefs
+from modelmonitor.components.engine_names import needs_platform_image
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, monitor_platform_name, platform_name
 from modelmonitor.components.platform import Platform, PlatformArgs
@@ -41,14 +42,6 @@ class ProgramSettings:
     """Prefix of the Platform's name and physical names (Lambda, KMS alias, dashboards), which are unique per
     account/region: two stacks in one account need different prefixes. Default `modelmonitor` (many monitors) or
     `mm-{monitor name}-{hash}` (one monitor)."""
-
-
-def needs_platform_image(document: ModelMonitorDocument) -> bool:
-    """SageMaker Model Monitor runs our analyzer as a container: engine modelMonitor with `analyzer: custom`
-    (its schedules, or a dataset baseline). Our engines run a zip package or a code bundle instead."""
-    spec = document.spec
-    return (spec.engine == "modelMonitor" and spec.data_quality.analyzer == "custom"
-            and (spec.data_quality.enabled or spec.baseline.dataset is not None))
 
 
 def check_analyzer_image_provided(documents: Sequence[ModelMonitorDocument], settings: ProgramSettings) -> None:

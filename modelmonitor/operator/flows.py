@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from modelmonitor import run_now
-from modelmonitor.components.engine_names import MonitoringType
+from modelmonitor.components.engine_names import MonitoringType, needs_platform_image
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import parse_document
 from modelmonitor.operator import executions, metrics, reconcile, runner, stacks, status
@@ -164,7 +164,19 @@ def observe(resource: Resource, document: ModelMonitorDocument | None, problems:
         reconcile_request=resource.annotations.get(RECONCILE_REQUEST_ANNOTATION),
         last_applied_hash=resource.status.get("lastAppliedHash"),
         last_handled_request=resource.status.get("lastHandledReconcileRequest"),
-        last_operation_type=last_op.get("type"), last_operation_result=last_op.get("result"))
+        last_operation_type=last_op.get("type"), last_operation_result=last_op.get("result"),
+        missing_image=missing_image(document, settings))
+
+
+def missing_image(document: ModelMonitorDocument | None, settings: OperatorSettings) -> str:
+    """The operator's form of `components.program.check_analyzer_image_provided`: its pod has no Docker, so only
+    an image CI pushed can serve; the message names the setting."""
+    if document is None or settings.analyzer_image_pushed or not needs_platform_image(document):
+        return ""
+    return ("engine modelMonitor with dataQuality.analyzer custom runs our analyzer image from the Platform's ECR "
+            "repository, which the operator cannot build: push it (CI, tag modelmonitor:analyzerImageTag) and set "
+            "MODELMONITOR_ANALYZER_IMAGE_PUSHED=true on the operator, or use dataQuality.analyzer builtin, or "
+            "engine lambda / processingJob, which need no image")
 
 
 def announce(runtime: Runtime, body: Mapping[str, Any]) -> dict[str, Any]:

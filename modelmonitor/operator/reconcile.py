@@ -46,6 +46,9 @@ class Observed:
     """Type of the last recorded operation, if any."""
     last_operation_result: str | None = None
     """Its result: an up that failed or never finished may have left the stack between two specs."""
+    missing_image: str = ""
+    """Why the program may not run although the spec is valid: it needs our analyzer image and the operator's
+    configuration does not say it is pushed (an up would create jobs pointing at nothing)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ def decide(observed: Observed) -> Decision:
         return Decision("stall", "InvalidSpec", observed.problems or "the spec is invalid")
     if observed.suspend:
         return Decision("skip", "Suspended", "spec.suspend is true: no Pulumi runs until it is false")
+    if observed.missing_image:
+        return Decision("stall", "AnalyzerImageMissing", observed.missing_image)
     request = observed.reconcile_request
     if request is not None and request != observed.last_handled_request:
         return Decision("up", "ReconcileRequested", f"reconcile requested ({request})", handled_request=request)

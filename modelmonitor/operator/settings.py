@@ -76,6 +76,9 @@ class OperatorSettings:
     """A shared alert topic (else each stack creates its own)."""
     kms_key_arn: str | None = None
     """A shared customer-managed KMS key (else each stack creates its own)."""
+    analyzer_image_pushed: bool = False
+    """Our analyzer image is in each Platform's ECR repository (pushed by CI): only then are monitors with engine
+    modelMonitor and `dataQuality.analyzer: custom` applied (the operator's pod cannot build it)."""
     program_version: str = modelmonitor.__version__
     """Version of the Pulumi program; part of the applied hash, so an upgrade re-applies every monitor."""
 
@@ -114,6 +117,10 @@ class OperatorSettings:
         for name, var in numbers.items():
             if env.get(var):
                 values[name] = _number(var, env[var], integer=name == "max_concurrent_updates")
+        pushed = env.get("MODELMONITOR_ANALYZER_IMAGE_PUSHED", "").strip().lower()
+        if pushed not in ("", "true", "false"):
+            raise SettingsError(f"MODELMONITOR_ANALYZER_IMAGE_PUSHED must be true or false, got {pushed!r}")
+        values["analyzer_image_pushed"] = pushed == "true"
         if env.get("MODELMONITOR_STATE_DIR"):
             values["state_dir"] = Path(env["MODELMONITOR_STATE_DIR"])
         if env.get("MODELMONITOR_PULUMI_PLUGINS"):

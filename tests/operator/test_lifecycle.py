@@ -162,6 +162,27 @@ async def test_invalid_spec_stalls_without_retries(tmp_path: Path, monkeypatch: 
         assert c.events("churn").count(("Warning", "InvalidSpec")) == 1
 
 
+async def test_a_monitor_needing_an_unpushed_analyzer_image_stalls_until_the_operator_says_it_is_pushed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """engine modelMonitor with dataQuality.analyzer custom runs our image; the operator's pod cannot build it, so
+    without MODELMONITOR_ANALYZER_IMAGE_PUSHED nothing is applied (jobs would point at an empty repository)."""
+    spec = minimal_spec(engine="modelMonitor", dataQuality={"analyzer": "custom"})
+    backend = FakeBackend()
+    async with cluster(tmp_path, monkeypatch) as c, operator(backend):
+        await c.create("churn", spec)
+        await eventually(lambda: condition_is(c, "Stalled", "True"))
+        stalled = c.condition("churn", "Stalled")
+        assert stalled is not None and stalled["reason"] == "AnalyzerImageMissing"
+        assert "MODELMONITOR_ANALYZER_IMAGE_PUSHED=true" in stalled["message"]
+        await settle(0.5)
+        assert backend.calls == []
+    backend = FakeBackend()
+    async with cluster(tmp_path, monkeypatch) as c, operator(backend, fake_settings(analyzer_image_pushed=True)):
+        await c.create("churn", spec)
+        await eventually(lambda: condition_is(c, "Ready", "True"))
+        assert backend.count("up", STACK) == 1
+
+
 async def test_transient_errors_retry_with_backoff_then_ready(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     backend = FakeBackend()
     backend.script(STACK, "up", "error", "concurrent")

@@ -25,6 +25,13 @@ BASE = Observed(deleting=False, spec_hash=H1, last_applied_hash=H1)
     ({"reconcile_request": "r1", "last_handled_request": "r1"}, "skip", "UpToDate", None),
     ({"reconcile_request": "r2", "last_handled_request": "r1"}, "up", "ReconcileRequested", "r2"),
     ({"spec_hash": None, "problems": "x", "reconcile_request": "r1"}, "stall", "InvalidSpec", None),
+    # A valid spec whose program needs an image the operator cannot build and nobody declared pushed.
+    ({"missing_image": "push it"}, "stall", "AnalyzerImageMissing", None),
+    ({"missing_image": "push it", "spec_hash": H2, "reconcile_request": "r1"}, "stall", "AnalyzerImageMissing",
+     None),
+    ({"missing_image": "push it", "suspend": True}, "skip", "Suspended", None),
+    ({"missing_image": "push it", "deleting": True, "deletion_policy": "Delete"}, "destroy",
+     "DeletionPolicyDelete", None),
     # A failed or interrupted up of another spec may have changed resources: reverting runs an up.
     ({"last_operation_type": "up", "last_operation_result": "Failed"}, "up", "LastUpUnfinished", None),
     ({"last_operation_type": "up", "last_operation_result": "InProgress"}, "up", "LastUpUnfinished", None),

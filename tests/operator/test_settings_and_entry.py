@@ -23,8 +23,10 @@ def test_from_env() -> None:
         "PULUMI_CONFIG_PASSPHRASE_FILE": "/secrets/p", "PULUMI_CONFIG_PASSPHRASE": "never-read",
         "MODELMONITOR_STATE_DIR": "/state", "MODELMONITOR_PULUMI_PLUGINS": "/plugins",
         "MODELMONITOR_STACK_CONFIG": '{"aws:profile": "ml"}', "MODELMONITOR_ARTIFACT_BUCKET": "shared",
-        "MODELMONITOR_RETRY_BASE_SECONDS": "2.5", "MODELMONITOR_TIMER_TICK_SECONDS": "7"})
-    assert settings.timer_tick_seconds == 7.0
+        "MODELMONITOR_RETRY_BASE_SECONDS": "2.5", "MODELMONITOR_TIMER_TICK_SECONDS": "7",
+        "MODELMONITOR_ANALYZER_IMAGE_PUSHED": "True"})
+    assert settings.timer_tick_seconds == 7.0 and settings.analyzer_image_pushed
+    assert not OperatorSettings.from_env({}).analyzer_image_pushed
     assert settings.driver == "render" and settings.max_concurrent_updates == 5
     assert settings.passphrase_file == "/secrets/p" and "never-read" not in repr(settings)
     assert settings.state_dir == Path("/state") and settings.plugins_dir == Path("/plugins")
@@ -38,6 +40,7 @@ def test_from_env() -> None:
     ({"MODELMONITOR_MAX_CONCURRENT_UPDATES": "0"}, "max concurrent updates must be at least 1, got 0"),
     ({"MODELMONITOR_STACK_CONFIG": "[1]"}, "MODELMONITOR_STACK_CONFIG must be a JSON object of strings"),
     ({"MODELMONITOR_TIMER_TICK_SECONDS": "0"}, "the timer tick must be positive, got 0.0"),
+    ({"MODELMONITOR_ANALYZER_IMAGE_PUSHED": "yes"}, "MODELMONITOR_ANALYZER_IMAGE_PUSHED must be true or false"),
 ])
 def test_bad_settings_are_named(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace("[", r"\[")):
