@@ -370,7 +370,8 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "The analyzer's C hot path.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "The analyzer's C hot path.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__csvfast(void) {
     c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);

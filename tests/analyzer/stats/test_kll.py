@@ -117,6 +117,40 @@ def test_exact_while_n_is_at_most_k() -> None:
     assert sketch.num_levels == 2 and sketch.num_retained < 201
 
 
+
+@pytest.mark.parametrize("shape", ["normal", "ties", "sorted", "reverse-sorted", "infinities and signed zeros"])
+def test_long_level_zero_is_sorted_exactly(shape: str) -> None:
+    """Level zero of a sketch with a large k holds tens of thousands of items, which the sort handles in pieces
+    (sorting networks, then merges through scratch space taken from the heap): what comes out is numpy's sort, and
+    every bit of every value survives (-0.0 and 0.0 compare equal, so only their count is checked)."""
+    rng = np.random.default_rng(5)
+    n = 60_000
+    values = {"normal": rng.normal(size=n), "ties": rng.integers(-3, 4, n).astype(np.float64),
+              "sorted": np.sort(rng.normal(size=n)), "reverse-sorted": np.sort(rng.normal(size=n))[::-1].copy(),
+              "infinities and signed zeros": rng.choice([-math.inf, math.inf, -0.0, 0.0, 1.5, -2.5], n)}[shape]
+    sketch = KllSketch(k=65535, c=0.64)
+    sketch.update(values)
+    (level,) = sketch.levels()
+    assert np.array_equal(np.array(level), np.sort(values))
+    assert np.signbit(np.array(level)).sum() == np.signbit(values).sum()
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_same_levels_as_the_reference_transcription_with_long_levels(case: int) -> None:
+    """k = 5000: level zero passes the 2,048 items the sort keeps on the stack and level one the 1,024 a merge in
+    place does, so the heap-backed paths give the transcription's levels too (with ties and infinities)."""
+    rng = np.random.default_rng(100 + case)
+    k, n = 5000, 40_000
+    values = list(_distributions(rng, n).values())[case + 1 if case < 3 else 0]
+    values[rng.integers(0, n, 4)] = [math.inf, -math.inf, math.inf, math.nan]
+    ours, ref = KllSketch(k=k, seed=case), RefKll(k, case)
+    for chunk in np.array_split(values, 3):
+        ours.update(chunk)
+        for v in chunk.tolist():
+            ref.update(v)
+    assert ours.levels() == ref.levels_out()
+    assert ours.num_levels >= 3
+
 def test_exact_mode_answers_exactly_as_datasketches() -> None:
     values = np.random.default_rng(3).integers(0, 20, 150).astype(np.float64)
     ours, theirs = _filled(values), kll_doubles_sketch(200)
