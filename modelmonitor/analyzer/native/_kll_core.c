@@ -180,6 +180,35 @@ static int compress_while_updating(kll_t *s) {
     return 0;
 }
 
+/* The zero a single chain of min_d (or max_d) keeps: the first one it met, -0.0 or 0.0. */
+static double first_zero(const double *x, size_t n, double before) {
+    if (before == 0.0) return before;
+    for (size_t j = 0; j < n; j++)
+        if (x[j] == 0.0) return x[j];
+    return before;
+}
+
+/* *lo and *hi folded over x (NaN never wins: min_d and max_d keep their second operand) exactly as one chain in
+ * arrival order would, in four independent chains (one chain waits on each min's latency); the sign of a zero
+ * bound is then the one chain's. */
+static void fold_bounds(const double *x, size_t n, double *lo, double *hi) {
+    double l[4] = {*lo, *lo, *lo, *lo}, h[4] = {*hi, *hi, *hi, *hi};
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (int k = 0; k < 4; k++) {
+            l[k] = min_d(x[j + k], l[k]);
+            h[k] = max_d(x[j + k], h[k]);
+        }
+    for (; j < n; j++) {
+        l[0] = min_d(x[j], l[0]);
+        h[0] = max_d(x[j], h[0]);
+    }
+    const double new_lo = min_d(min_d(l[0], l[1]), min_d(l[2], l[3]));
+    const double new_hi = max_d(max_d(h[0], h[1]), max_d(h[2], h[3]));
+    *lo = new_lo == 0.0 ? first_zero(x, n, *lo) : new_lo;
+    *hi = new_hi == 0.0 ? first_zero(x, n, *hi) : new_hi;
+}
+
 int kll_update(kll_t *s, const double *values, size_t len) {
     if ((uint64_t)len > UINT64_MAX - s->n) return KLL_COUNT_OVERFLOW;  /* checked before any change */
     double lo = s->n ? s->min : INFINITY, hi = s->n ? s->max : -INFINITY;
@@ -192,12 +221,18 @@ int kll_update(kll_t *s, const double *values, size_t len) {
         double *items = s->items;
         const uint32_t free_before = s->levels[0];
         uint32_t pos = free_before;
-        while (pos > 0 && i < len) {  /* the hot loop: fill the free space at the front */
-            const double v = values[i++];
-            if (isnan(v)) continue;
-            lo = min_d(v, lo);
-            hi = max_d(v, hi);
-            items[--pos] = v;
+        while (pos > 0 && i < len) {  /* the hot loop: fill the free space at the front, NaN skipped */
+            const size_t take = len - i < pos ? len - i : pos;
+            const double *from = values + i;
+            uint32_t at = pos;
+            for (size_t j = 0; j < take; j++) {  /* branch-free: a NaN is written, then overwritten */
+                const double v = from[j];
+                items[at - 1] = v;
+                at -= (uint32_t)(v == v);
+            }
+            fold_bounds(from, take, &lo, &hi);
+            i += take;
+            pos = at;
         }
         s->n += free_before - pos;
         s->levels[0] = pos;

@@ -222,6 +222,25 @@ def test_min_max_exact_and_nan_ignored() -> None:
     assert nothing.is_empty() and nothing.n == 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_min_max_keep_the_first_zero_met_as_one_pass_does(seed: int) -> None:
+    """min and max are folded in several chains at once; where a bound is zero, its sign is still the one a
+    single pass in arrival order keeps (the first -0.0 or 0.0 met, a later zero of the other sign never replaces
+    it), across chunks, with NaN in between."""
+    rng = np.random.default_rng(seed)
+    sketch = KllSketch(k=64, seed=seed)
+    lo, hi = math.inf, -math.inf
+    for _ in range(5):
+        size = int(rng.integers(1, 300))
+        chunk = rng.choice([-0.0, 0.0, math.nan, 0.0, -0.0, 1.0 if seed % 2 else -1.0], size)
+        sketch.update(chunk)
+        for v in chunk.tolist():
+            lo = v if v < lo else lo
+            hi = v if v > hi else hi
+        assert (math.copysign(1, sketch.min), math.copysign(1, sketch.max)) == (math.copysign(1, lo),
+                                                                                math.copysign(1, hi))
+        assert (sketch.min, sketch.max) == (lo, hi)
+
 def test_empty_sketch() -> None:
     sketch = KllSketch()
     assert sketch.is_empty() and sketch.n == 0 and sketch.num_retained == 0
