@@ -17,7 +17,7 @@ from modelmonitor.analyzer.native._csvfast import parse_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
-from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
 from modelmonitor.analyzer.read.sources import DataObject
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
@@ -254,3 +254,38 @@ def test_too_many_distinct_texts_go_to_arrow_and_give_up_categories() -> None:
 
 def test_text_that_is_not_utf8_leaves_the_block_to_the_list_path() -> None:
     assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, skip_ragged=False) is None
+
+
+def test_block_buffers_are_reused_only_once_no_column_refers_to_them() -> None:
+    """The blocks of one read share their value buffers (a fresh one costs a page fault and zeroed pages per 4 KiB
+    written): a buffer goes to a new block only when no column of its earlier block is alive, so values handed out
+    never change under their holder."""
+    buffers = BlockBuffers(keep=2)
+    first = native_columns(memoryview(b"1,2\n3,4\n"), 3, 2, skip_ragged=True, buffers=buffers)
+    assert first is not None
+    held = first[0][0]
+    assert isinstance(held, TypedChunk)
+    address = held.numbers.ctypes.data
+    del first
+    for block in (b"5,6\n7,8\n", b"9,10\n11,12\n", b"13,14\n15,16\n"):  # more blocks than buffers kept
+        assert native_columns(memoryview(block), 3, 2, skip_ragged=True, buffers=buffers) is not None
+    assert held.numbers.tolist() == [1.0, 3.0]
+    del held
+    again = native_columns(memoryview(b"17,18\n19,20\n"), 3, 2, skip_ragged=True, buffers=buffers)
+    assert again is not None
+    chunks = [c for c in again[0] if isinstance(c, TypedChunk)]
+    assert chunks[0].numbers.ctypes.data == address  # the freed buffer came back
+    assert [c.numbers.tolist() for c in chunks] == [[17.0, 19.0], [18.0, 20.0]]
+
+
+def test_a_larger_block_replaces_a_free_buffer_that_is_too_small() -> None:
+    buffers = BlockBuffers(keep=1)
+    small = native_columns(memoryview(b"1,2\n"), 2, 2, skip_ragged=True, buffers=buffers)
+    assert small is not None
+    del small
+    rows = "".join(f"{i},{-i}\n" for i in range(1000)).encode()
+    parsed = native_columns(memoryview(rows), 1001, 2, skip_ragged=True, buffers=buffers)
+    assert parsed is not None
+    columns = [c for c in parsed[0] if isinstance(c, TypedChunk)]
+    assert columns[0].numbers.tolist() == [float(i) for i in range(1000)]
+    assert columns[1].numbers.tolist() == [-float(i) for i in range(1000)]
