@@ -359,3 +359,45 @@ int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const d
     s->level_zero_sorted = 0;
     return 0;
 }
+
+/* quantiles_sorted_view's layout: every retained item ascending with the cumulative weight up to it (level h
+ * weighs 2**h), ties in level order as a stable sort of the levels laid end to end gives them. Level zero must be
+ * sorted (kll_sort_level_zero). items and cumulative hold the retained count; returns -1 when memory ran out. */
+int kll_sorted_view(const kll_t *s, double *items, uint64_t *cumulative) {
+    const uint32_t retained = s->levels[s->num_levels] - s->levels[0];
+    double *other_items = malloc((retained ? retained : 1) * sizeof(double));
+    uint64_t *other_weights = malloc((retained ? retained : 1) * sizeof(uint64_t));
+    if (other_items == NULL || other_weights == NULL) {
+        free(other_items);
+        free(other_weights);
+        return -1;
+    }
+    double *run = items, *into = other_items;
+    uint64_t *run_w = cumulative, *into_w = other_weights;
+    uint32_t len = level_size(s, 0);
+    memcpy(run, s->items + s->levels[0], len * sizeof(double));
+    for (uint32_t i = 0; i < len; i++) run_w[i] = 1;
+    for (uint32_t h = 1; h < s->num_levels; h++) {  /* merge level h in; ties: the lower levels first */
+        const double *level = s->items + s->levels[h];
+        const uint32_t size = level_size(s, h);
+        const uint64_t weight = (uint64_t)1 << h;
+        uint32_t a = 0, b = 0, o = 0;
+        while (a < len && b < size) {
+            if (level[b] < run[a]) { into[o] = level[b++]; into_w[o++] = weight; }
+            else { into[o] = run[a]; into_w[o++] = run_w[a++]; }
+        }
+        for (; a < len; a++, o++) { into[o] = run[a]; into_w[o] = run_w[a]; }
+        for (; b < size; b++, o++) { into[o] = level[b]; into_w[o] = weight; }
+        double *t = run; run = into; into = t;
+        uint64_t *tw = run_w; run_w = into_w; into_w = tw;
+        len = o;
+    }
+    if (run != items) {
+        memcpy(items, run, len * sizeof(double));
+        memcpy(cumulative, run_w, len * sizeof(uint64_t));
+    }
+    for (uint32_t i = 1; i < len; i++) cumulative[i] += cumulative[i - 1];
+    free(other_items);
+    free(other_weights);
+    return 0;
+}

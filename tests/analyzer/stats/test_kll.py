@@ -362,6 +362,27 @@ def test_sample_is_distinct_values_with_integer_weights() -> None:
     assert np.abs(sample.cdf(np.arange(50.0)) - _true_ranks(values, np.arange(50.0))).max() <= EPS_SINGLE
 
 
+@pytest.mark.parametrize("data", ["normal", "ties", "merged", "empty"])
+def test_sorted_view_is_the_stable_sort_of_the_levels(data: str) -> None:
+    """DataSketches' sorted view, built in C: the levels laid end to end (level h weighing 2**h), sorted stably
+    (equal items in level order), weights summed up — exactly what numpy makes of `levels()`."""
+    rng = np.random.default_rng(12)
+    sketch = KllSketch(k=2048, c=0.64)
+    if data != "empty":
+        sketch.update(rng.integers(0, 40, 300_000).astype(np.float64) if data == "ties" else rng.normal(size=300_000))
+    if data == "merged":
+        other = KllSketch(k=2048, c=0.64, seed=3)
+        other.update(rng.normal(size=123_457).round(2))
+        sketch.merge(other)
+    levels = sketch.levels()
+    flat = np.array([x for level in levels for x in level], dtype=np.float64)
+    weights = np.repeat(np.uint64(1) << np.arange(len(levels), dtype=np.uint64), [len(level) for level in levels])
+    order = np.argsort(flat, kind="stable")
+    items, cumulative = sketch.sorted_view()
+    assert cumulative.dtype == np.uint64
+    assert np.array_equal(items, flat[order]) and np.array_equal(cumulative, np.cumsum(weights[order]))
+    assert int(cumulative[-1]) == sketch.n if sketch.n else cumulative.size == 0
+
 def test_update_releases_the_gil() -> None:
     """With a huge switch interval a thread keeps the GIL until it gives it up itself. The worker loops over
     update() and nothing else; if update() did not release the GIL, the main thread could only run again after
