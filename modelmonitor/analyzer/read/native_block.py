@@ -47,7 +47,7 @@ class BlockBuffers:
     Keeps at most `keep` buffers, each of the largest size asked for; any block beyond them gets a buffer of its
     own, as without reuse. Thread-safe (blocks are parsed on a pool)."""
 
-    def __init__(self, keep: int = 8) -> None:
+    def __init__(self, keep: int = 16) -> None:
         self._keep = keep
         self._kept: list[np.ndarray] = []
         self._lock = threading.Lock()
@@ -56,17 +56,20 @@ class BlockBuffers:
         """An uninitialised (width, capacity) float64 array, a view of a kept buffer when one is free."""
         size = width * capacity
         with self._lock:
-            for i in range(len(self._kept)):
-                # Free when only the list and getrefcount's argument hold it: every view of a buffer (the columns
-                # handed out) refers to it as its base.
-                if sys.getrefcount(self._kept[i]) == _FREE_REFS:
-                    if self._kept[i].size < size:
-                        self._kept[i] = np.empty(size, dtype=np.float64)
-                    return self._kept[i][:size].reshape(width, capacity)
-            fresh = np.empty(size, dtype=np.float64)
-            if len(self._kept) < self._keep:
+            free = [i for i in range(len(self._kept))
+                    # Free when only the list and getrefcount's argument hold it: every view of a buffer (the
+                    # columns handed out) refers to it as its base.
+                    if sys.getrefcount(self._kept[i]) == _FREE_REFS]
+            fits = [i for i in free if self._kept[i].size >= size]
+            if fits:
+                return self._kept[fits[0]][:size].reshape(width, capacity)
+            # A quarter more than asked: blocks differ by a few lines, and pages never written cost nothing.
+            fresh = np.empty(size + size // 4, dtype=np.float64)
+            if free:
+                self._kept[free[0]] = fresh  # a free buffer too small for this block
+            elif len(self._kept) < self._keep:
                 self._kept.append(fresh)
-            return fresh.reshape(width, capacity)
+            return fresh[:size].reshape(width, capacity)
 
 
 _FREE_REFS = 2
