@@ -219,6 +219,23 @@ def test_moments_agree_with_numpy(values: list[float]) -> None:
     assert math.isclose(m2, float(((x - x.mean()) ** 2).sum()), rel_tol=1e-9, abs_tol=1e-3)
 
 
+@pytest.mark.parametrize("other", [1.0, -1.0])  # a zero minimum, then a zero maximum
+@settings(max_examples=300, deadline=None)
+@given(picks=st.lists(st.integers(0, 2), min_size=1, max_size=80))
+def test_moments_bounds_keep_the_first_zero_met(other: float, picks: list[int]) -> None:
+    """The bounds are folded in lanes; a zero bound still has the sign one pass in order keeps (the first zero
+    met: `x < lo` never replaces 0.0 by -0.0), which the column's min and max in statistics.json print."""
+    from modelmonitor.analyzer.native._csvfast import moments
+
+    values = [(-0.0, 0.0, other)[p] for p in picks]
+    lo = hi = values[0]
+    for v in values[1:]:
+        lo, hi = (v if v < lo else lo), (v if v > hi else hi)
+    _, _, _, lowest, highest = moments(np.asarray(values, dtype=np.float64))
+    assert (math.copysign(1, lowest), lowest, math.copysign(1, highest), highest) == (
+        math.copysign(1, lo), lo, math.copysign(1, hi), hi)
+
+
 def test_moments_of_huge_values_overflow_quietly() -> None:
     from modelmonitor.analyzer.native._csvfast import moments
 
