@@ -1,6 +1,6 @@
-/* Sorting and merging runs of doubles for _kll_core.c: the two steps that make up most of an update's cost (level
- * zero is sorted and merged into level one every ~14 values in a deep sketch), so each is branch-free per item. No
- * NaN ever reaches them. */
+/* Sorting and merging runs of doubles for _kll_core.c: the two steps that make up most of an update's cost (at each
+ * compaction level zero is sorted, and half of it merged into level one: every ~14 values in a deep k = 200
+ * sketch, every few dozen to few hundred at k = 2048), so each is branch-free per item. No NaN ever reaches them. */
 #include "_kll_core.h"
 
 #include <math.h>
