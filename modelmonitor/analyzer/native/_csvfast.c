@@ -280,7 +280,12 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
         }
         /* Field count first: a ragged row must leave no trace in any column. */
         Py_ssize_t commas = 0;
-        for (const char *q = p; q < line_end; q++) commas += *q == ',';
+        for (const char *q = p; q < line_end;) {  /* in byte counters, 255 bytes at a time: 16 bytes a step */
+            const char *stop = line_end - q > 255 ? q + 255 : line_end;
+            unsigned char partial = 0;
+            for (; q < stop; q++) partial += *q == ',';
+            commas += partial;
+        }
         if (commas != width - 1) {
             if (!skip_ragged) {
                 refused = 1;

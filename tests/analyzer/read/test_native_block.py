@@ -106,6 +106,17 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
         parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET)
 
 
+@pytest.mark.parametrize("width", [255, 256, 300, 1000])
+def test_long_rows_are_told_ragged_by_one_field(width: int) -> None:
+    """Fields are counted in byte counters 255 bytes at a time: rows of hundreds of fields (longer than 255 bytes)
+    with one field too many or too few are still ragged, and full rows still count."""
+    full = ",".join("1" for _ in range(width))
+    block = "\n".join([full, full + ",1", ",".join("2" for _ in range(width - 1)), full.replace("1", "3")]) + "\n"
+    parsed = native_columns(memoryview(block.encode()), 5, width, skip_ragged=True)
+    assert parsed is not None and parsed[1:] == (2, 2)
+    assert [c.numbers.tolist() for c in parsed[0][:2]] == [[1.0, 3.0], [1.0, 3.0]]
+
+
 def test_category_counts_of_numbers_match_the_text_path() -> None:
     ints = [str(i % 7 - 3) for i in range(500)]              # canonical: counted from the numbers
     decimals = [f"{i % 5}.{i % 3}0" for i in range(500)]      # not canonical: counted from the text
