@@ -11,6 +11,7 @@ A benchmark, not a test: it prints a table and asserts nothing.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -48,8 +49,10 @@ def main(argv: list[str]) -> int:
         return 2
     shapes = ([(10_000, 100_000, 20), (5_000, 20_000, 200)] if args.quick
               else [(100_000, 1_000_000, 20), (20_000, 100_000, 200)])
-    print(f"{'data':<26} {'parameters':<12} {'baseline s':>10} {'analyze s':>10} {'peak RSS MiB':>12} "
-          f"{'statistics.json KB':>18}")
+    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; fastest of {args.repeat} per command; "
+          "wall and CPU seconds (CPU: user + system of the process, steadier than wall on a busy machine)")
+    print(f"{'data':<26} {'parameters':<12} {'baseline s':>10} {'(CPU)':>6} {'analyze s':>10} {'(CPU)':>6} "
+          f"{'peak RSS MiB':>12} {'statistics.json KB':>18}")
     for rows_ref, rows_cur, features in shapes:
         data = datagen.ensure_dataset(args.data_dir, "numeric", rows_ref=rows_ref, rows_cur=rows_cur,
                                       n_numeric=features, with_captures=False)
@@ -57,8 +60,8 @@ def main(argv: list[str]) -> int:
         for name, extra in PARAMETERS.items():
             baseline, analyze, size = _measure(cli, data, args.out / f"{features}-{name.replace('/', '_')}", extra)
             rss = max(baseline.peak_rss_bytes, analyze.peak_rss_bytes) / 2**20
-            print(f"{label:<26} {name:<12} {baseline.wall_s:>10.2f} {analyze.wall_s:>10.2f} {rss:>12.0f} "
-                  f"{size / 1000:>18.0f}")
+            print(f"{label:<26} {name:<12} {baseline.wall_s:>10.2f} {baseline.cpu_s:>6.2f} {analyze.wall_s:>10.2f} "
+                  f"{analyze.cpu_s:>6.2f} {rss:>12.0f} {size / 1000:>18.0f}", flush=True)
     return 0
 
 

@@ -280,7 +280,12 @@ static PyObject *parse_block(PyObject *self, PyObject *args) {
         }
         /* Field count first: a ragged row must leave no trace in any column. */
         Py_ssize_t commas = 0;
-        for (const char *q = p; q < line_end; q++) commas += *q == ',';
+        for (const char *q = p; q < line_end;) {  /* in byte counters, 255 bytes at a time: 16 bytes a step */
+            const char *stop = line_end - q > 255 ? q + 255 : line_end;
+            unsigned char partial = 0;
+            for (; q < stop; q++) partial += *q == ',';
+            commas += partial;
+        }
         if (commas != width - 1) {
             if (!skip_ragged) {
                 refused = 1;
@@ -370,7 +375,8 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "The analyzer's C hot path.", -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_csvfast", "The analyzer's C hot path.", -1, methods,
+                                    NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__csvfast(void) {
     c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);

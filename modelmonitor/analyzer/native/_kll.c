@@ -198,6 +198,28 @@ static PyObject *Kll_levels(KllObject *self, PyObject *Py_UNUSED(ignored)) {
     return out;
 }
 
+/* (items, cumulative weights) as two bytearrays of float64 and uint64 values: DataSketches' sorted view, built in
+ * C from one snapshot (building it from levels() in Python cost ~2 ms a sketch at k = 2048). */
+static PyObject *Kll_sorted_view(KllObject *self, PyObject *Py_UNUSED(ignored)) {
+    kll_t c;
+    if (sorted_snapshot(self, &c) < 0) return NULL;
+    const Py_ssize_t retained = (Py_ssize_t)(c.levels[c.num_levels] - c.levels[0]);
+    PyObject *items = PyByteArray_FromStringAndSize(NULL, retained * (Py_ssize_t)sizeof(double));
+    PyObject *cumulative = PyByteArray_FromStringAndSize(NULL, retained * (Py_ssize_t)sizeof(uint64_t));
+    PyObject *result = NULL;
+    if (items != NULL && cumulative != NULL) {
+        if (kll_sorted_view(&c, (double *)PyByteArray_AS_STRING(items),
+                            (uint64_t *)PyByteArray_AS_STRING(cumulative)) < 0)
+            PyErr_NoMemory();
+        else
+            result = PyTuple_Pack(2, items, cumulative);
+    }
+    Py_XDECREF(items);
+    Py_XDECREF(cumulative);
+    kll_free(&c);
+    return result;
+}
+
 static PyObject *bound_or_none(const kll_t *c, double value) {
     return c->n ? PyFloat_FromDouble(value) : Py_NewRef(Py_None);
 }
@@ -379,6 +401,9 @@ static PyMethodDef Kll_methods[] = {
     {"state", (PyCFunction)Kll_state, METH_NOARGS,
      "state(): {k, c, n, min, max, levels} from one consistent snapshot (min and max None when empty)."},
     {"is_empty", (PyCFunction)Kll_is_empty, METH_NOARGS, "is_empty(): True while no value was added."},
+    {"sorted_view_buffers", (PyCFunction)Kll_sorted_view, METH_NOARGS,
+     "sorted_view_buffers(): (items, cumulative weights) as bytearrays of float64 and uint64 values, items ascending "
+     "(ties in level order), from one snapshot."},
     {"from_levels", (PyCFunction)(void (*)(void))Kll_from_levels, METH_CLASS | METH_VARARGS | METH_KEYWORDS,
      "from_levels(levels, n, min, max, *, k=200, seed=DEFAULT_SEED, c=2/3): rebuild a sketch from levels() and its n, "
      "min and max (None when empty). Levels above 0 must be sorted; ValueError names what is inconsistent."},

@@ -180,6 +180,35 @@ static int compress_while_updating(kll_t *s) {
     return 0;
 }
 
+/* The zero a single chain of min_d (or max_d) keeps: the first one it met, -0.0 or 0.0. */
+static double first_zero(const double *x, size_t n, double before) {
+    if (before == 0.0) return before;
+    for (size_t j = 0; j < n; j++)
+        if (x[j] == 0.0) return x[j];
+    return before;
+}
+
+/* *lo and *hi folded over x (NaN never wins: min_d and max_d keep their second operand) exactly as one chain in
+ * arrival order would, in four independent chains (one chain waits on each min's latency); the sign of a zero
+ * bound is then the one chain's. */
+static void fold_bounds(const double *x, size_t n, double *lo, double *hi) {
+    double l[4] = {*lo, *lo, *lo, *lo}, h[4] = {*hi, *hi, *hi, *hi};
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4)
+        for (int k = 0; k < 4; k++) {
+            l[k] = min_d(x[j + k], l[k]);
+            h[k] = max_d(x[j + k], h[k]);
+        }
+    for (; j < n; j++) {
+        l[0] = min_d(x[j], l[0]);
+        h[0] = max_d(x[j], h[0]);
+    }
+    const double new_lo = min_d(min_d(l[0], l[1]), min_d(l[2], l[3]));
+    const double new_hi = max_d(max_d(h[0], h[1]), max_d(h[2], h[3]));
+    *lo = new_lo == 0.0 ? first_zero(x, n, *lo) : new_lo;
+    *hi = new_hi == 0.0 ? first_zero(x, n, *hi) : new_hi;
+}
+
 int kll_update(kll_t *s, const double *values, size_t len) {
     if ((uint64_t)len > UINT64_MAX - s->n) return KLL_COUNT_OVERFLOW;  /* checked before any change */
     double lo = s->n ? s->min : INFINITY, hi = s->n ? s->max : -INFINITY;
@@ -192,12 +221,18 @@ int kll_update(kll_t *s, const double *values, size_t len) {
         double *items = s->items;
         const uint32_t free_before = s->levels[0];
         uint32_t pos = free_before;
-        while (pos > 0 && i < len) {  /* the hot loop: fill the free space at the front */
-            const double v = values[i++];
-            if (isnan(v)) continue;
-            lo = min_d(v, lo);
-            hi = max_d(v, hi);
-            items[--pos] = v;
+        while (pos > 0 && i < len) {  /* the hot loop: fill the free space at the front, NaN skipped */
+            const size_t take = len - i < pos ? len - i : pos;
+            const double *from = values + i;
+            uint32_t at = pos;
+            for (size_t j = 0; j < take; j++) {  /* branch-free: a NaN is written, then overwritten */
+                const double v = from[j];
+                items[at - 1] = v;
+                at -= (uint32_t)(v == v);
+            }
+            fold_bounds(from, take, &lo, &hi);
+            i += take;
+            pos = at;
         }
         s->n += free_before - pos;
         s->levels[0] = pos;
@@ -322,5 +357,47 @@ int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const d
     s->min = min;
     s->max = max;
     s->level_zero_sorted = 0;
+    return 0;
+}
+
+/* quantiles_sorted_view's layout: every retained item ascending with the cumulative weight up to it (level h
+ * weighs 2**h), ties in level order as a stable sort of the levels laid end to end gives them. Level zero must be
+ * sorted (kll_sort_level_zero). items and cumulative hold the retained count; returns -1 when memory ran out. */
+int kll_sorted_view(const kll_t *s, double *items, uint64_t *cumulative) {
+    const uint32_t retained = s->levels[s->num_levels] - s->levels[0];
+    double *other_items = malloc((retained ? retained : 1) * sizeof(double));
+    uint64_t *other_weights = malloc((retained ? retained : 1) * sizeof(uint64_t));
+    if (other_items == NULL || other_weights == NULL) {
+        free(other_items);
+        free(other_weights);
+        return -1;
+    }
+    double *run = items, *into = other_items;
+    uint64_t *run_w = cumulative, *into_w = other_weights;
+    uint32_t len = level_size(s, 0);
+    memcpy(run, s->items + s->levels[0], len * sizeof(double));
+    for (uint32_t i = 0; i < len; i++) run_w[i] = 1;
+    for (uint32_t h = 1; h < s->num_levels; h++) {  /* merge level h in; ties: the lower levels first */
+        const double *level = s->items + s->levels[h];
+        const uint32_t size = level_size(s, h);
+        const uint64_t weight = (uint64_t)1 << h;
+        uint32_t a = 0, b = 0, o = 0;
+        while (a < len && b < size) {
+            if (level[b] < run[a]) { into[o] = level[b++]; into_w[o++] = weight; }
+            else { into[o] = run[a]; into_w[o++] = run_w[a++]; }
+        }
+        for (; a < len; a++, o++) { into[o] = run[a]; into_w[o] = run_w[a]; }
+        for (; b < size; b++, o++) { into[o] = level[b]; into_w[o] = weight; }
+        double *t = run; run = into; into = t;
+        uint64_t *tw = run_w; run_w = into_w; into_w = tw;
+        len = o;
+    }
+    if (run != items) {
+        memcpy(items, run, len * sizeof(double));
+        memcpy(cumulative, run_w, len * sizeof(uint64_t));
+    }
+    for (uint32_t i = 1; i < len; i++) cumulative[i] += cumulative[i - 1];
+    free(other_items);
+    free(other_weights);
     return 0;
 }

@@ -56,6 +56,8 @@ int kll_merge(kll_t *s, const kll_t *other);  /* other must not alias s; same k 
 void kll_sort_level_zero(kll_t *s);
 uint32_t kll_total_capacity(const kll_t *s, uint32_t num_levels);
 uint32_t kll_ub_on_num_levels(uint64_t n);
+/* Every retained item ascending with its cumulative weight (ties in level order); level zero must be sorted. */
+int kll_sorted_view(const kll_t *s, double *items, uint64_t *cumulative);
 /* Installs levels (num_levels + 1 offsets into items, in the layout above) that the caller validated. */
 int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const double *items, uint64_t n,
                    double min, double max);

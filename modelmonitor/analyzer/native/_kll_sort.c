@@ -1,6 +1,6 @@
-/* Sorting and merging runs of doubles for _kll_core.c: the two steps that make up most of an update's cost (level
- * zero is sorted and merged into level one every ~14 values in a deep sketch), so each is branch-free per item. No
- * NaN ever reaches them. */
+/* Sorting and merging runs of doubles for _kll_core.c: the two steps that make up most of an update's cost (at each
+ * compaction level zero is sorted, and half of it merged into level one: every ~14 values in a deep k = 200
+ * sketch, every few dozen to few hundred at k = 2048), so each is branch-free per item. No NaN ever reaches them. */
 #include "_kll_core.h"
 
 #include <math.h>
@@ -8,28 +8,14 @@
 #include <string.h>
 
 /* Merging two sorted runs (kll_helper::merge_sorted_arrays; ties take y first) is the other half of the cost.
- * Three ways, all branch-free per item: a merging network for runs of up to 8 + 8 items (Batcher's odd-even
- * merge, padded with +inf), two chains (from the front, and from the back taking x on ties) that overlap for
- * finite runs (scratch space on the stack up to SHORT_MERGE items, else on the heap), and one chain when the runs
- * hold an infinity or no scratch space is to be had. Equal items may swap places only as -0.0 and 0.0 do, which
- * nothing can tell apart. */
+ * Branch-free per item: a merging network for runs of up to 8 + 8 items (Batcher's odd-even merge, padded with
+ * +inf), else two chains at once, one from the fronts (ties: y first) and one from the backs (ties: x last), which
+ * halves the dependency chain of a merge; a run is never read past either end. Equal items may swap places only as
+ * -0.0 and 0.0 do, which nothing can tell apart. */
 #define CS(i, j) { const double x = v##i, y = v##j; v##i = min_d(x, y); v##j = max_d(y, x); }
 #define LOAD(i) double v##i = pad[i];
 #define STORE(i) pad[i] = v##i;
-#define SHORT_MERGE 256
-
-static void merge_chain(const double *x, uint32_t len_x, const double *y, uint32_t len_y, double *out) {
-    uint32_t a = 0, b = 0;
-    while (a < len_x && b < len_y) {
-        const double u = x[a], w = y[b];
-        const int take_x = u < w;
-        *out++ = min_d(u, w);
-        a += (uint32_t)take_x;
-        b += (uint32_t)!take_x;
-    }
-    memmove(out, x + a, (len_x - a) * sizeof(double));
-    memmove(out + (len_x - a), y + b, (len_y - b) * sizeof(double));
-}
+#define SHORT_MERGE 1024  /* doubles of stack scratch for an in-place merge */
 
 static void merge_network(const double *x, uint32_t len_x, const double *y, uint32_t len_y, double *out) {
     double pad[16] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
@@ -46,30 +32,51 @@ static void merge_network(const double *x, uint32_t len_x, const double *y, uint
     memcpy(out, pad, (len_x + len_y) * sizeof(double));
 }
 
-/* Copies of the runs between -inf and +inf sentinels, so neither chain needs a bounds check; scratch holds
- * 3 * (len_x + len_y) + 4 doubles. */
-static void merge_two_chains(const double *x, uint32_t len_x, const double *y, uint32_t len_y, double *out,
-                             double *scratch) {
-    const uint32_t total = len_x + len_y;
-    double *xs = scratch, *ys = xs + len_x + 2, *tmp = ys + len_y + 2;
-    xs[0] = ys[0] = -INFINITY;
-    memcpy(xs + 1, x, len_x * sizeof(double));
-    memcpy(ys + 1, y, len_y * sizeof(double));
-    xs[len_x + 1] = ys[len_y + 1] = INFINITY;
-    const double *fa = xs + 1, *fb = ys + 1, *ba = xs + len_x, *bb = ys + len_y;
-    double *front = tmp, *back = tmp + total - 1;
-    for (uint32_t i = 0; i < total / 2; i++) {
-        const double u = *fa, w = *fb, ue = *ba, we = *bb;
-        const int take_x = u < w, back_x = !(ue < we);
-        *front++ = min_d(u, w);
-        *back-- = max_d(we, ue);
-        fa += take_x;
-        fb += !take_x;
-        ba -= back_x;
-        bb -= !back_x;
+/* The front chain alone, bounds checked: safe in place while out + len_x is y (the output never overtakes y). */
+static void merge_front(const double *x, size_t len_x, const double *y, size_t len_y, double *out) {
+    size_t a = 0, b = 0;
+    while (a < len_x && b < len_y) {
+        const double u = x[a], w = y[b];
+        const int take_x = u < w;
+        *out++ = min_d(u, w);  /* exactly the item taken: u if u < w, else w */
+        a += (size_t)take_x;
+        b += (size_t)!take_x;
     }
-    if (total & 1) *front = min_d(*fa, *fb);
-    memcpy(out, tmp, total * sizeof(double));
+    memmove(out, x + a, (len_x - a) * sizeof(double));
+    memmove(out + (len_x - a), y + b, (len_y - b) * sizeof(double));
+}
+
+/* Both chains; out must overlap neither run. Each round runs as many steps as no run can be exhausted in (a chain
+ * consumes at most one item of each run per step), so no read needs a bounds check; the front chain finishes what
+ * is left. Reading an item the other chain already took is harmless: it lies beyond everything left, in the order
+ * that breaks ties (y before x). */
+static void merge_apart(const double *x, size_t len_x, const double *y, size_t len_y, double *out) {
+    size_t fx = 0, fy = 0, bx = len_x, by = len_y;  /* fronts: next to take; backs: one past the next to take */
+    double *front = out, *back = out + len_x + len_y;
+    for (;;) {
+        size_t steps = (size_t)(back - front) / 2;
+        if (len_x - fx < steps) steps = len_x - fx;
+        if (len_y - fy < steps) steps = len_y - fy;
+        if (bx < steps) steps = bx;
+        if (by < steps) steps = by;
+        if (steps == 0) break;
+        for (size_t i = 0; i < steps; i++) {
+            const double u = x[fx], w = y[fy], ue = x[bx - 1], we = y[by - 1];
+            const int take_x = u < w, back_x = !(ue < we);
+            *front++ = min_d(u, w);
+            *--back = max_d(we, ue);  /* ue if ue >= we, else we */
+            fx += (size_t)take_x;
+            fy += (size_t)!take_x;
+            bx -= (size_t)back_x;
+            by -= (size_t)!back_x;
+        }
+    }
+    merge_front(x + fx, bx - fx, y + fy, by - fy, front);
+}
+
+static int overlaps(const double *run, size_t len, const double *out, size_t total) {
+    const uintptr_t r = (uintptr_t)run, o = (uintptr_t)out;
+    return r < o + total * sizeof(double) && o < r + len * sizeof(double);
 }
 
 void kll_merge_runs(const double *x, uint32_t len_x, const double *y, uint32_t len_y, double *out) {
@@ -78,22 +85,26 @@ void kll_merge_runs(const double *x, uint32_t len_x, const double *y, uint32_t l
         return;
     }
     const size_t total = (size_t)len_x + len_y;
-    if (len_x && len_y && isfinite(x[0]) && isfinite(x[len_x - 1]) && isfinite(y[0]) && isfinite(y[len_y - 1])) {
-        double stack[3 * SHORT_MERGE + 4];
-        double *scratch = total <= SHORT_MERGE ? stack : malloc((3 * total + 4) * sizeof(double));
-        if (scratch != NULL) {
-            merge_two_chains(x, len_x, y, len_y, out, scratch);
-            if (scratch != stack) free(scratch);
-            return;
-        }
+    if (!overlaps(y, len_y, out, total)) {  /* x never overlaps out: it ends at or below it */
+        merge_apart(x, len_x, y, len_y, out);
+        return;
     }
-    merge_chain(x, len_x, y, len_y, out);
+    double stack[SHORT_MERGE];  /* in place: y moves aside first */
+    double *scratch = len_y <= SHORT_MERGE ? stack : malloc(len_y * sizeof(double));
+    if (scratch == NULL) {
+        merge_front(x, len_x, y, len_y, out);
+        return;
+    }
+    memcpy(scratch, y, len_y * sizeof(double));
+    merge_apart(x, len_x, scratch, len_y, out);
+    if (scratch != stack) free(scratch);
 }
 
-/* Sorting level zero is most of the cost of an update: in a deep sketch level zero compacts every ~14 items.
- * Runs of up to 16 items go through Batcher's odd-even merge sort networks for 8 and 16 inputs (padded with +inf,
- * in registers, branch-free); longer runs through quicksort (median of three, Hoare partition, which keeps heavy
- * ties balanced) down to 32 items, then two networks and a merge. */
+/* Sorting level zero is most of the cost of an update: in a deep sketch level zero compacts every few dozen to
+ * few hundred items. Runs of up to 16 items go through Batcher's odd-even merge sort networks for 8 and 16 inputs
+ * (padded with +inf, in registers, branch-free); longer runs are sorted in blocks of 16 by the network, then merged
+ * pairwise, bottom up, between the run and scratch space (branch-free merges: random data costs no mispredicted
+ * branch, and ties cost nothing either). Quicksort stands in when a long run finds no scratch space. */
 static void sort8(double *a, size_t n) {
     double pad[8] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
     memcpy(pad, a, n * sizeof(double));
@@ -121,7 +132,8 @@ static void sort16(double *a, size_t n) {
     memcpy(a, pad, n * sizeof(double));
 }
 
-void kll_sort(double *a, size_t n) {
+/* Quicksort (median of three, Hoare partition, which keeps heavy ties balanced) down to 16 items: needs no memory. */
+static void sort_in_place(double *a, size_t n) {
     while (n > 32) {
         double *mid = a + n / 2, *hi = a + n - 1, t;
         if (*mid < *a) { t = *mid; *mid = *a; *a = t; }
@@ -136,18 +148,49 @@ void kll_sort(double *a, size_t n) {
             i++; j--;
         }
         const size_t left = j + 1;  /* [0, j] and [j + 1, n) */
-        if (left < n - left) { kll_sort(a, left); a += left; n -= left; }
-        else { kll_sort(a + left, n - left); n = left; }
+        if (left < n - left) { sort_in_place(a, left); a += left; n -= left; }
+        else { sort_in_place(a + left, n - left); n = left; }
     }
     if (n > 16) {  /* two networks and a merge */
         double runs[32];
         memcpy(runs, a, n * sizeof(double));
         sort16(runs, 16);
         sort16(runs + 16, n - 16);
-        kll_merge_runs(runs, 16, runs + 16, (uint32_t)n - 16, a);
+        merge_apart(runs, 16, runs + 16, n - 16, a);
     } else if (n > 8) {
         sort16(a, n);
     } else if (n > 1) {
         sort8(a, n);
     }
+}
+
+#define SHORT_SORT 2048  /* doubles of stack scratch for a sort */
+
+void kll_sort(double *a, size_t n) {
+    if (n <= 16) {
+        if (n > 8) sort16(a, n);
+        else if (n > 1) sort8(a, n);
+        return;
+    }
+    double stack[SHORT_SORT];
+    double *scratch = n <= SHORT_SORT ? stack : malloc(n * sizeof(double));
+    if (scratch == NULL) {
+        sort_in_place(a, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i += 16) sort16(a + i, n - i < 16 ? n - i : 16);
+    double *from = a, *to = scratch;
+    for (size_t width = 16; width < n; width *= 2) {
+        for (size_t i = 0; i < n; i += 2 * width) {
+            const size_t len_x = n - i < width ? n - i : width, rest = n - i - len_x;
+            const size_t len_y = rest < width ? rest : width;
+            if (len_y == 0) memcpy(to + i, from + i, len_x * sizeof(double));
+            else merge_apart(from + i, len_x, from + i + len_x, len_y, to + i);
+        }
+        double *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != a) memcpy(a, from, n * sizeof(double));
+    if (scratch != stack) free(scratch);
 }

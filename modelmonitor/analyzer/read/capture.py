@@ -16,7 +16,7 @@ from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
-from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
 from modelmonitor.analyzer.read.payloads import RecordDecoder, decode_record
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX, is_synthetic
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
@@ -55,6 +55,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
     builder = BatchBuilder(counters)
     keys = (window.start_key, window.end_key) if window else None
     join_output = layout == "output_first"
+    buffers = BlockBuffers()
     for obj in objects:
         builder.source = obj.uri
         line_number = 0  # of the last line before this block, in this object
@@ -77,7 +78,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
             else:
                 counters.outside_window += fast.outside_window
                 counters.records += fast.rows
-                batch = _lines_batch(fast)
+                batch = _lines_batch(fast, buffers)
                 if batch is None:
                     builder.plain.extend(bytes(fast.text).decode("utf-8").split("\n")[:-1])
                 else:
@@ -88,13 +89,13 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
     yield from builder.drain()
 
 
-def _lines_batch(lines: CaptureLines) -> Batch | None:
+def _lines_batch(lines: CaptureLines, buffers: BlockBuffers) -> Batch | None:
     if not lines.rows or lines.first_line.startswith("\ufeff"):
         return None
     width = lines.first_line.count(",") + 1
     if width > MAX_COLUMNS:
         return None  # the list path counts the row malformed
-    parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False)
+    parsed = (native_columns(memoryview(lines.text), lines.rows + 1, width, skip_ragged=False, buffers=buffers)
               or arrow_block(lines.text, width, range(width), skip_ragged=False))
     if parsed is None or parsed[1] != lines.rows:
         return None  # ragged rows: the list path pads them

@@ -23,7 +23,7 @@ from modelmonitor.analyzer.read.batches import (
     HeaderMode,
     ReadCounters,
 )
-from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
 from modelmonitor.analyzer.read.payload_mapping import split_csv
 from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
@@ -38,6 +38,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
     builder = BatchBuilder(counters)
     names: list[str] | None = None
     pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
+    buffers = BlockBuffers()
     with _pool() as pool:
 
         def collect(limit: int) -> Iterator[Batch]:
@@ -72,7 +73,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                     names, skip = found
                     body = body[skip:]
                     first_line += block.count(b"\n", 0, skip)
-                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line)
+                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line, buffers=buffers)
                 if plain is not None:
                     pending.append((pool.submit(_parse_plain, plain), plain))
                     yield from collect(_IN_FLIGHT)
@@ -103,6 +104,7 @@ class _Plain:
     names: list[str] | None
     uri: str
     first_line: int
+    buffers: BlockBuffers
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -111,20 +113,20 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str, *,
-                 first_line: int) -> _Plain | None:
+                 first_line: int, buffers: BlockBuffers) -> _Plain | None:
     if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
         return None
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
     if width > MAX_COLUMNS:
         return None  # the list path counts the row malformed
-    return _Plain(body, n_lines, width, names, uri, first_line)
+    return _Plain(body, n_lines, width, names, uri, first_line, buffers)
 
 
 def _parse_plain(plain: _Plain) -> _Parsed | None:
     """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller). Without
     a header, ragged rows are padded, which only the list path does: the parsers then refuse the block."""
     skip_ragged = plain.names is not None
-    return (native_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged)
+    return (native_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged, buffers=plain.buffers)
             or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
 
 

@@ -70,12 +70,8 @@ class KllSketch(_kll.KllSketch):
         cached: tuple[FloatArray, npt.NDArray[np.uint64]] | None = getattr(self, "_view", None)
         if cached is not None and cached[1].size and int(cached[1][-1]) == self.n:
             return cached
-        state = self.state()
-        levels = state["levels"]
-        items = np.array([x for level in levels for x in level], dtype=np.float64)
-        weights = np.repeat(np.uint64(1) << np.arange(len(levels), dtype=np.uint64), [len(level) for level in levels])
-        order = np.argsort(items, kind="stable")
-        view = (items[order], np.cumsum(weights[order]))
+        items, cumulative = self.sorted_view_buffers()  # built in C from one snapshot
+        view = (np.frombuffer(items, dtype=np.float64), np.frombuffer(cumulative, dtype=np.uint64))
         self._view = view
         return view
 

@@ -17,7 +17,7 @@ from modelmonitor.analyzer.native._csvfast import parse_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
-from modelmonitor.analyzer.read.native_block import native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
 from modelmonitor.analyzer.read.sources import DataObject
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
@@ -104,6 +104,17 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
     with pytest.raises(ValueError, match="fewer rows"):
         parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET)
+
+
+@pytest.mark.parametrize("width", [255, 256, 300, 1000])
+def test_long_rows_are_told_ragged_by_one_field(width: int) -> None:
+    """Fields are counted in byte counters 255 bytes at a time: rows of hundreds of fields (longer than 255 bytes)
+    with one field too many or too few are still ragged, and full rows still count."""
+    full = ",".join("1" for _ in range(width))
+    block = "\n".join([full, full + ",1", ",".join("2" for _ in range(width - 1)), full.replace("1", "3")]) + "\n"
+    parsed = native_columns(memoryview(block.encode()), 5, width, skip_ragged=True)
+    assert parsed is not None and parsed[1:] == (2, 2)
+    assert [c.numbers.tolist() for c in parsed[0][:2]] == [[1.0, 3.0], [1.0, 3.0]]
 
 
 def test_category_counts_of_numbers_match_the_text_path() -> None:
@@ -219,6 +230,23 @@ def test_moments_agree_with_numpy(values: list[float]) -> None:
     assert math.isclose(m2, float(((x - x.mean()) ** 2).sum()), rel_tol=1e-9, abs_tol=1e-3)
 
 
+@pytest.mark.parametrize("other", [1.0, -1.0])  # a zero minimum, then a zero maximum
+@settings(max_examples=300, deadline=None)
+@given(picks=st.lists(st.integers(0, 2), min_size=1, max_size=80))
+def test_moments_bounds_keep_the_first_zero_met(other: float, picks: list[int]) -> None:
+    """The bounds are folded in lanes; a zero bound still has the sign one pass in order keeps (the first zero
+    met: `x < lo` never replaces 0.0 by -0.0), which the column's min and max in statistics.json print."""
+    from modelmonitor.analyzer.native._csvfast import moments
+
+    values = [(-0.0, 0.0, other)[p] for p in picks]
+    lo = hi = values[0]
+    for v in values[1:]:
+        lo, hi = (v if v < lo else lo), (v if v > hi else hi)
+    _, _, _, lowest, highest = moments(np.asarray(values, dtype=np.float64))
+    assert (math.copysign(1, lowest), lowest, math.copysign(1, highest), highest) == (
+        math.copysign(1, lo), lo, math.copysign(1, hi), hi)
+
+
 def test_moments_of_huge_values_overflow_quietly() -> None:
     from modelmonitor.analyzer.native._csvfast import moments
 
@@ -254,3 +282,38 @@ def test_too_many_distinct_texts_go_to_arrow_and_give_up_categories() -> None:
 
 def test_text_that_is_not_utf8_leaves_the_block_to_the_list_path() -> None:
     assert native_columns(memoryview(b"1,\xff\n2,b\n"), 3, 2, skip_ragged=False) is None
+
+
+def test_block_buffers_are_reused_only_once_no_column_refers_to_them() -> None:
+    """The blocks of one read share their value buffers (a fresh one costs a page fault and zeroed pages per 4 KiB
+    written): a buffer goes to a new block only when no column of its earlier block is alive, so values handed out
+    never change under their holder."""
+    buffers = BlockBuffers(keep=2)
+    first = native_columns(memoryview(b"1,2\n3,4\n"), 3, 2, skip_ragged=True, buffers=buffers)
+    assert first is not None
+    held = first[0][0]
+    assert isinstance(held, TypedChunk)
+    address = held.numbers.ctypes.data
+    del first
+    for block in (b"5,6\n7,8\n", b"9,10\n11,12\n", b"13,14\n15,16\n"):  # more blocks than buffers kept
+        assert native_columns(memoryview(block), 3, 2, skip_ragged=True, buffers=buffers) is not None
+    assert held.numbers.tolist() == [1.0, 3.0]
+    del held
+    again = native_columns(memoryview(b"17,18\n19,20\n"), 3, 2, skip_ragged=True, buffers=buffers)
+    assert again is not None
+    chunks = [c for c in again[0] if isinstance(c, TypedChunk)]
+    assert chunks[0].numbers.ctypes.data == address  # the freed buffer came back
+    assert [c.numbers.tolist() for c in chunks] == [[17.0, 19.0], [18.0, 20.0]]
+
+
+def test_a_larger_block_replaces_a_free_buffer_that_is_too_small() -> None:
+    buffers = BlockBuffers(keep=1)
+    small = native_columns(memoryview(b"1,2\n"), 2, 2, skip_ragged=True, buffers=buffers)
+    assert small is not None
+    del small
+    rows = "".join(f"{i},{-i}\n" for i in range(1000)).encode()
+    parsed = native_columns(memoryview(rows), 1001, 2, skip_ragged=True, buffers=buffers)
+    assert parsed is not None
+    columns = [c for c in parsed[0] if isinstance(c, TypedChunk)]
+    assert columns[0].numbers.tolist() == [float(i) for i in range(1000)]
+    assert columns[1].numbers.tolist() == [-float(i) for i in range(1000)]

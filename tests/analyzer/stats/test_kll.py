@@ -117,6 +117,40 @@ def test_exact_while_n_is_at_most_k() -> None:
     assert sketch.num_levels == 2 and sketch.num_retained < 201
 
 
+
+@pytest.mark.parametrize("shape", ["normal", "ties", "sorted", "reverse-sorted", "infinities and signed zeros"])
+def test_long_level_zero_is_sorted_exactly(shape: str) -> None:
+    """Level zero of a sketch with a large k holds tens of thousands of items, which the sort handles in pieces
+    (sorting networks, then merges through scratch space taken from the heap): what comes out is numpy's sort, and
+    every bit of every value survives (-0.0 and 0.0 compare equal, so only their count is checked)."""
+    rng = np.random.default_rng(5)
+    n = 60_000
+    values = {"normal": rng.normal(size=n), "ties": rng.integers(-3, 4, n).astype(np.float64),
+              "sorted": np.sort(rng.normal(size=n)), "reverse-sorted": np.sort(rng.normal(size=n))[::-1].copy(),
+              "infinities and signed zeros": rng.choice([-math.inf, math.inf, -0.0, 0.0, 1.5, -2.5], n)}[shape]
+    sketch = KllSketch(k=65535, c=0.64)
+    sketch.update(values)
+    (level,) = sketch.levels()
+    assert np.array_equal(np.array(level), np.sort(values))
+    assert np.signbit(np.array(level)).sum() == np.signbit(values).sum()
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_same_levels_as_the_reference_transcription_with_long_levels(case: int) -> None:
+    """k = 5000: level zero passes the 2,048 items the sort keeps on the stack and level one the 1,024 a merge in
+    place does, so the heap-backed paths give the transcription's levels too (with ties and infinities)."""
+    rng = np.random.default_rng(100 + case)
+    k, n = 5000, 40_000
+    values = list(_distributions(rng, n).values())[case + 1 if case < 3 else 0]
+    values[rng.integers(0, n, 4)] = [math.inf, -math.inf, math.inf, math.nan]
+    ours, ref = KllSketch(k=k, seed=case), RefKll(k, case)
+    for chunk in np.array_split(values, 3):
+        ours.update(chunk)
+        for v in chunk.tolist():
+            ref.update(v)
+    assert ours.levels() == ref.levels_out()
+    assert ours.num_levels >= 3
+
 def test_exact_mode_answers_exactly_as_datasketches() -> None:
     values = np.random.default_rng(3).integers(0, 20, 150).astype(np.float64)
     ours, theirs = _filled(values), kll_doubles_sketch(200)
@@ -187,6 +221,25 @@ def test_min_max_exact_and_nan_ignored() -> None:
     nothing = _filled(np.full(10, np.nan))
     assert nothing.is_empty() and nothing.n == 0
 
+
+@pytest.mark.parametrize("seed", range(6))
+def test_min_max_keep_the_first_zero_met_as_one_pass_does(seed: int) -> None:
+    """min and max are folded in several chains at once; where a bound is zero, its sign is still the one a
+    single pass in arrival order keeps (the first -0.0 or 0.0 met, a later zero of the other sign never replaces
+    it), across chunks, with NaN in between."""
+    rng = np.random.default_rng(seed)
+    sketch = KllSketch(k=64, seed=seed)
+    lo, hi = math.inf, -math.inf
+    for _ in range(5):
+        size = int(rng.integers(1, 300))
+        chunk = rng.choice([-0.0, 0.0, math.nan, 0.0, -0.0, 1.0 if seed % 2 else -1.0], size)
+        sketch.update(chunk)
+        for v in chunk.tolist():
+            lo = v if v < lo else lo
+            hi = v if v > hi else hi
+        assert (math.copysign(1, sketch.min), math.copysign(1, sketch.max)) == (math.copysign(1, lo),
+                                                                                math.copysign(1, hi))
+        assert (sketch.min, sketch.max) == (lo, hi)
 
 def test_empty_sketch() -> None:
     sketch = KllSketch()
@@ -308,6 +361,27 @@ def test_sample_is_distinct_values_with_integer_weights() -> None:
     assert np.array_equal(sample.weights, np.round(sample.weights)) and sample.total == 40_000
     assert np.abs(sample.cdf(np.arange(50.0)) - _true_ranks(values, np.arange(50.0))).max() <= EPS_SINGLE
 
+
+@pytest.mark.parametrize("data", ["normal", "ties", "merged", "empty"])
+def test_sorted_view_is_the_stable_sort_of_the_levels(data: str) -> None:
+    """DataSketches' sorted view, built in C: the levels laid end to end (level h weighing 2**h), sorted stably
+    (equal items in level order), weights summed up — exactly what numpy makes of `levels()`."""
+    rng = np.random.default_rng(12)
+    sketch = KllSketch(k=2048, c=0.64)
+    if data != "empty":
+        sketch.update(rng.integers(0, 40, 300_000).astype(np.float64) if data == "ties" else rng.normal(size=300_000))
+    if data == "merged":
+        other = KllSketch(k=2048, c=0.64, seed=3)
+        other.update(rng.normal(size=123_457).round(2))
+        sketch.merge(other)
+    levels = sketch.levels()
+    flat = np.array([x for level in levels for x in level], dtype=np.float64)
+    weights = np.repeat(np.uint64(1) << np.arange(len(levels), dtype=np.uint64), [len(level) for level in levels])
+    order = np.argsort(flat, kind="stable")
+    items, cumulative = sketch.sorted_view()
+    assert cumulative.dtype == np.uint64
+    assert np.array_equal(items, flat[order]) and np.array_equal(cumulative, np.cumsum(weights[order]))
+    assert int(cumulative[-1]) == sketch.n if sketch.n else cumulative.size == 0
 
 def test_update_releases_the_gil() -> None:
     """With a huge switch interval a thread keeps the GIL until it gives it up itself. The worker loops over
