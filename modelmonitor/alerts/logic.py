@@ -19,11 +19,15 @@ from .events import (
     TestInvocation,
 )
 
-KINDS = frozenset(
-    {"data_drift", "model_quality", "no_metrics", "execution_failed", "no_captures", "ground_truth_coverage"}
-)
+KINDS = frozenset({"data_drift", "model_quality", "bias_drift", "attribution_drift", "no_metrics", "execution_failed",
+                   "no_captures", "ground_truth_coverage"})
 META_KINDS = frozenset({"no_metrics", "no_captures", "ground_truth_coverage", "execution_failed"})
-VIOLATION_KINDS = frozenset({"data_drift", "model_quality"})
+VIOLATION_KINDS = frozenset({"data_drift", "model_quality", "bias_drift", "attribution_drift"})
+RUN_KINDS = {"ModelQuality": "model_quality", "ModelBias": "bias_drift", "ModelExplainability": "attribution_drift"}
+"""A run event's monitoringType → the alert kind of its violations (data quality: data_drift)."""
+RESULTS_FOLDERS = {"model_quality": "model-quality", "bias_drift": "model-bias",
+                   "attribution_drift": "feature-attribution"}
+"""Alert kind → the engine's results folder (internal-contracts §1); data-quality otherwise."""
 SCHEDULE_KIND = "schedule_state"
 TEST_KIND = "test"
 
@@ -164,7 +168,7 @@ def context_for(record: Alertable) -> tuple[MonitorContext, str]:
             if record.status == "Failed":
                 kind = "execution_failed"
             else:
-                kind = "model_quality" if record.monitoring_type == "ModelQuality" else "data_drift"
+                kind = RUN_KINDS.get(record.monitoring_type, "data_drift")
             return MonitorContext(monitor=record.monitor, endpoint=record.endpoint, schedule=record.schedule,
                                   kind=kind, region=record.region), ""
         case TestInvocation():
@@ -178,6 +182,11 @@ def infer_kind(namespace: str, metric_name: str) -> str:
         return "data_drift"
     if namespace.endswith(("model-metrics", "/ModelQuality")) and metric_name != "ground_truth_coverage":
         return "model_quality"
+    if namespace.endswith(("bias-metrics", "/ModelBias")) and metric_name.startswith(("bias_metric_", "violations")):
+        return "bias_drift"
+    if namespace.endswith(("explainability-metrics", "/ModelExplainability")) and \
+            metric_name.startswith(("feature_attribution", "violations")):
+        return "attribution_drift"
     return ""
 
 
@@ -186,7 +195,7 @@ def default_results_uri(bucket: str, monitor: str, kind: str) -> str:
     namespace, _, name = monitor.partition("/")
     if not bucket or not namespace or not name:
         return ""
-    folder = "model-quality" if kind == "model_quality" else "data-quality"
+    folder = RESULTS_FOLDERS.get(kind, "data-quality")
     return f"s3://{bucket}/results/{namespace}/{name}/{folder}"
 
 

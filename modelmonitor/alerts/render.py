@@ -20,6 +20,8 @@ TOP_VIOLATIONS = 5
 _KIND_TITLES = {
     "data_drift": "data drift",
     "model_quality": "model quality",
+    "bias_drift": "bias drift",
+    "attribution_drift": "feature attribution drift",
     "no_metrics": "no monitoring metrics",
     "execution_failed": "monitoring run",
     "no_captures": "no data captures",
@@ -43,6 +45,11 @@ _NEXT_STEPS = {
     "re-baseline, otherwise trace the upstream data source feeding the endpoint.",
     "model_quality": "Open the report and check which metric degraded and since when; consider retraining on "
     "recent labelled data or rolling back the model.",
+    "bias_drift": "Open analysis.json and compare each facet's metrics with the baseline's: which group's outcomes "
+    "moved, in the labels (pre-training) or in the predictions (post-training); check the traffic mix before "
+    "retraining or re-baselining.",
+    "attribution_drift": "Open analysis.json and compare the features' global SHAP values with the baseline's: "
+    "which features the model now relies on; check those features' data quality and recent model changes.",
     "no_metrics": "List the schedule's recent executions (aws sagemaker list-monitoring-executions "
     "--monitoring-schedule-name {schedule} --sort-by ScheduledTime --sort-order Descending) or our engine's "
     "scheduler/Lambda logs, and check the alarm's metric namespace matches what the analyzer publishes.",

@@ -14,16 +14,21 @@ from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange
 from .incidents import RUNS_SOURCE, Signal
 from .logic import MonitorContext, Violation, rank_violations
 
-INCIDENT_KINDS = frozenset({"data_drift", "model_quality"})
+INCIDENT_KINDS = frozenset({"data_drift", "model_quality", "bias_drift", "attribution_drift"})
 _DATAPOINTS = re.compile(r"datapoints? \[(?P<points>[^\]]*)\]")
 _VALUE = re.compile(r"(?:^|,\s*)(?P<value>[-+]?[0-9][0-9.eE+-]*) \(")
 MODEL_QUALITY_SCHEDULE_SUFFIX = "-mq-schedule"
 """Our model-quality schedules end with this (components/names.py); every other schedule is data quality."""
+_TYPES = (("model_quality", MODEL_QUALITY_SCHEDULE_SUFFIX, "model_quality"),
+          ("bias_drift", "-mb-schedule", "model_bias"),
+          ("attribution_drift", "-fa-schedule", "model_explainability"))
+"""(alert kind, schedule suffix, monitoring type): one incident per monitor and type."""
 
 
 def monitoring_type(kind: str, schedule: str) -> str:
-    if kind == "model_quality" or schedule.endswith(MODEL_QUALITY_SCHEDULE_SUFFIX):
-        return "model_quality"
+    for type_kind, suffix, name in _TYPES:
+        if kind == type_kind or schedule.endswith(suffix):
+            return name
     return "data_quality"
 
 

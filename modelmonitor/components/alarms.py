@@ -36,8 +36,8 @@ OWN_DATA_METRICS_NAMESPACE."""
 MAX_EVALUATION_SECONDS = 7 * 86400
 DESCRIPTION_MAX = 1024
 
-AlarmKind = Literal["data_drift", "model_quality", "no_metrics", "execution_failed", "no_captures",
-                    "ground_truth_coverage"]
+AlarmKind = Literal["data_drift", "model_quality", "bias_drift", "attribution_drift", "no_metrics",
+                    "execution_failed", "no_captures", "ground_truth_coverage"]
 TreatMissing = Literal["breaching", "notBreaching", "ignore", "missing"]
 Comparison = Literal["GreaterThanThreshold", "LessThanThreshold", "GreaterThanOrEqualToThreshold",
                      "LessThanOrEqualToThreshold"]
@@ -95,7 +95,7 @@ def describe(sentence: str, kind: AlarmKind, context: AlarmContext, bucket: str)
 
 
 T = TypeVar("T")
-INCIDENT_KINDS = frozenset({"data_drift", "model_quality"})
+INCIDENT_KINDS = frozenset({"data_drift", "model_quality", "bias_drift", "attribution_drift"})
 """Alarms whose ALARM and OK feed the alert Lambda's incidents (modelmonitor/alerts/incidents.py): their OK is
 always sent to it, since it closes the incident (one RESOLVED alert); `notifyOnOk` decides for the others."""
 

@@ -3,8 +3,8 @@
 Every run of our analyzer publishes `violations_count` (bias metrics outside the baseline's band; an nDCG below
 0.90) and `monitoring_run_completed` with the dimensions Endpoint + MonitoringSchedule (internal-contracts §4).
 The violations alarm follows the M-of-N rule of `spec.alerting`; the heartbeat is `alarms.heartbeat_alarm`.
-The alert handler knows no bias or attribution kind yet: these alarms carry kind `model_quality` (a model-behaviour
-violation), and their sentence says which analysis breached.
+The violations alarm carries kind `bias_drift` or `attribution_drift`: the alert Lambda groups it with the type's runs
+into one incident (alerts/signals.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from modelmonitor.components.alarms import (
     RUN_COMPLETED_METRIC,
     AlarmContext,
     AlarmDefinition,
+    AlarmKind,
     _window,
     heartbeat_alarm,
 )
@@ -26,6 +27,7 @@ ClarifyType = Literal["ModelBias", "ModelExplainability"]
 OWN_NAMESPACES: dict[ClarifyType, str] = {"ModelBias": "ModelMonitor/ModelBias",
                                           "ModelExplainability": "ModelMonitor/ModelExplainability"}
 """Where our engines publish each type's metrics (internal-contracts §4)."""
+_KIND: dict[ClarifyType, AlarmKind] = {"ModelBias": "bias_drift", "ModelExplainability": "attribution_drift"}
 _WHAT: dict[ClarifyType, tuple[str, str]] = {
     "ModelBias": ("bias", "bias metrics outside the baseline's band"),
     "ModelExplainability": ("attribution", "feature attribution ranking drifted (nDCG below the threshold)")}
@@ -38,7 +40,7 @@ def violations_alarm(monitoring_type: ClarifyType, schedule: str, alerting: Aler
     m = min(alerting.datapoints_to_alarm, n)
     short, what = _WHAT[monitoring_type]
     return AlarmDefinition(
-        key=f"{short}-violations", kind="model_quality", namespace=namespace, metric_name=VIOLATIONS_METRIC,
+        key=f"{short}-violations", kind=_KIND[monitoring_type], namespace=namespace, metric_name=VIOLATIONS_METRIC,
         dimensions={"Endpoint": context.endpoint, "MonitoringSchedule": context.schedule},
         statistic="Maximum", period=period, threshold=0, comparison="GreaterThanThreshold",
         evaluation_periods=n, datapoints_to_alarm=m, treat_missing_data="ignore",

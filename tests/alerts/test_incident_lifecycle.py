@@ -265,3 +265,30 @@ def test_model_quality_incident_reports_its_worst_value(world: World, sagemaker:
 ])
 def test_breaching_value_from_the_alarm_reason(reason: str, lower: bool, expected: float | None) -> None:
     assert signals.breaching_value(reason, lower_is_worse=lower) == expected
+
+
+def _typed_run_event(hour: int, violations: int, monitoring_type: str, schedule: str) -> dict[str, Any]:
+    event = run_event(hour, violations)
+    event["id"] = f"{monitoring_type}-{hour}"
+    event["detail"].update(monitoringType=monitoring_type, schedule=schedule, driftedFeatures=[],
+                           reportUri=event["detail"]["reportUri"].replace("credit-default-dq", schedule))
+    return event
+
+
+def test_bias_and_attribution_runs_are_incidents_of_their_own_type(world: World, sagemaker: Stubber) -> None:
+    """A bias run's violations are bias drift (not "data drift"), an attribution run's feature attribution drift;
+    each type of one monitor is its own incident, opened and resolved independently of data quality's."""
+    rt = world.runtime()
+    handler.handle(run_event(0, violations=1), rt)                                      # data quality opens
+    handler.handle(_typed_run_event(0, 2, "ModelBias", "credit-default-mb-schedule"), rt)
+    handler.handle(_typed_run_event(0, 1, "ModelExplainability", "credit-default-fa-schedule"), rt)
+    handler.handle(_typed_run_event(1, 0, "ModelBias", "credit-default-mb-schedule"), rt)   # bias closes
+    handler.handle(run_event(1, violations=1), rt)                                      # data quality stays open
+    published = world.published()                                                      # read once: it drains
+    assert [subject for subject, _ in published] == [
+        "[ModelMonitor] VIOLATIONS data drift: lending/credit-default",
+        "[ModelMonitor] VIOLATIONS bias drift: lending/credit-default",
+        "[ModelMonitor] VIOLATIONS feature attribution drift: lending/credit-default",
+        "[ModelMonitor] RESOLVED model bias: lending/credit-default"]
+    bias_body = published[1][1]
+    assert "Open analysis.json and compare each facet's metrics" in bias_body

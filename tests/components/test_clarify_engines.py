@@ -174,6 +174,21 @@ def test_violation_alarms_follow_m_of_n_and_heartbeats_watch_each_type() -> None
                 alarms[heartbeat]["treatMissingData"]) == (namespace, "monitoring_run_completed", "breaching")
 
 
+def test_the_alert_lambda_reads_each_violations_alarm_as_its_own_kind() -> None:
+    """The components write the alarm description, the alert Lambda parses it (its own parser): a bias or
+    attribution alarm must open an incident of its type, and its OK must reach the Lambda to close it."""
+    from modelmonitor.alerts.logic import parse_description
+    from modelmonitor.alerts.signals import INCIDENT_KINDS, monitoring_type
+
+    alarms = {r["name"].removeprefix(f"{MONITOR}-"): r["inputs"] for r in of_type(clarify_plan(), "MetricAlarm")}
+    for key, kind, type_ in (("bias-violations", "bias_drift", "model_bias"),
+                             ("attribution-violations", "attribution_drift", "model_explainability")):
+        _, fields, _ = parse_description(alarms[key]["alarmDescription"])
+        assert fields["kind"] == kind and kind in INCIDENT_KINDS
+        assert monitoring_type(fields["kind"], alarms[key]["dimensions"]["MonitoringSchedule"]) == type_
+        assert alarms[key]["okActions"], key                              # OK closes the incident
+
+
 def test_each_type_gets_its_schedule() -> None:
     schedules = {r["inputs"]["name"]: r["inputs"] for r in of_type(clarify_plan(), "scheduler/schedule:Schedule")}
     # daily@5 and the default daily (00:00), each fired 10 minutes past (docs/engines.md, "Metric timestamps")
