@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun
 from modelmonitor.analyzer.entry.engine_run import RunWindow, execute
-from modelmonitor.analyzer.read.sources import parse_time, s3_client
+from modelmonitor.analyzer.read.sources import Window, parse_time, s3_client
 from modelmonitor.analyzer.run.job import DEFAULT_OPT_ML_ROOT, OPT_ML_ROOT_ENV, AnalysisJob
 from modelmonitor.analyzer.run.runner import AnalysisResult, run
 from modelmonitor.errors import ModelMonitorError
@@ -128,12 +128,16 @@ def output_s3_uri(root: Path, local_path: str) -> str | None:
 
 
 def _engine_run(env: Mapping[str, str], engine_run: EngineRun, root: Path) -> str:
-    job = AnalysisJob.from_environment(env, opt_ml_root=str(root))
-    if job.window is None:
+    # Only the window and the output folder here: each monitoring type reads the rest of its environment itself
+    # (a bias run's baseline_constraints is an analysis.json, not the data-quality pair AnalysisJob expects).
+    start, end = env.get("start_time"), env.get("end_time")
+    if not start or not end:
         raise AnalyzerInputError("start_time and end_time are required under the processingJob engine")
+    window = Window(parse_time(start, "start_time"), parse_time(end, "end_time"))
+    output_path = env.get("output_path") or str(root / "processing/output")
     evaluation = parse_time(env["evaluation_time"], "evaluation_time") if env.get("evaluation_time") else None
-    result = execute(env, engine_run, RunWindow(job.window, evaluation or job.window.end),
-                     output_path=job.output_path, report_uri=output_s3_uri(root, job.output_path),
+    result = execute(env, engine_run, RunWindow(window, evaluation or window.end),
+                     output_path=output_path, report_uri=output_s3_uri(root, output_path),
                      clients=Clients.default(), s3=s3_client(), emit_failure=False)
     return status_message(result.outcome.status, result.summary)
 

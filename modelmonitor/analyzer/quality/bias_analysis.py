@@ -139,14 +139,20 @@ def analyse(rows: Sequence[Any], actual: Sequence[Any], predicted: npt.NDArray[n
 
 
 def favourable_predictions(values: Sequence[Any], config: BiasConfig) -> npt.NDArray[np.bool_]:
-    """Predicted labels → favourable or not: scores (a fractional number in [0, 1]) at or above
-    `probability_threshold` (model quality's rule, `metrics.positive_scores`),
-    labels by `label_values_or_threshold` as the ground truth is read."""
+    """The model's outputs → favourable or not. Scores (fractional numbers in [0, 1]) first become predicted labels,
+    1 at or above `probability_threshold` and 0 below (model quality's rule, `metrics.positive_scores`), as Clarify
+    turns probabilities into labels; labels are then favourable by `label_values_or_threshold`, as the ground truth
+    is read — so a favourable label of 0 ("not churned") makes low scores favourable."""
     typed = _typed(list(values))
     if typed.dtype.kind == "f" and typed.size and np.all((typed >= 0) & (typed <= 1)) \
             and np.any(typed != np.floor(typed)):
-        return positive_scores(typed, config.probability_threshold)
+        return predicted_label_favourable(typed, config)
     return _favourable([v if v is not None else "" for v in values], config).sensitive
+
+
+def predicted_label_favourable(scores: npt.NDArray[np.float64], config: BiasConfig) -> npt.NDArray[np.bool_]:
+    labels = positive_scores(scores, config.probability_threshold).astype(np.int64)
+    return _favourable([int(v) for v in labels], config).sensitive
 
 
 def evaluate_bias(predictions: Predictions, labels: Labels, config: BiasConfig, *,
@@ -157,7 +163,7 @@ def evaluate_bias(predictions: Predictions, labels: Labels, config: BiasConfig, 
     joined = join_labels(predictions, labels, evaluation_time)
     rows = [predictions.inputs[i] for i in joined.indices]
     if joined.scores is not None:
-        predicted = positive_scores(np.array(joined.scores, dtype=np.float64), config.probability_threshold)
+        predicted = predicted_label_favourable(np.array(joined.scores, dtype=np.float64), config)
     else:
         predicted = favourable_predictions(joined.predicted, config)
     document = analyse(rows, joined.actual, predicted, config)

@@ -46,11 +46,21 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _as_numbers(values: Sequence[Any]) -> list[float] | None:
+    try:
+        return [float(v) for v in values if not isinstance(v, bool)] if not any(isinstance(v, bool) for v in values) \
+            else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _matches(column: npt.NDArray[Any], values: Sequence[Any]) -> Flags:
-    """Rows equal to any of `values`; numbers compare as numbers (a column of 1.0 matches the value 1), the rest as
-    their text, so a CSV column read as text matches a value written in YAML as a number."""
-    if column.dtype.kind in "iufb" and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return np.isin(column.astype(np.float64), np.array(values, dtype=np.float64))
+    """Rows equal to any of `values`. On a numeric column values compare as numbers, given as numbers or as text
+    ("1" matches 1.0: smclarify converts the values to the column's type when they match nothing as given); else
+    as text, so a CSV column read as text matches a value written in YAML as a number."""
+    numbers = _as_numbers(values) if column.dtype.kind in "iuf" else None
+    if numbers is not None:
+        return np.isin(column.astype(np.float64), np.array(numbers, dtype=np.float64))
     wanted = {_text(v) for v in values}
     return np.array([_text(v) in wanted for v in column], dtype=bool)
 

@@ -197,6 +197,8 @@ def test_facet_threshold_is_written_as_clarify_writes_the_interval() -> None:
 def test_facet_values_match_numbers_as_numbers_and_text_as_text() -> None:
     assert facet_splits(np.array([1.0, 2.0, 1.0]), values=[1])[0].sensitive.tolist() == [True, False, True]
     assert facet_splits(np.array(["1", "2"]), values=[1])[0].sensitive.tolist() == [True, False]
+    # The spec writes values as text; on a numeric column "1" is the number 1 (smclarify converts them too).
+    assert facet_splits(np.array([1.0, 0.0, 1.0]), values=["1"])[0].sensitive.tolist() == [True, False, True]
     with pytest.raises(ValueError, match="numeric column"):
         facet_splits(np.array(["a", "b"]), threshold=1.0)
 
