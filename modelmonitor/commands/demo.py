@@ -10,8 +10,6 @@ from typing import Any
 
 from rich.console import Console
 
-from modelmonitor.demo.run import DemoOptions, run_demo
-
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -43,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/] --drift-until must be after --drift-at ({args.drift_at}) and at most "
                       f"--hours ({args.hours})")
         return 2
+    from modelmonitor.demo.run import DemoOptions, run_demo  # boto3, moto, kmock: only when the demo runs
+
     started = time.monotonic()
     result = run_demo(DemoOptions(hours=args.hours, drift_at=args.drift_at, seed=args.seed,
                                   requests_per_hour=args.requests_per_hour, output_dir=args.output_dir,

@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from modelmonitor.components.clarify_config import attribution_exceeds_budget, attribution_rows_per_run
 from modelmonitor.errors import ManifestError
 from modelmonitor.loader import LoadedMonitor, load_monitors
 
@@ -50,10 +49,17 @@ def summarize(monitor: LoadedMonitor) -> dict[str, Any]:
         "modelQuality": spec.model_quality.schedule if spec.model_quality.enabled else "off",
         "modelBias": spec.model_bias.schedule if spec.model_bias.enabled else "off",
         "featureAttribution": spec.feature_attribution.schedule if spec.feature_attribution.enabled else "off",
-        "attributionModelRowsPerRun": attribution_rows_per_run(spec.feature_attribution)
+        "attributionModelRowsPerRun": _rows_per_run(spec.feature_attribution)
         if spec.feature_attribution.enabled else None,
         "baseline": "dataset" if spec.baseline.dataset is not None else "precomputed",
     }
+
+
+def _rows_per_run(attribution: Any) -> int | None:
+    # Imported when needed: `modelmonitor --help` loads every command module, and this one pulls in NumPy.
+    from modelmonitor.components.clarify_config import attribution_rows_per_run
+
+    return attribution_rows_per_run(attribution)
 
 
 def _line(s: dict[str, Any]) -> str:
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 2 if exc.missing_input else 1
+    from modelmonitor.components.clarify_config import attribution_exceeds_budget
+
     over = [(m, rows) for m in monitors if m.document.spec.feature_attribution.enabled
             and (rows := attribution_exceeds_budget(m.document.spec.feature_attribution)) is not None]
     if over:
