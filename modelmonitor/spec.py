@@ -354,7 +354,10 @@ class EngineSettings(_Model):
     """engine lambda: a window with more captured data than this fails with a message naming processingJob,
     never silently sampled."""
     analyzer_image: ContainerImage | None = None
-    """Prebuilt analyzer image URI; default: the image built into the platform's ECR repository."""
+    """Our analyzer as a prebuilt image URI. Default: engines lambda and processingJob need no image (a zip package
+    on AWS's SDK-for-pandas layer; AWS's PyTorch image with our code bundle); engine modelMonitor with
+    dataQuality.analyzer custom runs the Platform's ECR image, which CI or a Docker build must push. Also the
+    fallback where the managed layer has no ARN (e.g. GovCloud)."""
 
 
 class ModelMonitorSpec(_Model):
