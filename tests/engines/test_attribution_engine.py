@@ -8,13 +8,17 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from modelmonitor.analyzer.entry import lambda_handler
+from modelmonitor.analyzer.entry import engine_outputs, lambda_handler
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
+from modelmonitor.components.stepfunctions import ProcessingJobMachineArgs, processing_job_state_machine
 from tests.analyzer.quality.test_attribution_run import FakeEndpoint
-from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, Aws, engine_env
+from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, MONITOR, SCHEDULE, Aws, engine_env
+from tests.engines.processing_emulator import resolve, run_job
 
 CONFIG = {"headers": ["tenure", "charges", "calls", "usage"], "max_rows": 10,
           "methods": {"shap": {"baseline": [[0.0, 0.0, 0.0, 0.0], [0.5, -0.5, 0.2, 0.1]], "num_samples": 64}}}
@@ -68,3 +72,42 @@ def test_attribution_drift_under_the_lambda_engine(aws: Aws) -> None:
     metrics = aws.cloudwatch.list_metrics(Namespace=engine_env()["cloudwatch_metrics_namespace"],
                                           MetricName="feature_attribution_ndcg")["Metrics"]
     assert len(metrics) == 1
+
+
+def test_attribution_drift_under_the_processing_job_engine(aws: Aws, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same run as the state machine's CreateProcessingJob request, run the way SageMaker runs the container
+    (tests/engines/processing_emulator.py); the container's sagemaker-runtime client is the fake endpoint."""
+    _captures(aws)
+    baseline = FakeEndpoint([2.0, 1.0, 0.2, 0.05])
+    _run(aws, baseline, baseline_constraints="")
+    prefix = f"results/lending/churn/data-quality/{ENDPOINT}/"
+    [analysis_key] = [k for k in aws.keys(prefix) if k.endswith("analysis.json")]
+    aws.s3.put_object(Bucket=BUCKET, Key="baselines/attribution/analysis.json",
+                      Body=aws.s3.get_object(Bucket=BUCKET, Key=analysis_key)["Body"].read())
+    for key in aws.keys(prefix):
+        aws.s3.delete_object(Bucket=BUCKET, Key=key)
+
+    drifted = FakeEndpoint([0.05, 0.2, 1.0, 2.5])
+    monkeypatch.setattr(engine_outputs.Clients, "default",
+                        classmethod(lambda cls: replace(aws.clients, runtime=drifted)))
+    env = engine_env()
+    machine = processing_job_state_machine(ProcessingJobMachineArgs(
+        monitor=MONITOR, endpoint_name=ENDPOINT, schedule_name=SCHEDULE, job_name_prefix="churn-fa-abc123",
+        image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/modelmonitor-analyzer:1",
+        job_role_arn="arn:aws:iam::123456789012:role/churn-analyzer", capture_s3_uri=env["dataset_source"],
+        results_s3_uri=f"s3://{BUCKET}/results/lending/churn/data-quality", monitoring_type="ModelExplainability",
+        metrics_namespace="ModelMonitor/ModelExplainability",
+        environment={"analysis_config": json.dumps(CONFIG),
+                     "baseline_constraints": f"s3://{BUCKET}/baselines/attribution/analysis.json"}))
+    context = {"window_start": "2026-11-24T02:00:00Z", "window_end": "2026-11-24T03:00:00Z",
+               "evaluation_time": "2026-11-24T03:00:00Z", "hour_path": "2026/11/24/02",
+               "shard_path": "2026/11/24/02", "job_id": "0123456789abcdef0123456789abcdef", "attempt": {"n": 0}}
+    job = resolve(machine["States"]["Analyze"]["Parameters"], context)
+    assert run_job(job, s3=aws.s3, workdir=tmp_path / "job") == [0]
+    message = (tmp_path / "job" / "algo-1" / "output" / "message").read_text()
+    assert message.startswith("CompletedWithViolations") and "nDCG" in message
+    assert drifted.requests and all(r["InferenceId"].startswith("modelmonitor-attribution-")
+                                    for r in drifted.requests)
+    assert [(e["monitoringType"], e["status"]) for e in aws.run_events()][-1] == (
+        "ModelExplainability", "CompletedWithViolations")
