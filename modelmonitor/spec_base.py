@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 from pydantic_core import PydanticCustomError
 
 from modelmonitor.formats import Duration, S3Uri
 
 
 def _require_exactly_one(data: Any, section: str, first: str, second: str) -> Any:
-    """Checked on the raw mapping, so the error is reported even when the chosen branches have errors too."""
+    """Checked on the raw mapping, so the error is reported even when the chosen branches have errors too. A field
+    counts under either spelling the models accept (`populate_by_name`): camelCase or its snake_case name."""
     if isinstance(data, dict):
-        present = [key for key in (first, second) if data.get(key) is not None]
+        present = [key for key in (first, second) if data.get(key, data.get(to_snake(key))) is not None]
         if len(present) != 1:
             found = "both are" if present else "neither is"
             raise PydanticCustomError(

@@ -60,11 +60,7 @@ class BiasLabel(_Model):
     @model_validator(mode="before")
     @classmethod
     def _exactly_one(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            renamed = {"favourableValues": data.get("favourableValues", data.get("favourable_values")),
-                       "threshold": data.get("threshold")}
-            _require_exactly_one(renamed, "label", "favourableValues", "threshold")
-        return data
+        return _require_exactly_one(data, "label", "favourableValues", "threshold")
 
 
 class BiasDataset(_Model):
@@ -86,11 +82,7 @@ class BiasBaseline(_Model):
     @model_validator(mode="before")
     @classmethod
     def _exactly_one(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            renamed = {"analysisS3Uri": data.get("analysisS3Uri", data.get("analysis_s3_uri")),
-                       "dataset": data.get("dataset")}
-            _require_exactly_one(renamed, "modelBias.baseline", "analysisS3Uri", "dataset")
-        return data
+        return _require_exactly_one(data, "modelBias.baseline", "analysisS3Uri", "dataset")
 
 
 _BIAS_ENABLED = "!has(self.enabled) || !self.enabled || "

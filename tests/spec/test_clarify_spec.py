@@ -174,3 +174,18 @@ def test_invalid_is_refused_by_both(tmp_path: Path, case: str, mutate: Callable[
     assert errors, f"{case}: the CRD accepts what the loader refuses"
     if cel is not None:
         assert any(cel in e for e in errors), errors
+
+
+@pytest.mark.parametrize(("model", "data", "message"), [
+    ("BiasLabel", {"favourable_values": ["1"], "threshold": 0.5}, "exactly one of label.favourableValues"),
+    ("BiasBaseline", {"analysis_s3_uri": "s3://b/a.json", "dataset": {"s3Uri": "s3://b/d.csv"}},
+     "exactly one of modelBias.baseline.analysisS3Uri"),
+])
+def test_exactly_one_holds_for_snake_case_names_too(model: str, data: dict[str, Any], message: str) -> None:
+    """The models accept snake_case field names (populate_by_name): the exactly-one rule must see them."""
+    import pydantic
+
+    from modelmonitor import spec_clarify
+
+    with pytest.raises(pydantic.ValidationError, match=message):
+        getattr(spec_clarify, model).model_validate(data)
