@@ -8,7 +8,7 @@ tests/components/test_clarify_images.py checks the table against that file.
 
 from __future__ import annotations
 
-from modelmonitor.components.images import UnsupportedRegionError, dns_suffix
+from modelmonitor.components.images import UnsupportedRegionError, regional_image
 
 CLARIFY_REPOSITORY = "sagemaker-clarify-processing"
 CLARIFY_VERSION = "1.0"
@@ -47,9 +47,7 @@ CLARIFY_ACCOUNTS: dict[str, str] = {
 
 def clarify_image(region: str) -> str:
     """`{account}.dkr.ecr.{region}.{domain}/sagemaker-clarify-processing:1.0`, as the SDK's image_uris builds it."""
-    account = CLARIFY_ACCOUNTS.get(region)
-    if account is None:
-        raise UnsupportedRegionError(
+    return regional_image(CLARIFY_ACCOUNTS, region, f"{CLARIFY_REPOSITORY}:{CLARIFY_VERSION}", lambda: (
+        UnsupportedRegionError(
             f"SageMaker Clarify has no known image in region {region!r}; known regions: "
-            f"{', '.join(sorted(CLARIFY_ACCOUNTS))}. Use engine lambda or processingJob for bias and attribution.")
-    return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{CLARIFY_REPOSITORY}:{CLARIFY_VERSION}"
+            f"{', '.join(sorted(CLARIFY_ACCOUNTS))}. Use engine lambda or processingJob for bias and attribution.")))

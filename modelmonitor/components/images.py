@@ -7,6 +7,8 @@ caller's own account is the seed recipe's bug 1: the pull fails with "repository
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from modelmonitor.errors import ModelMonitorError
 
 BUILTIN_ANALYZER_REPOSITORY = "sagemaker-model-monitor-analyzer"
@@ -62,14 +64,21 @@ def partition(region: str) -> str:
     return "aws"
 
 
+def regional_image(accounts: Mapping[str, str], region: str, repository: str, missing: Callable[[], Exception]
+                   ) -> str:
+    """`{account}.dkr.ecr.{region}.{domain}/{repository}` from a per-region account table of AWS's images (the
+    SageMaker SDK's `image_uris` form); `missing()` is raised for a region the table lacks."""
+    account = accounts.get(region)
+    if account is None:
+        raise missing()
+    return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{repository}"
+
+
 def builtin_analyzer_image(region: str) -> str:
     """URI of SageMaker's built-in Model Monitor analyzer in `region` (no tag: AWS publishes it untagged)."""
-    account = MODEL_MONITOR_ACCOUNTS.get(region)
-    if account is None:
-        raise UnsupportedRegionError(
-            f"SageMaker Model Monitor's built-in analyzer has no known image in region {region!r}; known regions: "
-            f"{', '.join(sorted(MODEL_MONITOR_ACCOUNTS))}. Use dataQuality.analyzer: custom or another engine.")
-    return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{BUILTIN_ANALYZER_REPOSITORY}"
+    return regional_image(MODEL_MONITOR_ACCOUNTS, region, BUILTIN_ANALYZER_REPOSITORY, lambda: UnsupportedRegionError(
+        f"SageMaker Model Monitor's built-in analyzer has no known image in region {region!r}; known regions: "
+        f"{', '.join(sorted(MODEL_MONITOR_ACCOUNTS))}. Use dataQuality.analyzer: custom or another engine."))
 
 
 def custom_analyzer_image(repository_url: str, tag: str) -> str:

@@ -13,7 +13,7 @@ below are `pytorch.json` → training → 2.8.0 → registries; the tag is the S
 
 from __future__ import annotations
 
-from modelmonitor.components.images import dns_suffix
+from modelmonitor.components.images import regional_image
 from modelmonitor.errors import ModelMonitorError
 
 REPOSITORY = "pytorch-training"
@@ -66,9 +66,6 @@ class NoProvidedImageError(ModelMonitorError):
 
 def provided_processing_image(region: str) -> str:
     """The AWS-provided image our analyzer's code bundle runs on in `region`."""
-    account = PYTORCH_TRAINING_ACCOUNTS.get(region)
-    if account is None:
-        raise NoProvidedImageError(
-            f"spec.region {region}: no AWS-provided SageMaker image with Python 3.12 is known there for the analyzer "
-            "to run on; set spec.engineSettings.analyzerImage to an analyzer image you push to ECR (docs/deploy.md)")
-    return f"{account}.dkr.ecr.{region}.{dns_suffix(region)}/{REPOSITORY}:{TAG}"
+    return regional_image(PYTORCH_TRAINING_ACCOUNTS, region, f"{REPOSITORY}:{TAG}", lambda: NoProvidedImageError(
+        f"spec.region {region}: no AWS-provided SageMaker image with Python 3.12 is known there for the analyzer "
+        "to run on; set spec.engineSettings.analyzerImage to an analyzer image you push to ECR (docs/deploy.md)"))
