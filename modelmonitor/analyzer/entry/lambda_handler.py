@@ -27,7 +27,7 @@ from typing import Any
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import LABELLED_TYPES, Clients, EngineRun, RunOutcome, iso_z, publish
 from modelmonitor.analyzer.entry.engine_run import execute, results_location, window_from_event
-from modelmonitor.analyzer.read.sources import s3_client
+from modelmonitor.analyzer.read.sources import env_number, s3_client
 
 log = logging.getLogger("modelmonitor.analyzer")
 
@@ -37,13 +37,9 @@ DEFAULT_MAX_WINDOW_MB = 2048
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
+    value = env_number(env, name, int, "a whole number")
+    if value is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise AnalyzerInputError(f"{name} must be a whole number, got {raw!r}") from exc
     if value < 0 or (value == 0 and name != "label_delay_seconds"):
         raise AnalyzerInputError(f"{name} must be positive, got {value}")
     return value

@@ -25,7 +25,7 @@ from modelmonitor.analyzer.quality.predictions import output_rows_reader, read_p
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
-from modelmonitor.analyzer.read.sources import Window, load_json, parse_time, write_bytes
+from modelmonitor.analyzer.read.sources import Window, env_number, load_json, parse_time, write_bytes
 
 PROBLEM_TYPES: tuple[ProblemType, ...] = ("BinaryClassification", "MulticlassClassification", "Regression")
 
@@ -98,13 +98,9 @@ def environment_document(env: Mapping[str, str], key: str, what: str) -> Any:
 
 
 def _optional_fraction(env: Mapping[str, str], name: str) -> float | None:
-    raw = env.get(name)
-    if not raw:
+    value = env_number(env, name, float, "a number in [0, 1]")
+    if value is None:
         return None
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise AnalyzerInputError(f"{name} must be a number in [0, 1], got {raw!r}") from exc
     if not 0.0 <= value <= 1.0:
         raise AnalyzerInputError(f"{name} must be in [0, 1], got {value}")
     return value

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 
@@ -52,6 +52,21 @@ class Window:
     @property
     def end_key(self) -> str:
         return self.end.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+N = TypeVar("N", int, float)
+
+
+def env_number(env: Mapping[str, str], name: str, parse: Callable[[str], N], what: str) -> N | None:
+    """The run environment's variable `name` parsed, None when unset or empty; AnalyzerInputError naming it when it
+    is not `what` (every entry and job reads its numbers through this one rule)."""
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise AnalyzerInputError(f"{name} must be {what}, got {raw!r}") from exc
 
 
 def parse_time(text: str, what: str) -> datetime:

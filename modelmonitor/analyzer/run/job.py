@@ -4,7 +4,7 @@ Processing jobs — internal-contracts §5) or from CLI arguments."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -17,7 +17,7 @@ from modelmonitor.analyzer.read.batch_transform import BatchCapture, dataset_for
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
 from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
-from modelmonitor.analyzer.read.sources import Window, parse_time
+from modelmonitor.analyzer.read.sources import Window, env_number, parse_time
 from modelmonitor.analyzer.stats.dataset_stats import KLL_C, KLL_K
 from modelmonitor.analyzer.stats.kll import KLL_MAX_K, KLL_MIN_K
 
@@ -143,7 +143,7 @@ class AnalysisJob:
             categorical_drift_threshold=_float(env, "categorical_drift_threshold"),
             stage="shard" if stage == "shard" else "merge" if stage == "merge" else "full",
             shard_id=current_host(root) if stage == "shard" else "",
-            sketch_k=_default(_number(env, "kll_k", int, "an integer"), KLL_K),
+            sketch_k=_default(env_number(env, "kll_k", int, "an integer"), KLL_K),
             sketch_c=_default(_float(env, "kll_c"), KLL_C),
             record_preprocessor=env.get("record_preprocessor_script") or None,
             payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
@@ -171,19 +171,8 @@ def current_host(root: Path) -> str:
 N = TypeVar("N", int, float)
 
 
-def _number(env: Mapping[str, str], name: str, parse: Callable[[str], N], what: str) -> N | None:
-    """The variable `name` parsed, None when unset or empty; AnalyzerInputError naming it when it is not `what`."""
-    raw = env.get(name)
-    if not raw:
-        return None
-    try:
-        return parse(raw)
-    except ValueError as exc:
-        raise AnalyzerInputError(f"{name} must be {what}, got {raw!r}") from exc
-
-
 def _float(env: Mapping[str, str], name: str) -> float | None:
-    return _number(env, name, float, "a number")
+    return env_number(env, name, float, "a number")
 
 
 def _default(value: N | None, default: N) -> N:
