@@ -142,14 +142,21 @@ def document(**spec: Any) -> ModelMonitorDocument:
                  "engineSettings": {"maxLambdaWindowMb": 64}, **spec}})
 
 
+RESULTS_FOLDER: dict[str, str] = {"DataQuality": "data-quality", "ModelQuality": "model-quality",
+                                  "ModelBias": "model-bias", "ModelExplainability": "feature-attribution"}
+
+
 def engine_env(monitoring_type: MonitoringType = "DataQuality", doc: ModelMonitorDocument | None = None,
-               constraints: str | None = None, **overrides: str) -> dict[str, str]:
-    """What the ModelMonitor component sets on the analyzer function: the pure builder's output."""
-    kind = "data-quality" if monitoring_type == "DataQuality" else "model-quality"
+               constraints: str | None = None, analysis_config: str | None = None, **overrides: str
+               ) -> dict[str, str]:
+    """What the ModelMonitor component sets on the analyzer function: the pure builder's output (bias and
+    attribution runs need `analysis_config`, the URI of their uploaded analysis configuration)."""
+    kind = RESULTS_FOLDER[monitoring_type]
     locations = EngineLocations(
         capture_destination=f"s3://{BUCKET}/captures", results=f"s3://{BUCKET}/results/lending/churn/{kind}",
         baseline_statistics=f"{BASELINE}/statistics.json" if monitoring_type == "DataQuality" else None,
-        baseline_constraints=f"{BASELINE}/constraints.json" if monitoring_type == "DataQuality" else constraints)
+        baseline_constraints=f"{BASELINE}/constraints.json" if monitoring_type == "DataQuality" else constraints,
+        analysis_config=analysis_config)
     env = analyzer_function_environment(doc or document(), monitoring_type, locations)
     env.update(overrides)
     return env

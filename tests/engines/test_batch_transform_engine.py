@@ -2,8 +2,9 @@
 documented layout, see tests/analyzer/read/test_batch_transform_capture.py) in the window's hour, labels keyed by the
 SageMakerInferenceId the job generated → model quality and bias drift read it like an endpoint's captures.
 
-The spec's `batchTransform` source is not wired into the components yet: the environment is the model-quality
-builder's with the three settings a batch source adds (`capture_kind`, `batch_content_type`, `batch_accept`)."""
+End to end from the spec: a manifest with `spec.batchTransform` (no endpoint) goes through the environment builder
+the component's Lambda environment is tested against (tests/components/test_clarify_engines.py), so the run's
+source, capture kind, content types and the `batch-transform` Endpoint dimension are the product's, not the test's."""
 
 from __future__ import annotations
 
@@ -14,11 +15,27 @@ from pathlib import Path
 import numpy as np
 
 from modelmonitor.analyzer.entry import lambda_handler
+from modelmonitor.components.engine_clarify import analysis_config_text
+from modelmonitor.components.engine_environment import BATCH_ENDPOINT_DIMENSION
 from modelmonitor.demo.scenario import Scenario
-from tests.engines.conftest import BUCKET, ENDPOINT, FIRST_HOUR, NAMES, Aws, document, engine_env, upload_baseline
+from modelmonitor.spec import ModelMonitorDocument
+from tests.engines.conftest import BUCKET, FIRST_HOUR, NAMES, Aws, document, engine_env, upload_baseline
 from tests.engines.test_model_quality_engine import GROUND_TRUTH, _put_labels
 
 JOB_START = FIRST_HOUR + timedelta(hours=2)
+CAPTURES = f"s3://{BUCKET}/batch-capture"
+BIAS = {"enabled": True, "schedule": "hourly", "groundTruthS3Uri": GROUND_TRUTH + "/", "labelDelay": "2h",
+        "label": {"name": "label", "favourableValues": ["1"]}, "headers": ["x0", "x1", "x2", "group"],
+        "facets": [{"name": "group", "values": ["b"]}], "probabilityAttribute": "0"}
+
+
+def batch_document(**sections: object) -> ModelMonitorDocument:
+    """The engine tests' monitor with a batch transform source instead of its endpoint."""
+    base = document(**sections).model_dump(by_alias=True, exclude_none=True, mode="json")
+    base["spec"].pop("endpoint")
+    base["spec"].pop("dataCapture")
+    base["spec"]["batchTransform"] = {"destinationS3Uri": CAPTURES + "/"}
+    return ModelMonitorDocument.model_validate(base)
 
 
 def _put_job(aws: Aws, rows: int = 300) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
@@ -42,11 +59,14 @@ def _put_job(aws: Aws, rows: int = 300) -> tuple[list[str], np.ndarray, np.ndarr
 
 
 def _env(monitoring_type: str, **extra: str) -> dict[str, str]:
-    monitor = document(modelQuality={
+    monitor = batch_document(modelQuality={
         "enabled": True, "schedule": "hourly", "problemType": "BinaryClassification", "probabilityAttribute": "0",
-        "groundTruthS3Uri": GROUND_TRUTH + "/", "labelDelay": "2h"})
-    return {**engine_env("ModelQuality", monitor), "monitoring_type": monitoring_type,
-            "dataset_source": f"s3://{BUCKET}/batch-capture", "capture_kind": "batchTransform", **extra}
+        "groundTruthS3Uri": GROUND_TRUTH + "/", "labelDelay": "2h"}, modelBias=BIAS)
+    env = engine_env(monitoring_type, monitor, **extra)  # type: ignore[arg-type]
+    # what a batch source changes, from the builder: the source, its capture kind and the Endpoint dimension
+    assert (env["dataset_source"], env["capture_kind"]) == (CAPTURES, "batchTransform")
+    assert env["sagemaker_endpoint_name"] == BATCH_ENDPOINT_DIMENSION
+    return env
 
 
 def test_model_quality_and_bias_of_a_batch_transform_job(aws: Aws) -> None:
@@ -56,18 +76,22 @@ def test_model_quality_and_bias_of_a_batch_transform_job(aws: Aws) -> None:
     quality = lambda_handler.run_invocation({"scheduled_time": "2026-11-24T05:10:00Z"}, _env("ModelQuality"),
                                             clients=aws.clients, s3=aws.s3, now=now)
     assert quality["windowStart"] == "2026-11-24T02:00:00Z"
-    prefix = f"results/lending/churn/model-quality/{ENDPOINT}/{NAMES.model_quality_schedule}/2026/11/24/02/"
+    prefix = (f"results/lending/churn/model-quality/{BATCH_ENDPOINT_DIMENSION}/{NAMES.model_quality_schedule}/"
+              "2026/11/24/02/")
     statistics = aws.json(prefix + "statistics.json")
     assert statistics["ground_truth"]["matched"] == len(ids)
     accuracy = float(np.mean((score >= 0.5) == truth.astype(bool)))
     assert abs(statistics["binary_classification_metrics"]["accuracy"]["value"] - accuracy) < 1e-12
 
-    config = {"label": "label", "label_values_or_threshold": [1], "headers": ["x0", "x1", "x2", "group"],
-              "facet": [{"name_or_index": "group", "value_or_threshold": ["b"]}]}
+    # the analysis configuration the component uploads for this spec (engine_clarify.analysis_config_text)
+    config = analysis_config_text(batch_document(modelBias=BIAS).spec, "ModelBias")
+    aws.s3.put_object(Bucket=BUCKET, Key="config/analysis_config.json", Body=config)
     lambda_handler.run_invocation({"scheduled_time": "2026-11-24T05:10:00Z"},
-                                  _env("ModelBias", analysis_config=json.dumps(config)),
+                                  _env("ModelBias", analysis_config=f"s3://{BUCKET}/config/analysis_config.json"),
                                   clients=aws.clients, s3=aws.s3, now=now)
-    (split,) = aws.json(prefix + "analysis.json")["post_training_bias_metrics"]["facets"]["group"]
+    bias_prefix = (f"results/lending/churn/model-bias/{BATCH_ENDPOINT_DIMENSION}/{NAMES.model_bias_schedule}/"
+                   "2026/11/24/02/")
+    (split,) = aws.json(bias_prefix + "analysis.json")["post_training_bias_metrics"]["facets"]["group"]
     dppl = next(m["value"] for m in split["metrics"] if m["name"] == "DPPL")
     positive = score >= 0.5
     assert abs(dppl - (positive[group == "a"].mean() - positive[group == "b"].mean())) < 1e-12
@@ -85,10 +109,12 @@ def test_data_quality_of_batch_transform_jobs(aws: Aws, scenario: Scenario, base
         for side, name in (("input", "in.csv"), ("output", "in.csv.out")):
             aws.s3.put_object(Bucket=BUCKET, Key=f"batch-capture/{side}/{start:%Y/%m/%d/%H}/manifest.jsonl",
                               Body=json.dumps([{"prefix": f"s3://{BUCKET}/jobs/h{hour}/"}, name]))
-    env = {**engine_env(), "dataset_source": f"s3://{BUCKET}/batch-capture", "capture_kind": "batchTransform"}
+    env = engine_env("DataQuality", batch_document())
+    assert (env["dataset_source"], env["capture_kind"]) == (CAPTURES, "batchTransform")
     response = lambda_handler.run_invocation({"scheduled_time": "2026-11-24T03:10:00Z"}, env, clients=aws.clients,
                                              s3=aws.s3, now=datetime(2026, 11, 24, 3, 10, tzinfo=UTC))
     assert response["status"] == "CompletedWithViolations"
-    prefix = f"results/lending/churn/data-quality/{ENDPOINT}/{NAMES.data_quality_schedule}/2026/11/24/02/"
+    prefix = (f"results/lending/churn/data-quality/{BATCH_ENDPOINT_DIMENSION}/{NAMES.data_quality_schedule}/"
+              "2026/11/24/02/")
     assert aws.json(prefix + "drift_report.json")["item_count"] == 400       # hour 2's job only
     assert {"monthly_charges", "payment_method"} <= set(response["driftedFeatures"])
