@@ -106,14 +106,23 @@ class MonitorNames:
         return self._bounded(f"{self.base}-model", IAM_ROLE_NAME_MAX)
 
     @property
+    def monitor_label(self) -> str:
+        """`{namespace}_{name}`: namespaces and monitor names are DNS labels, which may hold '-' but never '_', so
+        `ml-a/x` and `ml/a-x` stay apart (joined by '-', both read `ml-a-x`). CloudWatch overwrites a dashboard or
+        alarm of an existing name, and each monitor has a stack of its own: equal names would let one monitor's
+        deployment replace, and its deletion delete, another's."""
+        return f"{self.namespace}_{self.name}"
+
+    @property
     def dashboard(self) -> str:
-        # Dashboard names allow A-Za-z0-9 - _ only; ours are DNS labels plus hex, so they always qualify.
-        return f"modelmonitor-{self.namespace}-{self.name}"
+        # Dashboard names allow A-Za-z0-9 - _ only; ours are DNS labels, '_' and hex, so they always qualify.
+        return f"modelmonitor-{self.monitor_label}"
 
     def alarm(self, what: str) -> str:
         """Alarm names allow 255 characters; a feature name may use 200, so an overlong one is cut and keeps a
-        hash of the whole so two long features never collide."""
-        full = f"modelmonitor-{self.namespace}-{self.name}-{what}"
+        hash of the whole so two long features never collide. `what` follows a second '_', so a key holding '-'
+        cannot make two monitors' names meet either."""
+        full = f"modelmonitor-{self.monitor_label}_{what}"
         if len(full) <= ALARM_NAME_MAX:
             return full
         digest = hashlib.sha256(what.encode()).hexdigest()[:8]

@@ -339,7 +339,7 @@ def test_alarms_and_dashboard_follow_the_engines_namespaces(engine: str) -> None
         "monitor": "growth/churn-scoring", "endpoint": "churn-scoring-v2", "schedule": f"{BASE}-mq-schedule",
         "kind": "ground_truth_coverage", "results": f"s3://{bucket(resources)}/results/growth/churn-scoring/"
         "model-quality", "dashboard": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
-        "#dashboards:name=modelmonitor-growth-churn-scoring"}
+        "#dashboards:name=modelmonitor-growth_churn-scoring"}
     no_captures = alarms["no-captures"]
     assert {k: no_captures[k] for k in ("namespace", "metricName", "threshold", "comparisonOperator", "statistic",
                                         "treatMissingData", "dimensions")} == {

@@ -175,3 +175,26 @@ def test_monitor_dashboard_lists_declared_features() -> None:
     # the drift alarm's own metric, in our namespace under every engine
     assert [m[:2] for m in per_run["properties"]["metrics"]] == [
         ["ModelMonitor/DataQuality", "features_drifted"], ["ModelMonitor/DataQuality", "max_feature_drift"]]
+
+
+def test_monitors_whose_namespace_and_name_join_alike_get_distinct_dashboards_and_alarms() -> None:
+    """`ml-a/x` and `ml/a-x` are two monitors (Kubernetes namespaces and our monitor names are DNS labels, so both
+    may hold '-'). CloudWatch PutDashboard and PutMetricAlarm overwrite an existing name, and each monitor has its
+    own stack: equal names would make one monitor's deployment silently replace the other's alarms and dashboard,
+    and deleting one would delete the other's."""
+    import botocore.session
+
+    first, second = MonitorNames("ml-a", "x"), MonitorNames("ml", "a-x")
+    assert first.dashboard != second.dashboard
+    assert first.alarm("data-drift") != second.alarm("data-drift")
+    # a feature's alarm key may hold '-' too: name "a" + key "b-drift" against name "a-b" + key "drift"
+    assert MonitorNames("ml", "a").alarm("b-drift") != MonitorNames("ml", "a-b").alarm("drift")
+    model = botocore.session.get_session().get_service_model("cloudwatch")
+    # PutDashboard's DashboardName documentation: "valid characters are A-Z, a-z, 0-9, "-", and "_"", ≤ 255
+    documented = model.operation_model("PutDashboard").input_shape.members["DashboardName"].documentation
+    assert 'valid characters are A-Z, a-z, 0-9, "-", and "_"' in documented
+    longest = MonitorNames("n" * 63, "a" * 39)
+    for names in (first, second, longest):
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", names.dashboard)
+        alarm = names.alarm("drift-" + "f" * 200)
+        assert 1 <= len(alarm) <= model.shape_for("AlarmName").metadata["max"]
