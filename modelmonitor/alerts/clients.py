@@ -8,7 +8,7 @@ from typing import Any, cast
 import boto3
 from botocore.config import Config
 
-from . import run_metrics
+from . import alarm_states, run_metrics
 from .enrich import S3Reader, SageMakerReader
 from .routes import ParameterReader, Publisher, SecretReader
 
@@ -51,3 +51,7 @@ class Clients:
     @property
     def cloudwatch(self) -> run_metrics.MetricWriter:
         return cast(run_metrics.MetricWriter, self.get("cloudwatch"))
+
+    @property
+    def alarms(self) -> alarm_states.AlarmReader:
+        return cast(alarm_states.AlarmReader, self.get("cloudwatch"))

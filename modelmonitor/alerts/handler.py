@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
-from . import incident_store, logs, run_metrics
+from . import alarm_states, incident_store, incidents, logs, run_metrics
 from .clients import Clients
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
@@ -209,6 +209,7 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
         summary["ignored"] += 1
         _log(logging.INFO, "clean run", ctx, record, "ignored", where=where)
         return True
+    signal = _with_settled_alarms(where, record, ctx, rt, summary, signal=signal)
     advanced = _advance(where, record, ctx, rt, summary, signal=signal,
                         consequence="cannot tell whether this resolves")
     if advanced is None:
@@ -225,6 +226,24 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
     elif key:
         rt.deduper.release(key)
     return True
+
+
+def _with_settled_alarms(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
+                         signal: Signal) -> Signal:
+    """The clear signal plus the incident's other alarms that are not firing any more (alarm_states.py). Any
+    failure leaves the signal as it was: the incident then waits for those alarms' own OK, as before."""
+    try:
+        current, _ = rt.incidents.load(incidents.state_key(signal.group))
+        if current is None or not current.is_open:
+            return signal
+        sources = alarm_states.alarm_sources(current.open_sources, besides=signal.source)
+        settled = alarm_states.settled_alarms(rt.clients.alarms, sources)
+    except (*AWS_ERRORS, ValueError) as err:
+        note = f"DescribeAlarms: {aws_error_note(err)}" if isinstance(err, AWS_ERRORS) else str(err)
+        summary["errors"].append(f"{where}: alarm states unknown, waiting for their OK: {note}")
+        _log(logging.WARNING, "alarm states unknown", ctx, record, "alarm_states_failed", reason=note, where=where)
+        return signal
+    return replace(signal, settled=settled) if settled else signal
 
 
 def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job: JobOutcome | None, *,

@@ -8,7 +8,9 @@ quality; bias and explainability later), as Alertmanager groups alerts and Pager
 - while it stays open, further firing signals send nothing, except a reminder once `repeat_seconds` passed since
   the last alert (checked when a signal arrives: the Lambda has no clock of its own);
 - it closes when every source that fired is clear again (the latest run is clean and every alarm that fired is
-  back to OK) and sends one RESOLVED alert with the incident's duration and worst values.
+  back to OK) and sends one RESOLVED alert with the incident's duration and worst values. An alarm that is no
+  longer firing when a clear signal arrives counts as clear even if its own OK never came (`Signal.settled`): a
+  deleted or renamed alarm sends none, nor does one going to INSUFFICIENT_DATA.
 
 Sources are the monitor's runs (`RUNS_SOURCE`) and each alarm by name. Waiting for all of them avoids flapping:
 an M-of-N alarm stays in ALARM for a run or two after the first clean run, and a violation that is not drift (say
@@ -51,6 +53,10 @@ class Signal:
     """A firing alarm's name, with its worst breaching datapoint (`metric_value`)."""
     metric_value: float | None = None
     lower_is_worse: bool = False
+    settled: tuple[str, ...] = ()
+    """A clear signal's news about other sources: alarms the handler found not firing when the signal arrived
+    (back to OK or INSUFFICIENT_DATA without a notification we saw, or deleted: an alarm that no longer exists
+    never says OK). They stop holding the incident open unless they fired after this signal's time."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,8 @@ def _clear(current: Incident | None, signal: Signal) -> Transition:
     seen = _seen(current, signal)
     if not current.is_open:
         return Transition(replace(current, seen=seen), "none", "no open incident")
-    remaining = tuple(s for s in current.open_sources if s != signal.source)
+    settled = {source for source in signal.settled if (current.last_seen(source) or 0.0) <= signal.at}
+    remaining = tuple(s for s in current.open_sources if s != signal.source and s not in settled)
     if remaining:
         return Transition(replace(current, open_sources=remaining, seen=seen), "none",
                           f"still firing: {', '.join(remaining)}")

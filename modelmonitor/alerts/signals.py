@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from .alarm_states import ALARM_SOURCE_PREFIX
 from .events import AlarmNotification, Alertable, ProcessingJobChange, RunChange
 from .incidents import RUNS_SOURCE, Signal
 from .logic import MonitorContext, Violation, rank_violations
@@ -55,7 +56,7 @@ def signal_for(record: Alertable, ctx: MonitorContext, *, firing: bool, violatio
         case AlarmNotification():
             if ctx.kind not in INCIDENT_KINDS or record.new_state == "INSUFFICIENT_DATA":
                 return None
-            source, at = f"alarm:{record.alarm_name}", parse_time(record.state_change_time)
+            source, at = f"{ALARM_SOURCE_PREFIX}{record.alarm_name}", parse_time(record.state_change_time)
             summary = f"alarm {record.alarm_name} {record.new_state}"
             count = len(violations)
         case RunChange():

@@ -21,6 +21,9 @@ ALARM_NAME_MAX = 255
 AUTO_NAME_SUFFIX = 8
 """Pulumi auto-names a resource without a physical name `{logical name}-{7 random characters}`."""
 BOUND_HASH_LENGTH = 7
+ALARM_NAME_PREFIX = "modelmonitor-"
+"""Every alarm a monitor creates starts with this (`MonitorNames.alarm`); the alert Lambda may describe exactly
+those (components/policies.py)."""
 PLATFORM_NAME_MAX = 44
 """A Platform's name prefixes its children's logical names; the tightest: `{name}-alerts-role` + the auto-name
 suffix within IAM's 64 characters (44 + 12 + 8)."""
@@ -122,7 +125,7 @@ class MonitorNames:
         """Alarm names allow 255 characters; a feature name may use 200, so an overlong one is cut and keeps a
         hash of the whole so two long features never collide. `what` follows a second '_', so a key holding '-'
         cannot make two monitors' names meet either."""
-        full = f"modelmonitor-{self.monitor_label}_{what}"
+        full = f"{ALARM_NAME_PREFIX}{self.monitor_label}_{what}"
         if len(full) <= ALARM_NAME_MAX:
             return full
         digest = hashlib.sha256(what.encode()).hexdigest()[:8]

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from modelmonitor.components.names import ALARM_NAME_PREFIX
+
 Policy = dict[str, Any]
 Statement = dict[str, Any]
 
@@ -215,6 +217,9 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
          "Resource": f"arn:{p}:sagemaker:{r}:{a}:monitoring-schedule/*"},
         # List actions take no resource ARN in IAM; this one only reads execution summaries.
         {"Effect": "Allow", "Action": "sagemaker:ListMonitoringExecutions", "Resource": "*"},
+        # Whether an alarm that holds an incident open still fires (alerts/alarm_states.py): only our alarms.
+        {"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms",
+         "Resource": f"arn:{p}:cloudwatch:{r}:{a}:alarm:{ALARM_NAME_PREFIX}*"},
     ]
     if scope.state_table_arn:
         statements.append({"Effect": "Allow", "Action": list(ALERT_STATE_ACTIONS), "Resource": scope.state_table_arn})

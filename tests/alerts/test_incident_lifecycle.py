@@ -66,10 +66,26 @@ def _put_violations(world: World, hour: int, distance: float) -> None:
               f"{start:%Y/%m/%d/%H}/constraint_violations.json", json.dumps(doc).encode())
 
 
+DRIFT_ALARM = "mm-lending-credit-default-data-drift"
+"""The alarm of sns_alarm_drift_metric_math.json."""
+
+
+def _alarm_in_cloudwatch(world: World, state: str) -> None:
+    """The drift alarm as it exists in CloudWatch (the handler asks for its state when a clean run arrives)."""
+    cloudwatch = world.clients["cloudwatch"]
+    cloudwatch.put_metric_alarm(
+        AlarmName=DRIFT_ALARM, Namespace="aws/sagemaker/Endpoints/data-metrics",
+        MetricName="feature_baseline_drift_income", Statistic="Maximum", Period=3600, EvaluationPeriods=1,
+        Threshold=0.1, ComparisonOperator="GreaterThanThreshold")
+    cloudwatch.set_alarm_state(AlarmName=DRIFT_ALARM, StateValue=state, StateReason="test")
+
+
 def test_one_incident_of_a_day_sends_one_opening_and_one_resolved_alert(world: World, sagemaker: Stubber) -> None:
     """Issue: drift from hour 12 sent a VIOLATIONS alert every hour plus ALARM alerts. Now: hours 12-17 violate,
-    the drift alarm fires at 13 and is OK again at 19 (M of N lags the runs): two alerts in all."""
+    the drift alarm fires at 13 and is OK again at 19 (M of N lags the runs): two alerts in all. The clean runs
+    of hours 18 (ending 19:00) find the alarm still in ALARM, so the incident waits for its OK at 19:05."""
     _table(world)
+    _alarm_in_cloudwatch(world, "ALARM")
     for hour in range(12, 18):
         _put_violations(world, hour, 0.2 + hour / 100)
     for hour in range(24):
@@ -80,6 +96,7 @@ def test_one_incident_of_a_day_sends_one_opening_and_one_resolved_alert(world: W
                       f"{START:%Y/%m/%d}/13/constraint_violations.json", json.dumps({"violations": []}).encode())
             handler.handle(alarm_event(13, "ALARM"), rt)
         if hour == 19:
+            world.clients["cloudwatch"].set_alarm_state(AlarmName=DRIFT_ALARM, StateValue="OK", StateReason="test")
             handler.handle(alarm_event(19, "OK"), rt)
     published = world.published()
     assert [subject for subject, _ in published] == [
@@ -292,3 +309,62 @@ def test_bias_and_attribution_runs_are_incidents_of_their_own_type(world: World,
         "[ModelMonitor] RESOLVED model bias: lending/credit-default"]
     bias_body = published[1][1]
     assert "Open analysis.json and compare each facet's metrics" in bias_body
+
+
+@pytest.mark.parametrize("alarm", ["deleted", "INSUFFICIENT_DATA", "OK"])
+def test_an_incident_closes_when_its_alarm_stops_firing_without_an_ok_notification(
+        world: World, sagemaker: Stubber, alarm: str) -> None:
+    """An alarm that fired and was then deleted (a feature dropped from the spec, a monitor or alarm renamed), went to
+    INSUFFICIENT_DATA (not an incident signal) or whose OK notification was lost never says OK: the incident stayed
+    open for ever, and the monitor's next drift was grouped into it without an alert. Now the next clean run asks
+    CloudWatch (DescribeAlarms) and the alarm no longer holds the incident open."""
+    _table(world)
+    _alarm_in_cloudwatch(world, "ALARM")
+    _put_violations(world, 1, 0.3)
+    rt = world.runtime(STATE_TABLE=TABLE)
+    handler.handle(run_event(1, violations=1), rt)
+    handler.handle(alarm_event(1, "ALARM"), rt)
+    if alarm == "deleted":
+        world.clients["cloudwatch"].delete_alarms(AlarmNames=[DRIFT_ALARM])
+    else:
+        world.clients["cloudwatch"].set_alarm_state(AlarmName=DRIFT_ALARM, StateValue=alarm, StateReason="test")
+    summary = handler.handle(run_event(2, violations=0), world.runtime(STATE_TABLE=TABLE))
+    assert not summary["errors"]
+    assert [s for s, _ in world.published()] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default",
+                                                 "[ModelMonitor] RESOLVED data quality: lending/credit-default"]
+    # ... and the next drift opens a new incident with its own alert
+    _put_violations(world, 3, 0.3)
+    handler.handle(run_event(3, violations=1), world.runtime(STATE_TABLE=TABLE))
+    assert [s for s, _ in world.published()] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default"]
+
+
+def test_an_alarm_that_fires_after_the_clean_run_keeps_the_incident_open(world: World, sagemaker: Stubber) -> None:
+    """The run is judged at its window's end; an ALARM the incident saw later than that is not settled by it."""
+    _table(world)
+    _put_violations(world, 1, 0.3)
+    rt = world.runtime(STATE_TABLE=TABLE)
+    handler.handle(run_event(1, violations=1), rt)
+    handler.handle(alarm_event(3, "ALARM"), rt)       # 03:05, after the clean window below ends (03:00)
+    world.clients["cloudwatch"].delete_alarms(AlarmNames=[DRIFT_ALARM])
+    summary = handler.handle(run_event(2, violations=0), rt)
+    assert summary["ignored"] == 1
+    assert [s for s, _ in world.published()] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default"]
+
+
+def test_cloudwatch_refusing_describe_alarms_keeps_the_incident_waiting_and_says_why(
+        world: World, sagemaker: Stubber) -> None:
+    """A role without cloudwatch:DescribeAlarms (or throttling): the incident waits for the alarm's OK, as before."""
+    _table(world)
+    _put_violations(world, 1, 0.3)
+    rt = world.runtime(STATE_TABLE=TABLE)
+    handler.handle(run_event(1, violations=1), rt)
+    handler.handle(alarm_event(1, "ALARM"), rt)
+    stub = Stubber(world.clients["cloudwatch"])
+    stub.add_client_error("describe_alarms", service_error_code="AccessDenied", http_status_code=403,
+                          service_message="User is not authorized to perform: cloudwatch:DescribeAlarms")
+    with stub:
+        summary = handler.handle(run_event(2, violations=0), rt)
+    assert any("alarm states unknown" in e and "AccessDenied" in e for e in summary["errors"])
+    assert [s for s, _ in world.published()] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default"]
+    summary = handler.handle(alarm_event(3, "OK"), rt)
+    assert [s for s, _ in world.published()][-1] == "[ModelMonitor] RESOLVED data quality: lending/credit-default"

@@ -80,3 +80,22 @@ def test_only_our_engines_jobs_carry_the_marker_the_handler_skips() -> None:
     assert job_definitions
     for job in job_definitions:
         assert OWN_RUN_EVENTS_ENV not in json.dumps(job["inputs"])
+
+
+def test_role_may_describe_every_alarm_the_monitors_create_and_no_other() -> None:
+    """The handler asks CloudWatch whether an alarm holding an incident open still fires (alerts/alarm_states.py).
+    DescribeAlarms takes alarm ARNs, `arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:${AlarmName}`
+    ("Resource types defined by Amazon CloudWatch", service authorization reference); every rendered alarm's ARN
+    must match the statement's resource, a stranger's must not."""
+    import fnmatch
+
+    plan = _plan("examples/full.yaml")
+    policy = json.loads(_one(plan, "aws:iam/rolePolicy:RolePolicy", "-alerts-policy")["inputs"]["policy"])
+    (statement,) = [s for s in policy["Statement"] if s["Action"] == "cloudwatch:DescribeAlarms"]
+    resource = statement["Resource"]
+    _, partition, service, region, account, _ = resource.split(":", 5)
+    alarms = [r["inputs"]["name"] for r in plan if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
+    assert alarms
+    for name in alarms:
+        assert fnmatch.fnmatchcase(f"arn:{partition}:{service}:{region}:{account}:alarm:{name}", resource), name
+    assert not fnmatch.fnmatchcase(f"arn:{partition}:{service}:{region}:{account}:alarm:billing-alarm", resource)
