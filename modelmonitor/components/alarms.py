@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from modelmonitor.spec import Alerting, ModelQualityAlarm, schedule_period_seconds
+from modelmonitor.spec import Alerting, schedule_period_seconds
+from modelmonitor.spec_quality import ModelQualityAlarm
 
 DATA_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/data-metrics"
 MODEL_METRICS_NAMESPACE = "aws/sagemaker/Endpoints/model-metrics"

@@ -19,7 +19,8 @@ from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_environment import generated_preprocessor, payload_environment
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
-from modelmonitor.spec import DataQuality, ModelQuality, schedule_period_seconds
+from modelmonitor.spec import schedule_period_seconds
+from modelmonitor.spec_quality import DataQuality, ModelQuality
 
 ENDPOINT_LOCAL_PATH = "/opt/ml/processing/input/endpoint"
 OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"

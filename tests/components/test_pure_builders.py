@@ -12,7 +12,8 @@ import pytest
 from modelmonitor.components import alarms, dashboards, images, schedules
 from modelmonitor.components.names import MonitorNames, name_hash
 from modelmonitor.formats import LONGEST_NAME_SUFFIX, MAX_MONITOR_NAME_LENGTH, SAGEMAKER_NAME_MAX
-from modelmonitor.spec import Alerting, ModelQualityAlarm
+from modelmonitor.spec import Alerting
+from modelmonitor.spec_quality import ModelQualityAlarm
 
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 

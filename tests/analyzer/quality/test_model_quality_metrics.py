@@ -16,7 +16,7 @@ from modelmonitor.analyzer.quality.model_quality import (
     evaluate,
     roc_auc,
 )
-from modelmonitor.spec import MODEL_QUALITY_METRICS
+from modelmonitor.spec_quality import MODEL_QUALITY_METRICS
 
 T0 = datetime(2026, 11, 24, 10, tzinfo=UTC)
 
