@@ -63,11 +63,30 @@ class BiasLabel(_Model):
         return _require_exactly_one(data, "label", "favourableValues", "threshold")
 
 
+BIAS_METRICS = ("CDDL", "CI", "DPL", "JS", "KL", "KS", "LP", "TVD",
+                "AD", "CDDPL", "DAR", "DCA", "DCR", "DI", "DPPL", "DRR", "FT", "GE", "RD", "SD", "TE")
+"""Clarify's short names of the pre-training and post-training bias metrics."""
+
+
 class BiasDataset(_Model):
     s3_uri: S3Uri
     """A labelled dataset (training or validation set, CSV with a header) to compute the baseline analysis from."""
     predicted_label: ColumnName | None = None
     """Its column of the model's outputs (labels or scores): post-training metrics need it."""
+    tolerance: Annotated[dict[str, Annotated[float, Field(ge=0, le=1000)]], Field(
+        max_length=21, json_schema_extra={"x-kubernetes-validations": [
+            {"rule": "self.all(k, k in " + str(list(BIAS_METRICS)) + ")",
+             "message": "tolerance keys are Clarify's bias metric short names: " + ", ".join(BIAS_METRICS)}]})] = {}
+    """The configured band: how much farther from balance (0, or 1 for DI) than the dataset's value a window's
+    metric may be before it is a violation, e.g. {DPPL: 0.1, DI: 0.2}. Unlisted metrics: the dataset's value."""
+
+    @model_validator(mode="after")
+    def _known_metrics(self) -> BiasDataset:
+        unknown = sorted(set(self.tolerance) - set(BIAS_METRICS))
+        if unknown:
+            raise PydanticCustomError("unknown_metric", "tolerance names unknown bias metric(s) {unknown}; known: "
+                                      "{known}", {"unknown": ", ".join(unknown), "known": ", ".join(BIAS_METRICS)})
+        return self
 
 
 class BiasBaseline(_Model):

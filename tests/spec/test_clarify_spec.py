@@ -52,6 +52,8 @@ VALID = {
         **BIAS_ON, "label": {"threshold": 0.5}, "inferenceAttribute": "prediction",
         "baseline": {"analysisS3Uri": "s3://bucket-a/bias/analysis.json"}})),
     "attribution": _with(_set("spec.featureAttribution", ATTRIBUTION_ON)),
+    "bias-dataset-baseline-with-tolerance": _with(_set("spec.modelBias", {**BIAS_ON, "baseline": {"dataset": {
+        "s3Uri": "s3://bucket-a/train.csv", "predictedLabel": "score", "tolerance": {"DPPL": 0.1, "DI": 0.2}}}})),
     "batch": _with(_batch),
     "batch-attribution-with-endpoint": _with(_batch, _set("spec.featureAttribution",
                                                           {**ATTRIBUTION_ON, "endpointName": "churn-shadow"})),
@@ -139,6 +141,13 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, str | None]] = [
      "spec.modelBias.baseline",
      "exactly one of modelBias.baseline.analysisS3Uri or modelBias.baseline.dataset must be set (both are)",
      "exactly one of modelBias.baseline.analysisS3Uri or modelBias.baseline.dataset must be set"),
+    ("bias-tolerance-unknown-metric", _set("spec.modelBias", {**BIAS_ON, "baseline": {"dataset": {
+        "s3Uri": "s3://bucket-a/train.csv", "tolerance": {"DPPL": 0.1, "dppl": 0.1}}}}),
+     "spec.modelBias.baseline.dataset", "tolerance names unknown bias metric(s) dppl",
+     "tolerance keys are Clarify's bias metric short names"),
+    ("bias-tolerance-negative", _set("spec.modelBias", {**BIAS_ON, "baseline": {"dataset": {
+        "s3Uri": "s3://bucket-a/train.csv", "tolerance": {"DPPL": -0.1}}}}),
+     "spec.modelBias.baseline.dataset.tolerance.DPPL", "must be at least 0.0, got -0.1", None),
     ("bias-threshold-range", _set("spec.modelBias", {**BIAS_ON, "probabilityThreshold": 1.5}),
      "spec.modelBias.probabilityThreshold", "must be at most 1", None),
     ("attribution-one-header", _set("spec.featureAttribution", {**ATTRIBUTION_ON, "headers": ["income"],
@@ -189,3 +198,12 @@ def test_exactly_one_holds_for_snake_case_names_too(model: str, data: dict[str, 
 
     with pytest.raises(pydantic.ValidationError, match=message):
         getattr(spec_clarify, model).model_validate(data)
+
+
+def test_the_bias_tolerance_names_the_analyzers_metrics() -> None:
+    """`modelBias.baseline.dataset.tolerance` keys are exactly the metrics the analyzer computes (Clarify's short
+    names, bias_metrics.PRE_TRAINING / POST_TRAINING)."""
+    from modelmonitor.analyzer.quality.bias_metrics import POST_TRAINING, PRE_TRAINING
+    from modelmonitor.spec_clarify import BIAS_METRICS
+
+    assert sorted(BIAS_METRICS) == sorted({*PRE_TRAINING, *POST_TRAINING})

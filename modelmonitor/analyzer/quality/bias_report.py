@@ -14,6 +14,7 @@ in the post-training metrics guide). Violations are written in that page's schem
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from modelmonitor.analyzer.quality.bias_metrics import Flags, metric_value
+from modelmonitor.analyzer.quality.bias_metrics import POST_TRAINING, PRE_TRAINING, Flags, metric_value
 
 ANALYSIS_VERSION = "1.0"
 STAGES = {"pre_training": "pre_training_bias_metrics", "post_training": "post_training_bias_metrics"}
@@ -110,8 +111,37 @@ def analysis_document(*, label: str, label_value_or_threshold: str,
     return document
 
 
+def balance(name: str) -> float:
+    """Where a metric says "no bias": 1 for a ratio (DI), 0 for every difference and divergence."""
+    return 1.0 if name in _RATIO_METRICS else 0.0
+
+
 def _distance_from_balance(name: str, value: float) -> float:
-    return abs(value - 1.0) if name in _RATIO_METRICS else abs(value)
+    return abs(value - balance(name))
+
+
+def with_tolerance(analysis: Mapping[str, Any], tolerance: Mapping[str, float]) -> dict[str, Any]:
+    """The baseline constraints with a configured band: a copy of the baseline analysis in which each metric named
+    in `tolerance` sits that much farther from balance (on its own side; a balanced value moves up). AWS's rule
+    flags a value farther from balance than the constraint's, so a metric of the training set taken as is would
+    flag every window that sampling noise alone moves past it; the page's own example widens the constraint
+    ("if the baseline constraint of DPPL is 0.2…"). Metrics not named keep the baseline's value; the file keeps
+    Clarify's shape, so AWS's Clarify container judges with the same band under engine modelMonitor."""
+    unknown = sorted(set(tolerance) - {*PRE_TRAINING, *POST_TRAINING})
+    if unknown:
+        raise ValueError(f"unknown bias metric(s) {unknown} in the tolerance; known: "
+                         f"{', '.join(sorted({*PRE_TRAINING, *POST_TRAINING}))}")
+    bad = sorted(name for name, margin in tolerance.items() if not margin >= 0 or math.isinf(margin))
+    if bad:
+        raise ValueError(f"the tolerance of {', '.join(bad)} must be a finite number ≥ 0")
+    constraints = copy.deepcopy(dict(analysis))
+    for _, _, entry in _entries(constraints):
+        name, value = str(entry.get("name")), metric_value(entry)
+        if name not in tolerance or value is None or math.isinf(value):
+            continue
+        centre = balance(name)
+        entry["value"] = centre + math.copysign(abs(value - centre) + tolerance[name], value - centre)
+    return constraints
 
 
 def _entries(document: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -79,3 +79,41 @@ def test_metric_records_follow_aws_bias_metrics_page_and_cloudwatch_model() -> N
     report = ParamValidator().validate({"Namespace": "aws/sagemaker/Endpoints/bias-metrics", "MetricData": datums},
                                        shape)
     assert not report.has_errors(), report.generate_report()
+
+
+def test_a_tolerance_widens_the_constraint_away_from_balance() -> None:
+    """The page's example widened: with a training-set DPPL of 0.1 and a tolerance of 0.1 the constraint is the
+    page's 0.2 (so 0.1 passes and -0.3 is a violation, as the page says); -0.2 sits on the band's edge and passes.
+    DI's balance is 1: 0.9 with a tolerance of 0.2 is 0.7, whose band reaches up to 1.3."""
+    import pytest
+
+    from modelmonitor.analyzer.quality.bias_report import with_tolerance
+
+    constraints = with_tolerance(_analysis({"DPPL": 0.1, "DI": 0.9, "CDDPL": 0.05}), {"DPPL": 0.1, "DI": 0.2})
+    values = {e["name"]: e["value"] for e in constraints["post_training_bias_metrics"]["facets"]["Age"][0]["metrics"]}
+    assert values == {"DPPL": pytest.approx(0.2), "DI": pytest.approx(0.7), "CDDPL": 0.05}   # unnamed: as it was
+    judge = lambda metrics: [v["metric_name"] for v in bias_violations(_analysis(metrics), constraints)]  # noqa: E731
+    assert judge({"DPPL": 0.1, "DI": 1.29, "CDDPL": 0.05}) == []
+    assert judge({"DPPL": -0.2, "DI": 0.71, "CDDPL": -0.05}) == []
+    assert judge({"DPPL": -0.3, "DI": 1.31, "CDDPL": 0.06}) == ["DPPL", "DI", "CDDPL"]
+    # a balanced value moves up; the baseline analysis itself is left alone
+    balanced = _analysis({"DPPL": 0.0})
+    assert with_tolerance(balanced, {"DPPL": 0.05})["post_training_bias_metrics"]["facets"]["Age"][0][
+        "metrics"][0]["value"] == pytest.approx(0.05)
+    assert balanced["post_training_bias_metrics"]["facets"]["Age"][0]["metrics"][0]["value"] == 0.0
+
+
+def test_a_tolerance_names_known_metrics_with_finite_margins() -> None:
+    import math
+
+    import pytest
+
+    from modelmonitor.analyzer.quality.bias_report import with_tolerance
+
+    with pytest.raises(ValueError, match=r"unknown bias metric\(s\) \['DPP'\]"):
+        with_tolerance(_analysis({"DPPL": 0.1}), {"DPP": 0.1})
+    for margin in (-0.1, math.nan, math.inf):
+        with pytest.raises(ValueError, match="DPPL must be a finite number"):
+            with_tolerance(_analysis({"DPPL": 0.1}), {"DPPL": margin})
+    infinite = _analysis({"TE": "Infinity"})
+    assert with_tolerance(infinite, {"TE": 1.0}) == infinite          # no finite band around infinity
