@@ -3,13 +3,14 @@ CSV dataset with a header (`analyzer/quality/bias_analysis.dataset_analysis`), f
 
 from __future__ import annotations
 
-import csv
 import sys
 from pathlib import Path
 
 import orjson
 
+from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.bias_analysis import dataset_analysis
+from modelmonitor.analyzer.quality.bias_baseline import read_columns
 from modelmonitor.analyzer.quality.bias_config import BiasConfigError, parse_config
 
 EXIT_USAGE = 2
@@ -28,16 +29,13 @@ def write_bias_baseline(data: str, config_path: str, output: str) -> int:
         print(f"error: --bias-config {config_path}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with open(data, newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
+        columns = read_columns([Path(data)])
     except OSError as exc:
         print(f"error: {data}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    if len(rows) < 2:
-        print(f"error: {data}: a bias baseline needs a CSV file with a header and at least one row", file=sys.stderr)
+    except AnalyzerInputError as exc:
+        print(f"error: {data}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    header, body = rows[0], rows[1:]
-    columns = {name: [row[i] if i < len(row) else "" for row in body] for i, name in enumerate(header)}
     try:
         analysis = dataset_analysis(columns, config)
     except BiasConfigError as exc:

@@ -1,4 +1,5 @@
-"""`BaselineJob`: a Pulumi dynamic resource that runs the SageMaker baseline (suggest_baseline) processing job.
+"""`BaselineJob`: a Pulumi dynamic resource that runs a SageMaker baseline processing job: the data-quality baseline
+(suggest_baseline), or the bias baseline (`kind: model-bias`, `bias_processing_job_request`).
 
 No Pulumi provider runs a one-off processing job and waits for it, so this one does it over boto3. The job gets
 the analyzer's full baseline environment (contract file, "Baseline job"): running it without one is the seed
@@ -29,6 +30,19 @@ OUTPUT_LOCAL_PATH = "/opt/ml/processing/output"
 FINAL_STATES = frozenset({"Completed", "Failed", "Stopped"})
 INPUT_KEYS = ("job_name", "region", "role_arn", "image_uri", "dataset_s3_uri", "dataset_format", "output_s3_uri",
               "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment", "code_s3_uri")
+
+BIAS_KIND = "model-bias"
+EXTRA_KEYS = ("kind", "config_s3_uri")
+"""Inputs of a bias baseline only. Absent (None) for a data-quality baseline, whose fingerprint and diff they then
+leave as they were: existing baseline jobs keep their names."""
+
+CLARIFY_DATA_INPUT = "/opt/ml/processing/input/data"
+CLARIFY_CONFIG_INPUT = "/opt/ml/processing/input/config"
+CLARIFY_OUTPUT = "/opt/ml/processing/output"
+"""The Clarify processing container's paths (the SageMaker SDK's `SageMakerClarifyProcessor._CLARIFY_*`); our
+analyzer's bias baseline mode reads the same inputs (`bias_baseline_environment`)."""
+CONFIG_FILE = "analysis_config.json"
+ANALYSIS_FILE = "analysis.json"
 
 PROFILE_KEY = "aws_profile"
 """The stack's `aws:profile`: which credentials run the job. Not in INPUT_KEYS: it neither names nor replaces the
@@ -65,8 +79,66 @@ def baseline_environment(props: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def bias_baseline_environment() -> dict[str, str]:
+    """Our analyzer's bias baseline mode (internal-contracts §5): the inputs where Clarify's container finds them."""
+    return {"monitoring_type": "ModelBias", "analysis_mode": "baseline",
+            "analysis_config": f"{CLARIFY_CONFIG_INPUT}/{CONFIG_FILE}", "dataset_source": CLARIFY_DATA_INPUT,
+            "output_path": CLARIFY_OUTPUT, "publish_cloudwatch_metrics": "Disabled"}
+
+
+def _s3_input(name: str, uri: str, local_path: str) -> dict[str, Any]:
+    return {"InputName": name, "S3Input": {
+        "S3Uri": uri, "LocalPath": local_path, "S3DataType": "S3Prefix", "S3InputMode": "File",
+        "S3DataDistributionType": "FullyReplicated", "S3CompressionType": "None"}}
+
+
+def bias_processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The CreateProcessingJob request of a bias baseline, shaped as the SageMaker SDK's
+    `SageMakerClarifyProcessor._run` shapes it: inputs `dataset` and `analysis_config` (the configuration object
+    itself, S3Prefix), output `analysis_result`. On AWS's Clarify image: no environment, no entrypoint (Clarify
+    supports neither ContainerEntrypoint nor ContainerArguments); on our analyzer: its bias baseline environment
+    and, on AWS's provided image, the code bundle."""
+    output: dict[str, Any] = {"Outputs": [{"OutputName": "analysis_result", "S3Output": {
+        "S3Uri": props["output_s3_uri"], "LocalPath": CLARIFY_OUTPUT, "S3UploadMode": "EndOfJob"}}]}
+    if props.get("kms_key_id"):
+        output["KmsKeyId"] = props["kms_key_id"]
+    inputs = [_s3_input("dataset", props["dataset_s3_uri"], CLARIFY_DATA_INPUT),
+              _s3_input("analysis_config", props["config_s3_uri"], CLARIFY_CONFIG_INPUT)]
+    code = props.get("code_s3_uri")
+    if code:
+        inputs.append(code_input(code))
+    request: dict[str, Any] = {
+        "ProcessingJobName": props["job_name"],
+        "ProcessingInputs": inputs,
+        "ProcessingOutputConfig": output,
+        "ProcessingResources": {"ClusterConfig": {
+            "InstanceCount": 1, "InstanceType": props["instance_type"],
+            "VolumeSizeInGB": int(props["volume_size_gb"])}},
+        "StoppingCondition": {"MaxRuntimeInSeconds": int(props["max_runtime_seconds"])},
+        "AppSpecification": app_specification(props["image_uri"], code or None),
+        "RoleArn": props["role_arn"],
+    }
+    environment = {str(k): str(v) for k, v in (props.get("environment") or {}).items()}
+    if environment:
+        request["Environment"] = environment
+    return request
+
+
+def job_request(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The request of this baseline job's kind."""
+    return bias_processing_job_request(props) if props.get("kind") == BIAS_KIND else processing_job_request(props)
+
+
+def result_outputs(props: Mapping[str, Any]) -> dict[str, str]:
+    """Where the job's results are once it completed (the outputs the runs read)."""
+    base = str(props["output_s3_uri"]).rstrip("/")
+    if props.get("kind") == BIAS_KIND:
+        return {"analysis_s3_uri": f"{base}/{ANALYSIS_FILE}"}
+    return {"statistics_s3_uri": f"{base}/statistics.json", "constraints_s3_uri": f"{base}/constraints.json"}
+
+
 def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The CreateProcessingJob request (botocore shape) of a baseline job."""
+    """The CreateProcessingJob request (botocore shape) of a data-quality baseline job."""
     output: dict[str, Any] = {"Outputs": [{"OutputName": "baseline", "S3Output": {
         "S3Uri": props["output_s3_uri"], "LocalPath": OUTPUT_LOCAL_PATH, "S3UploadMode": "EndOfJob"}}]}
     if props.get("kms_key_id"):
@@ -94,6 +166,7 @@ def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
 def fingerprint(props: Mapping[str, Any]) -> str:
     """Hash of everything that changes the baseline's result (not the job name, which derives from it)."""
     material = {k: props.get(k) for k in INPUT_KEYS if k != "job_name"}
+    material.update({k: props[k] for k in EXTRA_KEYS if props.get(k) is not None})
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -145,15 +218,13 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
         client = self._sagemaker(props)
         name = props["job_name"]
         try:
-            client.create_processing_job(**processing_job_request(props))
+            client.create_processing_job(**job_request(props))
         except ClientError as exc:
             if not _already_exists(exc):
                 raise
             log.info("baseline job %s already exists (same inputs): adopting it", name)
         description = self._wait(client, name, int(props["max_runtime_seconds"]))
-        outs = {**props, "job_arn": description.get("ProcessingJobArn", ""),
-                "statistics_s3_uri": f"{props['output_s3_uri'].rstrip('/')}/statistics.json",
-                "constraints_s3_uri": f"{props['output_s3_uri'].rstrip('/')}/constraints.json"}
+        outs = {**props, "job_arn": description.get("ProcessingJobArn", ""), **result_outputs(props)}
         return pulumi.dynamic.CreateResult(id_=name, outs=outs)
 
     def _wait(self, client: Any, name: str, max_runtime: int) -> dict[str, Any]:
@@ -172,7 +243,7 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
             self._sleep(self._poll_seconds)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        changed = [k for k in (*INPUT_KEYS, *EXTRA_KEYS) if olds.get(k) != news.get(k)]
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=changed, delete_before_replace=False)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -193,7 +264,9 @@ class BaselineJob(pulumi.dynamic.Resource):
     job_arn: pulumi.Output[str]
     statistics_s3_uri: pulumi.Output[str]
     constraints_s3_uri: pulumi.Output[str]
+    analysis_s3_uri: pulumi.Output[str]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(BaselineJobProvider(), name,
-                         {**props, "job_arn": None, "statistics_s3_uri": None, "constraints_s3_uri": None}, opts)
+        outputs = ("analysis_s3_uri",) if props.get("kind") == BIAS_KIND else ("statistics_s3_uri",
+                                                                                "constraints_s3_uri")
+        super().__init__(BaselineJobProvider(), name, {**props, "job_arn": None, **dict.fromkeys(outputs)}, opts)

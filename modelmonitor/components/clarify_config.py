@@ -72,6 +72,34 @@ def bias_analysis_config(spec: ModelMonitorSpec) -> dict[str, Any]:
     return config
 
 
+BASELINE_DATASET_TYPE = "text/csv"
+"""`modelBias.baseline.dataset` is a CSV with a header (`spec_clarify.BiasDataset`)."""
+
+
+def bias_baseline_config(spec: ModelMonitorSpec) -> dict[str, Any]:
+    """The bias baseline job's analysis configuration: the monitoring configuration as the SageMaker SDK's
+    `SageMakerClarifyProcessor.run_bias` completes it from a `DataConfig` (clarify `_AnalysisConfigGenerator.bias`):
+    `dataset_type`, and `predicted_label` (the dataset's column of model outputs; Clarify then calls no model).
+
+    Without `headers`: the monitoring headers name the captured request's features, not the dataset's columns, and
+    Clarify reads a CSV dataset's header row when `headers` is absent ("Analysis Configuration Files",
+    https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-analysis.html). Without a
+    predicted label only the pre-training metrics: the SDK refuses post-training bias with neither a model nor a
+    predicted label (`_add_predictor`)."""
+    config = bias_analysis_config(spec)
+    config.pop("headers", None)
+    config["dataset_type"] = BASELINE_DATASET_TYPE
+    baseline = spec.model_bias.baseline
+    dataset = baseline.dataset if baseline is not None else None
+    if dataset is None:
+        raise ValueError("modelBias.baseline.dataset is required for a bias baseline configuration")
+    if dataset.predicted_label is not None:
+        config["predicted_label"] = column(dataset.predicted_label)
+    else:
+        config["methods"] = {"pre_training_bias": config["methods"]["pre_training_bias"]}
+    return config
+
+
 def attribution_analysis_config(spec: ModelMonitorSpec, *, ours: bool) -> dict[str, Any]:
     """The attribution drift analysis configuration of `spec.featureAttribution` (enabled). `ours`: add the run
     budget our analyzer enforces (`max_rows`, `max_model_rows`), which AWS's Clarify job does not know."""

@@ -81,6 +81,8 @@ class BuildContext:
     analyzer_code_s3_uri: pulumi.Output[str] | None = None
     """The analyzer's code bundle prefix when our analyzer runs on an AWS-provided image (`processing_code`);
     None when `engineSettings.analyzerImage` names an image of ours."""
+    bias_baseline_s3_uri: pulumi.Output[str] | None = None
+    """The bias baseline analysis.json computed at deploy time (`bias_baseline`): resolves once its job completed."""
 
     @property
     def monitor(self) -> str:

@@ -37,12 +37,6 @@ def check_engine(spec: ModelMonitorSpec) -> None:
             raise MonitorConfigError(
                 f"spec.{section} is not provisioned under engine {spec.engine} by this version yet: use engine "
                 f"{' or '.join(engines)}")
-    bias_baseline = spec.model_bias.baseline
-    if spec.model_bias.enabled and bias_baseline is not None and bias_baseline.dataset is not None:
-        raise MonitorConfigError(
-            "spec.modelBias.baseline.dataset is not computed at deploy time by this version yet: run `modelmonitor "
-            "baseline DATA -o DIR --bias-config FILE`, upload DIR/analysis.json and set "
-            "spec.modelBias.baseline.analysisS3Uri")
     if spec.batch_transform is not None and spec.engine == "processingJob" and spec.data_quality.instance_count > 1:
         # Sharded runs mount the endpoint capture layout's hour prefixes; batch manifests list other objects.
         raise MonitorConfigError("spec.dataQuality.instanceCount > 1 (sharded runs) reads endpoint captures only: "
@@ -69,12 +63,11 @@ def config_uri(results_uri: str, results: str) -> str:
     return f"{config_prefix(results_uri, results)}{CONFIG_FILE}"
 
 
-def clarify_settings(spec: ModelMonitorSpec, monitoring_type: str, results_uri: str, results: str
-                     ) -> dict[str, str]:
-    """What a bias or attribution run adds to its type's knobs: the configuration and the baseline analysis."""
+def clarify_settings(results_uri: str, results: str, baseline: str | None) -> dict[str, str]:
+    """What a bias or attribution run adds to its type's knobs: the configuration and the baseline analysis
+    (`run_baseline`, resolved)."""
     settings = {"analysis_config": config_uri(results_uri, results)}
-    baseline = baseline_analysis(spec, monitoring_type)
-    if baseline is not None:
+    if baseline:
         settings["baseline_constraints"] = baseline
     return settings
 
@@ -90,8 +83,16 @@ def upload_analysis_config(ctx: BuildContext, results: str, monitoring_type: str
     return pulumi.Output.all(obj.bucket, obj.key).apply(lambda bk: f"s3://{bk[0]}/{bk[1]}")
 
 
+def run_baseline(ctx: BuildContext, monitoring_type: str) -> pulumi.Input[str] | None:
+    """The baseline analysis.json a run judges violations against: the one computed at deploy time from
+    `modelBias.baseline.dataset` (resolves once its job completed, so the runs wait for it), else the spec's."""
+    if monitoring_type == "ModelBias" and ctx.bias_baseline_s3_uri is not None:
+        return ctx.bias_baseline_s3_uri
+    return baseline_analysis(ctx.document.spec, monitoring_type)
+
+
 def baseline_analysis(spec: ModelMonitorSpec, monitoring_type: str) -> str | None:
-    """The baseline analysis.json violations are judged against (None: metrics only)."""
+    """The baseline analysis.json the spec names (None: metrics only, or computed at deploy time)."""
     if monitoring_type == "ModelBias":
         baseline = spec.model_bias.baseline
         return baseline.analysis_s3_uri if baseline is not None else None

@@ -82,7 +82,7 @@ def bias_job(ctx: BuildContext, *, local_path: str, output_path: str, tags: dict
         extra["probability_attribute"] = mb.probability_attribute
         extra["probability_threshold_attribute"] = mb.probability_threshold
     config = engine_clarify.upload_analysis_config(ctx, "model-bias", "ModelBias", ours=False)
-    baseline = engine_clarify.baseline_analysis(spec, "ModelBias")
+    baseline = engine_clarify.run_baseline(ctx, "ModelBias")
     job = native_sagemaker.ModelBiasJobDefinition(
         ctx.names.replaceable("mb-job"), role_arn=ctx.role_arn, **endpoint_name_property(ctx),
         model_bias_app_specification={"config_uri": config, "image_uri": clarify_image(ctx.platform.region)},

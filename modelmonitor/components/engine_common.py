@@ -243,7 +243,7 @@ def run_environment(ctx: BuildContext, kind: RunKind, *, engine: str) -> dict[st
         env["label_delay_seconds"] = str(label_delay_seconds(spec, kind.monitoring_type))
     if kind.clarify:
         env["analysis_config"] = results_uri(ctx, kind).apply(lambda uri: engine_clarify.config_uri(uri, kind.results))
-        baseline = engine_clarify.baseline_analysis(spec, kind.monitoring_type)
+        baseline = engine_clarify.run_baseline(ctx, kind.monitoring_type)
         if baseline is not None:
             env["baseline_constraints"] = baseline
     return env
@@ -261,13 +261,20 @@ def processing_settings(spec: ModelMonitorSpec, kind: RunKind) -> tuple[str, int
     return spec.feature_attribution.instance_type, 1, spec.feature_attribution.max_runtime_seconds
 
 
-def job_environment(ctx: BuildContext, kind: RunKind, results: str) -> dict[str, str]:
-    """The processing job's analyzer settings: the kind's knobs, and a bias/attribution run's configuration."""
+def job_environment(ctx: BuildContext, kind: RunKind, results: str, baseline: str | None = None) -> dict[str, str]:
+    """The processing job's analyzer settings: the kind's knobs, and a bias/attribution run's configuration and
+    baseline analysis (`clarify_baseline`, resolved)."""
     settings = kind_settings(ctx.document.spec, kind)
     if kind.clarify:
-        settings.update(engine_clarify.clarify_settings(ctx.document.spec, kind.monitoring_type, results,
-                                                        kind.results))
+        settings.update(engine_clarify.clarify_settings(results, kind.results, baseline))
     return settings
+
+
+def clarify_baseline(ctx: BuildContext, kind: RunKind) -> pulumi.Input[str]:
+    """A bias/attribution run's baseline analysis ("" when none): an input of whatever renders the run, so a
+    baseline computed at deploy time is complete before the run exists."""
+    baseline = engine_clarify.run_baseline(ctx, kind.monitoring_type) if kind.clarify else None
+    return baseline if baseline is not None else ""
 
 
 def kind_ground_truth(ctx: BuildContext, kind: RunKind) -> str | None:

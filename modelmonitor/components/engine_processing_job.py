@@ -55,8 +55,9 @@ def jobs_prefix(ctx: BuildContext, kind: common.RunKind) -> str:
 
 def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) -> ProcessingJobMachineArgs:
     """values: endpoint name, image URI, job role ARN, capture prefix, results URI, statistics, constraints, KMS,
-    code bundle prefix ("" when the image is ours)."""
-    endpoint, image, job_role, capture, results, statistics, constraints, kms, code = (str(v) for v in values)
+    code bundle prefix ("" when the image is ours), bias/attribution baseline analysis ("" when none)."""
+    endpoint, image, job_role, capture, results, statistics, constraints, kms, code, baseline = (
+        str(v) for v in values)
     spec = ctx.document.spec
     dq = spec.data_quality
     instance_type, instance_count, max_runtime = common.processing_settings(spec, kind)
@@ -72,7 +73,7 @@ def machine_args(ctx: BuildContext, kind: common.RunKind, values: list[object]) 
         window_end_offset_seconds=label_delay_seconds(spec, kind.monitoring_type) if kind.labelled else 0,
         instance_type=instance_type, instance_count=instance_count, volume_size_gb=dq.volume_size_gb,
         max_runtime_seconds=max_runtime,
-        event_bus_name=common.RUN_EVENT_BUS, environment=common.job_environment(ctx, kind, results),
+        event_bus_name=common.RUN_EVENT_BUS, environment=common.job_environment(ctx, kind, results, baseline or None),
         output_kms_key_id=kms, partition=ctx.platform.partition, region=ctx.platform.region,
         code_s3_uri=code or None)
 
@@ -138,7 +139,8 @@ class ProcessingJobEngine:
             definition=pulumi.Output.all(
                 ctx.endpoint_name, common.analyzer_image(ctx), job_role, common.capture_prefix(ctx),
                 common.results_uri(ctx, kind), ctx.statistics_s3_uri, ctx.constraints_s3_uri,
-                ctx.platform.kms_key_arn, code).apply(lambda v: definition(ctx, kind, v)),
+                ctx.platform.kms_key_arn, code, common.clarify_baseline(ctx, kind)).apply(
+                lambda v: definition(ctx, kind, v)),
             logging_configuration={"level": LOG_LEVEL, "include_execution_data": False,
                                    "log_destination": logs.arn.apply(lambda arn: f"{arn}:*")},
             tags=ctx.tags, opts=ctx.opts([logs]))

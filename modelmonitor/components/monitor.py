@@ -15,7 +15,7 @@ from typing import Protocol
 import pulumi
 from pulumi_aws import cloudwatch, iam, s3
 
-from modelmonitor.components import alarms, alarms_clarify, dashboards, engine_clarify, policies
+from modelmonitor.components import alarms, alarms_clarify, bias_baseline, dashboards, engine_clarify, policies
 from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, fingerprint
 from modelmonitor.components.context import (
     BuildContext,
@@ -64,11 +64,12 @@ def analyzer_image(document: ModelMonitorDocument, platform: PlatformRefs) -> pu
 
 
 def uses_code_bundle(document: ModelMonitorDocument) -> bool:
-    """Our analyzer runs as a Processing job on AWS's provided image (processingJob runs, dataset baselines) with
-    its code from S3: our engines without `engineSettings.analyzerImage`."""
+    """Our analyzer runs as a Processing job on AWS's provided image (processingJob runs, dataset baselines of data
+    quality or bias) with its code from S3: our engines without `engineSettings.analyzerImage`."""
     spec = document.spec
     return (spec.engine != "modelMonitor" and spec.engine_settings.analyzer_image is None
-            and (spec.engine == "processingJob" or spec.baseline.dataset is not None))
+            and (spec.engine == "processingJob" or spec.baseline.dataset is not None
+                 or bias_baseline.bias_dataset(spec) is not None))
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> poli
             baseline_analysis = engine_clarify.baseline_analysis(spec, monitoring_type)
             if baseline_analysis is not None:
                 read.append(baseline_analysis)
+    bias_dataset = bias_baseline.bias_dataset(spec)
+    if bias_dataset is not None:  # the bias baseline job runs with this role
+        read.append(bias_dataset.s3_uri)
+        write.append(loc.baseline("model-bias") + "/")
     if spec.model_bias.enabled and spec.model_bias.ground_truth_s3_uri is not None:
         read.append(spec.model_bias.ground_truth_s3_uri.rstrip("/") + "/")
     if spec.payload.preprocessor_s3_uri is not None:
@@ -183,7 +188,7 @@ class ModelMonitor(pulumi.ComponentResource):
                            role_arn=self.role_arn, statistics_s3_uri=statistics, constraints_s3_uri=constraints,
                            locations=locations, parent=self, tags=tags,
                            analyzer_code_s3_uri=code[1] if code is not None else None)
-        result = engine().build(ctx)
+        result = engine().build(bias_baseline.with_bias_baseline(ctx))
 
         dashboard_name = names.dashboard
         self.dashboard_url = pulumi.Output.from_input(dashboards.dashboard_url(spec.region, dashboard_name))

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from modelmonitor.components.baseline_job import processing_job_request
+from modelmonitor.components.baseline_job import job_request, processing_job_request
 from modelmonitor.components.render import PlannedResource
 from tests.components.boto_contract import request, tag_list, validate
 from tests.components.conftest import EXAMPLES, example, of_type, one, plan_of
@@ -42,7 +42,7 @@ def sagemaker_requests(plan: list[PlannedResource]) -> list[tuple[str, dict[str,
     add("endpointConfiguration:EndpointConfiguration", "CreateEndpointConfig", {"name": "EndpointConfigName"})
     add("sagemaker/endpoint:Endpoint", "CreateEndpoint", {"name": "EndpointName"})
     for baseline in of_type(plan, "pulumi-python:dynamic:Resource"):
-        params = processing_job_request(baseline["inputs"])
+        params = job_request(baseline["inputs"])
         validate("sagemaker", "CreateProcessingJob", params)
         calls.append(("CreateProcessingJob", params))
     add("DataQualityJobDefinition", "CreateDataQualityJobDefinition", {"name": "JobDefinitionName"})

@@ -238,10 +238,13 @@ def test_sharded_processing_of_a_batch_source_is_refused() -> None:
 
 
 @pytest.mark.parametrize("engine", ["lambda", "processingJob", "modelMonitor"])
-def test_a_bias_baseline_dataset_is_refused_not_ignored(engine: str) -> None:
+def test_a_bias_baseline_dataset_is_computed_not_ignored(engine: str) -> None:
+    """Rendered under every engine: one bias baseline job over the dataset (its details:
+    test_bias_baseline_render.py)."""
     document = _document(engine, modelBias={**BIAS, "baseline": {"dataset": {"s3Uri": "s3://acme/train.csv"}}})
-    with pytest.raises(MonitorConfigError, match=r"modelmonitor baseline DATA -o DIR --bias-config FILE"):
-        render_plan([document])
+    jobs = [r["inputs"] for r in of_type(render_plan([document]), "pulumi-python:dynamic:Resource")
+            if r["inputs"].get("kind") == "model-bias"]
+    assert [job["dataset_s3_uri"] for job in jobs] == ["s3://acme/train.csv"]
 
 
 @pytest.mark.parametrize(("kind", "monitoring_type", "results"), [("mb", "ModelBias", "model-bias"),

@@ -5,6 +5,9 @@ Configuration: the environment SageMaker passes (also read from `/opt/ml/config/
 `CompletedWithViolations: …` in `/opt/ml/output/message` (its first 1 KB becomes the execution's ExitMessage);
 on failure a non-zero exit and `Failed: <reason>` there. `MODELMONITOR_OPT_ML_ROOT` moves `/opt/ml` for tests.
 
+A bias baseline (`monitoring_type: ModelBias`, `analysis_mode: baseline`; `quality/bias_baseline.py`) writes
+analysis.json and nothing else: no metrics, no run event.
+
 Under our processingJob engine (`cloudwatch_metrics_namespace` set) no Model Monitor reads the metric file or the
 message: the run (full or merge stage; never a shard) publishes its metrics with PutMetricData and emits its
 run event itself (`engine_run`). A failing run only exits non-zero: the state machine's Catch emits the Failed
@@ -25,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.entry.engine_outputs import Clients, EngineRun
 from modelmonitor.analyzer.entry.engine_run import RunWindow, execute
+from modelmonitor.analyzer.quality.bias_baseline import is_bias_baseline, run_bias_baseline
 from modelmonitor.analyzer.read.sources import Window, parse_time, s3_client
 from modelmonitor.analyzer.run.job import DEFAULT_OPT_ML_ROOT, OPT_ML_ROOT_ENV, AnalysisJob
 from modelmonitor.analyzer.run.runner import AnalysisResult, run
@@ -89,8 +93,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         job_env = job_environment(environment, root)
-        engine_run = EngineRun.from_environment(job_env)
-        if engine_run is not None and job_env.get("analysis_stage", "full") != "shard":
+        engine_run = None if is_bias_baseline(job_env) else EngineRun.from_environment(job_env)
+        if is_bias_baseline(job_env):
+            message = status_message("Completed", run_bias_baseline(job_env).summary())
+        elif engine_run is not None and job_env.get("analysis_stage", "full") != "shard":
             message = _engine_run(job_env, engine_run, root)
         else:
             job = AnalysisJob.from_environment(job_env, opt_ml_root=str(root))
