@@ -164,10 +164,16 @@ def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def fingerprint(props: Mapping[str, Any]) -> str:
-    """Hash of everything that changes the baseline's result (not the job name, which derives from it)."""
+    """Hash of the resource's inputs that change the baseline's result (not the job name, which derives from it)."""
     material = {k: props.get(k) for k in INPUT_KEYS if k != "job_name"}
     material.update({k: props[k] for k in EXTRA_KEYS if props.get(k) is not None})
-    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+    return material_fingerprint(material)
+
+
+def material_fingerprint(material: Mapping[str, Any]) -> str:
+    """Hash of every entry of `material`, what names a baseline job: the same material adopts the same job, and
+    anything that changes the result (dataset, format, analyzer, its code build) must be in it."""
+    return hashlib.sha256(json.dumps(dict(material), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _client(region: str, profile: str | None = None) -> Any:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from typing import Any
 
 import pulumi
@@ -30,6 +29,7 @@ from modelmonitor.components.baseline_job import (
     PROFILE_KEY,
     BaselineJob,
     bias_baseline_environment,
+    material_fingerprint,
 )
 from modelmonitor.components.clarify_config import bias_baseline_config, to_json
 from modelmonitor.components.clarify_images import clarify_image
@@ -63,7 +63,7 @@ def job_name(names: MonitorNames, job_fingerprint: str) -> str:
 
 def inputs_fingerprint(material: dict[str, Any]) -> str:
     """Hash of everything that changes the baseline's result: dataset, configuration, analyzer (image, code)."""
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return material_fingerprint(material)
 
 
 def config_location(loc: Locations) -> str:

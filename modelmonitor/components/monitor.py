@@ -16,7 +16,7 @@ import pulumi
 from pulumi_aws import cloudwatch, iam, s3
 
 from modelmonitor.components import alarms, alarms_clarify, bias_baseline, dashboards, engine_clarify, policies
-from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, fingerprint
+from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, material_fingerprint
 from modelmonitor.components.context import (
     BuildContext,
     Locations,
@@ -280,7 +280,7 @@ class ModelMonitor(pulumi.ComponentResource):
             props_for_name["code"] = code[0]
         output = locations.apply(lambda loc: loc.baseline("data-quality"))
         job = BaselineJob(f"{names.logical}-baseline", {
-            "job_name": names.baseline_job(fingerprint(props_for_name)), "region": document.spec.region,
+            "job_name": names.baseline_job(material_fingerprint(props_for_name)), "region": document.spec.region,
             "role_arn": role_arn, "image_uri": image, "dataset_s3_uri": baseline.dataset.s3_uri,
             "dataset_format": props_for_name["dataset_format"], "output_s3_uri": output,
             "instance_type": dq.instance_type, "volume_size_gb": dq.volume_size_gb,

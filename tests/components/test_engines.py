@@ -476,3 +476,17 @@ def test_lambda_reserved_environment_is_refused() -> None:
         render_plan([document])
     # the same knob is fine for a processing job
     assert render_plan([on_engine(document, "processingJob")])
+
+
+def test_a_new_analyzer_build_names_a_new_baseline_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Processing job names are unique forever and a job of the same name is adopted (baseline_job.py): a baseline
+    computed by an earlier analyzer build must not be adopted by a new one (its statistics, sketch parameters
+    and constraints are that build's), so the build's digest is part of the job's name."""
+    import modelmonitor.components.monitor as monitor
+
+    names = []
+    for digest in ("a" * 64, "b" * 64):
+        monkeypatch.setattr(monitor, "bundle_digest", lambda _bundle, d=digest: d)
+        resources = render_plan([on_engine(example("lambda-engine.yaml"), "lambda")])   # not the cached plan
+        names.append(one(resources, "pulumi-python:dynamic:Resource")["inputs"]["job_name"])
+    assert names[0] != names[1]
