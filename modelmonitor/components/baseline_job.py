@@ -32,9 +32,11 @@ INPUT_KEYS = ("job_name", "region", "role_arn", "image_uri", "dataset_s3_uri", "
               "instance_type", "volume_size_gb", "max_runtime_seconds", "kms_key_id", "environment", "code_s3_uri")
 
 BIAS_KIND = "model-bias"
-EXTRA_KEYS = ("kind", "config_s3_uri")
+EXTRA_KEYS = ("kind", "config_s3_uri", "tolerance")
 """Inputs of a bias baseline only. Absent (None) for a data-quality baseline, whose fingerprint and diff they then
-leave as they were: existing baseline jobs keep their names."""
+leave as they were: existing baseline jobs keep their names. `tolerance` (JSON text, `modelBias.baseline.dataset.
+tolerance`) is not part of the job's name: a new tolerance replaces the resource, whose create adopts the finished
+job of the same name and writes the new band."""
 
 CLARIFY_DATA_INPUT = "/opt/ml/processing/input/data"
 CLARIFY_CONFIG_INPUT = "/opt/ml/processing/input/config"
@@ -43,6 +45,9 @@ CLARIFY_OUTPUT = "/opt/ml/processing/output"
 analyzer's bias baseline mode reads the same inputs (`bias_baseline_environment`)."""
 CONFIG_FILE = "analysis_config.json"
 ANALYSIS_FILE = "analysis.json"
+BAND_FILE = "constraints.json"
+"""With a tolerance: the baseline analysis widened into the configured band (bias_report.with_tolerance), in the
+same folder. The runs and AWS's Clarify container judge against it; analysis.json stays the dataset's own."""
 
 PROFILE_KEY = "aws_profile"
 """The stack's `aws:profile`: which credentials run the job. Not in INPUT_KEYS: it neither names nor replaces the
@@ -133,7 +138,8 @@ def result_outputs(props: Mapping[str, Any]) -> dict[str, str]:
     """Where the job's results are once it completed (the outputs the runs read)."""
     base = str(props["output_s3_uri"]).rstrip("/")
     if props.get("kind") == BIAS_KIND:
-        return {"analysis_s3_uri": f"{base}/{ANALYSIS_FILE}"}
+        judged = BAND_FILE if props.get("tolerance") else ANALYSIS_FILE
+        return {"analysis_s3_uri": f"{base}/{ANALYSIS_FILE}", "constraints_s3_uri": f"{base}/{judged}"}
     return {"statistics_s3_uri": f"{base}/statistics.json", "constraints_s3_uri": f"{base}/constraints.json"}
 
 
@@ -176,13 +182,13 @@ def material_fingerprint(material: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(dict(material), sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _client(region: str, profile: str | None = None) -> Any:
-    """A SageMaker client with the stack's AWS profile (`aws:profile`, as the stack's AWS providers use it), else
-    the default credential chain."""
+def _client(region: str, profile: str | None = None, service: str = "sagemaker") -> Any:
+    """A SageMaker (or S3) client with the stack's AWS profile (`aws:profile`, as the stack's AWS providers use
+    it), else the default credential chain."""
     import boto3  # the provider is pickled into the state; import where it runs
 
     session = boto3.Session(profile_name=profile) if profile else boto3.Session()
-    return session.client("sagemaker", region_name=region)
+    return session.client(service, region_name=region)
 
 
 def _already_exists(exc: Any) -> bool:
@@ -206,9 +212,11 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
     running (finished processing jobs cannot be deleted; their output stays under baselines/)."""
 
     def __init__(self, client_factory: Callable[[str], Any] | None = None, poll_seconds: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 s3_factory: Callable[[str], Any] | None = None) -> None:
         super().__init__()
         self._client_factory = client_factory
+        self._s3_factory = s3_factory
         self._poll_seconds = poll_seconds
         self._sleep = sleep
         self._clock = clock
@@ -230,8 +238,24 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
                 raise
             log.info("baseline job %s already exists (same inputs): adopting it", name)
         description = self._wait(client, name, int(props["max_runtime_seconds"]))
+        if props.get("kind") == BIAS_KIND and props.get("tolerance"):
+            self._write_band(props)
         outs = {**props, "job_arn": description.get("ProcessingJobArn", ""), **result_outputs(props)}
         return pulumi.dynamic.CreateResult(id_=name, outs=outs)
+
+    def _write_band(self, props: dict[str, Any]) -> None:
+        """constraints.json beside the job's analysis.json: the analysis widened by the configured tolerance."""
+        from modelmonitor.analyzer.quality.bias_report import with_tolerance
+
+        s3 = self._s3_factory(props["region"]) if self._s3_factory is not None else \
+            _client(props["region"], props.get(PROFILE_KEY), service="s3")
+        bucket, _, prefix = str(props["output_s3_uri"]).removeprefix("s3://").rstrip("/").partition("/")
+        analysis = json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}/{ANALYSIS_FILE}")["Body"].read())
+        band = with_tolerance(analysis, json.loads(props["tolerance"]))
+        encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": props["kms_key_id"]} \
+            if props.get("kms_key_id") else {}
+        s3.put_object(Bucket=bucket, Key=f"{prefix}/{BAND_FILE}", Body=json.dumps(band, indent=2).encode(),
+                      ContentType="application/json", **encryption)
 
     def _wait(self, client: Any, name: str, max_runtime: int) -> dict[str, Any]:
         """Poll until a final state; bounded by the job's own runtime limit plus start-up slack."""

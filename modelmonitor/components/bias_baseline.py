@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from typing import Any
 
 import pulumi
@@ -24,6 +25,7 @@ from pulumi_aws import s3
 
 from modelmonitor.components.baseline_job import (
     ANALYSIS_FILE,
+    BAND_FILE,
     BIAS_KIND,
     CONFIG_FILE,
     PROFILE_KEY,
@@ -110,6 +112,13 @@ def build(ctx: BuildContext, dataset: BiasDataset) -> pulumi.Output[str]:
         "output_s3_uri": output, "instance_type": mb.instance_type,
         "volume_size_gb": VOLUME_SIZE_GB, "max_runtime_seconds": mb.max_runtime_seconds,
         "kms_key_id": ctx.platform.kms_key_arn, "environment": bias_baseline_environment() if ours else {},
-        "code_s3_uri": code, PROFILE_KEY: ctx.platform.aws_profile}, opts=ctx.opts())
+        "code_s3_uri": code, "tolerance": tolerance_text(dataset), PROFILE_KEY: ctx.platform.aws_profile},
+        opts=ctx.opts())
     # Known up front, but tied to the job: whatever reads it waits for the baseline to exist.
-    return pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/{ANALYSIS_FILE}")
+    judged = BAND_FILE if dataset.tolerance else ANALYSIS_FILE
+    return pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/{judged}")
+
+
+def tolerance_text(dataset: BiasDataset) -> str | None:
+    """The configured band as the job resource carries it (JSON, sorted: the same tolerance is the same input)."""
+    return json.dumps(dataset.tolerance, sort_keys=True) if dataset.tolerance else None

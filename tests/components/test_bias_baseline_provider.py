@@ -105,3 +105,44 @@ def test_diff_replaces_when_the_configuration_changes() -> None:
     provider = BaselineJobProvider()
     changed = provider.diff(PROPS["job_name"], dict(PROPS), {**PROPS, "config_s3_uri": "s3://artifacts/other.json"})
     assert (changed.changes, changed.replaces) == (True, ["config_s3_uri"])
+
+
+def test_a_tolerance_writes_the_configured_band_beside_the_analysis() -> None:
+    """`modelBias.baseline.dataset.tolerance`: once the job completed, constraints.json holds its analysis.json
+    widened by the tolerance (bias_report.with_tolerance; AWS's rule then flags only values beyond it), encrypted
+    with the platform key like every baseline object; runs and AWS's Clarify container are pointed at it."""
+    import json
+
+    from modelmonitor.analyzer.quality.bias_report import analysis_document, with_tolerance
+
+    analysis = analysis_document(label="churned", label_value_or_threshold="0", stages={"post_training": {
+        "senior": [{"value_or_threshold": "1", "metrics": [{"name": "DPPL", "description": "d", "value": 0.05},
+                                                           {"name": "DI", "description": "d", "value": 0.9}]}]}})
+    with mock_aws():
+        sagemaker, s3 = boto3.client("sagemaker", region_name=REGION), boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket="artifacts")
+        # what the finished job left in its output folder
+        s3.put_object(Bucket="artifacts", Key="baselines/growth/churn-scoring/model-bias/analysis.json",
+                      Body=json.dumps(analysis).encode())
+        kms = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+        props = {**PROPS, "kms_key_id": kms, "tolerance": json.dumps({"DI": 0.2, "DPPL": 0.1})}
+        result = BaselineJobProvider(client_factory=lambda region: sagemaker, sleep=lambda s: None,
+                                     s3_factory=lambda region: s3).create(props)
+        assert result.outs is not None
+        assert result.outs["constraints_s3_uri"] == f"{PROPS['output_s3_uri']}/constraints.json"
+        written = s3.get_object(Bucket="artifacts", Key="baselines/growth/churn-scoring/model-bias/constraints.json")
+        assert (written["ServerSideEncryption"], written["SSEKMSKeyId"]) == ("aws:kms", kms)
+        assert json.loads(written["Body"].read()) == with_tolerance(analysis, {"DI": 0.2, "DPPL": 0.1})
+    # without a tolerance the runs judge against the analysis itself
+    from modelmonitor.components.baseline_job import result_outputs
+    assert result_outputs(PROPS)["constraints_s3_uri"] == f"{PROPS['output_s3_uri']}/analysis.json"
+
+
+def test_a_new_tolerance_replaces_the_resource() -> None:
+    """A changed band replaces the resource; its create adopts the finished job of the same name (the name leaves
+    the tolerance out: tests/components/test_bias_baseline_render.py) and writes the new band."""
+    import json
+
+    diff = BaselineJobProvider().diff(PROPS["job_name"], {**PROPS, "tolerance": json.dumps({"DPPL": 0.1})},
+                                      {**PROPS, "tolerance": json.dumps({"DPPL": 0.2})})
+    assert diff.changes and diff.replaces == ["tolerance"]

@@ -202,3 +202,24 @@ def test_the_longest_monitor_name_still_names_a_valid_job() -> None:
         validate("sagemaker", "DescribeProcessingJob", {"ProcessingJobName": name + "x" * (64 - len(name))})
     with pytest.raises(AssertionError, match="ProcessingJobName"):
         validate("sagemaker", "DescribeProcessingJob", {"ProcessingJobName": "-ab"})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_tolerance_points_every_engine_at_the_band_and_keeps_the_job(engine: str) -> None:
+    """With `dataset.tolerance` the runs (and AWS's Clarify container) judge against constraints.json, the band the
+    job resource writes beside analysis.json; the job's name (what runs the dataset) does not change with it."""
+    tolerant = {**BIAS, "baseline": {"dataset": {**BIAS["baseline"]["dataset"], "tolerance": {"DPPL": 0.1}}}}
+    plan = render_plan([_document(engine, tolerant)])
+    band = _analysis_uri(plan).replace("/analysis.json", "/constraints.json")
+    job = _bias_job(plan)
+    assert json.loads(job["tolerance"]) == {"DPPL": 0.1}
+    assert job["job_name"] == _bias_job(_plan(engine))["job_name"]
+    if engine == "modelMonitor":
+        (definition,) = of_type(plan, "ModelBiasJobDefinition")
+        assert definition["inputs"]["modelBiasBaselineConfig"]["constraintsResource"]["s3Uri"] == band
+    elif engine == "lambda":
+        function = _named(plan, "lambda/function:Function", "mb-analyzer")["inputs"]
+        assert function["environment"]["variables"]["baseline_constraints"] == band
+    else:
+        machine = _named(plan, "sfn/stateMachine:StateMachine", "mb-run")["inputs"]
+        assert f'"baseline_constraints": "{band}"' in machine["definition"]

@@ -482,7 +482,7 @@ def test_a_new_analyzer_build_names_a_new_baseline_job(monkeypatch: pytest.Monke
     """Processing job names are unique forever and a job of the same name is adopted (baseline_job.py): a baseline
     computed by an earlier analyzer build must not be adopted by a new one (its statistics, sketch parameters
     and constraints are that build's), so the build's digest is part of the job's name."""
-    import modelmonitor.components.monitor as monitor
+    from modelmonitor.components import monitor
 
     names = []
     for digest in ("a" * 64, "b" * 64):
