@@ -30,7 +30,7 @@ from modelmonitor.demo import bias_band, logfile, operator_view
 from modelmonitor.demo.alarm_eval import AlarmState
 from modelmonitor.demo.aws import LocalAws, local_aws
 from modelmonitor.demo.bias_scenario import FACET, FEATURES, LABEL, SCORE, SENSITIVE, Applications, BiasScenario
-from modelmonitor.demo.bias_view import BiasHour, print_bias_hours, summary
+from modelmonitor.demo.bias_view import RATIOS, BiasHour, print_bias_hours, summary
 from modelmonitor.demo.engines import EmulatedSageMaker, deliver_run_events, lambda_run, planned_run, route_run_events
 from modelmonitor.demo.run import (
     REGION,
@@ -196,7 +196,8 @@ def _run(options: BiasDemoOptions, console: Console) -> BiasDemoResult:
         _upload_plan_objects(aws, plan)
         _baseline(aws, scenario, plan, out, result)
         console.print("   bias baseline of the training set (modelmonitor baseline --bias-config): "
-                      + ", ".join(f"{k} {v:+.3f}" for k, v in result.training_values.items()))
+                      + ", ".join(f"{k} {v:.3f}" if k in RATIOS else f"{k} {v:+.3f}"
+                                  for k, v in result.training_values.items()))
         console.print(f"   accepted band (training value ± {bias_band.Z:g} standard errors of an hour's labelled "
                       "requests): " + ", ".join(f"{k} {lo:.3f}..{hi:.3f}" for k, (lo, hi) in result.limits.items())
                       + f" → s3://{BUCKET}/{BIAS_BASELINE_KEY}")
