@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .events import (
     AlarmNotification,
@@ -219,7 +219,8 @@ def dedupe_key(record: Alertable) -> str:
 
 
 def parse_violations(raw: bytes) -> tuple[Violation, ...]:
-    """Parse constraint_violations.json (`{"violations": [{feature_name, constraint_check_type, description}]}`)."""
+    """Parse constraint_violations.json (`{"violations": [{feature_name, constraint_check_type, description}]}`;
+    bias and attribution drift name facet/metric or label/metric instead of feature_name)."""
     if len(raw) > MAX_VIOLATIONS_BYTES:
         raise ViolationsFileError(f"violations file of {len(raw)} bytes exceeds {MAX_VIOLATIONS_BYTES}")
     try:
@@ -234,12 +235,26 @@ def parse_violations(raw: bytes) -> tuple[Violation, ...]:
         if not isinstance(item, dict):
             raise ViolationsFileError(f"violations[{i}] is not an object")
         feature, check, text = (item.get(k) for k in ("feature_name", "constraint_check_type", "description"))
+        if feature is None:
+            feature = _clarify_subject(item)
         if not isinstance(feature, str) or not isinstance(check, str):
             raise ViolationsFileError(f"violations[{i}] lacks feature_name / constraint_check_type strings")
         description = text if isinstance(text, str) else ""
         distance, threshold = parse_distance(description)
         parsed.append(Violation(feature, check, description[:500], distance, threshold))
     return tuple(parsed)
+
+
+def _clarify_subject(item: dict[str, Any]) -> str | None:
+    """What a bias or attribution drift violation is about, in AWS's schemas for them (no feature_name): "DPPL of
+    gender=female" (facet, facet_value, metric_name) or "shap of label0" (label, metric_name)."""
+    metric = item.get("metric_name")
+    if not isinstance(metric, str):
+        return None
+    if isinstance(item.get("facet"), str):
+        value = item.get("facet_value")
+        return f"{metric} of {item['facet']}" + (f"={value}" if isinstance(value, str) and value else "")
+    return f"{metric} of {item['label']}" if isinstance(item.get("label"), str) else None
 
 
 def parse_distance(description: str) -> tuple[float | None, float | None]:

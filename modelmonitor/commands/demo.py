@@ -13,7 +13,13 @@ from rich.console import Console
 
 def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
-        "demo", help="run the monitoring loop locally: emulated AWS, hourly drift analysis, alarms, alerts")
+        "demo", help="run the monitoring loop locally: emulated AWS, hourly drift analysis, alarms, alerts",
+        description="Run the whole monitoring loop on this machine, no cloud needed: emulated AWS, hours of simulated "
+                    "traffic drifting from --drift-at (--monitor data-quality: the input data; --monitor bias: one "
+                    "group's approval rate), hourly analysis, alarms and alerts, and the Kubernetes operator; files "
+                    "go to --output-dir.",
+        epilog="exit status: 0 the demo ran; 2 usage error (invalid --hours, --drift-at or --drift-until, or an "
+               "option --monitor bias does not take)")
     parser.add_argument("--hours", type=int, default=24, help="simulated hours of traffic (default 24)")
     parser.add_argument("--drift-at", type=int, default=12, help="hour from which the data drifts (default 12)")
     parser.add_argument("--drift-until", type=int, default=None, metavar="HOUR",
@@ -28,6 +34,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--engine", choices=["lambda", "modelMonitor"], default="lambda",
                         help="lambda (default): the analyzer Lambda; modelMonitor: the analyzer container under a "
                              "(emulated) Model Monitor processing job")
+    parser.add_argument("--monitor", choices=["data-quality", "bias"], default="data-quality",
+                        help="data-quality (default): a churn model whose input data drifts from --drift-at; bias: "
+                             "a loan-approval model whose approval rate for one group drops from --drift-at (bias "
+                             "drift: spec.modelBias, engine lambda)")
     parser.set_defaults(run=run)
 
 
@@ -41,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/] --drift-until must be after --drift-at ({args.drift_at}) and at most "
                       f"--hours ({args.hours})")
         return 2
+    if args.monitor == "bias":
+        return _run_bias(args, console)
     from modelmonitor.demo.run import DemoOptions, run_demo  # boto3, moto, kmock: only when the demo runs
 
     started = time.monotonic()
@@ -68,3 +80,43 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, baseline/, runs/hour-NN/, report.html, demo.log)")
     console.print(f"Done in {time.monotonic() - started:.1f} s.")
     return 0
+
+
+def _run_bias(args: argparse.Namespace, console: Console) -> int:
+    if args.engine != "lambda":
+        console.print("[red]error:[/] --monitor bias runs under --engine lambda only: bias drift under engine "
+                      "modelMonitor is AWS's Clarify container, which cannot run on this machine")
+        return 2
+    if args.drift_until is not None:
+        console.print("[red]error:[/] --drift-until applies to --monitor data-quality only")
+        return 2
+    from modelmonitor.demo.bias_run import BiasDemoOptions, run_bias_demo
+
+    started = time.monotonic()
+    result = run_bias_demo(BiasDemoOptions(hours=args.hours, shift_at=args.drift_at, seed=args.seed,
+                                           requests_per_hour=args.requests_per_hour, output_dir=args.output_dir,
+                                           emulator=not args.no_emulator, operator=not args.no_operator), console)
+    if result.operator_view:
+        console.print(f"$ kubectl get mm -n default\n{result.operator_view}", markup=False, highlight=False,
+                      soft_wrap=True)
+        bias = next((c for c in result.conditions if c.get("type") == "ModelBiasScheduled"), None)
+        if bias is not None:
+            console.print(f"status.conditions ModelBiasScheduled: {bias.get('status')} ({bias.get('reason')}: "
+                          f"{bias.get('message')})", markup=False, highlight=False, soft_wrap=True)
+    _print_alerts(console, result.alerts)
+    console.print(f"Files:  {args.output_dir}/ (manifest, plan.json, training.csv, bias-config.json, baseline/, "
+                  "runs/hour-NN/ with each run's analysis.json and constraint_violations.json, demo.log)")
+    console.print(f"Done in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
+def _print_alerts(console: Console, alerts: Any) -> None:
+    if not alerts:
+        console.print("No alert was sent.")
+        return
+    first = alerts[0]
+    console.rule("First alert, as delivered to the alert topic's subscribers")
+    console.print(f"Subject: {first.subject}\n{first.body}", markup=False, highlight=False, soft_wrap=True)
+    console.rule()
+    console.print("Alerts sent: " + "; ".join(a.subject for a in alerts), markup=False, highlight=False,
+                  soft_wrap=True)

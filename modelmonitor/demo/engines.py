@@ -36,11 +36,11 @@ class PlannedRun:
     processing jobs' state changes (modelMonitor)."""
 
 
-def planned_run(plan: list[dict[str, Any]], engine: str) -> PlannedRun:
+def planned_run(plan: list[dict[str, Any]], engine: str, monitoring_type: str = "DataQuality") -> PlannedRun:
     if engine == "lambda":
-        # the analyzer function (a zip package by default), not the Platform's alert Lambda
+        # the analyzer function of this monitoring type (a zip package by default), not the Platform's alert Lambda
         function = next(r for r in plan if r["type"] == "aws:lambda/function:Function"
-                        and r["inputs"]["environment"]["variables"].get("monitoring_type") == "DataQuality")
+                        and r["inputs"]["environment"]["variables"].get("monitoring_type") == monitoring_type)
         env = {str(k): str(v) for k, v in function["inputs"]["environment"]["variables"].items()}
         rule = next(r for r in plan if r["type"] == "aws:cloudwatch/eventRule:EventRule"
                     and '"modelmonitor"' in str(r["inputs"].get("eventPattern")))
@@ -133,7 +133,7 @@ def execute_run(run: PlannedRun, *, aws: LocalAws, window_start: datetime, workd
                 sagemaker: EmulatedSageMaker | None = None, account: str = "123456789012") -> RunResult:
     s3 = aws.client("s3")
     if run.engine == "lambda":
-        return _lambda_run(run, s3=s3, window_start=window_start, workdir=workdir)
+        return lambda_run(run, s3=s3, window_start=window_start, workdir=workdir)
     execution = Execution(endpoint=endpoint, variant=variant, schedule=run.schedule, capture_uri=capture_uri,
                           statistics_uri=statistics_uri, constraints_uri=constraints_uri,
                           output_uri=run.results_uri, window_start=window_start,
@@ -146,11 +146,14 @@ def execute_run(run: PlannedRun, *, aws: LocalAws, window_start: datetime, workd
     return RunResult(outcome.status, outcome.local_output)
 
 
-def _lambda_run(run: PlannedRun, *, s3: Any, window_start: datetime, workdir: Path) -> RunResult:
+def lambda_run(run: PlannedRun, *, s3: Any, window_start: datetime, workdir: Path,
+               label_delay: timedelta = timedelta(0)) -> RunResult:
+    """EventBridge Scheduler's invocation of the analyzer function that judges the window starting `window_start`:
+    the schedule fires at minute 10 of the hour after the window (labelled types: after the label delay too);
+    the handler analyses the hour before its firing time, `label_delay` earlier."""
     from modelmonitor.analyzer.entry import lambda_handler
 
-    # The schedule fires at minute 10 of the next hour; the handler analyses the hour before its firing time.
-    fired_at = window_start + timedelta(hours=1, minutes=10)
+    fired_at = window_start + timedelta(hours=1, minutes=10) + label_delay
     with mock.patch.dict(os.environ, run.environment):
         response = lambda_handler.handler({"scheduledTime": fired_at.strftime("%Y-%m-%dT%H:%M:%SZ")}, None)
     local = workdir / "output"

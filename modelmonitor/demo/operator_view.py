@@ -28,6 +28,8 @@ class KubeView:
     """What step 5 says about the operator (printed after the hourly table)."""
     drift_view: Callable[[tuple[str, ...]], str | None] = lambda _drifted: None
     """Waits until the resource's status shows the latest run's drift, then returns the `kubectl get mm` view."""
+    status_view: Callable[[], tuple[str, dict[str, Any]] | None] = lambda: None
+    """The `kubectl get mm` view and the resource's status as the operator last wrote them."""
 
 
 @contextmanager
@@ -64,7 +66,11 @@ def kubernetes(manifest: dict[str, Any], platform: OperatorSettings, out: Path, 
                       OPERATOR_TIMEOUT)
                 return kubectl_get(PRINTER_COLUMNS, [kube.get(namespace, name)])
 
-            yield KubeView(headline, drift_view)
+            def status_view() -> tuple[str, dict[str, Any]]:
+                resource = kube.get(namespace, name)
+                return kubectl_get(PRINTER_COLUMNS, [resource]), dict(resource.get("status", {}))
+
+            yield KubeView(headline, drift_view, status_view)
         finally:
             process.terminate()
             try:

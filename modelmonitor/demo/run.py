@@ -112,7 +112,7 @@ def plan_for(document: ModelMonitorDocument) -> list[dict[str, Any]]:
     return [dict(r) for r in render_plan([document], region=REGION)]
 
 
-def _plan_table(counts: dict[str, int]) -> Table:
+def plan_table(counts: dict[str, int]) -> Table:
     table = Table(title="What `pulumi up` would create for this monitor", header_style="bold")
     table.add_column("resource type")
     table.add_column("count", justify="right")
@@ -121,7 +121,7 @@ def _plan_table(counts: dict[str, int]) -> Table:
     return table
 
 
-def _alarms(plan: list[dict[str, Any]]) -> list[AlarmDefinition]:
+def plan_alarms(plan: list[dict[str, Any]]) -> list[AlarmDefinition]:
     return [AlarmDefinition.from_plan_inputs(r["name"], r["inputs"]) for r in plan
             if r["type"] == "aws:cloudwatch/metricAlarm:MetricAlarm"]
 
@@ -134,7 +134,7 @@ class PlannedPlatform:
     alert_lambda_environment: dict[str, str]
 
 
-def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
+def planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
     def one(type_: str, suffix: str = "") -> dict[str, Any]:
         return next(r for r in plan if r["type"] == type_ and r["name"].endswith(suffix))
 
@@ -147,12 +147,12 @@ def _planned_platform(plan: list[dict[str, Any]]) -> PlannedPlatform:
         alert_lambda_environment={str(k): str(v) for k, v in function["inputs"]["environment"]["variables"].items()})
 
 
-def _setup_aws(aws: LocalAws, platform: PlannedPlatform) -> dict[str, str]:
+def setup_aws(aws: LocalAws, platform: PlannedPlatform, data_bucket: str = BUCKET) -> dict[str, str]:
     """Create what `pulumi up` would have created that the loop touches, under the plan's own names: the team's
     data bucket, the platform bucket, the alarm and alert topics, the alert Lambda's state table, and an SQS inbox
     subscribed to the alert topic (standing in for the e-mail subscribers)."""
     s3, sns, sqs = aws.client("s3"), aws.client("sns"), aws.client("sqs")
-    s3.create_bucket(Bucket=BUCKET)
+    s3.create_bucket(Bucket=data_bucket)
     s3.create_bucket(Bucket=platform.bucket)
     alarms_topic = sns.create_topic(Name=platform.alarm_topic)["TopicArn"]
     alerts_topic = sns.create_topic(Name=platform.alert_topic)["TopicArn"]
@@ -181,10 +181,24 @@ def _baseline(aws: LocalAws, scenario: Scenario, out: Path) -> None:
         s3.upload_file(str(baseline_dir / name), BUCKET, f"{BASELINE_PREFIX}/{name}")
 
 
-def _series(cloudwatch: Any, alarm: AlarmDefinition, start: datetime, hours: int) -> list[float | None]:
+def put_alarms(aws: LocalAws, alarms: list[AlarmDefinition], alarms_topic: str) -> None:
+    """The plan's alarms, stored in the emulated CloudWatch with the alarm topic as their action."""
+    cloudwatch = aws.client("cloudwatch")
+    for alarm in alarms:
+        cloudwatch.put_metric_alarm(
+            AlarmName=alarm.name, Namespace=alarm.namespace, MetricName=alarm.metric_name,
+            Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()], Statistic=alarm.statistic,
+            Period=alarm.period, EvaluationPeriods=alarm.evaluation_periods, Threshold=alarm.threshold,
+            DatapointsToAlarm=alarm.datapoints_to_alarm, ComparisonOperator=alarm.comparison,
+            TreatMissingData=alarm.treat_missing_data, AlarmActions=[alarms_topic])
+
+
+def series(cloudwatch: Any, alarm: AlarmDefinition, start: datetime, hours: int,
+           stamp_offset: timedelta = timedelta(0)) -> list[float | None]:
     """The alarm's metric per hourly run, read back from CloudWatch as the alarm would see it: a run's datapoint
-    carries its window's end (docs/engines.md, "Metric timestamps"), the period in which the run fires."""
-    first = start + timedelta(seconds=alarm.period)
+    carries its window's end (docs/engines.md, "Metric timestamps"), the period in which the run fires — plus
+    `stamp_offset` for runs stamped at their evaluation time (labelled types: the label delay)."""
+    first = start + timedelta(seconds=alarm.period) + stamp_offset
     response = cloudwatch.get_metric_statistics(
         Namespace=alarm.namespace, MetricName=alarm.metric_name,
         Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()],
@@ -193,7 +207,7 @@ def _series(cloudwatch: Any, alarm: AlarmDefinition, start: datetime, hours: int
     return [by_time.get(first + timedelta(seconds=alarm.period * i)) for i in range(hours)]
 
 
-def _read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:
+def read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:
     sqs, alerts = aws.client("sqs"), list[Alert]()
     while True:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
@@ -206,7 +220,7 @@ def _read_alerts(aws: LocalAws, queue_url: str) -> list[Alert]:
 
 
 @contextmanager
-def _alert_lambda_environment(env: dict[str, str]) -> Iterator[None]:
+def alert_lambda_environment(env: dict[str, str]) -> Iterator[None]:
     """The alert Lambda's environment exactly as the plan declares it."""
     from modelmonitor.alerts import handler
 
@@ -258,23 +272,16 @@ def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
     (out / "plan.json").write_text(json.dumps(plan, indent=2, default=str))
     result.plan_counts = dict(Counter(r["type"] for r in plan))
     console.print(f"[bold]2. Manifest[/] {out / 'churn-demo.yaml'} is valid; planned {len(plan)} resources")
-    console.print(_plan_table(result.plan_counts))
-    alarms, job = _alarms(plan), planned_run(plan, options.engine)
+    console.print(plan_table(result.plan_counts))
+    alarms, job = plan_alarms(plan), planned_run(plan, options.engine)
     start = demo_start(options.hours)
     with local_aws(REGION, server=options.emulator) as aws:
         console.print(f"[bold]3. Local AWS[/]: {aws.description}")
-        platform = _planned_platform(plan)
-        resources = _setup_aws(aws, platform)
+        platform = planned_platform(plan)
+        resources = setup_aws(aws, platform)
         _baseline(aws, scenario, out)
         console.print(f"   baseline computed by the analyzer → s3://{BUCKET}/{BASELINE_PREFIX}/")
-        cloudwatch = aws.client("cloudwatch")
-        for alarm in alarms:
-            cloudwatch.put_metric_alarm(
-                AlarmName=alarm.name, Namespace=alarm.namespace, MetricName=alarm.metric_name,
-                Dimensions=[{"Name": k, "Value": v} for k, v in alarm.dimensions.items()], Statistic=alarm.statistic,
-                Period=alarm.period, EvaluationPeriods=alarm.evaluation_periods, Threshold=alarm.threshold,
-                DatapointsToAlarm=alarm.datapoints_to_alarm, ComparisonOperator=alarm.comparison,
-                TreatMissingData=alarm.treat_missing_data, AlarmActions=[resources["alarms_topic"]])
+        put_alarms(aws, alarms, resources["alarms_topic"])
         states: dict[str, AlarmState] = {a.name: "INSUFFICIENT_DATA" for a in alarms}
         console.print(f"[bold]4. Hourly monitoring[/] of {options.hours} hours from {start:%Y-%m-%d %H:00} UTC, "
                       f"engine {options.engine}: every run, then the alarms, then the alert Lambda")
@@ -282,13 +289,13 @@ def _run_demo(options: DemoOptions, console: Console) -> DemoResult:
         sagemaker = EmulatedSageMaker()
         operator = operator_view.OperatorSettings(platform.bucket, platform.alert_lambda_environment["ALERT_TOPIC_ARN"])
         with operator_view.kubernetes(manifest, operator, out, options.operator and options.emulator) as kube, \
-                _alert_lambda_environment(platform.alert_lambda_environment):
+                alert_lambda_environment(platform.alert_lambda_environment):
             runtime = handler.build_runtime(dict(os.environ), sagemaker=sagemaker)
             loop = _HourlyLoop(start, scenario, aws, alarms, states, job, resources, out,
                                lambda event, _context: handler.handle(event, runtime), run_events, sagemaker)
             for hour in range(options.hours):
                 result.hours.append(loop.run_hour(hour))
-                result.alerts.extend(_read_alerts(aws, resources["queue_url"]))
+                result.alerts.extend(read_alerts(aws, resources["queue_url"]))
             result.operator_view = kube.drift_view(result.hours[-1].drifted_features)
         result.report, result.report_hour = _copy_report(out, result)
     print_hours(console, result.hours, options.drift_at, options.drift_until)
@@ -337,20 +344,28 @@ class _HourlyLoop:
                           violations)
 
     def _evaluate_alarm(self, alarm: AlarmDefinition, hour: int, cloudwatch: Any, window_start: datetime) -> int:
-        """Evaluate after this hour's datapoint; on a transition to ALARM deliver the alarm to the Lambda."""
-        _, transitions = run_alarm(alarm, _series(cloudwatch, alarm, self.start, hour + 1))
-        sent = 0
-        for transition in (t for t in transitions if t.period_index == hour):
-            self.states[alarm.name] = transition.new_state
-            cloudwatch.set_alarm_state(AlarmName=alarm.name, StateValue=transition.new_state,
-                                       StateReason=transition.reason[:1023])
-            if transition.new_state == "ALARM" or (transition.new_state == "OK" and alarm.notifies_ok
-                                                   and transition.old_state == "ALARM"):
-                event = sns_alarm_event(transition, region=REGION, account=ACCOUNT,
-                                        alarms_topic_arn=self.resources["alarms_topic"],
-                                        changed_at=window_start + timedelta(hours=1, minutes=5))
-                sent += int(self.alert_handler(event, None)["alerted"])
-        return sent
+        return evaluate_alarm(alarm, series(cloudwatch, alarm, self.start, hour + 1), cloudwatch=cloudwatch,
+                              states=self.states, alarms_topic=self.resources["alarms_topic"],
+                              alert_handler=self.alert_handler,
+                              changed_at=window_start + timedelta(hours=1, minutes=5))
+
+
+def evaluate_alarm(alarm: AlarmDefinition, datapoints: list[float | None], *, cloudwatch: Any,
+                   states: dict[str, AlarmState], alarms_topic: str, alert_handler: Any, changed_at: datetime) -> int:
+    """Evaluate after the latest datapoint; on a transition to ALARM (or back to OK, when the alarm notifies OK)
+    deliver the alarm to the alert Lambda as SNS would. Returns the alerts it sent."""
+    _, transitions = run_alarm(alarm, datapoints)
+    sent = 0
+    for transition in (t for t in transitions if t.period_index == len(datapoints) - 1):
+        states[alarm.name] = transition.new_state
+        cloudwatch.set_alarm_state(AlarmName=alarm.name, StateValue=transition.new_state,
+                                   StateReason=transition.reason[:1023])
+        if transition.new_state == "ALARM" or (transition.new_state == "OK" and alarm.notifies_ok
+                                               and transition.old_state == "ALARM"):
+            event = sns_alarm_event(transition, region=REGION, account=ACCOUNT, alarms_topic_arn=alarms_topic,
+                                    changed_at=changed_at)
+            sent += int(alert_handler(event, None)["alerted"])
+    return sent
 
 
 def _copy_report(out: Path, result: DemoResult) -> tuple[Path | None, int | None]:

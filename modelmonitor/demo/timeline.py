@@ -25,7 +25,7 @@ class HourResult:
     violations: tuple[str, ...] = field(default_factory=tuple)
 
 
-_STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
+STATE_STYLE = {"ALARM": "bold red", "OK": "green", "INSUFFICIENT_DATA": "yellow"}
 
 
 def hour_table(results: Sequence[HourResult], drift_at: int | None = None, drift_until: int | None = None) -> Table:
@@ -45,7 +45,7 @@ def hour_table(results: Sequence[HourResult], drift_at: int | None = None, drift
             str(r.index), f"{r.window_start:%Y-%m-%d %H:%M}{marker}", str(r.rows), r.status,
             ", ".join(r.drifted_features) or "-",
             "-" if r.max_drift is None else f"{r.max_drift:.3f}",
-            f"[{_STATE_STYLE.get(r.alarm_state, '')}]{r.alarm_state}[/]", str(r.alerts) if r.alerts else "",
+            f"[{STATE_STYLE.get(r.alarm_state, '')}]{r.alarm_state}[/]", str(r.alerts) if r.alerts else "",
         )
     return table
 

@@ -47,8 +47,19 @@ def capture_record(row_csv: str, probability: float, at: datetime, event_id: str
 def hour_capture_files(table: Table, probabilities: np.ndarray, *, endpoint: str, variant: str,
                        hour_start: datetime, rng: np.random.Generator) -> list[CaptureFile]:
     """The capture files of one hour of requests, spread over the hour as SageMaker buffers them."""
-    offsets = np.sort(rng.uniform(0, 3600, len(table)))
-    rows = table.csv_rows()
+    return capture_files(table.csv_rows(), probabilities, endpoint=endpoint, variant=variant, hour_start=hour_start,
+                         rng=rng)
+
+
+def inference_id(hour_start: datetime, index: int) -> str:
+    """The inference id the demo's client sends with request `index` of the hour (ground truth joins on it)."""
+    return f"{hour_start:%Y%m%d%H}-{index}"
+
+
+def capture_files(rows: list[str], probabilities: np.ndarray, *, endpoint: str, variant: str,
+                  hour_start: datetime, rng: np.random.Generator) -> list[CaptureFile]:
+    """The capture files of one hour of requests (CSV lines), spread over the hour as SageMaker buffers them."""
+    offsets = np.sort(rng.uniform(0, 3600, len(rows)))
     files: list[CaptureFile] = []
     for start in range(0, len(rows), REQUESTS_PER_FILE):
         lines = []
@@ -56,7 +67,7 @@ def hour_capture_files(table: Table, probabilities: np.ndarray, *, endpoint: str
             at = hour_start + timedelta(seconds=float(offsets[i]))
             ids = uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | i)
             lines.append(json.dumps(capture_record(rows[i], float(probabilities[i]), at, str(ids),
-                                                   f"{hour_start:%Y%m%d%H}-{i}")))
+                                                   inference_id(hour_start, i))))
         first = hour_start + timedelta(seconds=float(offsets[start]))
         file_id = uuid.UUID(int=int(rng.integers(0, 2**63)))
         files.append(CaptureFile(capture_key(endpoint, variant, first, file_id), "\n".join(lines).encode() + b"\n"))
