@@ -12,11 +12,12 @@ never judged.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from modelmonitor.analyzer.quality.bias_report import balance, with_tolerance
 
 Z = 3.5
 """Standard errors of tolerance: a clean metric-hour lands outside with probability about 0.05 %."""
@@ -24,8 +25,6 @@ WATCHED = {"pre_training_bias": ("DPL",), "post_training_bias": ("DPPL", "DI")}
 """The metrics the team judges, as Clarify's analysis configuration names them (`methods`)."""
 _SECTIONS = {"pre_training_bias_metrics": WATCHED["pre_training_bias"],
              "post_training_bias_metrics": WATCHED["post_training_bias"]}
-BALANCE = {"DI": 1.0}
-"""Where each metric is balanced; the others at 0."""
 
 
 @dataclass(frozen=True)
@@ -49,29 +48,16 @@ def standard_errors(labels: GroupRates, predictions: GroupRates) -> dict[str, fl
     return {"DPL": difference(labels), "DPPL": difference(predictions), "DI": ratio}
 
 
-def widened(value: float, name: str, tolerance: float) -> float:
-    """The value moved `tolerance` farther from balance (on its own side; a balanced value moves up)."""
-    balance = BALANCE.get(name, 0.0)
-    return balance + math.copysign(abs(value - balance) + tolerance, value - balance)
-
-
 def band(value: float, name: str) -> tuple[float, float]:
     """The interval a window's value may take without a violation, for a constraint `value`."""
-    balance = BALANCE.get(name, 0.0)
-    return balance - abs(value - balance), balance + abs(value - balance)
+    centre = balance(name)
+    return centre - abs(value - centre), centre + abs(value - centre)
 
 
 def accepted_band(analysis: Mapping[str, Any], tolerances: Mapping[str, float]) -> dict[str, Any]:
-    """The constraint file: `analysis` keeping only the watched metrics, each widened by its tolerance."""
-    document = copy.deepcopy(dict(analysis))
-    for section, watched in _SECTIONS.items():
-        for splits in (document.get(section) or {}).get("facets", {}).values():
-            for split in splits:
-                split["metrics"] = [dict(entry, value=widened(float(entry["value"]), entry["name"],
-                                                             tolerances[entry["name"]]))
-                                    for entry in split.get("metrics", []) if entry.get("name") in watched
-                                    and isinstance(entry.get("value"), int | float)]
-    return document
+    """The constraint file: the product's configured band (`modelBias.baseline.dataset.tolerance`,
+    bias_report.with_tolerance) with the demo's tolerances. The demo's analysis holds the watched metrics only."""
+    return with_tolerance(analysis, tolerances)
 
 
 def metric_values(analysis: Mapping[str, Any], facet: str) -> dict[str, float]:

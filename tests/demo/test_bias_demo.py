@@ -124,7 +124,10 @@ def test_the_default_scenario_stays_in_band_before_the_shift_and_leaves_it_after
 
     errors = bias_band.standard_errors(rates(training.labels == 1), rates(training.scores >= 0.5))
     base = _by_hand(training, np.arange(len(training)))
-    limits = {n: bias_band.band(bias_band.widened(v, n, bias_band.Z * errors[n]), n) for n, v in base.items()}
+    # the band by hand: balance (1 for the ratio DI, else 0) ± the training value's distance plus Z errors
+    centre = {n: 1.0 if n == "DI" else 0.0 for n in base}
+    reach = {n: abs(v - centre[n]) + bias_band.Z * errors[n] for n, v in base.items()}
+    limits = {n: (centre[n] - reach[n], centre[n] + reach[n]) for n in base}
     for hour in range(24):
         values = _by_hand(scenario.hour(hour), np.flatnonzero(scenario.labelled(hour, scenario.requests_per_hour)))
         outside = {n for n, v in values.items() if not limits[n][0] <= v <= limits[n][1]}
