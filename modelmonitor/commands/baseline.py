@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
+from modelmonitor.cli import EXIT_USAGE
 from modelmonitor.commands.analysis_common import HEADER_CHOICES, add_data_options, execute, reading_options
 
 
@@ -20,14 +22,21 @@ def register(sub: Any) -> None:
     parser.add_argument("--bias-config", metavar="FILE",
                         help="instead: the bias baseline (analysis.json) of a labelled CSV dataset with a header, "
                              "configured by Clarify's bias analysis configuration FILE (JSON)")
+    parser.add_argument("--bias-tolerance", metavar="METRIC=MARGIN,...",
+                        help="with --bias-config: the configured band, e.g. DPPL=0.1,DI=0.2 — also write "
+                             "constraints.json, the analysis with each named metric that much farther from balance "
+                             "(0; 1 for DI): set modelBias.baseline.analysisS3Uri to it")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.bias_tolerance is not None and args.bias_config is None:
+        print("error: --bias-tolerance goes with --bias-config (the band of a bias baseline)", file=sys.stderr)
+        return EXIT_USAGE
     if args.bias_config is not None:
         from modelmonitor.commands.bias_baseline import write_bias_baseline
 
-        return write_bias_baseline(args.data, args.bias_config, args.output)
+        return write_bias_baseline(args.data, args.bias_config, args.output, tolerance=args.bias_tolerance)
     from modelmonitor.analyzer.run.job import AnalysisJob
 
     return execute(args, lambda: AnalysisJob(

@@ -65,3 +65,47 @@ def test_bad_bias_config_is_exit_2_naming_the_field(tmp_path: Path, capsys: pyte
     assert main(["baseline", str(tmp_path / "train.csv"), "-o", str(tmp_path / "out"),
                  "--bias-config", str(tmp_path / "bias.json")]) == 2
     assert "facet: a list of {name_or_index, value_or_threshold} is required" in capsys.readouterr().err
+
+
+def test_a_tolerance_writes_the_band_beside_the_analysis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--bias-tolerance DPPL=0.1,DI=0.2`: analysis.json stays the dataset's own; constraints.json holds the band
+    (each named metric that much farther from balance: 0, or 1 for DI), the file to set as analysisS3Uri."""
+    _dataset(tmp_path / "train.csv")
+    (tmp_path / "bias.json").write_text(json.dumps(CONFIG))
+    assert main(["baseline", str(tmp_path / "train.csv"), "-o", str(tmp_path / "out"), "--bias-config",
+                 str(tmp_path / "bias.json"), "--bias-tolerance", "DPPL=0.1,DI=0.2"]) == 0
+    out = capsys.readouterr().out
+    assert "constraints.json" in out and "analysisS3Uri" in out
+    analysis = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    band = json.loads((tmp_path / "out" / "constraints.json").read_text())
+    post, wide = analysis["post_training_bias_metrics"], band["post_training_bias_metrics"]
+    dppl, di = _metric(post, "DPPL"), _metric(post, "DI")
+    assert _metric(wide, "DPPL") == pytest.approx(dppl + 0.1 if dppl >= 0 else dppl - 0.1)
+    assert _metric(wide, "DI") == pytest.approx(di - 0.2 if di < 1 else di + 0.2)
+    assert _metric(wide, "DCA") == _metric(post, "DCA")                                 # not named: as it was
+    assert band["pre_training_bias_metrics"] == analysis["pre_training_bias_metrics"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("DPPL", "--bias-tolerance: 'DPPL' is not METRIC=MARGIN"),
+    ("DPPL=x", "--bias-tolerance: 'DPPL=x': the margin is not a number"),
+    ("DPP=0.1", "--bias-tolerance: unknown bias metric(s) ['DPP']"),
+    ("DPPL=-1", "--bias-tolerance: the tolerance of DPPL must be a finite number ≥ 0"),
+])
+def test_a_bad_tolerance_is_exit_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str,
+                                             message: str) -> None:
+    _dataset(tmp_path / "train.csv")
+    (tmp_path / "bias.json").write_text(json.dumps(CONFIG))
+    assert main(["baseline", str(tmp_path / "train.csv"), "-o", str(tmp_path / "out"), "--bias-config",
+                 str(tmp_path / "bias.json"), "--bias-tolerance", value]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()                                   # nothing half-written
+
+
+def test_a_tolerance_without_a_bias_config_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    _dataset(tmp_path / "train.csv")
+    assert main(["baseline", str(tmp_path / "train.csv"), "-o", str(tmp_path / "out"),
+                 "--bias-tolerance", "DPPL=0.1"]) == 2
+    assert "--bias-tolerance goes with --bias-config" in capsys.readouterr().err
