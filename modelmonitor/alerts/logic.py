@@ -218,8 +218,27 @@ def dedupe_key(record: Alertable) -> str:
     raise AssertionError(f"unhandled record {type(record).__name__}")
 
 
+def violation_subject(item: dict[str, object]) -> str | None:
+    """What a violation is about, in each format AWS documents for constraint_violations.json: data quality's
+    `feature_name`; model quality's `metric_name`; Clarify's bias drift `facet` + `facet_value` + `metric_name`
+    ("Age=40 DPPL"; https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-violations.html)
+    and feature attribution drift `label` + `metric_name` ("label0 shap", no feature field;
+    https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-model-attribution-drift-violations.html).
+    None when the entry names nothing."""
+    feature, metric = item.get("feature_name"), item.get("metric_name")
+    if isinstance(feature, str):
+        return feature
+    facet, value, label = item.get("facet"), item.get("facet_value"), item.get("label")
+    if isinstance(facet, str) and isinstance(metric, str):
+        return f"{facet}={value} {metric}" if isinstance(value, str) else f"{facet} {metric}"
+    if isinstance(label, str) and isinstance(metric, str):
+        return f"{label} {metric}"
+    return metric if isinstance(metric, str) else None
+
+
 def parse_violations(raw: bytes) -> tuple[Violation, ...]:
-    """Parse constraint_violations.json (`{"violations": [{feature_name, constraint_check_type, description}]}`)."""
+    """Parse constraint_violations.json (`{"violations": [{<subject>, constraint_check_type, description}]}`; the
+    subject's fields differ per monitoring type, see violation_subject)."""
     if len(raw) > MAX_VIOLATIONS_BYTES:
         raise ViolationsFileError(f"violations file of {len(raw)} bytes exceeds {MAX_VIOLATIONS_BYTES}")
     try:
@@ -233,9 +252,10 @@ def parse_violations(raw: bytes) -> tuple[Violation, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ViolationsFileError(f"violations[{i}] is not an object")
-        feature, check, text = (item.get(k) for k in ("feature_name", "constraint_check_type", "description"))
-        if not isinstance(feature, str) or not isinstance(check, str):
-            raise ViolationsFileError(f"violations[{i}] lacks feature_name / constraint_check_type strings")
+        feature, check, text = violation_subject(item), item.get("constraint_check_type"), item.get("description")
+        if feature is None or not isinstance(check, str):
+            raise ViolationsFileError(f"violations[{i}] lacks feature_name (or facet / label and metric_name) / "
+                                      "constraint_check_type strings")
         description = text if isinstance(text, str) else ""
         distance, threshold = parse_distance(description)
         parsed.append(Violation(feature, check, description[:500], distance, threshold))

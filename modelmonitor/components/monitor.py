@@ -25,7 +25,11 @@ from modelmonitor.components.context import (
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
-from modelmonitor.components.engine_environment import BATCH_ENDPOINT_DIMENSION, generated_preprocessor
+from modelmonitor.components.engine_environment import (
+    BATCH_ENDPOINT_DIMENSION,
+    endpoint_dimension,
+    generated_preprocessor,
+)
 from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
@@ -85,7 +89,7 @@ def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.Resource
 def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
     """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
     spec = document.spec
-    endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
+    endpoint = endpoint_dimension(document)
     destination = spec.data_capture.destination_s3_uri
     if spec.batch_transform is not None:
         captures = spec.batch_transform.destination_s3_uri.rstrip("/") + "/"
@@ -290,7 +294,7 @@ class ModelMonitor(pulumi.ComponentResource):
     def _alarm_definitions(document: ModelMonitorDocument, result: EngineResult) -> list[alarms.AlarmDefinition]:
         spec = document.spec
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
-        endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
+        endpoint = endpoint_dimension(document)
         dashboard = dashboards.dashboard_url(spec.region, names.dashboard)
         definitions: list[alarms.AlarmDefinition] = []
         results_key = f"results/{names.namespace}/{names.name}"
