@@ -203,7 +203,8 @@ class ModelMonitor(pulumi.ComponentResource):
                     data_schedule=result.data_quality_schedule, model_schedule=result.model_quality_schedule,
                     features=spec.data_quality.features, drift_threshold=spec.data_quality.drift_threshold,
                     quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns,
-                    data_namespace=result.data_metrics_namespace, model_namespace=result.model_metrics_namespace))),
+                    data_namespace=result.data_metrics_namespace, model_namespace=result.model_metrics_namespace,
+                    batch=spec.batch_transform is not None, clarify=self._clarify_panels(document, result)))),
             opts=child)
         self.schedule_arns = pulumi.Output.all(**result.schedule_arns) if result.schedule_arns else \
             pulumi.Output.from_input({})
@@ -289,6 +290,18 @@ class ModelMonitor(pulumi.ComponentResource):
         # Known up front (internal-contracts §1), but tied to the job so schedules wait for the baseline to exist.
         return (pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/statistics.json"),
                 pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/constraints.json"))
+
+    @staticmethod
+    def _clarify_panels(document: ModelMonitorDocument, result: EngineResult) -> list[dashboards.ClarifyPanel]:
+        """Under modelMonitor the per-metric series are AWS's Clarify container's; under our engines ours."""
+        panels = []
+        for monitoring_type, (schedule, namespace) in sorted(result.clarify_schedules.items()):
+            clarify_type: alarms_clarify.ClarifyType = \
+                "ModelBias" if monitoring_type == "ModelBias" else "ModelExplainability"
+            metrics = alarms_clarify.AWS_NAMESPACES[clarify_type] if document.spec.engine == "modelMonitor" \
+                else namespace
+            panels.append(dashboards.ClarifyPanel(clarify_type, schedule, namespace, metrics))
+        return panels
 
     @staticmethod
     def _alarm_definitions(document: ModelMonitorDocument, result: EngineResult) -> list[alarms.AlarmDefinition]:
