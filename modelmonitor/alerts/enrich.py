@@ -99,13 +99,31 @@ def describe_job(sagemaker: SageMakerReader, job_name: str) -> JobOutcome:
 
 NOTIFY_ON_FAILURE_TAG = "modelmonitor:notify-on-execution-failure"
 """Set by the ModelMonitor component on every monitoring schedule from spec.alerting.notifyOnExecutionFailure."""
+ENDPOINT_DIMENSION_TAG = "modelmonitor:endpoint"
+"""Set by the ModelMonitor component on every Model Monitor schedule: the Endpoint dimension of the monitor's alarms
+(the endpoint, or `batch-transform` for a batch transform source), for executions whose job names no endpoint."""
+
+
+def schedule_tags(sagemaker: SageMakerReader, schedule_arn: str) -> dict[str, str]:
+    response = sagemaker.list_tags(ResourceArn=schedule_arn)
+    return {str(t.get("Key")): str(t.get("Value")) for t in response.get("Tags", []) if isinstance(t, dict)}
 
 
 def failure_notifications_enabled(sagemaker: SageMakerReader, schedule_arn: str) -> bool:
     """False only when the schedule says so; an untagged schedule (not ours, or older) is reported."""
-    response = sagemaker.list_tags(ResourceArn=schedule_arn)
-    tags = {t.get("Key"): t.get("Value") for t in response.get("Tags", []) if isinstance(t, dict)}
-    return str(tags.get(NOTIFY_ON_FAILURE_TAG, "true")).lower() != "false"
+    return schedule_tags(sagemaker, schedule_arn).get(NOTIFY_ON_FAILURE_TAG, "true").lower() != "false"
+
+
+def violations_listed(s3: S3Reader, run_uri: str) -> bool:
+    """Whether an execution's output lists violations. Clarify's monitors document the file, not their job's
+    ExitMessage: "If violations are detected, the job lists them to the constraint_violations.json file"
+    (clarify-model-monitor-bias-drift-violations.html). No file: none. Raises the AWS / format error otherwise."""
+    try:
+        return bool(read_violations(s3, run_uri))
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return False
+        raise
 
 
 def enrich(

@@ -29,16 +29,19 @@ from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
 from .enrich import (
     AWS_ERRORS,
+    ENDPOINT_DIMENSION_TAG,
     JobOutcome,
     aws_error_note,
     describe_job,
     enrich,
     failure_notifications_enabled,
+    schedule_tags,
+    violations_listed,
 )
 from .events import AlarmNotification, Alertable, Malformed, ProcessingJobChange, RunChange, ScheduleChange, parse_event
 from .incident_store import DynamoIncidentStore, IncidentConflict, IncidentStore, MemoryIncidentStore
 from .incidents import Incident, Signal, Transition
-from .logic import MonitorContext, Violation, context_for, decide, dedupe_key, has_violations
+from .logic import MonitorContext, Violation, ViolationsFileError, context_for, decide, dedupe_key, has_violations
 from .render import Alert, render, render_resolved, with_incident
 from .routes import (
     WebhookSecretError,
@@ -46,7 +49,7 @@ from .routes import (
     publish_sns,
     read_webhook_url,
 )
-from .signals import monitoring_type, parse_time, signal_for
+from .signals import CLARIFY_KINDS, execution_kind, monitoring_type, parse_time, signal_for
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +251,12 @@ def _with_settled_alarms(where: str, record: Alertable, ctx: MonitorContext, rt:
 
 def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job: JobOutcome | None, *,
                          violations: tuple[Violation, ...], rt: Runtime, summary: Summary) -> None:
-    """Our run metrics for a completed Model Monitor data-quality execution (run_metrics.py); other records none."""
+    """Our run metrics for a completed Model Monitor data-quality, bias or attribution execution (run_metrics.py);
+    other records none."""
     if not isinstance(record, ProcessingJobChange) or record.status != "Completed" or job is None:
         return
-    if not ctx.endpoint or not ctx.schedule or monitoring_type(ctx.kind, ctx.schedule) != "data_quality":
+    kind = monitoring_type(ctx.kind, ctx.schedule)
+    if not ctx.endpoint or not ctx.schedule or kind not in run_metrics.NAMESPACES:
         return
     seconds = parse_time(record.time)
     created = job.created_at or (datetime.fromtimestamp(seconds, UTC) if seconds is not None else None)
@@ -259,7 +264,8 @@ def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job
         if created is None:
             raise ValueError("the job has no CreationTime")
         run_metrics.publish(rt.clients.cloudwatch, run_metrics.run_metric_data(
-            violations, endpoint=ctx.endpoint, schedule=ctx.schedule, timestamp=run_metrics.scheduled_hour(created)))
+            violations, endpoint=ctx.endpoint, schedule=ctx.schedule, timestamp=run_metrics.scheduled_hour(created),
+            monitoring_type=kind), run_metrics.NAMESPACES[kind])
     except (*AWS_ERRORS, ValueError) as err:
         note = f"PutMetricData: {aws_error_note(err)}" if isinstance(err, AWS_ERRORS) else str(err)
         summary["errors"].append(f"{where}: run metrics not published: {note}")
@@ -311,7 +317,31 @@ def _decide(
     if job.own_run_events:
         _ignore_own_run(where, record, ctx, summary)
         return None
-    return _with_job(ctx, job), job, has_violations(job.exit_message)
+    ctx = _with_job(ctx, job)
+    if not ctx.endpoint and job.schedule_arn:
+        ctx = _with_tagged_endpoint(where, ctx, job.schedule_arn, rt, summary)
+    firing = has_violations(job.exit_message)
+    if not firing and job.output_uri and monitoring_type(ctx.kind, ctx.schedule) in CLARIFY_KINDS:
+        try:
+            firing = violations_listed(rt.clients.s3, job.output_uri)
+        except (*AWS_ERRORS, ViolationsFileError, ValueError) as err:
+            note = aws_error_note(err) if isinstance(err, AWS_ERRORS) else str(err)
+            summary["errors"].append(f"{where}: cannot tell whether the run found violations: {note}")
+            _log(logging.ERROR, "completed job not verified", ctx, record, "unverified", reason=note, where=where)
+            return None
+    return ctx, job, firing
+
+
+def _with_tagged_endpoint(where: str, ctx: MonitorContext, schedule_arn: str, rt: Runtime,
+                          summary: Summary) -> MonitorContext:
+    """The Endpoint dimension from the schedule's tag when the job names no endpoint (a batch transform source;
+    a Clarify job's environment is not documented to name one)."""
+    try:
+        endpoint = schedule_tags(rt.clients.sagemaker, schedule_arn).get(ENDPOINT_DIMENSION_TAG, "")
+    except AWS_ERRORS as err:
+        summary["errors"].append(f"{where}: ListTags({schedule_arn.rsplit('/', 1)[-1]}): {aws_error_note(err)}")
+        return ctx
+    return replace(ctx, endpoint=endpoint)
 
 
 def _firing(record: Alertable) -> bool | None:
@@ -332,7 +362,9 @@ def _ignore_own_run(where: str, record: Alertable, ctx: MonitorContext, summary:
 
 
 def _with_job(ctx: MonitorContext, job: JobOutcome) -> MonitorContext:
-    return replace(ctx, endpoint=ctx.endpoint or job.endpoint, schedule=ctx.schedule or job.schedule)
+    schedule = ctx.schedule or job.schedule
+    return replace(ctx, endpoint=ctx.endpoint or job.endpoint, schedule=schedule,
+                   kind=execution_kind(ctx.kind, schedule))
 
 
 def _deliver(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from .events import (
     AlarmNotification,
@@ -218,9 +218,27 @@ def dedupe_key(record: Alertable) -> str:
     raise AssertionError(f"unhandled record {type(record).__name__}")
 
 
+def violation_subject(item: dict[str, object]) -> str | None:
+    """What a violation is about, in each format AWS documents for constraint_violations.json: data quality's
+    `feature_name`; model quality's `metric_name`; Clarify's bias drift `facet` + `facet_value` + `metric_name`
+    ("DPPL of Age=40"; https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-violations.html)
+    and feature attribution drift `label` + `metric_name` ("shap of label0", no feature field;
+    https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-model-attribution-drift-violations.html).
+    None when the entry names nothing."""
+    feature, metric = item.get("feature_name"), item.get("metric_name")
+    if isinstance(feature, str):
+        return feature
+    facet, value, label = item.get("facet"), item.get("facet_value"), item.get("label")
+    if isinstance(facet, str) and isinstance(metric, str):
+        return f"{metric} of {facet}" + (f"={value}" if isinstance(value, str) and value else "")
+    if isinstance(label, str) and isinstance(metric, str):
+        return f"{metric} of {label}"
+    return metric if isinstance(metric, str) else None
+
+
 def parse_violations(raw: bytes) -> tuple[Violation, ...]:
-    """Parse constraint_violations.json (`{"violations": [{feature_name, constraint_check_type, description}]}`;
-    bias and attribution drift name facet/metric or label/metric instead of feature_name)."""
+    """Parse constraint_violations.json (`{"violations": [{<subject>, constraint_check_type, description}]}`; the
+    subject's fields differ per monitoring type, see violation_subject)."""
     if len(raw) > MAX_VIOLATIONS_BYTES:
         raise ViolationsFileError(f"violations file of {len(raw)} bytes exceeds {MAX_VIOLATIONS_BYTES}")
     try:
@@ -234,27 +252,14 @@ def parse_violations(raw: bytes) -> tuple[Violation, ...]:
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ViolationsFileError(f"violations[{i}] is not an object")
-        feature, check, text = (item.get(k) for k in ("feature_name", "constraint_check_type", "description"))
-        if feature is None:
-            feature = _clarify_subject(item)
-        if not isinstance(feature, str) or not isinstance(check, str):
-            raise ViolationsFileError(f"violations[{i}] lacks feature_name / constraint_check_type strings")
+        feature, check, text = violation_subject(item), item.get("constraint_check_type"), item.get("description")
+        if feature is None or not isinstance(check, str):
+            raise ViolationsFileError(f"violations[{i}] lacks feature_name (or facet / label and metric_name) / "
+                                      "constraint_check_type strings")
         description = text if isinstance(text, str) else ""
         distance, threshold = parse_distance(description)
         parsed.append(Violation(feature, check, description[:500], distance, threshold))
     return tuple(parsed)
-
-
-def _clarify_subject(item: dict[str, Any]) -> str | None:
-    """What a bias or attribution drift violation is about, in AWS's schemas for them (no feature_name): "DPPL of
-    gender=female" (facet, facet_value, metric_name) or "shap of label0" (label, metric_name)."""
-    metric = item.get("metric_name")
-    if not isinstance(metric, str):
-        return None
-    if isinstance(item.get("facet"), str):
-        value = item.get("facet_value")
-        return f"{metric} of {item['facet']}" + (f"={value}" if isinstance(value, str) and value else "")
-    return f"{metric} of {item['label']}" if isinstance(item.get("label"), str) else None
 
 
 def parse_distance(description: str) -> tuple[float | None, float | None]:

@@ -8,6 +8,11 @@ format AWS documents: `{"violations": [{feature_name, constraint_check_type, des
 `baseline_drift_check` with "… distance: X exceeds threshold: Y"), into our own data-quality namespace with the
 dimensions every alarm uses (Endpoint, MonitoringSchedule).
 
+Bias drift and feature attribution drift executions (AWS's Clarify container) get the two metrics our analyzer
+publishes for those types and the alarms watch — `monitoring_run_completed` and `violations_count`, counted from
+the execution's constraint_violations.json in Clarify's formats (logic.violation_subject) — into our namespaces of
+those types. Clarify's own per-metric metrics (`bias_metric_*`, `feature_attribution_*`) stay AWS's.
+
 `max_feature_drift` is published only when a feature drifted: the violations file holds no distance for features
 under their threshold, and a made-up 0 would be a lie an alarm could act on.
 
@@ -25,6 +30,10 @@ from .logic import Violation
 
 DATA_METRICS_NAMESPACE = "ModelMonitor/DataQuality"
 """Our engines' data-quality namespace (components/alarms.py OWN_DATA_METRICS_NAMESPACE; a test ties them)."""
+NAMESPACES = {"data_quality": DATA_METRICS_NAMESPACE, "model_bias": "ModelMonitor/ModelBias",
+              "model_explainability": "ModelMonitor/ModelExplainability"}
+"""Monitoring type (signals.monitoring_type) → our engines' namespace of its run metrics (components/
+alarms_clarify.py OWN_NAMESPACES; a test ties them). Model quality: AWS's analyzer publishes its own metrics."""
 RUN_COMPLETED_METRIC = "monitoring_run_completed"
 VIOLATIONS_METRIC = "violations_count"
 FEATURES_DRIFTED_METRIC = "features_drifted"
@@ -42,15 +51,18 @@ def scheduled_hour(created: datetime) -> datetime:
 
 
 def run_metric_data(violations: tuple[Violation, ...], *, endpoint: str, schedule: str,
-                    timestamp: datetime) -> list[dict[str, Any]]:
+                    timestamp: datetime, monitoring_type: str = "data_quality") -> list[dict[str, Any]]:
     """PutMetricData `MetricData` of one execution (pure)."""
     dims = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
-    drift = [v for v in violations if v.check_type == DRIFT_CHECK]
     values: list[tuple[str, float, str]] = [
         (RUN_COMPLETED_METRIC, 1.0, "Count"),
         (VIOLATIONS_METRIC, float(len(violations)), "Count"),
-        (FEATURES_DRIFTED_METRIC, float(len({v.feature for v in drift})), "Count"),
     ]
+    if monitoring_type != "data_quality":
+        return [{"MetricName": name, "Dimensions": dims, "Timestamp": timestamp, "Value": value, "Unit": unit}
+                for name, value, unit in values]
+    drift = [v for v in violations if v.check_type == DRIFT_CHECK]
+    values.append((FEATURES_DRIFTED_METRIC, float(len({v.feature for v in drift})), "Count"))
     distances = [v.distance for v in drift if v.distance is not None]
     if distances:
         values.append((MAX_DRIFT_METRIC, max(distances), "None"))
@@ -58,6 +70,6 @@ def run_metric_data(violations: tuple[Violation, ...], *, endpoint: str, schedul
             for name, value, unit in values]
 
 
-def publish(cloudwatch: MetricWriter, data: list[dict[str, Any]]) -> None:
+def publish(cloudwatch: MetricWriter, data: list[dict[str, Any]], namespace: str = DATA_METRICS_NAMESPACE) -> None:
     """One request: a run's handful of metrics is far below PutMetricData's 1,000 per call."""
-    cloudwatch.put_metric_data(Namespace=DATA_METRICS_NAMESPACE, MetricData=data)
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)

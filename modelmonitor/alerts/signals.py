@@ -26,11 +26,23 @@ _TYPES = (("model_quality", MODEL_QUALITY_SCHEDULE_SUFFIX, "model_quality"),
 """(alert kind, schedule suffix, monitoring type): one incident per monitor and type."""
 
 
+CLARIFY_KINDS = {"model_bias": "bias_drift", "model_explainability": "attribution_drift"}
+"""Monitoring type → alert kind of the types AWS's Clarify container runs under engine modelMonitor."""
+
+
 def monitoring_type(kind: str, schedule: str) -> str:
     for type_kind, suffix, name in _TYPES:
         if kind == type_kind or schedule.endswith(suffix):
             return name
     return "data_quality"
+
+
+def execution_kind(kind: str, schedule: str) -> str:
+    """The alert kind of a Model Monitor execution: its event names no monitoring type (parsed as data_drift), its
+    schedule's name does (components/names.py): a bias or attribution schedule's execution is of that kind."""
+    if kind != "data_drift":
+        return kind
+    return CLARIFY_KINDS.get(monitoring_type(kind, schedule), kind)
 
 
 def parse_time(text: str) -> float | None:

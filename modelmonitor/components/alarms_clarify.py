@@ -9,6 +9,7 @@ into one incident (alerts/signals.py).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
 
@@ -60,6 +61,20 @@ def clarify_alarms(monitoring_type: ClarifyType, schedule: str, alerting: Alerti
 
 ENDPOINT_NAMESPACE_PREFIX = "aws/sagemaker/Endpoints/"
 BATCH_NAMESPACE_PREFIX = "aws/sagemaker/ModelMonitoring/"
+AWS_NAMESPACES: dict[ClarifyType, str] = {"ModelBias": "aws/sagemaker/Endpoints/bias-metrics",
+                                          "ModelExplainability": "aws/sagemaker/Endpoints/explainability-metrics"}
+"""Where AWS's Clarify container publishes an endpoint's per-metric series (`bias_metric_*`,
+`feature_attribution_*`; "CloudWatch Metrics for Bias Drift Analysis" in the SageMaker guide)."""
+
+
+def batch_location(namespace: str, dimensions: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """Where a metric of a batch transform source is: AWS's endpoint namespaces become `aws/sagemaker/
+    ModelMonitoring/*` without the Endpoint dimension; our namespaces are unchanged (our engines and the alert
+    Lambda publish them with Endpoint = `batch-transform`). One rule for alarms and the dashboard."""
+    if not namespace.startswith(ENDPOINT_NAMESPACE_PREFIX):
+        return namespace, dict(dimensions)
+    return (BATCH_NAMESPACE_PREFIX + namespace.removeprefix(ENDPOINT_NAMESPACE_PREFIX),
+            {k: v for k, v in dimensions.items() if k != "Endpoint"})
 
 
 def for_batch_transform(definition: AlarmDefinition) -> AlarmDefinition:
@@ -69,6 +84,5 @@ def for_batch_transform(definition: AlarmDefinition) -> AlarmDefinition:
     an endpoint namespace would never see a datapoint. Other alarms (our namespaces, SQS) are unchanged."""
     if not definition.namespace.startswith(ENDPOINT_NAMESPACE_PREFIX):
         return definition
-    return replace(definition,
-                   namespace=BATCH_NAMESPACE_PREFIX + definition.namespace.removeprefix(ENDPOINT_NAMESPACE_PREFIX),
-                   dimensions={k: v for k, v in definition.dimensions.items() if k != "Endpoint"})
+    namespace, dimensions = batch_location(definition.namespace, definition.dimensions)
+    return replace(definition, namespace=namespace, dimensions=dimensions)

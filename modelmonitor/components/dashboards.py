@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
+from modelmonitor.components.alarms_clarify import VIOLATIONS_METRIC, ClarifyType, batch_location
 
 Widget = dict[str, Any]
 # Our engines' namespaces (internal-contracts §4), searched too so one dashboard covers every engine.
@@ -50,13 +52,59 @@ def multi_model_dashboard(region: str, period: int = 3600) -> dict[str, Any]:
     return {"widgets": widgets}
 
 
+@dataclass(frozen=True)
+class ClarifyPanel:
+    """The widgets of one bias / attribution schedule: the run metric its violations alarm watches and the
+    per-metric series (Clarify's `bias_metric_*` / `feature_attribution_*`, or ours)."""
+
+    monitoring_type: ClarifyType
+    schedule: str
+    run_namespace: str
+    """Our namespace of the type: `violations_count` under every engine (the alert Lambda's under modelMonitor)."""
+    metric_namespace: str
+    """Where the per-metric series are: AWS's endpoint namespace under modelMonitor (batch_location moves it for a
+    batch source), ours under our engines."""
+
+
+_CLARIFY_WIDGETS: dict[ClarifyType, tuple[str, str]] = {"ModelBias": ("bias drift", "bias_metric"),
+                                                        "ModelExplainability": ("feature attribution drift",
+                                                                                "feature_attribution")}
+
+
+def _located(namespace: str, endpoint: str, schedule: str, batch: bool) -> tuple[str, list[str]]:
+    """(namespace, flat dimension list) of a metric of this monitor: a batch source's AWS metrics have their own
+    namespace and no Endpoint dimension (alarms_clarify.batch_location)."""
+    dims = {"Endpoint": endpoint, "MonitoringSchedule": schedule}
+    if batch:
+        namespace, dims = batch_location(namespace, dims)
+    return namespace, [item for pair in dims.items() for item in pair]
+
+
+def _clarify_widgets(panel: ClarifyPanel, *, region: str, endpoint: str, batch: bool, y: int,
+                     period: int) -> list[Widget]:
+    title, term = _CLARIFY_WIDGETS[panel.monitoring_type]
+    run_namespace, run_dims = _located(panel.run_namespace, endpoint, panel.schedule, batch)
+    namespace, dims = _located(panel.metric_namespace, endpoint, panel.schedule, batch)
+    # No metric schema: Clarify's series carry more dimensions than these (BiasStage, Facet, …), a schema must name
+    # them all; the Namespace designator and the two dimension values select this schedule's series.
+    where = " ".join(f'{name}="{value}"' for name, value in zip(dims[::2], dims[1::2], strict=True))
+    expression = f"SEARCH('Namespace=\"{namespace}\" {where} {term}', 'Maximum', {period})"
+    return [
+        _metric_widget(f"{endpoint}: {title}, violations per run", region, 0, y, period=period,
+                       metrics=[[run_namespace, VIOLATIONS_METRIC, *run_dims, {"stat": "Maximum"}]]),
+        _metric_widget(f"{endpoint}: {title}, metrics", region, 12, y, period=period,
+                       metrics=[[{"expression": expression, "id": f"{term}s", "label": ""}]]),
+    ]
+
+
 def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, model_schedule: str | None,
                       features: Sequence[str], drift_threshold: float, quality_metrics: Sequence[str],
                       alarm_arns: Sequence[str], period: int = 3600,
                       data_namespace: str = DATA_METRICS_NAMESPACE,
-                      model_namespace: str = MODEL_METRICS_NAMESPACE) -> dict[str, Any]:
-    """One model: its drift per feature (or all features by SEARCH when none are declared), its quality metrics
-    and the state of its alarms."""
+                      model_namespace: str = MODEL_METRICS_NAMESPACE, batch: bool = False,
+                      clarify: Sequence[ClarifyPanel] = ()) -> dict[str, Any]:
+    """One model: its drift per feature (or all features by SEARCH when none are declared), its quality metrics,
+    its bias / attribution drift and the state of its alarms. `batch`: a batch transform source."""
     widgets: list[Widget] = []
     y = 0
     if alarm_arns:
@@ -64,13 +112,15 @@ def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, 
                         "properties": {"title": "Alarms", "alarms": sorted(alarm_arns)}})
         y += 3
     if data_schedule is not None:
-        dims = ["Endpoint", endpoint, "MonitoringSchedule", data_schedule]
+        namespace, dims = _located(data_namespace, endpoint, data_schedule, batch)
         if features:
-            metrics: list[Any] = [[data_namespace, f"feature_baseline_drift_{f}", *dims] for f in features]
+            metrics: list[Any] = [[namespace, f"feature_baseline_drift_{f}", *dims] for f in features]
         else:
-            term = (f'Endpoint="{endpoint}" MonitoringSchedule="{data_schedule}" feature_baseline_drift')
-            metrics = [[{"expression": f"SEARCH('{{{data_namespace},Endpoint,MonitoringSchedule}} "
-                                       f"{term}', 'Maximum', {period})", "id": "drift", "label": ""}]]
+            names = dims[::2]
+            term = " ".join(f'{name}="{value}"' for name, value in zip(names, dims[1::2], strict=True))
+            metrics = [[{"expression": f"SEARCH('{{{','.join([namespace, *names])}}} "
+                                       f"{term} feature_baseline_drift', 'Maximum', {period})", "id": "drift",
+                         "label": ""}]]
         widgets.append(_metric_widget(f"{endpoint}: feature drift (L∞)", region, 0, y, metrics=metrics,
                                       period=period, threshold=drift_threshold))
         # What the monitor's drift alarm watches, under every engine (the alert Lambda publishes it for Model
@@ -81,10 +131,14 @@ def monitor_dashboard(*, region: str, endpoint: str, data_schedule: str | None, 
             metrics=[[OWN_DATA_NAMESPACE, "features_drifted", *run_dims, {"stat": "Maximum"}],
                      [OWN_DATA_NAMESPACE, "max_feature_drift", *run_dims, {"stat": "Maximum", "yAxis": "right"}]]))
     if model_schedule is not None and quality_metrics:
-        dims = ["Endpoint", endpoint, "MonitoringSchedule", model_schedule]
+        namespace, dims = _located(model_namespace, endpoint, model_schedule, batch)
         widgets.append(_metric_widget(
             f"{endpoint}: model quality", region, 12, y, period=86400,
-            metrics=[[model_namespace, metric, *dims] for metric in quality_metrics]))
+            metrics=[[namespace, metric, *dims] for metric in quality_metrics]))
+    y += 12
+    for panel in clarify:
+        widgets += _clarify_widgets(panel, region=region, endpoint=endpoint, batch=batch, y=y, period=period)
+        y += 6
     return {"widgets": widgets}
 
 

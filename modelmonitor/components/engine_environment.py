@@ -23,6 +23,13 @@ from modelmonitor.spec import ModelMonitorDocument, ModelMonitorSpec, duration_s
 BATCH_ENDPOINT_DIMENSION = "batch-transform"
 """The `Endpoint` dimension and results path segment of a batch transform source under our engines: the analyzer
 publishes every metric with an Endpoint dimension, and transform jobs have no endpoint."""
+
+
+def endpoint_dimension(document: ModelMonitorDocument) -> str:
+    """The `Endpoint` dimension of the monitor's alarms and of the run metrics published into our namespaces."""
+    return document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
+
+
 CAPTURE_DATASET_FORMAT = json.dumps({"sagemakerCaptureJson": {"captureIndexNames": ["endpointInput",
                                                                                    "endpointOutput"]}})
 METRICS_NAMESPACE: dict[str, str] = {"DataQuality": "ModelMonitor/DataQuality",
@@ -155,7 +162,7 @@ def analyzer_function_environment(document: ModelMonitorDocument, monitoring_typ
         "dataset_format": CAPTURE_DATASET_FORMAT,
         "dataset_source": capture_prefix(document, locations.capture_destination),
         "output_path": locations.results.rstrip("/"),
-        "sagemaker_endpoint_name": document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION,
+        "sagemaker_endpoint_name": endpoint_dimension(document),
         "sagemaker_monitoring_schedule_name": engine_names.schedule(names, monitoring_type),
         "monitoring_type": monitoring_type,
         "cloudwatch_metrics_namespace": METRICS_NAMESPACE[monitoring_type],

@@ -15,8 +15,9 @@ from pulumi_aws import s3, sagemaker
 
 from modelmonitor.components import engine_clarify_mm as clarify_mm
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
+from modelmonitor.components.alarms_clarify import OWN_NAMESPACES
 from modelmonitor.components.context import BuildContext, MonitorConfigError
-from modelmonitor.components.engine_environment import generated_preprocessor, payload_environment
+from modelmonitor.components.engine_environment import endpoint_dimension, generated_preprocessor, payload_environment
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
 from modelmonitor.spec import schedule_period_seconds
@@ -95,13 +96,17 @@ def data_quality_environment(dq: DataQuality, payload: dict[str, str] | None = N
 
 
 NOTIFY_ON_FAILURE_TAG = "modelmonitor:notify-on-execution-failure"
+ENDPOINT_DIMENSION_TAG = "modelmonitor:endpoint"
 
 
 def schedule_tags(ctx: BuildContext) -> dict[str, str]:
     """Schedules carry the monitor's alerting choice for failed executions: the alert Lambda, which receives every
-    processing job's failure from EventBridge, reads it from the schedule (internal-contracts §6)."""
+    processing job's failure from EventBridge, reads it from the schedule (internal-contracts §6). And the Endpoint
+    dimension of the monitor's alarms: the alert Lambda publishes a completed execution's run metrics under it when
+    the job names no endpoint (a batch transform source)."""
     notify = ctx.document.spec.alerting.notify_on_execution_failure
-    return {**ctx.tags, NOTIFY_ON_FAILURE_TAG: "true" if notify else "false"}
+    return {**ctx.tags, NOTIFY_ON_FAILURE_TAG: "true" if notify else "false",
+            ENDPOINT_DIMENSION_TAG: endpoint_dimension(ctx.document)}
 
 
 def heartbeat_metric(dq: DataQuality) -> str | None:
@@ -131,14 +136,20 @@ class ModelMonitorEngine:
         if spec.model_quality.enabled:
             mq_schedule, schedule_arns["modelQuality"] = self._model_quality(ctx, spec.model_quality)
         tags = schedule_tags(ctx)
+        # AWS's Clarify container publishes per-metric metrics only; the alert Lambda publishes our run metrics
+        # (violations_count, monitoring_run_completed) of every execution into our namespaces, which the alarms
+        # watch under every engine (alerts/run_metrics.py).
+        clarify: dict[str, tuple[str, str]] = {}
         if spec.model_bias.enabled:
-            _, schedule_arns["modelBias"] = clarify_mm.bias_job(
+            name, schedule_arns["modelBias"] = clarify_mm.bias_job(
                 ctx, local_path=ENDPOINT_LOCAL_PATH, output_path=OUTPUT_LOCAL_PATH, tags=tags)
+            clarify["ModelBias"] = (name, OWN_NAMESPACES["ModelBias"])
         if spec.feature_attribution.enabled:
-            _, schedule_arns["featureAttribution"] = clarify_mm.explainability_job(
+            name, schedule_arns["featureAttribution"] = clarify_mm.explainability_job(
                 ctx, local_path=ENDPOINT_LOCAL_PATH, output_path=OUTPUT_LOCAL_PATH, tags=tags)
+            clarify["ModelExplainability"] = (name, OWN_NAMESPACES["ModelExplainability"])
         return EngineResult(dq_schedule, mq_schedule, schedule_arns, heartbeat_metric(spec.data_quality),
-                            records_metric=spec.data_quality.analyzer == "custom")
+                            records_metric=spec.data_quality.analyzer == "custom", clarify_schedules=clarify)
 
     def _image(self, ctx: BuildContext, analyzer: str) -> pulumi.Input[str]:
         if analyzer == "custom":

@@ -25,7 +25,11 @@ from modelmonitor.components.context import (
     UnsupportedEngineError,
 )
 from modelmonitor.components.endpoint import build_endpoint
-from modelmonitor.components.engine_environment import BATCH_ENDPOINT_DIMENSION, generated_preprocessor
+from modelmonitor.components.engine_environment import (
+    BATCH_ENDPOINT_DIMENSION,
+    endpoint_dimension,
+    generated_preprocessor,
+)
 from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
@@ -86,7 +90,7 @@ def retain_on_delete(args: pulumi.ResourceTransformationArgs) -> pulumi.Resource
 def monitoring_s3_access(document: ModelMonitorDocument, loc: Locations) -> policies.S3Access:
     """This model's prefixes (internal-contracts §1), its baseline inputs, its captures and its ground truth."""
     spec = document.spec
-    endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
+    endpoint = endpoint_dimension(document)
     destination = spec.data_capture.destination_s3_uri
     if spec.batch_transform is not None:
         captures = spec.batch_transform.destination_s3_uri.rstrip("/") + "/"
@@ -204,7 +208,8 @@ class ModelMonitor(pulumi.ComponentResource):
                     data_schedule=result.data_quality_schedule, model_schedule=result.model_quality_schedule,
                     features=spec.data_quality.features, drift_threshold=spec.data_quality.drift_threshold,
                     quality_metrics=[a.metric for a in spec.model_quality.alarms], alarm_arns=arns,
-                    data_namespace=result.data_metrics_namespace, model_namespace=result.model_metrics_namespace))),
+                    data_namespace=result.data_metrics_namespace, model_namespace=result.model_metrics_namespace,
+                    batch=spec.batch_transform is not None, clarify=self._clarify_panels(document, result)))),
             opts=child)
         self.schedule_arns = pulumi.Output.all(**result.schedule_arns) if result.schedule_arns else \
             pulumi.Output.from_input({})
@@ -292,10 +297,22 @@ class ModelMonitor(pulumi.ComponentResource):
                 pulumi.Output.all(job.id, output).apply(lambda v: f"{v[1]}/constraints.json"))
 
     @staticmethod
+    def _clarify_panels(document: ModelMonitorDocument, result: EngineResult) -> list[dashboards.ClarifyPanel]:
+        """Under modelMonitor the per-metric series are AWS's Clarify container's; under our engines ours."""
+        panels = []
+        for monitoring_type, (schedule, namespace) in sorted(result.clarify_schedules.items()):
+            clarify_type: alarms_clarify.ClarifyType = \
+                "ModelBias" if monitoring_type == "ModelBias" else "ModelExplainability"
+            metrics = alarms_clarify.AWS_NAMESPACES[clarify_type] if document.spec.engine == "modelMonitor" \
+                else namespace
+            panels.append(dashboards.ClarifyPanel(clarify_type, schedule, namespace, metrics))
+        return panels
+
+    @staticmethod
     def _alarm_definitions(document: ModelMonitorDocument, result: EngineResult) -> list[alarms.AlarmDefinition]:
         spec = document.spec
         names = MonitorNames(document.metadata.namespace, document.metadata.name)
-        endpoint = document.monitored_endpoint or BATCH_ENDPOINT_DIMENSION
+        endpoint = endpoint_dimension(document)
         dashboard = dashboards.dashboard_url(spec.region, names.dashboard)
         definitions: list[alarms.AlarmDefinition] = []
         results_key = f"results/{names.namespace}/{names.name}"

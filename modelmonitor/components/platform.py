@@ -22,7 +22,7 @@ import pulumi_aws
 from pulumi_aws import cloudwatch, dynamodb, ecr, iam, kms, lambda_, s3, sns
 
 from modelmonitor import __version__
-from modelmonitor.components import alarms, dashboards, policies
+from modelmonitor.components import alarms, alarms_clarify, dashboards, policies
 from modelmonitor.components.images import custom_analyzer_image, partition
 from modelmonitor.components.names import inline_policy_logical
 from modelmonitor.spec import Alerting, duration_seconds
@@ -288,7 +288,8 @@ class Platform(pulumi.ComponentResource):
             lambda a: json.dumps(policies.alert_lambda_policy(policies.AlertLambdaScope(
                 partition=self.partition, region=self.args.region, account=a[0], function_name=function_name,
                 topic_arn=a[1], bucket_arn=a[2], kms_key_arns=[a[3]], secret_names=self.args.slack_secret_names,
-                state_table_arn=a[4], metrics_namespace=alarms.OWN_DATA_METRICS_NAMESPACE))))
+                state_table_arn=a[4], metrics_namespaces=[alarms.OWN_DATA_METRICS_NAMESPACE,
+                                                            *alarms_clarify.OWN_NAMESPACES.values()]))))
         role_policy = iam.RolePolicy(inline_policy_logical(f"{self._name}-alerts-role"), role=role.id,
                                      policy=policy, opts=self._child)
         function = lambda_.Function(

@@ -190,8 +190,8 @@ class AlertLambdaScope:
     """Slack webhook secrets named by monitors (SSM parameters or Secrets Manager secrets)."""
     state_table_arn: str = ""
     """The incident-state table (modelmonitor/alerts/incident_store.py, dedupe.py)."""
-    metrics_namespace: str = ""
-    """Where it publishes run metrics of Model Monitor executions (modelmonitor/alerts/run_metrics.py)."""
+    metrics_namespaces: Sequence[str] = ()
+    """Where it publishes run metrics of Model Monitor executions (modelmonitor/alerts/run_metrics.py NAMESPACES)."""
 
 
 ALERT_STATE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem")
@@ -223,10 +223,10 @@ def alert_lambda_policy(scope: AlertLambdaScope) -> Policy:
     ]
     if scope.state_table_arn:
         statements.append({"Effect": "Allow", "Action": list(ALERT_STATE_ACTIONS), "Resource": scope.state_table_arn})
-    if scope.metrics_namespace:
+    if scope.metrics_namespaces:
         # PutMetricData has no resource type: the namespace condition is what scopes it.
         statements.append({"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
-                           "Condition": {"StringEquals": {"cloudwatch:namespace": scope.metrics_namespace}}})
+                           "Condition": {"StringEquals": {"cloudwatch:namespace": sorted(scope.metrics_namespaces)}}})
     if scope.kms_key_arns:
         statements.append({"Effect": "Allow", "Action": KMS_DATA_ACTIONS, "Resource": sorted(scope.kms_key_arns)})
     ssm = sorted(n for n in scope.secret_names)

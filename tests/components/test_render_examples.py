@@ -41,7 +41,9 @@ def test_full_example_schedules_and_images() -> None:
     for schedule in schedules.values():
         assert schedule["inputs"]["tags"] == {
             "cost-center": "lending-ml", "modelmonitor:monitor": "lending/credit-default",
-            "modelmonitor:notify-on-execution-failure": "true"}
+            "modelmonitor:notify-on-execution-failure": "true",
+            # the Endpoint dimension of the alarms, for the alert Lambda's run metrics (engine_model_monitor.py)
+            "modelmonitor:endpoint": "credit-default-v3"}
     mq = one(plan, "ModelQualityJobDefinition")["inputs"]
     # model quality always runs AWS's built-in analyzer: us-west-2's account from the SDK's table
     assert mq["modelQualityAppSpecification"] == {

@@ -60,7 +60,10 @@ def metric_records(evaluation: Evaluation, *, endpoint: str, schedule: str, time
     feature's distance; absent when no feature had one, e.g. an empty window). They do not depend on how many
     features there are, and without them the heartbeat alarm would page on a healthy monitor."""
     stamp = timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    dims = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
+    # A batch transform source under Model Monitor names no endpoint: its metrics have the MonitoringSchedule
+    # dimension only ("CloudWatch Metrics for Bring Your Own Containers"); CloudWatch refuses an empty value.
+    dims = ([{"Name": "Endpoint", "Value": endpoint}] if endpoint else []) + [
+        {"Name": "MonitoringSchedule", "Value": schedule}]
 
     def record(name: str, value: float, unit: str = "None") -> dict[str, Any]:
         return {"MetricName": name, "Timestamp": stamp, "Dimensions": dims, "Value": float(value), "Unit": unit}
