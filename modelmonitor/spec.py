@@ -31,10 +31,12 @@ from modelmonitor.formats import (
 )
 from modelmonitor.spec_base import _Model, _require_exactly_one
 from modelmonitor.spec_clarify import (
+    BIAS_COLUMN_RULES,
     SOURCE_RULES,
     BatchTransform,
     FeatureAttribution,
     ModelBias,
+    bias_column_errors,
     check_sources,
     source_errors,
 )
@@ -260,6 +262,7 @@ class ModelMonitorSpec(_Model):
          "message": "payload.input.names is required when dataQuality.analyzer is builtin: SageMaker's analyzer "
                     "names features by the record preprocessor's keys"},
         *SOURCE_RULES,
+        *BIAS_COLUMN_RULES,
     ]})
     endpoint: Endpoint | None = None
     """The endpoint to monitor: exactly one of existing or create. Exactly one of endpoint or batchTransform."""
@@ -314,6 +317,14 @@ class ModelMonitorSpec(_Model):
                               attribution=self.feature_attribution)
         if error is not None:
             raise PydanticCustomError("source", error)
+        return self
+
+    @model_validator(mode="after")
+    def _bias_columns_known(self) -> ModelMonitorSpec:
+        names = list(self.payload.input.names) if self.payload.input is not None else []
+        error = bias_column_errors(self.model_bias, payload_names=names, engine=self.engine)
+        if error is not None:
+            raise PydanticCustomError("bias_columns", error)
         return self
 
     @model_validator(mode="after")

@@ -29,6 +29,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True,
         use_attribute_docstrings=True,
+        # A manifest is JSON to Kubernetes and the analysis configurations we render are JSON files: neither can
+        # carry NaN or Infinity (RFC 8259 §6), which YAML's .nan / .inf would otherwise bring in.
+        allow_inf_nan=False,
     )
 
 

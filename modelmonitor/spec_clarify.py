@@ -9,7 +9,7 @@ words; `components/clarify_config.py` renders that configuration from them. Cros
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
@@ -20,7 +20,16 @@ from modelmonitor.spec_base import GroundTruthJoin, _Model, _require_exactly_one
 
 ColumnName = Annotated[str, Field(min_length=1, max_length=200)]
 Attribute = Annotated[str, Field(min_length=1, max_length=256)]
-ContentType = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[\w.+\-]+/[\w.+\-]+$")]
+AttributionRequestType = Literal["text/csv", "application/jsonlines"]
+"""What an attribution run sends the model: the text types of Clarify's `predictor.content_type` ("Parameters to
+Monitor Attribution Drift"; its x-parquet and x-image are not rows of numbers SHAP can perturb here)."""
+AttributionResponseType = Literal["text/csv", "application/jsonlines", "application/json"]
+"""Clarify's `predictor.accept_type` (the page: text/csv, application/jsonlines; the SageMaker SDK's ModelConfig also
+application/json)."""
+BatchRequestType = Literal["text/csv", "application/jsonlines"]
+"""What a monitoring job reads of a transform job's input: botocore's MonitoringDatasetFormat is Csv, Json or
+Parquet, and transform jobs split CSV and JSON Lines by line."""
+BatchResponseType = Literal["text/csv", "application/jsonlines", "application/json"]
 Value = Annotated[str, Field(min_length=1, max_length=256)]
 """A facet or label value, as text (quoted in YAML, as the CRD's string type wants it): Clarify's configuration gets
 a number when the text reads as one, as the analyzer reads a column of numbers (`analyzer/quality/bias_analysis`)."""
@@ -168,7 +177,7 @@ class FeatureAttribution(_Model):
                  "((has(self.backgroundRows) && size(self.backgroundRows) > 0) != has(self.backgroundS3Uri))",
          "message": "exactly one of featureAttribution.backgroundRows or featureAttribution.backgroundS3Uri must "
                     "be set when featureAttribution is enabled"},
-        {"rule": "!has(self.backgroundRows) || !has(self.headers) "
+        {"rule": "!has(self.backgroundRows) || !has(self.headers) || size(self.headers) == 0 "
                  "|| self.backgroundRows.all(r, size(r) == size(self.headers))",
          "message": "each of featureAttribution.backgroundRows must hold one value per header"},
     ]})
@@ -190,9 +199,9 @@ class FeatureAttribution(_Model):
     """Upper bound of rows sent to the model per run (our engines); a run needing more is refused before any call."""
     score: Annotated[str, Field(min_length=1, max_length=256)] = "0"
     """Which output column is the score explained: an index (digits, CSV) or a key (JSON)."""
-    content_type: ContentType = "text/csv"
+    content_type: AttributionRequestType = "text/csv"
     """Content type of the requests sent to the model."""
-    accept: ContentType = "text/csv"
+    accept: AttributionResponseType = "text/csv"
     """Accept type of the model's responses."""
     endpoint_name: SageMakerName | None = None
     """The endpoint called for attributions. Default: the monitored endpoint; required for a batch transform source
@@ -225,9 +234,9 @@ class FeatureAttribution(_Model):
 class BatchTransform(_Model):
     destination_s3_uri: S3Uri
     """The transform jobs' DataCaptureConfig.DestinationS3Uri: their capture manifests and outputs land below it."""
-    content_type: ContentType = "text/csv"
-    """The jobs' input ContentType (text/csv or application/jsonlines)."""
-    accept: ContentType = "text/csv"
+    content_type: BatchRequestType = "text/csv"
+    """The jobs' input ContentType: text/csv or application/jsonlines."""
+    accept: BatchResponseType = "text/csv"
     """The jobs' Accept (output content type)."""
 
 
@@ -248,6 +257,62 @@ SOURCE_RULES: list[JsonDict] = [
      "message": "featureAttribution.backgroundS3Uri needs engine modelMonitor; our engines take backgroundRows"},
 ]
 """CEL twins of `source_errors`."""
+
+
+def _named_columns(bias: ModelBias) -> list[str]:
+    """The facets and group variable given by name (not by a column index)."""
+    wanted = [facet.name for facet in bias.facets]
+    if bias.group_variable is not None:
+        wanted.append(bias.group_variable)
+    return [name for name in wanted if not name.isdigit()]
+
+
+def bias_column_errors(bias: ModelBias, *, payload_names: list[str], engine: str) -> str | None:
+    """Facets and the group variable must be columns a run can find: the request's named columns
+    (`modelBias.headers`, else `payload.input.names`) when those are given; and under engine modelMonitor, AWS's
+    Clarify resolves a name only through `headers` ("headers: A list of column names in the dataset"; a facet's
+    `name_or_index` is a column name or an index: "Parameters to Monitor Bias Drift"), so names need headers.
+    (Our engines also name the columns of JSON object rows or a record preprocessor's dicts by their keys.)"""
+    if not bias.enabled:
+        return None
+    named = _named_columns(bias)
+    headers = list(bias.headers) or payload_names
+    if headers:
+        unknown = [name for name in named if name not in headers]
+        if unknown:
+            return (f"modelBias names {', '.join(repr(n) for n in unknown)}, not a column of the request: the columns "
+                    f"are {', '.join(headers[:20])}{' …' if len(headers) > 20 else ''} "
+                    f"({'modelBias.headers' if bias.headers else 'payload.input.names'}); name a facet by one of "
+                    "them, or by its column index")
+    elif named and engine == "modelMonitor":
+        return (f"modelBias names columns ({', '.join(repr(n) for n in named)}) but nothing names the request's "
+                "columns: under engine modelMonitor set modelBias.headers (or payload.input.names), or give facets "
+                "by column index")
+    return None
+
+
+def _column_known(name: str) -> str:
+    """CEL: `name` (an expression) is an index, or one of the request's named columns."""
+    headers = "self.modelBias.headers"
+    names = "self.payload.input.names"
+    return (f"({name}.matches('^[0-9]+$') || (size({headers}) > 0 ? {name} in {headers} : "
+            f"(!has(self.payload) || !has(self.payload.input) || size({names}) == 0 || {name} in {names})))")
+
+
+_BIAS_ON = "!has(self.modelBias) || !has(self.modelBias.enabled) || !self.modelBias.enabled || "
+BIAS_COLUMN_RULES: list[JsonDict] = [
+    {"rule": _BIAS_ON + "(self.modelBias.facets.all(f, " + _column_known("f.name") + ") && "
+             "(!has(self.modelBias.groupVariable) || " + _column_known("self.modelBias.groupVariable") + "))",
+     "message": "modelBias facets and groupVariable must be columns of the request (modelBias.headers, else "
+                "payload.input.names) or column indexes"},
+    {"rule": _BIAS_ON + "!(has(self.engine) && self.engine == 'modelMonitor') || size(self.modelBias.headers) > 0 "
+             "|| (has(self.payload) && has(self.payload.input) && size(self.payload.input.names) > 0) || "
+             "(self.modelBias.facets.all(f, f.name.matches('^[0-9]+$')) && (!has(self.modelBias.groupVariable) "
+             "|| self.modelBias.groupVariable.matches('^[0-9]+$')))",
+     "message": "modelBias names columns but nothing names the request's columns: under engine modelMonitor set "
+                "modelBias.headers (or payload.input.names), or give facets by column index"},
+]
+"""CEL twins of `bias_column_errors`."""
 
 
 def source_errors(*, batch: bool, engine: str, attribution: FeatureAttribution) -> str | None:

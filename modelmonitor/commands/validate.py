@@ -85,18 +85,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 2 if exc.missing_input else 1
-    from modelmonitor.components.clarify_config import attribution_exceeds_budget
+    from modelmonitor.components.clarify_config import budget_problem
 
-    over = [(m, rows) for m in monitors if m.document.spec.feature_attribution.enabled
-            and (rows := attribution_exceeds_budget(m.document.spec.feature_attribution)) is not None]
+    over = [(m, budget) for m in monitors
+            if (budget := budget_problem(m.document.spec.feature_attribution)) is not None]
     if over:
-        for monitor, rows in over:
-            fa = monitor.document.spec.feature_attribution
-            print(f"error: {monitor.source}: {monitor.document.metadata.name}: spec.featureAttribution: a run needs "
-                  f"{rows:,} model rows (maxRows {fa.max_rows}, numSamples {fa.num_samples}, "
-                  f"{len(fa.background_rows)} background rows) but maxModelRows is {fa.max_model_rows:,}: every "
-                  "full window would be refused; lower maxRows, numSamples or the background, or raise "
-                  "maxModelRows", file=sys.stderr)
+        for monitor, budget in over:
+            print(f"error: {monitor.source}: {monitor.document.metadata.name}: {budget}", file=sys.stderr)
         print(f"{len(over)} problem(s) found", file=sys.stderr)
         return 1
     summaries = [summarize(m) for m in monitors]

@@ -137,5 +137,16 @@ def attribution_exceeds_budget(attribution: FeatureAttribution) -> int | None:
     return rows if rows > attribution.max_model_rows else None
 
 
+def budget_problem(attribution: FeatureAttribution) -> str | None:
+    """What is wrong with an attribution budget no full window fits in (every run would be refused before its
+    first call), for `validate` and the components alike; None when it fits or the section is off."""
+    if not attribution.enabled or (rows := attribution_exceeds_budget(attribution)) is None:
+        return None
+    return (f"spec.featureAttribution: a run needs {rows:,} model rows (maxRows {attribution.max_rows}, numSamples "
+            f"{attribution.num_samples}, {len(attribution.background_rows)} background rows) but maxModelRows is "
+            f"{attribution.max_model_rows:,}: every full window would be refused; lower maxRows, numSamples or the "
+            "background, or raise maxModelRows")
+
+
 def to_json(config: dict[str, Any]) -> str:
     return json.dumps(config, sort_keys=True, separators=(",", ":"))

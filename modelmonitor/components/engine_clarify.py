@@ -17,7 +17,12 @@ from typing import Any
 import pulumi
 from pulumi_aws import s3
 
-from modelmonitor.components.clarify_config import attribution_analysis_config, bias_analysis_config, to_json
+from modelmonitor.components.clarify_config import (
+    attribution_analysis_config,
+    bias_analysis_config,
+    budget_problem,
+    to_json,
+)
 from modelmonitor.components.context import BuildContext, MonitorConfigError
 from modelmonitor.components.engine_policies import AwsScope, Policy
 from modelmonitor.spec import ModelMonitorSpec
@@ -37,6 +42,9 @@ def check_engine(spec: ModelMonitorSpec) -> None:
             raise MonitorConfigError(
                 f"spec.{section} is not provisioned under engine {spec.engine} by this version yet: use engine "
                 f"{' or '.join(engines)}")
+    if (budget := budget_problem(spec.feature_attribution)) is not None:
+        # validate says so too; render and `pulumi up` must not deploy runs that would each be refused
+        raise MonitorConfigError(budget)
     if spec.batch_transform is not None and spec.engine == "processingJob" and spec.data_quality.instance_count > 1:
         # Sharded runs mount the endpoint capture layout's hour prefixes; batch manifests list other objects.
         raise MonitorConfigError("spec.dataQuality.instanceCount > 1 (sharded runs) reads endpoint captures only: "

@@ -169,7 +169,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str, str, str | None]] = [
     ("attribution-samples-zero", _set("spec.featureAttribution", {**ATTRIBUTION_ON, "numSamples": 0}),
      "spec.featureAttribution.numSamples", "must be at least 1", None),
     ("attribution-content-type", _set("spec.featureAttribution", {**ATTRIBUTION_ON, "contentType": "csv"}),
-     "spec.featureAttribution.contentType", "should match pattern", None),
+     "spec.featureAttribution.contentType", "must be one of 'text/csv' or 'application/jsonlines', got 'csv'", None),
 ]
 
 
