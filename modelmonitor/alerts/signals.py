@@ -37,12 +37,17 @@ def monitoring_type(kind: str, schedule: str) -> str:
     return "data_quality"
 
 
+EXECUTION_KINDS = {"model_quality": "model_quality", **CLARIFY_KINDS}
+"""Monitoring type → alert kind of a Model Monitor execution that is not data quality's."""
+
+
 def execution_kind(kind: str, schedule: str) -> str:
     """The alert kind of a Model Monitor execution: its event names no monitoring type (parsed as data_drift), its
-    schedule's name does (components/names.py): a bias or attribution schedule's execution is of that kind."""
+    schedule's name does (components/names.py): a model-quality, bias or attribution schedule's execution is of
+    that kind."""
     if kind != "data_drift":
         return kind
-    return CLARIFY_KINDS.get(monitoring_type(kind, schedule), kind)
+    return EXECUTION_KINDS.get(monitoring_type(kind, schedule), kind)
 
 
 def parse_time(text: str) -> float | None:

@@ -160,3 +160,22 @@ def test_names_agree_between_the_component_and_the_lambda() -> None:
     assert run_metrics.NAMESPACES["model_bias"] == alarms_clarify.OWN_NAMESPACES["ModelBias"]
     assert run_metrics.NAMESPACES["model_explainability"] == alarms_clarify.OWN_NAMESPACES["ModelExplainability"]
     assert run_metrics.VIOLATIONS_METRIC == alarms_clarify.VIOLATIONS_METRIC
+
+
+def test_a_model_quality_execution_alerts_as_model_quality(world: World, sagemaker: Stubber) -> None:
+    """A Model Monitor model-quality execution (engine modelMonitor) is told apart by its schedule's name as the
+    Clarify ones are: its violations are model quality's, not data drift's. Violations file: a model-quality entry
+    as AWS's model-quality container writes it (metric_name + constraint_check_type, e.g. LessThanThreshold)."""
+    schedule = NAMES.model_quality_schedule
+    output = f"s3://{BUCKET}/results/lending/credit-default/model-quality/{ENDPOINT}/{schedule}/2026/11/24/10"
+    job = _describe_job(JOB, output, "CompletedWithViolations: Job completed successfully with 1 violations.")
+    job["MonitoringScheduleArn"] = _schedule_arn(schedule)
+    job["Environment"] = {"sagemaker_monitoring_schedule_name": schedule, "sagemaker_endpoint_name": ENDPOINT}
+    sagemaker.add_response("describe_processing_job", job, {"ProcessingJobName": JOB})
+    world.put(f"{output.removeprefix(f's3://{BUCKET}/')}/constraint_violations.json", json.dumps({"violations": [
+        {"metric_name": "auc", "constraint_check_type": "LessThanThreshold",
+         "description": "Metric auc with 0.61 was LessThanThreshold '0.75'"}]}).encode())
+    summary = handler.handle(load_event("eventbridge_processing_job_completed.json"), world.runtime())
+    assert summary["alerted"] == 1
+    [(subject, _)] = world.published()
+    assert "model quality" in subject and "data drift" not in subject
