@@ -203,7 +203,8 @@ def parse_dataset_format(raw: str) -> tuple[FormatChoice, HeaderMode]:
         header = options.get("header")
         return "csv", "auto" if header is None else "present" if header else "absent"
     if kind == "json":
-        if options.get("lines") is False:
+        # the SDK's DatasetFormat.json(lines=...) writes `lines`; the API's MonitoringDatasetFormat Json has `Line`
+        if any(options.get(key) is False for key in ("lines", "line", "Line")):
             raise AnalyzerInputError("dataset_format json with lines=false is not supported: use JSON lines")
         return "jsonl", "auto"
     if kind in ("parquet", "Parquet"):

@@ -40,9 +40,24 @@ def test_baseline_environment_defaults_to_the_container_layout() -> None:
     ('{"csv": {"header": false}}', ("csv", "absent")),
     ('{"json": {"lines": true}}', ("jsonl", "auto")),
     ("", ("auto", "auto")),
+    # the API's MonitoringDatasetFormat.Json has `Line` (botocore's sagemaker model), not the SDK's `lines`
+    ('{"json": {"line": true}}', ("jsonl", "auto")),
 ])
 def test_dataset_format(raw: str, expected: tuple[str, str]) -> None:
     assert parse_dataset_format(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ['{"json": {"lines": false}}', '{"json": {"line": false}}',
+                                 '{"json": {"Line": false}}'])
+def test_a_json_document_per_file_is_refused_under_either_spelling(raw: str) -> None:
+    """One JSON document per file (MonitoringDatasetFormat Json Line=false; botocore's JsonFormat shape) is not JSON
+    lines: refused under the SDK's key and the API's alike, never read as lines."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("sagemaker").shape_for("MonitoringJsonDatasetFormat")
+    assert set(shape.members) == {"Line"}
+    with pytest.raises(AnalyzerInputError, match="lines=false is not supported"):
+        parse_dataset_format(raw)
 
 
 @pytest.mark.parametrize(("env", "message"), [
