@@ -103,19 +103,27 @@ def bias_processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
     itself, S3Prefix), output `analysis_result`. On AWS's Clarify image: no environment, no entrypoint (Clarify
     supports neither ContainerEntrypoint nor ContainerArguments); on our analyzer: its bias baseline environment
     and, on AWS's provided image, the code bundle."""
-    output: dict[str, Any] = {"Outputs": [{"OutputName": "analysis_result", "S3Output": {
-        "S3Uri": props["output_s3_uri"], "LocalPath": CLARIFY_OUTPUT, "S3UploadMode": "EndOfJob"}}]}
-    if props.get("kms_key_id"):
-        output["KmsKeyId"] = props["kms_key_id"]
     inputs = [_s3_input("dataset", props["dataset_s3_uri"], CLARIFY_DATA_INPUT),
               _s3_input("analysis_config", props["config_s3_uri"], CLARIFY_CONFIG_INPUT)]
+    environment = {str(k): str(v) for k, v in (props.get("environment") or {}).items()}
+    return _request(props, inputs=inputs, output=("analysis_result", CLARIFY_OUTPUT), environment=environment)
+
+
+def _request(props: Mapping[str, Any], *, inputs: list[dict[str, Any]], output: tuple[str, str],
+             environment: Mapping[str, str]) -> dict[str, Any]:
+    """The CreateProcessingJob request (botocore shape) both baseline kinds share: one instance, the output
+    (name, local path) uploaded at the end with the platform key, the code bundle when our analyzer runs from it,
+    and an Environment only when there is one (AWS's Clarify image takes none)."""
+    name, local_path = output
+    outputs: dict[str, Any] = {"Outputs": [{"OutputName": name, "S3Output": {
+        "S3Uri": props["output_s3_uri"], "LocalPath": local_path, "S3UploadMode": "EndOfJob"}}]}
+    if props.get("kms_key_id"):
+        outputs["KmsKeyId"] = props["kms_key_id"]
     code = props.get("code_s3_uri")
-    if code:
-        inputs.append(code_input(code))
     request: dict[str, Any] = {
         "ProcessingJobName": props["job_name"],
-        "ProcessingInputs": inputs,
-        "ProcessingOutputConfig": output,
+        "ProcessingInputs": [*inputs, code_input(code)] if code else inputs,
+        "ProcessingOutputConfig": outputs,
         "ProcessingResources": {"ClusterConfig": {
             "InstanceCount": 1, "InstanceType": props["instance_type"],
             "VolumeSizeInGB": int(props["volume_size_gb"])}},
@@ -123,9 +131,8 @@ def bias_processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
         "AppSpecification": app_specification(props["image_uri"], code or None),
         "RoleArn": props["role_arn"],
     }
-    environment = {str(k): str(v) for k, v in (props.get("environment") or {}).items()}
     if environment:
-        request["Environment"] = environment
+        request["Environment"] = dict(environment)
     return request
 
 
@@ -145,28 +152,11 @@ def result_outputs(props: Mapping[str, Any]) -> dict[str, str]:
 
 def processing_job_request(props: Mapping[str, Any]) -> dict[str, Any]:
     """The CreateProcessingJob request (botocore shape) of a data-quality baseline job."""
-    output: dict[str, Any] = {"Outputs": [{"OutputName": "baseline", "S3Output": {
-        "S3Uri": props["output_s3_uri"], "LocalPath": OUTPUT_LOCAL_PATH, "S3UploadMode": "EndOfJob"}}]}
-    if props.get("kms_key_id"):
-        output["KmsKeyId"] = props["kms_key_id"]
     inputs: list[dict[str, Any]] = [{"InputName": "baseline_dataset_input", "S3Input": {
         "S3Uri": props["dataset_s3_uri"], "LocalPath": DATASET_LOCAL_PATH, "S3DataType": "S3Prefix",
         "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated"}}]
-    code = props.get("code_s3_uri")
-    if code:
-        inputs.append(code_input(code))
-    return {
-        "ProcessingJobName": props["job_name"],
-        "ProcessingInputs": inputs,
-        "ProcessingOutputConfig": output,
-        "ProcessingResources": {"ClusterConfig": {
-            "InstanceCount": 1, "InstanceType": props["instance_type"],
-            "VolumeSizeInGB": int(props["volume_size_gb"])}},
-        "StoppingCondition": {"MaxRuntimeInSeconds": int(props["max_runtime_seconds"])},
-        "AppSpecification": app_specification(props["image_uri"], code or None),
-        "Environment": baseline_environment(props),
-        "RoleArn": props["role_arn"],
-    }
+    return _request(props, inputs=inputs, output=("baseline", OUTPUT_LOCAL_PATH),
+                    environment=baseline_environment(props))
 
 
 def fingerprint(props: Mapping[str, Any]) -> str:

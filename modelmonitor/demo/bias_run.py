@@ -35,6 +35,7 @@ from modelmonitor.demo.engines import EmulatedSageMaker, deliver_run_events, lam
 from modelmonitor.demo.run import (
     REGION,
     Alert,
+    LoopOptions,
     alert_lambda_environment,
     evaluate_alarm,
     plan_alarms,
@@ -58,15 +59,8 @@ LABEL_DELAY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class BiasDemoOptions:
-    hours: int = 24
+class BiasDemoOptions(LoopOptions):
     shift_at: int = 12
-    seed: int = 7
-    requests_per_hour: int = 400
-    training_rows: int = 5000
-    output_dir: Path = Path("demo-output")
-    emulator: bool = True
-    operator: bool = True
 
 
 @dataclass

@@ -55,15 +55,21 @@ _STATE_RANK = {"OK": 0, "INSUFFICIENT_DATA": 1, "ALARM": 2}
 
 
 @dataclass(frozen=True)
-class DemoOptions:
+class LoopOptions:
+    """What every demo scenario takes: its length, traffic, randomness, where files go and which parts run."""
+
     hours: int = 24
-    drift_at: int = 12
     seed: int = 7
     requests_per_hour: int = 400
     training_rows: int = 5000
     output_dir: Path = Path("demo-output")
     emulator: bool = True
     operator: bool = True
+
+
+@dataclass(frozen=True)
+class DemoOptions(LoopOptions):
+    drift_at: int = 12
     engine: str = "lambda"
     """lambda (the default engine) or modelMonitor."""
     drift_until: int | None = None
