@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
-from modelmonitor.components.alarms_clarify import VIOLATIONS_METRIC, ClarifyType, batch_location
+from modelmonitor.components.alarms_clarify import OWN_NAMESPACES, VIOLATIONS_METRIC, ClarifyType, batch_location
 
 Widget = dict[str, Any]
 # Our engines' namespaces (internal-contracts §4), searched too so one dashboard covers every engine.
@@ -33,7 +33,8 @@ def search(namespace: str, term: str, stat: str, period: int, extra: str = "") -
 
 
 def multi_model_dashboard(region: str, period: int = 3600) -> dict[str, Any]:
-    """Every monitored endpoint at once: the top drifting features and the worst model-quality metrics."""
+    """Every monitored endpoint at once: the top drifting features, the worst model-quality metrics and the bias
+    and attribution runs with violations (counted in our namespaces under every engine)."""
     widgets: list[Widget] = []
     panels = [
         ("Feature drift (L∞), top series — Model Monitor", DATA_METRICS_NAMESPACE, "feature_baseline_drift"),
@@ -45,8 +46,17 @@ def multi_model_dashboard(region: str, period: int = 3600) -> dict[str, Any]:
         expression = f"SORT({search(namespace, term, 'Maximum', period)}, MAX, DESC, {TOP_SERIES})"
         widgets.append(_metric_widget(title, region, (index % 2) * 12, (index // 2) * 6, period=period,
                                       metrics=[[{"expression": expression, "id": f"e{index}", "label": ""}]]))
+    clarify: list[tuple[str, ClarifyType]] = [
+        ("Bias drift: violations per run, top series", "ModelBias"),
+        ("Feature attribution drift: violations per run, top series", "ModelExplainability")]
+    for index, (title, monitoring_type) in enumerate(clarify):
+        term = 'MetricName="' + VIOLATIONS_METRIC + '"'
+        found = search(OWN_NAMESPACES[monitoring_type], term, "Maximum", period)
+        expression = f"SORT({found}, MAX, DESC, {TOP_SERIES})"
+        widgets.append(_metric_widget(f"{title} (every engine)", region, index * 12, 12, period=period,
+                                      metrics=[[{"expression": expression, "id": f"c{index}", "label": ""}]]))
     widgets.append(_metric_widget(
-        "Monitoring runs completed (ModelMonitor engines)", region, 0, 12, period=period, width=24,
+        "Monitoring runs completed (ModelMonitor engines)", region, 0, 18, period=period, width=24,
         metrics=[[{"expression": search(OWN_DATA_NAMESPACE, "monitoring_run_completed", "SampleCount", period),
                    "id": "runs", "label": ""}]]))
     return {"widgets": widgets}

@@ -199,3 +199,19 @@ def test_monitors_whose_namespace_and_name_join_alike_get_distinct_dashboards_an
         assert re.fullmatch(r"[A-Za-z0-9_-]{1,255}", names.dashboard)
         alarm = names.alarm("drift-" + "f" * 200)
         assert 1 <= len(alarm) <= model.shape_for("AlarmName").metadata["max"]
+
+
+def test_multi_model_dashboard_shows_bias_and_attribution_violations_of_every_engine() -> None:
+    """Every engine's bias and attribution runs count their violations in our namespaces (the analyzer under our
+    engines, the alert Lambda for Model Monitor's Clarify executions: alerts/run_metrics.py), with the Endpoint and
+    MonitoringSchedule dimensions the overview searches by."""
+    from modelmonitor.alerts import run_metrics
+
+    body = dashboards.multi_model_dashboard("us-east-1")
+    expressions = [w["properties"]["metrics"][0][0]["expression"] for w in body["widgets"]]
+    for monitoring_type in ("model_bias", "model_explainability"):
+        namespace = run_metrics.NAMESPACES[monitoring_type]
+        assert (f"SORT(SEARCH('{{{namespace},Endpoint,MonitoringSchedule}} MetricName=\"violations_count\"', "
+                "'Maximum', 3600), MAX, DESC, 20)") in expressions
+    widths = {(w["x"], w["y"]): w["width"] for w in body["widgets"]}
+    assert len(widths) == len(body["widgets"])                         # no two widgets on one spot
