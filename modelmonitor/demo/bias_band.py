@@ -1,13 +1,11 @@
-"""The bias demo's accepted band: the training set's bias analysis, widened by an hour's sampling noise.
+"""How the bias demo chooses its tolerance: an hour's sampling noise of each watched metric.
 
 AWS's bias-drift rule flags a metric whose value is farther from balance than the baseline constraint's (0 for the
 differences, 1 for the ratio DI; https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-model-monitor-bias-drift-
-violations.html — "if the baseline constraint of DPPL is 0.2 ... -0.3 is farther from 0"). The constraint file is an
-analysis.json, and the training set's analysis taken as-is would make that limit the expected value itself: an hour
-of a few hundred requests lands beyond it about every other hour. So the team writes its tolerance into the
-constraint, as AWS's example does: each watched metric moves away from balance by `Z` standard errors of its value
-over one hour's labelled requests. Metrics not listed here are not in the constraint file, so they are reported,
-never judged.
+violations.html — "if the baseline constraint of DPPL is 0.2 ... -0.3 is farther from 0"). Taken as is, the training
+set's value would be the edge of the band: an hour of a few hundred requests lands beyond it about every other hour.
+So the demo gives `modelmonitor baseline --bias-tolerance` (the product's configured band, bias_report.with_tolerance)
+`Z` standard errors of each watched metric over one hour's labelled requests.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from modelmonitor.analyzer.quality.bias_report import balance, with_tolerance
+from modelmonitor.analyzer.quality.bias_report import balance
 
 Z = 3.5
 """Standard errors of tolerance: a clean metric-hour lands outside with probability about 0.05 %."""
@@ -52,12 +50,6 @@ def band(value: float, name: str) -> tuple[float, float]:
     """The interval a window's value may take without a violation, for a constraint `value`."""
     centre = balance(name)
     return centre - abs(value - centre), centre + abs(value - centre)
-
-
-def accepted_band(analysis: Mapping[str, Any], tolerances: Mapping[str, float]) -> dict[str, Any]:
-    """The constraint file: the product's configured band (`modelBias.baseline.dataset.tolerance`,
-    bias_report.with_tolerance) with the demo's tolerances. The demo's analysis holds the watched metrics only."""
-    return with_tolerance(analysis, tolerances)
 
 
 def metric_values(analysis: Mapping[str, Any], facet: str) -> dict[str, float]:

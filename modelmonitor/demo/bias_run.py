@@ -54,7 +54,7 @@ NAMESPACE, NAME, ENDPOINT, VARIANT = "default", "loan-approval-demo", "loan-appr
 BUCKET = "acme-loans-data"
 CAPTURE_URI = f"s3://{BUCKET}/captures"
 GROUND_TRUTH_PREFIX = "ground-truth"
-BIAS_BASELINE_KEY = f"baselines/{NAME}/bias/analysis.json"
+BIAS_BASELINE_KEY = f"baselines/{NAME}/bias/constraints.json"
 LABEL_DELAY = timedelta(hours=1)
 
 
@@ -137,16 +137,18 @@ def _baseline(aws: LocalAws, scenario: BiasScenario, plan: list[dict[str, Any]],
     config = {**_plan_analysis_config(plan), "predicted_label": SCORE,
               "methods": {stage: {"methods": list(names)} for stage, names in bias_band.WATCHED.items()}}
     (out / "bias-config.json").write_text(json.dumps(config, indent=2))
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as errors:
-        code = write_bias_baseline(str(out / "training.csv"), str(out / "bias-config.json"), str(out / "baseline"))
-    if code != 0:
-        raise RuntimeError(f"the bias baseline failed: {errors.getvalue().strip()}")
-    analysis = json.loads((out / "baseline" / "analysis.json").read_text())
     rows = scenario.requests_per_hour * scenario.label_coverage
     errors_by_metric = bias_band.standard_errors(
         _group_rates(training, training.labels == 1, rows), _group_rates(training, training.scores >= 0.5, rows))
-    constraint = bias_band.accepted_band(analysis, {k: bias_band.Z * v for k, v in errors_by_metric.items()})
-    (out / "baseline" / "constraint-analysis.json").write_text(json.dumps(constraint, indent=2))
+    # `modelmonitor baseline --bias-config … --bias-tolerance …`: the analysis and the band (constraints.json)
+    tolerance = ",".join(f"{name}={bias_band.Z * error!r}" for name, error in errors_by_metric.items())
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as errors:
+        code = write_bias_baseline(str(out / "training.csv"), str(out / "bias-config.json"), str(out / "baseline"),
+                                   tolerance=tolerance)
+    if code != 0:
+        raise RuntimeError(f"the bias baseline failed: {errors.getvalue().strip()}")
+    analysis = json.loads((out / "baseline" / "analysis.json").read_text())
+    constraint = json.loads((out / "baseline" / "constraints.json").read_text())
     aws.client("s3").put_object(Bucket=BUCKET, Key=BIAS_BASELINE_KEY, Body=json.dumps(constraint).encode())
     result.training_values = bias_band.metric_values(analysis, FACET)
     result.limits = {name: bias_band.band(value, name)

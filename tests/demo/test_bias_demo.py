@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from modelmonitor.analyzer.quality.bias_report import bias_violations
 from modelmonitor.demo import bias_band
 from modelmonitor.demo.bias_run import BiasDemoOptions, BiasDemoResult, run_bias_demo
 from modelmonitor.demo.bias_scenario import Applications, BiasScenario
@@ -92,21 +91,9 @@ def test_the_output_says_what_happened(demo: tuple[BiasDemoResult, Path, str]) -
     assert "accepted band" in printed and "bias baseline of the training set" in printed
     baseline = json.loads((out / "baseline" / "analysis.json").read_text())
     assert "post_training_bias_metrics" in baseline  # the product's baseline, kept beside the team's band
-
-
-def test_the_band_follows_aws_rule_on_aws_example() -> None:
-    """AWS's example: with a DPPL constraint of 0.2, 0.1 is no violation and -0.3 is one. A training DPPL of 0.05
-    with a tolerance of 0.15 is that constraint; DI (balanced at 1) widens on its own side."""
-    def analysis(dppl: float, di: float) -> dict[str, object]:
-        return {"version": "1.0", "post_training_bias_metrics": {"label": "approved", "label_value_or_threshold": "1",
-                "facets": {"gender": [{"value_or_threshold": "female", "metrics": [
-                    {"name": "DPPL", "value": dppl}, {"name": "DI", "value": di}, {"name": "AD", "value": 0.5}]}]}}}
-
-    constraint = bias_band.accepted_band(analysis(0.05, 0.9), {"DPPL": 0.15, "DI": 0.2})
-    assert bias_band.metric_values(constraint, "gender") == pytest.approx({"DPPL": 0.2, "DI": 0.7})
-    assert bias_violations(analysis(0.1, 1.25), constraint) == []
-    flagged = bias_violations(analysis(-0.3, 0.65), constraint)
-    assert [v["metric_name"] for v in flagged] == ["DPPL", "DI"]  # AD is not in the constraint: never judged
+    band = json.loads((out / "baseline" / "constraints.json").read_text())   # baseline --bias-tolerance's band
+    stage = "post_training_bias_metrics"
+    assert band[stage]["facets"].keys() == baseline[stage]["facets"].keys()
 
 
 def test_the_default_scenario_stays_in_band_before_the_shift_and_leaves_it_after() -> None:
