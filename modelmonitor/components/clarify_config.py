@@ -40,8 +40,54 @@ def column(name: str) -> int | str:
 
 
 def bias_headers(spec: ModelMonitorSpec) -> list[str]:
+    """The request's feature names, then the label column (when the features are named): Clarify's `headers` are
+    the dataset's columns, label included — AWS's CSV example lists "target" last with `"label": "target"`, and "if
+    the dataset_type is application/jsonlines ... the last header becomes the header of the label column"
+    ("Parameters to Monitor Bias Drift"); the SageMaker SDK's `ModelBiasMonitor.suggest_baseline` passes
+    `DataConfig.headers`, the dataset's columns, label included."""
     payload_names = spec.payload.input.names if spec.payload.input is not None else []
-    return list(spec.model_bias.headers or payload_names)
+    features = list(spec.model_bias.headers or payload_names)
+    label = spec.model_bias.label
+    if not features or label is None or label.name in features:
+        return features
+    return [*features, label.name]
+
+
+JSON_LINES = frozenset({"application/jsonlines", "application/x-jsonlines"})
+"""Content types read as JSON Lines (one record a line), as the batch jobs' `DatasetFormat` reads them."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A JMESPath unquoted identifier (https://jmespath.org/specification.html#identifiers)."""
+
+
+def features_keys(spec: ModelMonitorSpec) -> list[str] | None:
+    """The keys leading to the features list in one JSON line: `spec.payload.input.path` when it is plain keys
+    joined by dots. None when it is unset, or has an index or the row axis (`[n]`, `[*]`: a JSON line is one
+    record, so those address something Clarify's FeaturesAttribute and content_template cannot say)."""
+    side = spec.payload.input
+    if side is None or side.path is None:
+        return None
+    keys = side.path.split(".")
+    return keys if all(_IDENTIFIER.fullmatch(key) for key in keys) else None
+
+
+def features_attribute(spec: ModelMonitorSpec) -> str | None:
+    """Clarify's `FeaturesAttribute` (a JMESPath locating the features in a JSON line), from the payload path."""
+    keys = features_keys(spec)
+    return ".".join(keys) if keys is not None else None
+
+
+def content_template(spec: ModelMonitorSpec) -> str | None:
+    """Clarify's `content_template` (the model input built from a record: one placeholder, `$features`) that puts
+    the features back where the payload path finds them: path `features` → `{"features":$features}`, as AWS's
+    JSON Lines example."""
+    keys = features_keys(spec)
+    if keys is None:
+        return None
+    template = "$features"
+    for key in reversed(keys):
+        template = f"{{{json.dumps(key)}:{template}}}"
+    return template
 
 
 def bias_analysis_config(spec: ModelMonitorSpec) -> dict[str, Any]:
@@ -100,18 +146,52 @@ def bias_baseline_config(spec: ModelMonitorSpec) -> dict[str, Any]:
     return config
 
 
-def attribution_analysis_config(spec: ModelMonitorSpec, *, ours: bool) -> dict[str, Any]:
+def attribution_dataset_type(spec: ModelMonitorSpec) -> str:
+    """The content type of the records an attribution job reads: the batch jobs' input, or the requests the
+    endpoint is sent (featureAttribution.contentType: the type attribution sends the same model)."""
+    batch = spec.batch_transform
+    return batch.content_type if batch is not None else spec.feature_attribution.content_type
+
+
+def _record(keys: list[str], features: list[Any]) -> Any:
+    record: Any = features
+    for key in reversed(keys):
+        record = {key: record}
+    return record
+
+
+def attribution_analysis_config(spec: ModelMonitorSpec, *, ours: bool, endpoint: str | None = None
+                                ) -> dict[str, Any]:
     """The attribution drift analysis configuration of `spec.featureAttribution` (enabled). `ours`: add the run
-    budget our analyzer enforces (`max_rows`, `max_model_rows`), which AWS's Clarify job does not know."""
+    budget our analyzer enforces (`max_rows`, `max_model_rows`), which AWS's Clarify job does not know; AWS's
+    gets its background rows in the dataset's format ("The format should be the same as the dataset format": a
+    JSON Lines dataset's rows are records, `{"features":[...]}` in AWS's example). `endpoint`: the endpoint the
+    job calls (`predictor.endpoint_name`: the SageMaker SDK's `ModelConfig(endpoint_name=...)`; "Analysis
+    Configuration Files" documents it; without it, or model_name + instance_type + initial_instance_count, AWS's
+    job has no model to call). JSON Lines requests get a `content_template`: the SDK's ModelConfig refuses
+    application/jsonlines without one; None when the payload path cannot say it (engine
+    modelMonitor refuses that, `engine_clarify_mm`)."""
     fa = spec.feature_attribution
-    background: list[list[float]] | str = fa.background_s3_uri if fa.background_s3_uri is not None \
-        else [list(row) for row in fa.background_rows]
+    keys = features_keys(spec)
+    background: list[Any] | str
+    if fa.background_s3_uri is not None:
+        background = fa.background_s3_uri
+    elif not ours and attribution_dataset_type(spec) in JSON_LINES and keys is not None:
+        background = [_record(keys, list(row)) for row in fa.background_rows]
+    else:
+        background = [list(row) for row in fa.background_rows]
     score = column(fa.score)
+    predictor: dict[str, Any] = {"content_type": fa.content_type, "accept_type": fa.accept, "probability": score}
+    if endpoint is not None:
+        predictor["endpoint_name"] = endpoint
+    template = content_template(spec)
+    if fa.content_type in JSON_LINES and template is not None:
+        predictor["content_template"] = template
     config: dict[str, Any] = {
         "headers": list(fa.headers),
         "methods": {"shap": {"baseline": background, "num_samples": fa.num_samples, "agg_method": "mean_abs",
                              "use_logit": False, "save_local_shap_values": False}},
-        "predictor": {"content_type": fa.content_type, "accept_type": fa.accept, "probability": score}}
+        "predictor": predictor}
     if ours:
         config["max_rows"] = fa.max_rows
         config["max_model_rows"] = fa.max_model_rows

@@ -59,11 +59,13 @@ def config_prefix(results_uri: str, results: str) -> str:
     return f"s3://{bucket}/baselines/{namespace}/{name}/{results}/"
 
 
-def analysis_config_text(spec: ModelMonitorSpec, monitoring_type: str, *, ours: bool = True) -> str:
-    """`ours`: our analyzer reads it (attribution adds the run budget AWS's Clarify job does not know)."""
+def analysis_config_text(spec: ModelMonitorSpec, monitoring_type: str, *, ours: bool = True,
+                         endpoint: str | None = None) -> str:
+    """`ours`: our analyzer reads it (attribution adds the run budget AWS's Clarify job does not know);
+    `endpoint`: the endpoint attribution calls (`attribution_endpoint`)."""
     if monitoring_type == "ModelBias":
         return to_json(bias_analysis_config(spec))
-    return to_json(attribution_analysis_config(spec, ours=ours))
+    return to_json(attribution_analysis_config(spec, ours=ours, endpoint=endpoint))
 
 
 def config_uri(results_uri: str, results: str) -> str:
@@ -83,10 +85,14 @@ def clarify_settings(results_uri: str, results: str, baseline: str | None) -> di
 def upload_analysis_config(ctx: BuildContext, results: str, monitoring_type: str, *, ours: bool = True
                            ) -> pulumi.Output[str]:
     """Uploads the configuration (at `config_uri`, in the same deployment as the runs that read it)."""
+    spec = ctx.document.spec
+    endpoint = attribution_endpoint(spec, ctx.document.monitored_endpoint) \
+        if monitoring_type == "ModelExplainability" else None
     obj = s3.BucketObjectv2(
         f"{ctx.names.logical}-{results}-analysis-config", bucket=ctx.platform.bucket_name,
         key=ctx.locations.apply(lambda loc: f"{loc.baseline(results).split('/', 3)[3]}/{CONFIG_FILE}"),
-        content=analysis_config_text(ctx.document.spec, monitoring_type, ours=ours), content_type="application/json",
+        content=analysis_config_text(spec, monitoring_type, ours=ours, endpoint=endpoint),
+        content_type="application/json",
         server_side_encryption="aws:kms", kms_key_id=ctx.platform.kms_key_arn, tags=ctx.tags, opts=ctx.opts())
     return pulumi.Output.all(obj.bucket, obj.key).apply(lambda bk: f"s3://{bk[0]}/{bk[1]}")
 

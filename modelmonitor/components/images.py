@@ -7,7 +7,12 @@ caller's own account is the seed recipe's bug 1: the pull fails with "repository
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping
+from typing import Any
+
+import botocore.loaders
 
 from modelmonitor.errors import ModelMonitorError
 
@@ -50,18 +55,36 @@ class UnsupportedRegionError(ModelMonitorError):
     """The built-in Model Monitor analyzer has no known image in this region."""
 
 
+@functools.cache
+def _partitions() -> tuple[dict[str, Any], ...]:
+    return tuple(botocore.loaders.Loader().load_data("endpoints")["partitions"])
+
+
+def _partition_of(region: str) -> dict[str, Any]:
+    """The region's partition in botocore's endpoint data, resolved as botocore resolves it: a listed region first,
+    then the partitions' `regionRegex`; a region no partition claims is in `aws` (botocore's default)."""
+    partitions = _partitions()
+    for candidate in partitions:
+        if region in candidate.get("regions", {}):
+            return candidate
+    for candidate in partitions:
+        if re.match(candidate["regionRegex"], region):
+            return candidate
+    (default,) = [p for p in partitions if p["partition"] == "aws"]
+    return default
+
+
 def dns_suffix(region: str) -> str:
-    """AWS's domain for a region: China regions live under amazonaws.com.cn."""
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    """AWS's domain for a region (amazonaws.com, amazonaws.com.cn, csp.hci.ic.gov, ...): the partition's
+    `dnsSuffix` in botocore's endpoint data, which the SageMaker SDK's `ALTERNATE_DOMAINS` table agrees with."""
+    suffix: str = _partition_of(region)["dnsSuffix"]
+    return suffix
 
 
 def partition(region: str) -> str:
-    """The ARN partition of a region."""
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """The ARN partition of a region (aws, aws-cn, aws-us-gov, aws-iso-f, ...), from botocore's endpoint data."""
+    name: str = _partition_of(region)["partition"]
+    return name
 
 
 def regional_image(accounts: Mapping[str, str], region: str, repository: str, missing: Callable[[], Exception]

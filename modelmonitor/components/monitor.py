@@ -32,6 +32,7 @@ from modelmonitor.components.engine_environment import (
 )
 from modelmonitor.components.engine_lambda import LambdaEngine
 from modelmonitor.components.engine_model_monitor import EngineResult, ModelMonitorEngine
+from modelmonitor.components.engine_policies import AwsScope
 from modelmonitor.components.engine_processing_job import ProcessingJobEngine
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames, inline_policy_logical
@@ -39,6 +40,16 @@ from modelmonitor.components.processing_code import BUNDLE_FILE, bundle_digest, 
 from modelmonitor.components.provided_images import provided_processing_image
 from modelmonitor.packaging import locate
 from modelmonitor.spec import Alerting, ModelMonitorDocument
+
+
+def clarify_model_grants(document: ModelMonitorDocument, scope: AwsScope) -> list[policies.Statement]:
+    """Under engine modelMonitor, AWS's Clarify job runs as the monitoring role and calls the endpoint its
+    configuration names (`predictor.endpoint_name`, `clarify_config`): InvokeEndpoint on exactly that one."""
+    spec = document.spec
+    if spec.engine != "modelMonitor" or not spec.feature_attribution.enabled:
+        return []
+    endpoint = engine_clarify.attribution_endpoint(spec, document.monitored_endpoint)
+    return [engine_clarify.invoke_endpoint_statement(scope, endpoint)]
 
 
 class EngineBuilder(Protocol):
@@ -239,7 +250,8 @@ class ModelMonitor(pulumi.ComponentResource):
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
                 metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
                 ecr_repository_arn=image_repository if custom else None,
-                extra=policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account))
+                extra=[*policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account),
+                       *clarify_model_grants(document, AwsScope(account, spec.region, platform.partition))])
             return json.dumps(policies.monitoring_role_policy(scope))
 
         policy = iam.RolePolicy(

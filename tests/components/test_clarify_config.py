@@ -42,7 +42,7 @@ def test_bias_configuration_is_what_the_analyzer_parses() -> None:
     assert config.label_values_or_threshold == (1,)  # "1" in the spec: a number, as the label column's values
     assert config.facets == (Facet("gender", ("female",)), Facet("age", (40.0,)), Facet(3, None))
     assert config.group_variable == "zip"
-    assert config.headers == ("gender", "age", "zip")
+    assert config.headers == ("gender", "age", "zip", "approved")  # the label column last, as AWS lists it
     assert config.probability_threshold == 0.6
     assert config.pre_training is not None and config.post_training is not None
 
