@@ -85,14 +85,13 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: {problem}", file=sys.stderr)
             print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 2 if exc.missing_input else 1
-    from modelmonitor.components.clarify_config import budget_problem
+    from modelmonitor.components.spec_checks import plan_problems
 
-    over = [(m, budget) for m in monitors
-            if (budget := budget_problem(m.document.spec.feature_attribution)) is not None]
-    if over:
-        for monitor, budget in over:
-            print(f"error: {monitor.source}: {monitor.document.metadata.name}: {budget}", file=sys.stderr)
-        print(f"{len(over)} problem(s) found", file=sys.stderr)
+    refused = [(m, refusal) for m in monitors for refusal in plan_problems(m.document.spec)]
+    if refused:
+        for monitor, refusal in refused:
+            print(f"error: {monitor.source}: {monitor.document.metadata.name}: {refusal}", file=sys.stderr)
+        print(f"{len(refused)} problem(s) found", file=sys.stderr)
         return 1
     summaries = [summarize(m) for m in monitors]
     if args.output == "json":

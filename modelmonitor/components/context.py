@@ -15,10 +15,6 @@ class UnsupportedEngineError(ModelMonitorError, NotImplementedError):
     """The monitor asks for an engine this version cannot provision yet (lambda, processingJob: a later issue)."""
 
 
-class MonitorConfigError(ModelMonitorError):
-    """A valid document that SageMaker would still reject (limits that depend on combinations of fields)."""
-
-
 @dataclass(frozen=True)
 class PlatformRefs:
     """The Platform outputs a ModelMonitor consumes (a Platform, or the same values from another stack)."""

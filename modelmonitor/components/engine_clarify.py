@@ -7,7 +7,7 @@
   an attribution configuration carries its background rows.
 - Bias joins ground truth as model quality does (same variables, same label delay); attribution calls the model:
   its role may invoke exactly one endpoint (the monitored one, or `featureAttribution.endpointName`).
-- Which engines provision these sections in this version (`check_engine`): the others refuse, never ignore them.
+- Which engines provision these sections in this version: `spec_checks.check_engine`.
 """
 
 from __future__ import annotations
@@ -20,37 +20,13 @@ from pulumi_aws import s3
 from modelmonitor.components.clarify_config import (
     attribution_analysis_config,
     bias_analysis_config,
-    budget_problem,
     to_json,
 )
-from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_policies import AwsScope, Policy
 from modelmonitor.spec import ModelMonitorSpec
 
 CONFIG_FILE = "analysis_config.json"
-PROVISIONED: dict[str, tuple[str, ...]] = {"modelBias": ("lambda", "processingJob", "modelMonitor"),
-                                           "featureAttribution": ("lambda", "processingJob", "modelMonitor"),
-                                           "batchTransform": ("lambda", "processingJob", "modelMonitor")}
-"""Engines that provision each section in this version (the others refuse it, never ignore it silently)."""
-
-
-def check_engine(spec: ModelMonitorSpec) -> None:
-    enabled = {"modelBias": spec.model_bias.enabled, "featureAttribution": spec.feature_attribution.enabled,
-               "batchTransform": spec.batch_transform is not None}
-    for section, engines in PROVISIONED.items():
-        if enabled[section] and spec.engine not in engines:
-            raise MonitorConfigError(
-                f"spec.{section} is not provisioned under engine {spec.engine} by this version yet: use engine "
-                f"{' or '.join(engines)}")
-    if (budget := budget_problem(spec.feature_attribution)) is not None:
-        # validate says so too; render and `pulumi up` must not deploy runs that would each be refused
-        raise MonitorConfigError(budget)
-    if spec.batch_transform is not None and spec.engine == "processingJob" and spec.data_quality.instance_count > 1:
-        # Sharded runs mount the endpoint capture layout's hour prefixes; batch manifests list other objects.
-        raise MonitorConfigError("spec.dataQuality.instanceCount > 1 (sharded runs) reads endpoint captures only: "
-                                 "use instanceCount 1 for a spec.batchTransform source")
-
-
 def config_prefix(results_uri: str, results: str) -> str:
     """`s3://{bucket}/baselines/{ns}/{name}/{results}/` from the run's results URI `s3://{bucket}/results/{ns}/
     {name}/{results}` (internal-contracts §1): where the analysis configuration is uploaded."""

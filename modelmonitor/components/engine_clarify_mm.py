@@ -17,14 +17,12 @@ from pulumi_aws import sagemaker
 
 from modelmonitor.components import engine_clarify
 from modelmonitor.components.clarify_config import (
-    JSON_LINES,
     attribution_dataset_type,
-    content_template,
-    features_attribute,
 )
 from modelmonitor.components.clarify_images import clarify_image
-from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.context import BuildContext
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
+from modelmonitor.components.spec_checks import check_attribution_template, json_lines_features
 from modelmonitor.spec import ModelMonitorSpec
 
 BATCH_LOCAL_PATH = "/opt/ml/processing/input/batch"
@@ -50,37 +48,6 @@ def job_input(ctx: BuildContext, *, local_path: str, extra: dict[str, Any] | Non
             **common, "local_path": BATCH_LOCAL_PATH, "dataset_format": dataset_format(spec),
             "data_captured_destination_s3_uri": spec.batch_transform.destination_s3_uri.rstrip("/")}}
     return {"endpoint_input": {**common, "endpoint_name": ctx.endpoint_name}}
-
-
-_PAYLOAD_PATH_HINT = ("set spec.payload.input.path to the key of the features list in each line (keys joined by "
-                      "dots, e.g. features; no [n] or [*]), or send text/csv")
-
-
-def json_lines_features(spec: ModelMonitorSpec, section: str, dataset_type: str, type_field: str
-                        ) -> dict[str, Any]:
-    """`FeaturesAttribute` of a JSON Lines job input: AWS requires it "if endpoint or batch job input data format
-    is application/jsonlines" ("Parameters to Monitor Bias Drift" / "... Attribution Drift"); taken from the payload
-    path, and a combination it cannot be taken from is refused here rather than rendered for AWS to refuse."""
-    if dataset_type not in JSON_LINES:
-        return {}
-    attribute = features_attribute(spec)
-    if attribute is None:
-        raise MonitorConfigError(
-            f"spec.{section} under engine modelMonitor: {type_field} is {dataset_type}, and Clarify needs "
-            f"FeaturesAttribute (a JMESPath to the features in each JSON line), which spec.payload.input.path "
-            f"gives: {_PAYLOAD_PATH_HINT}")
-    return {"features_attribute": attribute}
-
-
-def check_attribution_template(spec: ModelMonitorSpec) -> None:
-    """A JSON Lines model needs Clarify's `content_template` (the SDK's ModelConfig refuses application/jsonlines
-    without one): refuse when the payload path cannot give it (`clarify_config.content_template`)."""
-    fa = spec.feature_attribution
-    if fa.content_type in JSON_LINES and content_template(spec) is None:
-        raise MonitorConfigError(
-            f"spec.featureAttribution under engine modelMonitor: featureAttribution.contentType is "
-            f"{fa.content_type}, and Clarify needs a content_template to build each request from the features, "
-            f"which spec.payload.input.path gives: {_PAYLOAD_PATH_HINT}")
 
 
 def _output(ctx: BuildContext, results: str, local_path: str) -> dict[str, Any]:

@@ -16,14 +16,15 @@ from typing import Any, Literal
 import pulumi
 from pulumi_aws import iam, scheduler, sqs
 
-from modelmonitor.components import alarms, alarms_clarify, engine_clarify
-from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components import alarms, alarms_clarify, engine_clarify, spec_checks
+from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_environment import analyzer_knobs, label_delay_seconds
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import SCHEDULE_GROUP, AwsScope, Policy, scheduler_trust
 from modelmonitor.components.names import inline_policy_logical
 from modelmonitor.components.policies import ecr_repository_arn_of_image, kms_statements
 from modelmonitor.components.provided_images import provided_processing_image
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.components.stepfunctions import CAPTURE_DATASET_FORMAT, schedule_expression, scheduler_target
 from modelmonitor.spec import ModelMonitorSpec, schedule_period_seconds
 
@@ -108,7 +109,7 @@ def check_spec(ctx: BuildContext) -> None:
         pulumi.log.warn(f"{ctx.monitor}: spec.dataQuality.analyzer builtin applies to engine modelMonitor only; "
                         f"engine {spec.engine} runs our analyzer", resource=ctx.parent)
     check_capture_modes(spec)
-    engine_clarify.check_engine(spec)
+    spec_checks.check_engine(spec)
 
 
 def check_capture_modes(spec: ModelMonitorSpec) -> None:

@@ -19,10 +19,11 @@ from pulumi_aws import cloudwatch, lambda_, sqs
 
 from modelmonitor.components import engine_common as common
 from modelmonitor.components import engine_names
-from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_model_monitor import EngineResult
 from modelmonitor.components.engine_policies import AnalyzerAccess, AwsScope, analyzer_policy, lambda_trust
 from modelmonitor.components.engine_policies import scheduler_invoke_lambda_policy as invoke_policy
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.packaging import layers, locate
 from modelmonitor.packaging.lambda_zip import LAMBDA_PYTHON
 

@@ -16,10 +16,11 @@ from pulumi_aws import s3, sagemaker
 from modelmonitor.components import engine_clarify_mm as clarify_mm
 from modelmonitor.components.alarms import DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE
 from modelmonitor.components.alarms_clarify import OWN_NAMESPACES
-from modelmonitor.components.context import BuildContext, MonitorConfigError
+from modelmonitor.components.context import BuildContext
 from modelmonitor.components.engine_environment import endpoint_dimension, generated_preprocessor, payload_environment
 from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.spec import schedule_period_seconds
 from modelmonitor.spec_quality import DataQuality, ModelQuality
 

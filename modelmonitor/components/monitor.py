@@ -15,15 +15,17 @@ from typing import Protocol
 import pulumi
 from pulumi_aws import cloudwatch, iam, s3
 
-from modelmonitor.components import alarms, alarms_clarify, bias_baseline, dashboards, engine_clarify, policies
-from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, material_fingerprint
-from modelmonitor.components.context import (
-    BuildContext,
-    Locations,
-    MonitorConfigError,
-    PlatformRefs,
-    UnsupportedEngineError,
+from modelmonitor.components import (
+    alarms,
+    alarms_clarify,
+    bias_baseline,
+    dashboards,
+    engine_clarify,
+    policies,
+    spec_checks,
 )
+from modelmonitor.components.baseline_job import PROFILE_KEY, BaselineJob, dataset_format, material_fingerprint
+from modelmonitor.components.context import BuildContext, Locations, PlatformRefs, UnsupportedEngineError
 from modelmonitor.components.endpoint import build_endpoint
 from modelmonitor.components.engine_environment import (
     BATCH_ENDPOINT_DIMENSION,
@@ -38,6 +40,7 @@ from modelmonitor.components.images import builtin_analyzer_image
 from modelmonitor.components.names import MonitorNames, inline_policy_logical
 from modelmonitor.components.processing_code import BUNDLE_FILE, bundle_digest, code_prefix
 from modelmonitor.components.provided_images import provided_processing_image
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.packaging import locate
 from modelmonitor.spec import Alerting, ModelMonitorDocument
 
@@ -175,7 +178,7 @@ class ModelMonitor(pulumi.ComponentResource):
             raise MonitorConfigError(
                 f"{names.namespace}/{names.name}: spec.alerting.snsTopicArn is in region {topic.split(':')[3]}, "
                 f"but alarms in {spec.region} can only notify topics in {spec.region}")
-        engine_clarify.check_engine(spec)
+        spec_checks.check_engine(spec)
         if (spec.endpoint is not None and spec.endpoint.existing is not None
                 and spec.data_capture.destination_s3_uri is None):
             pulumi.log.warn(

@@ -11,11 +11,12 @@ import pulumi_aws
 import pulumi_aws_native
 
 from modelmonitor import __version__
-from modelmonitor.components.context import MonitorConfigError, PlatformRefs
+from modelmonitor.components.context import PlatformRefs
 from modelmonitor.components.engine_names import needs_platform_image
 from modelmonitor.components.monitor import ModelMonitor, ModelMonitorArgs
 from modelmonitor.components.names import MonitorNames, monitor_platform_name, platform_name
 from modelmonitor.components.platform import Platform, PlatformArgs
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.spec import ModelMonitorDocument, duration_seconds
 
 

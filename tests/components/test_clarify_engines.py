@@ -20,8 +20,8 @@ from modelmonitor.analyzer.quality.attribution_run import AttributionJob
 from modelmonitor.analyzer.quality.bias_run import BiasJob
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
 from modelmonitor.analyzer.read.sources import Window
-from modelmonitor.components.context import MonitorConfigError
 from modelmonitor.components.render import PlannedResource, render_plan
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.spec import ModelMonitorDocument
 from tests.components.conftest import example, of_type, on_engine
 

@@ -16,8 +16,8 @@ import yaml
 from modelmonitor.analyzer.quality.attribution_run import parse_attribution_config
 from modelmonitor.analyzer.quality.bias_config import parse_config
 from modelmonitor.cli import main
-from modelmonitor.components.context import MonitorConfigError
 from modelmonitor.components.render import PlannedResource, render_plan
+from modelmonitor.components.spec_checks import MonitorConfigError
 from modelmonitor.spec import ModelMonitorDocument
 from tests.components.boto_contract import request, tag_list
 from tests.components.conftest import example, of_type, on_engine, one
@@ -278,6 +278,22 @@ def test_json_lines_refusal_is_exit_2_in_the_cli(tmp_path: Path, capsys: pytest.
     assert main(["render", str(path)]) == 2
     err = capsys.readouterr().err
     assert "FeaturesAttribute" in err and "spec.payload.input.path" in err and "Traceback" not in err
+    # validate gives the same verdict (exit 1: an invalid manifest), without importing Pulumi (spec_checks)
+    assert main(["validate", str(path)]) == 1
+    said = capsys.readouterr().err
+    assert "FeaturesAttribute" in said and "spec.payload.input.path" in said
+
+
+def test_validate_reports_what_the_components_refuse_without_importing_pulumi() -> None:
+    """`modelmonitor validate` must not pay for Pulumi (cli.py): the checks it shares with the engines live in a
+    module that imports none of it. Run in a fresh interpreter, as the CLI starts."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from modelmonitor.components import spec_checks; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws', 'pulumi_aws_native')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "[]"
 
 
 def test_json_lines_attribution_config_has_a_content_template_and_records() -> None:

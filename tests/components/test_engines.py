@@ -433,7 +433,7 @@ def test_every_engine_policy_passes_parliament_without_wildcard_actions(engine: 
 
 @pytest.mark.parametrize("engine", ["lambda", "processingJob"])
 def test_model_quality_without_captured_predictions_is_refused_under_our_engines(engine: str) -> None:
-    from modelmonitor.components.context import MonitorConfigError
+    from modelmonitor.components.spec_checks import MonitorConfigError
 
     full = on_engine(example("full.yaml"), engine)
     capture = full.spec.data_capture.model_copy(update={"capture_output": False})
@@ -467,7 +467,7 @@ def test_the_full_example_renders_on_our_engines_with_a_created_endpoint(engine:
 
 
 def test_lambda_reserved_environment_is_refused() -> None:
-    from modelmonitor.components.context import MonitorConfigError
+    from modelmonitor.components.spec_checks import MonitorConfigError
 
     document = example("lambda-engine.yaml")
     dq = document.spec.data_quality.model_copy(update={"environment": {"AWS_REGION": "eu-west-1", "MY_KNOB": "1"}})

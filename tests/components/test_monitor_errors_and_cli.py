@@ -8,11 +8,12 @@ import runpy
 import pytest
 
 from modelmonitor.cli import main
-from modelmonitor.components.context import MonitorConfigError, UnsupportedEngineError
+from modelmonitor.components.context import UnsupportedEngineError
 from modelmonitor.components.engine_model_monitor import data_quality_environment
 from modelmonitor.components.images import UnsupportedRegionError
 from modelmonitor.components.monitor import ENGINES
 from modelmonitor.components.render import render_plan
+from modelmonitor.components.spec_checks import MonitorConfigError
 from tests.components.conftest import REPO, example
 
 
