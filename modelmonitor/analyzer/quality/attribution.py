@@ -153,6 +153,35 @@ def explanations_document(global_values: Mapping[str, float], expected_value: fl
         "global_shap_values": dict(global_values), "expected_value": expected_value}}}}
 
 
+GLOBAL_SHAP_METRIC_PREFIX = "feature_"
+"""AWS's name of a feature's global SHAP value metric: `feature_<name>` ("CloudWatch Metrics for Feature Drift
+Analysis", https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-feature-attribute-drift-cw.html)."""
+EXPLAINABILITY_METHOD = "KernelShap"
+GLOBAL_SHAP_VALUE_TYPE = "GlobalShapValues"
+MAX_METRIC_NAME = 255
+"""PutMetricData's MetricName length limit (botocore's cloudwatch model, MetricDatum.MetricName max 255)."""
+
+
+def global_shap_metric_records(analysis: Mapping[str, Any], *, dimensions: list[dict[str, str]], timestamp: str
+                               ) -> list[dict[str, Any]]:
+    """One `feature_<name>` datum per feature and label, with the dimensions AWS's feature attribution jobs publish
+    (ExplainabilityMethod=KernelShap, Label, ValueType=GlobalShapValues) after `dimensions` (ours: Endpoint,
+    MonitoringSchedule). A feature whose metric name would exceed CloudWatch's 255 characters is left out (a cut
+    name could collide with another feature's); a value that is not finite is left out, as CloudWatch refuses it."""
+    records: list[dict[str, Any]] = []
+    labels = ((analysis.get("explanations") or {}).get("kernel_shap") or {})
+    for label, section in labels.items():
+        extra = [{"Name": "ExplainabilityMethod", "Value": EXPLAINABILITY_METHOD},
+                 {"Name": "Label", "Value": str(label)}, {"Name": "ValueType", "Value": GLOBAL_SHAP_VALUE_TYPE}]
+        for feature, value in (section.get("global_shap_values") or {}).items():
+            name = f"{GLOBAL_SHAP_METRIC_PREFIX}{feature}"
+            if len(name) > MAX_METRIC_NAME or not math.isfinite(float(value)):
+                continue
+            records.append({"MetricName": name, "Timestamp": timestamp, "Dimensions": [*dimensions, *extra],
+                            "Value": float(value), "Unit": "None"})
+    return records
+
+
 def attribution_violations(current: Mapping[str, Any], baseline: Mapping[str, Any],
                            threshold: float = NDCG_THRESHOLD) -> tuple[list[dict[str, str]], dict[str, float]]:
     """(violations, nDCG per label): every label of the baseline's explanations whose live ranking scores below

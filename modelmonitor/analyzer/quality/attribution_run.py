@@ -9,14 +9,13 @@ Ours, because every synthetic row is an inference someone pays for: `max_rows` (
 and `max_model_rows` (rows sent to the model per run, default 100,000) — a run that would need more is refused
 before the first call, naming both settings.
 
+Requests are built and responses read as the content types say (`attribution_requests`).
 Attribution requests go to the monitored endpoint with an `InferenceId` starting `modelmonitor-attribution-`
 (`SYNTHETIC_INFERENCE_PREFIX`): data capture records it, and our readers leave such records out of every window.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,25 +30,28 @@ from modelmonitor.analyzer.quality.attribution import (
     Matrix,
     attribution_violations,
     explanations_document,
+    global_shap_metric_records,
     global_shap_values,
     kernel_shap,
     synthetic_rows,
 )
-from modelmonitor.analyzer.quality.model_quality import ModelQualityError
+from modelmonitor.analyzer.quality.attribution_requests import (
+    AttributionError,
+    Encoder,
+    body_bytes_per_row,
+    request_encoder,
+    response_scores,
+)
 from modelmonitor.analyzer.quality.predictions import capture_lines_s3, input_rows_reader, window_records
 from modelmonitor.analyzer.quality.run import environment_document
 from modelmonitor.analyzer.read.batch_transform import BatchCapture
-from modelmonitor.analyzer.read.payloads import PayloadMapping, json_rows, mapping_from_json
+from modelmonitor.analyzer.read.payloads import PayloadMapping, PayloadSide, mapping_from_json
 from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX
 from modelmonitor.analyzer.read.sources import Window, load_json, write_bytes
 
 MAX_REQUEST_BYTES = 5 * 2**20
 """Rows per InvokeEndpoint request are packed up to this size, well under the real-time payload limit (6 MB)."""
-
-
-class AttributionError(ModelQualityError):
-    """A configuration, a model response or a cost the attribution run cannot accept; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -102,52 +104,36 @@ def parse_attribution_config(raw: Any) -> AttributionConfig:
         max_model_rows=_positive(raw.get("max_model_rows"), "max_model_rows", 100_000))
 
 
-def _scores(body: bytes, accept: str, score: str | int, expected: int) -> list[float]:
-    """One response → one score per row sent (CSV lines, or JSON in the shapes the capture readers know)."""
-    text = body.decode("utf-8")
-    rows: list[Any] = json_rows(orjson.loads(text)) if "json" in accept else \
-        [r for r in csv.reader(io.StringIO(text)) if r]
-    if len(rows) != expected:
-        raise AttributionError(f"the endpoint answered {len(rows)} rows for {expected} sent; attribution needs "
-                               "one output per row (does the model accept several CSV rows per request?)")
-    out = []
-    for row in rows:
-        value = row.get(score) if isinstance(row, dict) and isinstance(score, str) else \
-            row[score] if isinstance(row, list) and isinstance(score, int) and score < len(row) else None
-        try:
-            out.append(float(value))  # type: ignore[arg-type]
-        except (TypeError, ValueError) as exc:
-            raise AttributionError(f"output column {score!r} is not a number in {row!r}") from exc
-    return out
-
-
 @dataclass
 class EndpointModel:
-    """`predict` over InvokeEndpoint: rows packed into CSV requests, each marked as attribution traffic."""
+    """`predict` over InvokeEndpoint: rows packed into requests of the configured content type
+    (`attribution_requests`), each marked as attribution traffic. A content type whose requests cannot be built is
+    refused when the model is made, before the first call."""
 
     invoke: Callable[..., Any]
     """`sagemaker-runtime`'s invoke_endpoint (or a fake with its signature)."""
     endpoint: str
     config: AttributionConfig
     run_id: str
+    payload: PayloadSide | None = None
+    """`spec.payload.input`: where the model's request holds the features (JSON requests)."""
     requests: int = 0
     rows_sent: int = 0
-    _batches: list[int] = field(default_factory=list)
+    _encode: Encoder = field(init=False, repr=False)
 
-    def _body(self, block: Matrix) -> bytes:
-        return "".join(",".join(repr(float(v)) for v in row) + "\n" for row in block).encode()
+    def __post_init__(self) -> None:
+        self._encode = request_encoder(self.config.content_type, self.payload)
 
     def __call__(self, matrix: Matrix) -> npt.NDArray[np.float64]:
-        bytes_per_row = max(1, len(self._body(matrix[:1])))
-        per_request = max(1, MAX_REQUEST_BYTES // bytes_per_row)
+        per_request = max(1, MAX_REQUEST_BYTES // body_bytes_per_row(self._encode, matrix.shape[1]))
         out: list[float] = []
         for start in range(0, matrix.shape[0], per_request):
             block = matrix[start:start + per_request]
             self.requests += 1
-            response = self.invoke(EndpointName=self.endpoint, Body=self._body(block),
+            response = self.invoke(EndpointName=self.endpoint, Body=self._encode(block),
                                    ContentType=self.config.content_type, Accept=self.config.accept_type,
                                    InferenceId=f"{SYNTHETIC_INFERENCE_PREFIX}{self.run_id}-{self.requests}"[:64])
-            out.extend(_scores(response["Body"].read(), self.config.accept_type, self.config.score, len(block)))
+            out.extend(response_scores(response["Body"].read(), self.config.accept_type, self.config.score, len(block)))
             self.rows_sent += len(block)
         return np.array(out, dtype=np.float64)
 
@@ -182,13 +168,16 @@ class AttributionResult:
     requests: int
 
     def metric_records(self, *, endpoint: str, schedule: str, timestamp: str) -> list[dict[str, Any]]:
+        """`endpoint` is the monitored endpoint's dimension (the run's `sagemaker_endpoint_name`, `batch-transform`
+        for a batch source), never the endpoint the run calls: the alarms watch the former."""
         dimensions = [{"Name": "Endpoint", "Value": endpoint}, {"Name": "MonitoringSchedule", "Value": schedule}]
         values = [("feature_attribution_ndcg", score, "None") for score in self.ndcg.values()]
         values += [("violations_count", float(len(self.violations)), "Count"),
                    ("attribution_model_rows", float(self.model_rows), "Count"),
                    ("monitoring_run_completed", 1.0, "Count")]
-        return [{"MetricName": name, "Timestamp": timestamp, "Dimensions": dimensions, "Value": value, "Unit": unit}
-                for name, value, unit in values if not math.isnan(value)]
+        records = [{"MetricName": name, "Timestamp": timestamp, "Dimensions": dimensions, "Value": value,
+                    "Unit": unit} for name, value, unit in values if not math.isnan(value)]
+        return records + global_shap_metric_records(self.analysis, dimensions=dimensions, timestamp=timestamp)
 
 
 def explain_window(rows: Sequence[Any], model: EndpointModel, *, baseline: Mapping[str, Any] | None = None,
@@ -216,7 +205,8 @@ def explain_window(rows: Sequence[Any], model: EndpointModel, *, baseline: Mappi
 @dataclass(frozen=True)
 class AttributionJob:
     """A feature-attribution run's inputs: the window's captures (endpoint or batch), how requests become rows, the
-    configuration, the endpoint to call and the baseline analysis (`baseline_constraints`, optional)."""
+    configuration, the endpoint to call, the endpoint its metrics are published under (`metrics_endpoint`: the
+    monitored endpoint, or `batch-transform`) and the baseline analysis (`baseline_constraints`, optional)."""
 
     capture_source: str
     window: Window
@@ -228,6 +218,7 @@ class AttributionJob:
     payload_mapping: PayloadMapping | None = None
     record_preprocessor: str | None = None
     batch: BatchCapture | None = None
+    metrics_endpoint: str = ""
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str], window: Window, *, output_path: str) -> AttributionJob:
@@ -242,10 +233,12 @@ class AttributionJob:
         if not endpoint:
             raise AnalyzerInputError("feature attribution calls the model: set attribution_endpoint to an endpoint "
                                      "serving it (a batch transform job has none of its own)")
+        mapping = mapping_from_json(env.get("payload_mapping", ""), "payload_mapping")
+        request_encoder(config.content_type, mapping.input if mapping else None)  # refuses before any work
         return cls(capture_source=source, window=window, output_path=output_path, config=config, endpoint=endpoint,
+                   metrics_endpoint=env.get("sagemaker_endpoint_name") or endpoint,
                    schedule=env.get("sagemaker_monitoring_schedule_name", ""),
-                   baseline=env.get("baseline_constraints") or None,
-                   payload_mapping=mapping_from_json(env.get("payload_mapping", ""), "payload_mapping"),
+                   baseline=env.get("baseline_constraints") or None, payload_mapping=mapping,
                    record_preprocessor=env.get("record_preprocessor_script") or None, batch=batch)
 
 
@@ -272,13 +265,15 @@ def run_attribution(job: AttributionJob, s3: Any, invoke: Callable[..., Any]) ->
         source=job.capture_source) for row in rows_of(record)]
     stamp = job.window.end.isoformat().replace("+00:00", "Z")
     model = EndpointModel(invoke=invoke, endpoint=job.endpoint, config=job.config,
-                          run_id=f"{job.window.start:%Y%m%d%H%M}")
+                          run_id=f"{job.window.start:%Y%m%d%H%M}",
+                          payload=job.payload_mapping.input if job.payload_mapping else None)
     result = explain_window(rows, model, baseline=baseline)
     base = job.output_path.rstrip("/")
     outputs = {"analysis": f"{base}/analysis.json", "constraint_violations": f"{base}/constraint_violations.json"}
     write_bytes(outputs["analysis"], orjson.dumps(result.analysis, option=orjson.OPT_INDENT_2))
     write_bytes(outputs["constraint_violations"], orjson.dumps({"version": "1.0", "violations": result.violations},
                                                                option=orjson.OPT_INDENT_2))
-    records = result.metric_records(endpoint=job.endpoint, schedule=job.schedule, timestamp=stamp)
+    records = result.metric_records(endpoint=job.metrics_endpoint or job.endpoint, schedule=job.schedule,
+                                    timestamp=stamp)
     return AttributionRunResult(status="CompletedWithViolations" if result.violations else "Completed",
                                 result=result, outputs=outputs, metrics=tuple(records))

@@ -5,14 +5,14 @@ ground truth (`evaluate_bias`) or for a labelled dataset, the baseline (`dataset
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from modelmonitor.analyzer.quality.bias_config import BiasConfig, BiasConfigError, split_rule
+from modelmonitor.analyzer.quality.bias_config import BiasConfig, BiasConfigError, label_name, split_rule
 from modelmonitor.analyzer.quality.bias_metrics import BiasData, bias_metrics
 from modelmonitor.analyzer.quality.bias_report import (
     FacetSplit,
@@ -21,7 +21,6 @@ from modelmonitor.analyzer.quality.bias_report import (
     bias_violations,
     facet_splits,
 )
-from modelmonitor.analyzer.quality.metrics import positive_scores
 from modelmonitor.analyzer.quality.model_quality import Coverage, Labels, Predictions, join_labels
 
 
@@ -135,14 +134,14 @@ def analyse(rows: Sequence[Any], actual: Sequence[Any], predicted: npt.NDArray[n
                                              post_training=stage == "post_training", names=names)}
                     for split in splits]
             stages[stage] = facets
-    return analysis_document(label=config.label, label_value_or_threshold=label_text, stages=stages)
+    return analysis_document(label=label_name(config), label_value_or_threshold=label_text, stages=stages)
 
 
 def favourable_predictions(values: Sequence[Any], config: BiasConfig) -> npt.NDArray[np.bool_]:
-    """The model's outputs → favourable or not. Scores (fractional numbers in [0, 1]) first become predicted labels,
-    1 at or above `probability_threshold` and 0 below (model quality's rule, `metrics.positive_scores`), as Clarify
-    turns probabilities into labels; labels are then favourable by `label_values_or_threshold`, as the ground truth
-    is read — so a favourable label of 0 ("not churned") makes low scores favourable."""
+    """The model's outputs → favourable or not. Scores (fractional numbers in [0, 1]) first become predicted labels
+    (`predicted_label_favourable`), as Clarify turns probabilities into labels; labels are then favourable by
+    `label_values_or_threshold`, as the ground truth is read — so a favourable label of 0 ("not churned") makes low
+    scores favourable."""
     typed = _typed(list(values))
     if typed.dtype.kind == "f" and typed.size and np.all((typed >= 0) & (typed <= 1)) \
             and np.any(typed != np.floor(typed)):
@@ -151,7 +150,13 @@ def favourable_predictions(values: Sequence[Any], config: BiasConfig) -> npt.NDA
 
 
 def predicted_label_favourable(scores: npt.NDArray[np.float64], config: BiasConfig) -> npt.NDArray[np.bool_]:
-    labels = positive_scores(scores, config.probability_threshold).astype(np.int64)
+    """Scores → predicted label 1 when strictly greater than `probability_threshold`, else 0. AWS: "a probability
+    greater than 0.6 predicts the binary label as 1" ("Parameters to Monitor Bias Drift"); the SageMaker SDK's
+    ModelPredictedLabelConfig: "predictions with a probability score over 0.2"; smclarify, the reference
+    implementation, puts a threshold's favourable side in the interval (threshold, max] (report._interval_index,
+    pandas' right-closed IntervalIndex), so a score equal to the threshold is not favourable. Model quality keeps
+    its own rule (`metrics.positive_scores`)."""
+    labels = (scores > config.probability_threshold).astype(np.int64)
     return _favourable([int(v) for v in labels], config).sensitive
 
 
@@ -175,8 +180,10 @@ def dataset_analysis(columns: Mapping[str, Sequence[Any]], config: BiasConfig) -
     """The baseline: analysis.json of a labelled dataset (the training or validation set), given as named columns.
     Post-training metrics need `predicted_label` (the model's outputs, a column of the dataset)."""
     names = list(columns)
-    if config.label not in columns:
+    label = label_name(config, names)
+    if label not in columns:
         raise BiasConfigError(f"label {config.label!r} is not a column of the dataset ({names[:20]})")
+    config = replace(config, label=label)
     predicted = None
     if config.predicted_label is not None:
         key = config.predicted_label if isinstance(config.predicted_label, str) else names[config.predicted_label] \
@@ -185,6 +192,6 @@ def dataset_analysis(columns: Mapping[str, Sequence[Any]], config: BiasConfig) -
             raise BiasConfigError(f"predicted_label {config.predicted_label!r} is not a column of the dataset "
                                   f"({names[:20]})")
         predicted = favourable_predictions(columns[key], config)
-    size = len(columns[config.label])
+    size = len(columns[label])
     rows = [{name: columns[name][i] for name in names} for i in range(size)]
-    return analyse(rows, columns[config.label], predicted, config)
+    return analyse(rows, columns[label], predicted, config)

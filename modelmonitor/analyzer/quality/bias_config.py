@@ -29,7 +29,9 @@ class Facet:
 
 @dataclass(frozen=True)
 class BiasConfig:
-    label: str
+    label: str | int
+    """The ground-truth label column: "a column name, or an index (if dataset format is CSV)" (AWS's page above;
+    the SageMaker SDK's analysis-config schema types it `Or(str, int)`)."""
     label_values_or_threshold: tuple[Any, ...]
     facets: tuple[Facet, ...]
     headers: tuple[str, ...] | None = None
@@ -43,6 +45,17 @@ class BiasConfig:
 
 UNIQUENESS_THRESHOLD = 0.05
 """smclarify's rule for a numeric column: continuous when at least this fraction of its values are distinct."""
+
+
+def label_name(config: BiasConfig, names: tuple[str, ...] | list[str] | None = None) -> str:
+    """The label column's name: itself, or for an index the name at that position of `names` (a dataset's columns)
+    or of `headers`; the index as text when neither names it (analysis.json's `label` is text)."""
+    if isinstance(config.label, str):
+        return config.label
+    for columns in (names, config.headers):
+        if columns and config.label < len(columns):
+            return columns[config.label]
+    return str(config.label)
 
 
 def split_rule(column: npt.NDArray[Any], value_or_threshold: tuple[Any, ...] | None, *, label: bool = False
@@ -99,8 +112,10 @@ def parse_config(raw: Any) -> BiasConfig:
     if not isinstance(raw, dict):
         raise BiasConfigError("the bias analysis configuration must be a JSON object")
     label = raw.get("label")
-    if not isinstance(label, str) or not label:
-        raise BiasConfigError("label: the name of the ground-truth label is required")
+    if isinstance(label, bool) or not isinstance(label, str | int) or label == "" \
+            or (isinstance(label, int) and label < 0):
+        raise BiasConfigError(f"label: the ground-truth label's column name or index (0 or more) is required, "
+                              f"got {label!r}")
     label_values = _value_list(raw.get("label_values_or_threshold"), "label_values_or_threshold "
                                "(the favourable label values, or a threshold)", required=True)
     assert label_values is not None

@@ -68,8 +68,8 @@ def _binary_flag(text: str | None, what: str) -> bool:
 
 
 def positive_scores(scores: npt.NDArray[np.float64], threshold: float) -> npt.NDArray[np.bool_]:
-    """The one rule turning probabilities into positive predictions, for model quality and bias alike: a score at
-    or above the threshold is positive."""
+    """Model quality's rule turning probabilities into positive predictions: a score at or above the threshold is
+    positive. (Bias follows Clarify's own rule, strictly greater: `bias_analysis.predicted_label_favourable`.)"""
     flags: npt.NDArray[np.bool_] = scores >= threshold
     return flags
 

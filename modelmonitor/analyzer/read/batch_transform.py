@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,10 +33,18 @@ INFERENCE_ID_FIELD = "SageMakerInferenceId"
 INFERENCE_TIME_FIELD = "SageMakerInferenceTime"
 OUTPUT_SUFFIX = ".out"
 
+log = logging.getLogger(__name__)
+
 
 def parse_manifest(body: bytes, where: str) -> list[str]:
-    """A capture manifest → the s3:// URIs it lists. The guide calls it a JSONL file and shows one JSON array; both
-    an array and JSON lines (prefix object first, then names) are read."""
+    """A capture manifest → the s3:// URIs it lists (`manifest_entries`)."""
+    prefix, names = manifest_entries(body, where)
+    return [prefix + name for name in names]
+
+
+def manifest_entries(body: bytes, where: str) -> tuple[str, list[str]]:
+    """A capture manifest → (its prefix, ending in "/"; the object names relative to it). The guide calls it a JSONL
+    file and shows one JSON array; both an array and JSON lines (prefix object first, then names) are read."""
     text = body.decode("utf-8").strip()
     try:
         items: list[Any] = orjson.loads(text) if text.startswith("[") else \
@@ -50,7 +59,7 @@ def parse_manifest(body: bytes, where: str) -> list[str]:
     names = items[1:]
     if not all(isinstance(name, str) and name for name in names):
         raise RecordError(f"{where}: a capture manifest lists object names (strings) after its prefix")
-    return [prefix + name for name in names]
+    return prefix, list(names)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,17 @@ class Manifest:
     uri: str
     hour: datetime
     """The hour prefix it is filed under: the job's start."""
-    objects: list[str]
+    prefix: str
+    names: list[str]
+    """The objects' paths relative to `prefix`."""
+
+    @property
+    def objects(self) -> list[str]:
+        return [self.prefix + name for name in self.names]
+
+    @property
+    def file_name(self) -> str:
+        return self.uri.rsplit("/", 1)[-1]
 
 
 def manifests(s3: S3Reader, capture_uri: str, side: str, start: datetime, end: datetime) -> Iterator[Manifest]:
@@ -72,7 +91,7 @@ def manifests(s3: S3Reader, capture_uri: str, side: str, start: datetime, end: d
             for item in page.get("Contents", []):
                 uri = f"s3://{bucket}/{item['Key']}"
                 body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                yield Manifest(uri, hour, parse_manifest(body, uri))
+                yield Manifest(uri, hour, *manifest_entries(body, uri))
 
 
 def input_objects(s3: S3Reader, capture_uri: str, start: datetime, end: datetime) -> list[str]:
@@ -144,25 +163,70 @@ class BatchCapture:
 @dataclass
 class PairingCounts:
     objects_without_output: int = 0
-    """Input objects whose `.out` object the window's output manifests do not list (a failed or running job)."""
+    """Input objects whose `.out` object their job's output manifest does not list (a failed or running job), or
+    whose job's output manifest cannot be told apart from another job's: left out, never paired with a guess."""
     records_unpaired: int = 0
     """Input lines beyond the output's line count, or the reverse: left out, never misaligned."""
+    jobs_ambiguous: int = 0
+    """Input manifests with more than one output manifest that could be their job's (or sharing one with another)."""
+
+    def note(self) -> str | None:
+        if not (self.objects_without_output or self.records_unpaired):
+            return None
+        return (f"batch transform: {self.objects_without_output} input object(s) left out without their job's output"
+                f" ({self.jobs_ambiguous} job(s) whose output manifest is ambiguous), {self.records_unpaired} "
+                "record(s) left out where an output's line count differs from its input's")
+
+
+def _could_be_outputs_of(output: Manifest, job: Manifest) -> bool:
+    """Every object of `output` is the `.out` of an object of `job` at the same relative path (TransformOutput's
+    S3OutputPath: "a corresponding subfolder in the location in the output prefix")."""
+    expected = {name + OUTPUT_SUFFIX for name in job.names}
+    return bool(output.names) and set(output.names) <= expected
+
+
+def pair_jobs(inputs: list[Manifest], outputs: list[Manifest]) -> list[tuple[Manifest, Manifest | None, bool]]:
+    """(input manifest, its job's output manifest or None, whether None because several could be). Both are filed
+    under the job's start hour; the output manifest of the same file name is taken when it fits, else the only one
+    that fits this input manifest and no other unpaired one of the hour. Object names alone never pair jobs: two
+    jobs may both read a `part-0.csv`."""
+    fits = {i.uri: [o for o in outputs if o.hour == i.hour and _could_be_outputs_of(o, i)] for i in inputs}
+    by_name: dict[str, Manifest] = {}
+    for job in inputs:
+        same = [o for o in fits[job.uri] if o.file_name == job.file_name]
+        if len(same) == 1:
+            by_name[job.uri] = same[0]
+    claimed = {o.uri for o in by_name.values()}
+    pairs: list[tuple[Manifest, Manifest | None, bool]] = []
+    for job in inputs:
+        if job.uri in by_name:
+            pairs.append((job, by_name[job.uri], False))
+            continue
+        left = [o for o in fits[job.uri] if o.uri not in claimed]
+        unique = len(left) == 1 and not any(other is not job and other.uri not in by_name and left[0] in fits[other.uri]
+                                            for other in inputs)
+        pairs.append((job, left[0] if unique else None, bool(left) and not unique))
+    return pairs
 
 
 def capture_records(s3: S3Reader, capture_uri: str, start: datetime, end: datetime, *, content_type: str = "text/csv",
                     accept: str = "text/csv", counts: PairingCounts | None = None) -> Iterator[dict[str, Any]]:
-    """Endpoint-style capture records of the window's batch transform jobs, input and output paired line by line."""
+    """Endpoint-style capture records of the window's batch transform jobs: each input object paired with the
+    output object at the same path relative to its job's output manifest's prefix, then line by line."""
     counts = counts if counts is not None else PairingCounts()
-    outputs = {uri.rsplit("/", 1)[-1]: uri for manifest in manifests(s3, capture_uri, "output", start, end)
-               for uri in manifest.objects}
+    jobs = pair_jobs(list(manifests(s3, capture_uri, "input", start, end)),
+                     list(manifests(s3, capture_uri, "output", start, end)))
     encoding = "JSON" if "json" in content_type else "CSV"
     out_encoding = "JSON" if "json" in accept else "CSV"
-    for manifest in manifests(s3, capture_uri, "input", start, end):
-        for input_uri in manifest.objects:
-            output_uri = outputs.get(input_uri.rsplit("/", 1)[-1] + OUTPUT_SUFFIX)
-            if output_uri is None:
+    for manifest, job_output, ambiguous in jobs:
+        counts.jobs_ambiguous += ambiguous
+        produced = set(job_output.names) if job_output is not None else set()
+        for name in manifest.names:
+            input_uri = manifest.prefix + name
+            if job_output is None or name + OUTPUT_SUFFIX not in produced:
                 counts.objects_without_output += 1
                 continue
+            output_uri = job_output.prefix + name + OUTPUT_SUFFIX
             in_lines, out_lines = _lines(s3, input_uri), _lines(s3, output_uri)
             counts.records_unpaired += abs(len(in_lines) - len(out_lines))
             for number, (request, response) in enumerate(zip(in_lines, out_lines, strict=False), start=1):
@@ -177,3 +241,6 @@ def capture_records(s3: S3Reader, capture_uri: str, start: datetime, end: dateti
                     "endpointOutput": {"observedContentType": accept, "mode": "OUTPUT", "data": output,
                                        "encoding": out_encoding}},
                     "eventMetadata": metadata, "eventVersion": "0"}
+    note = counts.note()
+    if note is not None:
+        log.warning(note)

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from botocore.validate import ParamValidator
 
+from modelmonitor.analyzer.quality.attribution_requests import AttributionError
 from modelmonitor.analyzer.quality.attribution_run import (
-    AttributionError,
     EndpointModel,
     explain_window,
     parse_attribution_config,

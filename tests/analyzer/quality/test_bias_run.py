@@ -140,7 +140,7 @@ def test_one_vs_all_when_no_value_is_given(s3: Any, tmp_path: Any) -> None:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"label": None}, "label: the name"),
+    ({"label": None}, "label: the ground-truth label's column name or index"),
     ({"label_values_or_threshold": []}, "label_values_or_threshold"),
     ({"facet": []}, "facet: a list"),
     ({"facet": [{"name_or_index": True}]}, r"facet\[0\].name_or_index"),

@@ -105,3 +105,43 @@ def test_without_generated_ids_the_jobs_hour_stands_in(s3: Any) -> None:
     record = next(capture_records(s3, CAPTURE, START, START + timedelta(hours=1)))
     assert record["eventMetadata"]["inferenceTime"] == "2022-08-26T13:00:00Z"
     assert record["eventMetadata"]["inferenceId"] == f"s3://{BUCKET}/data/in/dummy_0.csv#1"
+
+
+# Two jobs whose inputs share a file name (first written by an outside review against code that paired outputs
+# with inputs by file name alone). TransformOutput.S3OutputPath (SageMaker API reference, botocore's sagemaker model):
+# "For every S3 object used as input for the transform job, batch transform stores the transformed data with an
+# .out suffix in a corresponding subfolder in the location in the output prefix": one job over dated folders, or two
+# jobs of a window that each read their day's `part-0.csv`, have outputs of the same file name in different
+# folders. Each manifest lists its job's objects relative to its own prefix (the guide above).
+
+def _dated_job(s3: Any, day: str, request: str, prediction: str, manifest: str, output_manifest: str) -> None:
+    s3.put_object(Bucket=BUCKET, Key=f"data/in/{day}/part-0.csv", Body=f"{request}\n")
+    s3.put_object(Bucket=BUCKET, Key=f"data/out/{day}/part-0.csv.out", Body=f"{prediction}\n")
+    s3.put_object(Bucket=BUCKET, Key=f"capture/input/2022/08/26/13/{manifest}",
+                  Body=json.dumps([{"prefix": f"s3://{BUCKET}/data/in/{day}/"}, "part-0.csv"]))
+    s3.put_object(Bucket=BUCKET, Key=f"capture/output/2022/08/26/13/{output_manifest}",
+                  Body=json.dumps([{"prefix": f"s3://{BUCKET}/data/out/{day}/"}, "part-0.csv.out"]))
+
+
+def _pairs(s3: Any, counts: PairingCounts) -> list[tuple[str, str]]:
+    records = capture_records(s3, CAPTURE, START, START + timedelta(hours=1), counts=counts)
+    return sorted((r["captureData"]["endpointInput"]["data"], r["captureData"]["endpointOutput"]["data"])
+                  for r in records)
+
+
+def test_same_file_name_in_two_jobs_pairs_each_input_with_its_own_output(s3: Any) -> None:
+    _dated_job(s3, "day1", "1.0,2.0", "0", "day1-5.jsonl", "day1-5.jsonl")
+    _dated_job(s3, "day2", "9.0,8.0", "1", "day2-40.jsonl", "day2-40.jsonl")
+    counts = PairingCounts()
+    assert _pairs(s3, counts) == [("1.0,2.0", "0"), ("9.0,8.0", "1")]
+    assert counts == PairingCounts()
+
+
+def test_jobs_that_cannot_be_told_apart_are_left_out_and_counted_never_crossed(s3: Any) -> None:
+    # Manifests of different names on each side: both output manifests fit both input manifests.
+    _dated_job(s3, "day1", "1.0,2.0", "0", "in-a.jsonl", "out-a.jsonl")
+    _dated_job(s3, "day2", "9.0,8.0", "1", "in-b.jsonl", "out-b.jsonl")
+    counts = PairingCounts()
+    assert _pairs(s3, counts) == []
+    assert counts.objects_without_output == 2 and counts.jobs_ambiguous == 2
+    assert "2 input object(s) left out" in (counts.note() or "")
