@@ -145,7 +145,8 @@ class ModelBias(GroundTruthJoin):
     probability_attribute: Attribute | None = None
     """Where the favourable outcome's probability is in the output (compared with probabilityThreshold)."""
     probability_threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
-    """Probability at or above which the prediction is the favourable outcome."""
+    """Probability above which the prediction is the favourable outcome (a score equal to it is not: Clarify's
+    (threshold, max] interval)."""
     baseline: BiasBaseline | None = None
     """The baseline bias: violations are metrics outside its band. Unset: metrics only, no violations."""
     instance_type: InstanceType = "ml.m5.xlarge"
