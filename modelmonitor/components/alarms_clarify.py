@@ -14,6 +14,8 @@ from dataclasses import replace
 from typing import Literal
 
 from modelmonitor.components.alarms import (
+    DATA_METRICS_NAMESPACE,
+    MODEL_METRICS_NAMESPACE,
     RUN_COMPLETED_METRIC,
     AlarmContext,
     AlarmDefinition,
@@ -75,6 +77,16 @@ def batch_location(namespace: str, dimensions: Mapping[str, str]) -> tuple[str, 
         return namespace, dict(dimensions)
     return (BATCH_NAMESPACE_PREFIX + namespace.removeprefix(ENDPOINT_NAMESPACE_PREFIX),
             {k: v for k, v in dimensions.items() if k != "Endpoint"})
+
+
+def model_monitor_namespaces(*, bias: bool, attribution: bool, batch: bool) -> list[str]:
+    """The namespaces Model Monitor and its Clarify container publish this monitor's metrics in: data and model
+    metrics, and bias / explainability metrics when those types are on; `aws/sagemaker/Endpoints/*` for an endpoint,
+    `aws/sagemaker/ModelMonitoring/*` for a batch transform source. The monitoring role may put metrics in these."""
+    endpoint = [DATA_METRICS_NAMESPACE, MODEL_METRICS_NAMESPACE,
+                *([AWS_NAMESPACES["ModelBias"]] if bias else []),
+                *([AWS_NAMESPACES["ModelExplainability"]] if attribution else [])]
+    return [batch_location(namespace, {})[0] for namespace in endpoint] if batch else endpoint
 
 
 def for_batch_transform(definition: AlarmDefinition) -> AlarmDefinition:

@@ -251,7 +251,9 @@ class ModelMonitor(pulumi.ComponentResource):
             scope = policies.MonitoringRoleScope(
                 partition=platform.partition, region=spec.region, account=account,
                 s3=monitoring_s3_access(document, loc), kms_key_arns=[],
-                metric_namespaces=[alarms.DATA_METRICS_NAMESPACE, alarms.MODEL_METRICS_NAMESPACE],
+                metric_namespaces=alarms_clarify.model_monitor_namespaces(
+                    bias=spec.model_bias.enabled, attribution=spec.feature_attribution.enabled,
+                    batch=spec.batch_transform is not None),
                 ecr_repository_arn=image_repository if custom else None,
                 extra=[*policies.kms_statements([key_arn, *extra_keys], platform.partition, spec.region, account),
                        *clarify_model_grants(document, AwsScope(account, spec.region, platform.partition))])

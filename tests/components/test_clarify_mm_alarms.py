@@ -9,6 +9,7 @@ latest/reference/list_amazoncloudwatch.html)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -89,3 +90,32 @@ def test_alert_lambda_may_publish_every_namespace_it_publishes_into() -> None:
     (metrics,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
     allowed = metrics["Condition"]["StringEquals"]["cloudwatch:namespace"]
     assert sorted(allowed if isinstance(allowed, list) else [allowed]) == sorted(run_metrics.NAMESPACES.values())
+
+
+@pytest.mark.parametrize("source", ["endpoint", "batch"])
+@pytest.mark.parametrize("monitoring_type", sorted(TYPES))
+def test_the_monitoring_role_may_publish_where_model_monitor_publishes(monitoring_type: str, source: str) -> None:
+    """Model Monitor's and Clarify's jobs run as the monitoring role and publish an endpoint's metrics in
+    `aws/sagemaker/Endpoints/{data,model,bias,explainability}-metrics` ("CloudWatch Metrics for Bias Drift
+    Analysis", "... Feature Drift Analysis") and a batch transform source's in `aws/sagemaker/ModelMonitoring/*`
+    ("CloudWatch Metrics"): every AWS namespace the plan's alarms and dashboard read must be one the role may put
+    metrics in (it allowed data and model metrics only)."""
+    path, _, _ = TYPES[monitoring_type]
+    document = on_engine(example(path), "modelMonitor")
+    if source == "batch":
+        document = batch_source(document)
+    plan = _plan(f"{monitoring_type}-{source}", document)
+    (role_policy,) = [r for r in of_type(plan, "iam/rolePolicy:RolePolicy") if r["name"].endswith("-monitoring-policy")]
+    statements = json.loads(role_policy["inputs"]["policy"])["Statement"]
+    (put,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
+    allowed = put["Condition"]["StringEquals"]["cloudwatch:namespace"]
+    read = {r["inputs"]["namespace"] for r in of_type(plan, "cloudwatch/metricAlarm:MetricAlarm")
+            if r["inputs"].get("namespace", "").startswith("aws/sagemaker/")}
+    # the monitor's own dashboard (the Platform's overview searches every endpoint of the region)
+    own = [d for d in of_type(plan, "cloudwatch/dashboard:Dashboard") if not d["name"].endswith("-overview")]
+    for dashboard in own:
+        for widget in json.loads(dashboard["inputs"]["dashboardBody"])["widgets"]:
+            for metric in widget.get("properties", {}).get("metrics", []):
+                read |= set(re.findall(r"aws/sagemaker/[A-Za-z]+/[a-z-]+", json.dumps(metric)))
+    assert read, "the plan reads no AWS namespace"
+    assert read <= set(allowed), sorted(read - set(allowed))
