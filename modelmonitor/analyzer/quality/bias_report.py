@@ -15,6 +15,7 @@ in the post-training metrics guide). Violations are written in that page's schem
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -179,6 +180,20 @@ CLOUDWATCH_INFINITY = 2.348543e108
 """AWS publishes ±infinity as ±2.348543e108 (same page); CloudWatch takes no infinite value."""
 
 
+DIMENSION_VALUE_MAX = 1024
+"""CloudWatch's longest dimension value (botocore's cloudwatch DimensionValue: max 1024)."""
+
+
+def dimension_value(value: Any) -> str:
+    """A dimension value CloudWatch takes: the text, or when longer than it allows (a facet of many values joined)
+    its head and a hash of the whole, so two long values stay two series."""
+    text = str(value)
+    if len(text) <= DIMENSION_VALUE_MAX:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return f"{text[:DIMENSION_VALUE_MAX - 13]}~{digest}"
+
+
 def bias_metric_records(document: dict[str, Any], *, endpoint: str, schedule: str, timestamp: str
                         ) -> list[dict[str, Any]]:
     """`bias_metric_<short name>` datums with AWS's seven dimensions (Endpoint, MonitoringSchedule, BiasStage, Label,
@@ -192,9 +207,9 @@ def bias_metric_records(document: dict[str, Any], *, endpoint: str, schedule: st
                               {"Name": "MonitoringSchedule", "Value": schedule},
                               {"Name": "BiasStage", "Value": stage},
                               {"Name": "Label", "Value": str(body.get("label"))},
-                              {"Name": "LabelValue", "Value": str(body.get("label_value_or_threshold"))},
-                              {"Name": "Facet", "Value": str(facet)},
-                              {"Name": "FacetValue", "Value": str(split.get("value_or_threshold"))}]
+                              {"Name": "LabelValue", "Value": dimension_value(body.get("label_value_or_threshold"))},
+                              {"Name": "Facet", "Value": dimension_value(facet)},
+                              {"Name": "FacetValue", "Value": dimension_value(split.get("value_or_threshold"))}]
                 for entry in split.get("metrics", []):
                     value = metric_value(entry)
                     if value is None or math.isnan(value):

@@ -117,3 +117,23 @@ def test_a_tolerance_names_known_metrics_with_finite_margins() -> None:
             with_tolerance(_analysis({"DPPL": 0.1}), {"DPPL": margin})
     infinite = _analysis({"TE": "Infinity"})
     assert with_tolerance(infinite, {"TE": 1.0}) == infinite          # no finite band around infinity
+
+
+def test_a_long_facet_value_still_names_a_series_cloudwatch_takes() -> None:
+    """A facet of many values joined can pass CloudWatch's longest dimension value (botocore: DimensionValue max
+    1024): the datum keeps a bounded, still distinct value instead of being refused with the whole batch."""
+    import botocore.session
+
+    from modelmonitor.analyzer.quality.bias_report import bias_metric_records
+
+    limit = botocore.session.get_session().get_service_model("cloudwatch").shape_for("DimensionValue").metadata["max"]
+    values = []
+    for last in ("x", "y"):
+        long_value = ",".join(f"region-{i:04d}" for i in range(120)) + last
+        assert len(long_value) > limit
+        [record] = bias_metric_records(_analysis({"DPPL": 0.1}, value=long_value), endpoint="ep", schedule="s",
+                                       timestamp="2026-11-24T10:00:00Z")
+        (facet_value,) = [d["Value"] for d in record["Dimensions"] if d["Name"] == "FacetValue"]
+        assert 0 < len(facet_value) <= limit
+        values.append(facet_value)
+    assert values[0] != values[1]
