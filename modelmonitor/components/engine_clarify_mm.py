@@ -22,7 +22,7 @@ from modelmonitor.components.clarify_config import (
 from modelmonitor.components.clarify_images import clarify_image
 from modelmonitor.components.context import BuildContext
 from modelmonitor.components.schedules import cron_expression, model_quality_offsets
-from modelmonitor.components.spec_checks import check_attribution_template, json_lines_features
+from modelmonitor.components.spec_checks import bias_input_type, check_attribution_template, json_lines_features
 from modelmonitor.spec import ModelMonitorSpec
 
 BATCH_LOCAL_PATH = "/opt/ml/processing/input/batch"
@@ -85,10 +85,9 @@ def bias_job(ctx: BuildContext, *, local_path: str, output_path: str, tags: dict
     if mb.probability_attribute is not None:
         extra["probability_attribute"] = mb.probability_attribute
         extra["probability_threshold_attribute"] = mb.probability_threshold
-    if spec.batch_transform is not None:
-        # An endpoint's capture format is not in the spec; a batch source's is.
-        extra |= json_lines_features(spec, "modelBias", spec.batch_transform.content_type,
-                                     "spec.batchTransform.contentType")
+    # A batch source's input type is in the spec; an endpoint's requests are JSON when the payload path says where
+    # their features are (else CSV, which needs no FeaturesAttribute).
+    extra |= json_lines_features(spec, "modelBias", *bias_input_type(spec))
     config = engine_clarify.upload_analysis_config(ctx, "model-bias", "ModelBias", ours=False)
     baseline = engine_clarify.run_baseline(ctx, "ModelBias")
     job = native_sagemaker.ModelBiasJobDefinition(

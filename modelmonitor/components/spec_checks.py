@@ -80,10 +80,21 @@ def check_attribution_template(spec: ModelMonitorSpec) -> None:
             f"which spec.payload.input.path gives: {_PAYLOAD_PATH_HINT}")
 
 
+def bias_input_type(spec: ModelMonitorSpec) -> tuple[str, str]:
+    """(content type, the field that says so) of the records a bias job reads: the batch jobs' input; for an
+    endpoint, JSON when `spec.payload.input.path` says where the features are in each request, else CSV."""
+    if spec.batch_transform is not None:
+        return spec.batch_transform.content_type, "spec.batchTransform.contentType"
+    side = spec.payload.input
+    if side is not None and side.path is not None:
+        return "application/jsonlines", "spec.payload.input.path (JSON requests)"
+    return "text/csv", "spec.payload"
+
+
 def check_model_monitor(spec: ModelMonitorSpec) -> None:
     """The refusals of the Clarify job definitions (engine modelMonitor), from the spec alone."""
-    if spec.model_bias.enabled and spec.batch_transform is not None:
-        json_lines_features(spec, "modelBias", spec.batch_transform.content_type, "spec.batchTransform.contentType")
+    if spec.model_bias.enabled:
+        json_lines_features(spec, "modelBias", *bias_input_type(spec))
     if spec.feature_attribution.enabled:
         check_attribution_template(spec)
         json_lines_features(spec, "featureAttribution", attribution_dataset_type(spec),

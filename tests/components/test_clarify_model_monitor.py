@@ -319,3 +319,30 @@ def test_json_lines_attribution_without_a_payload_path_is_refused() -> None:
     with pytest.raises(MonitorConfigError, match=r"featureAttribution.contentType is application/jsonlines.*"
                                                  r"spec.payload.input.path"):
         render_plan([_attribution_doc(featureAttribution=_attribution(contentType="application/jsonlines"))])
+
+
+def _endpoint_bias(payload: dict[str, Any]) -> ModelMonitorDocument:
+    dumped = on_engine(example("bias-drift.yaml"), "modelMonitor").model_dump(by_alias=True, exclude_none=True)
+    return ModelMonitorDocument.model_validate({**dumped, "spec": {**dumped["spec"], "payload": payload}})
+
+
+def test_an_endpoint_sent_json_gets_its_features_attribute_from_the_payload_path() -> None:
+    """Same page, EndpointInput: FeaturesAttribute locates the features when the requests are JSON — which a
+    payload path says of an endpoint's requests (a CSV endpoint has no path, and gets none)."""
+    plan = render_plan([_endpoint_bias({"input": {"path": "features", "names": BIAS_FEATURES}})])
+    params = request("sagemaker", "CreateModelBiasJobDefinition", _wire(one(plan, "ModelBiasJobDefinition")))
+    assert params["ModelBiasJobInput"]["EndpointInput"]["FeaturesAttribute"] == "features"
+    csv_plan = mm_plan("bias-drift.yaml")
+    csv = request("sagemaker", "CreateModelBiasJobDefinition", _wire(one(csv_plan, "ModelBiasJobDefinition")))
+    assert "FeaturesAttribute" not in csv["ModelBiasJobInput"]["EndpointInput"]
+
+
+def test_an_endpoint_sent_json_whose_features_no_jmespath_key_locates_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    document = _endpoint_bias({"input": {"path": "instances[*].features", "names": BIAS_FEATURES}})
+    with pytest.raises(MonitorConfigError, match=r"spec.payload.input.path \(JSON requests\)"):
+        render_plan([document])
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(document.model_dump(by_alias=True, exclude_none=True, mode="json")))
+    assert main(["validate", str(path)]) == 1
+    assert "FeaturesAttribute" in capsys.readouterr().err
