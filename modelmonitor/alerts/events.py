@@ -113,6 +113,9 @@ class RunChange:
     failure_reason: str
     time: str = ""
     """The event's `time` (when the run reported)."""
+    evaluation_time: str = ""
+    """When the window was judged (its end, plus the label delay for labelled types); empty in events of versions
+    that did not send it."""
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,7 @@ def _parse_run(event_id: str, region: str, detail: Mapping[str, Any]) -> RunChan
         window_start=_opt_str(detail, "windowStart"),
         window_end=_opt_str(detail, "windowEnd"),
         failure_reason=_opt_str(detail, "failureReason"),
+        evaluation_time=_opt_str(detail, "evaluationTime"),
     )
 
 

@@ -79,9 +79,12 @@ def signal_for(record: Alertable, ctx: MonitorContext, *, firing: bool, violatio
         case RunChange():
             if record.status == "Failed":
                 return None
-            # A run counts at its window's end: reruns of one window give one time (idempotent), and the demo's
-            # simulated hours order correctly. The event's time is the fallback.
-            source, at = RUNS_SOURCE, parse_time(record.window_end) or parse_time(record.time)
+            # A run counts when its window was judged: the window's end, plus the label delay for model quality
+            # and bias — the clock alarms' StateChangeTime runs on, so an incident's duration mixes no two clocks.
+            # Reruns of one window give one time (idempotent), and the demo's simulated hours order correctly.
+            # Older events without it: the window's end, then the event's time.
+            source, at = RUNS_SOURCE, (parse_time(record.evaluation_time) or parse_time(record.window_end)
+                                       or parse_time(record.time))
             window = f" window {record.window_start} to {record.window_end}" if record.window_start else ""
             summary = f"run{window}: {record.violations} violation(s)" if firing else f"clean run{window}"
             count = record.violations

@@ -349,7 +349,7 @@ def processing_job_state_machine(args: ProcessingJobMachineArgs) -> dict[str, An
         "monitor": args.monitor, "endpoint": args.endpoint_name, "schedule": args.schedule_name,
         "engine": "processingJob", "monitoringType": args.monitoring_type, "status": "Failed",
         "violations": 0, "driftedFeatures": [], "reportUri": None,
-        "windowStart.$": "$.window_start", "windowEnd.$": "$.window_end",
+        "windowStart.$": "$.window_start", "windowEnd.$": "$.window_end", "evaluationTime.$": "$.evaluation_time",
         "failureReason.$": "States.Format('{}: {}', $.error.Error, $.error.Cause)",
     }
     states: dict[str, Any] = {

@@ -368,3 +368,29 @@ def test_cloudwatch_refusing_describe_alarms_keeps_the_incident_waiting_and_says
     assert [s for s, _ in world.published()] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default"]
     summary = handler.handle(alarm_event(3, "OK"), rt)
     assert [s for s, _ in world.published()][-1] == "[ModelMonitor] RESOLVED data quality: lending/credit-default"
+
+
+def test_a_run_counts_when_its_window_was_judged_so_durations_mix_no_two_clocks(world: World,
+                                                                                  sagemaker: Stubber) -> None:
+    """A labelled type's window is judged a label delay after it ends (the event's `evaluationTime`), and its alarm
+    fires on that clock too (StateChangeTime). Counting the run at its window's end made the incident start a label
+    delay before anything was known: here 2 h, so "3h 5m" for an incident of 1 h 5 min."""
+    _table(world)
+    _alarm_in_cloudwatch(world, "ALARM")
+    rt = world.runtime(STATE_TABLE=TABLE)
+
+    def judged(hour: int, violations: int) -> dict[str, Any]:
+        event = run_event(hour, violations)
+        event["detail"]["evaluationTime"] = _iso(START + timedelta(hours=hour + 1 + 2))  # window end + 2 h delay
+        return event
+
+    _put_violations(world, 12, 0.3)
+    handler.handle(judged(12, violations=1), rt)                 # window 12-13, judged 15:00
+    handler.handle(alarm_event(15, "ALARM"), rt)                 # 15:05
+    handler.handle(judged(13, violations=0), rt)                 # judged 16:00: the alarm still fires
+    world.clients["cloudwatch"].set_alarm_state(AlarmName=DRIFT_ALARM, StateValue="OK", StateReason="test")
+    handler.handle(alarm_event(16, "OK"), rt)                    # 16:05
+    published = world.published()
+    assert [s for s, _ in published] == ["[ModelMonitor] VIOLATIONS data drift: lending/credit-default",
+                                         "[ModelMonitor] RESOLVED data quality: lending/credit-default"]
+    assert "Duration:  1h 5m" in published[1][1]

@@ -280,11 +280,12 @@ def test_moto_failure_retries_capacity_then_emits_the_failed_run_event() -> None
     assert event["detail-type"] == "ModelMonitor Run State Change"
     detail = event["detail"]
     assert {k: detail[k] for k in ("monitor", "endpoint", "schedule", "engine", "monitoringType", "status",
-                                   "violations", "driftedFeatures", "reportUri", "windowStart", "windowEnd")} == {
+                                   "violations", "driftedFeatures", "reportUri", "windowStart", "windowEnd",
+                                   "evaluationTime")} == {
         "monitor": "lending/credit-default", "endpoint": "credit-default-v3", "schedule": "credit-default-dq",
         "engine": "processingJob", "monitoringType": "DataQuality", "status": "Failed", "violations": 0,
         "driftedFeatures": [], "reportUri": None, "windowStart": "2026-11-24T10:00:00Z",
-        "windowEnd": "2026-11-24T11:00:00Z"}
+        "windowEnd": "2026-11-24T11:00:00Z", "evaluationTime": "2026-11-24T11:00:00Z"}
     assert "CapacityError-2" in detail["failureReason"]
 
 

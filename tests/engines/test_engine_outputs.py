@@ -45,7 +45,8 @@ def test_event_entry_shape_and_failure_reason_cut() -> None:
     validate("events", "PutEvents", {"Entries": [entry]})
     detail = json.loads(entry["Detail"])
     assert set(detail) == {"monitor", "endpoint", "schedule", "engine", "monitoringType", "status", "violations",
-                           "driftedFeatures", "reportUri", "windowStart", "windowEnd", "failureReason"}
+                           "driftedFeatures", "reportUri", "windowStart", "windowEnd", "evaluationTime",
+                           "failureReason"}
     assert len(detail["failureReason"]) == 1024 and detail["windowStart"] == "2026-11-24T02:00:00Z"
 
 

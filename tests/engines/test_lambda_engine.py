@@ -77,7 +77,8 @@ def test_scheduled_invocation_analyses_the_previous_hour(aws: Aws, scenario: Sce
         "monitor": MONITOR, "endpoint": ENDPOINT, "schedule": SCHEDULE, "engine": "lambda",
         "monitoringType": "DataQuality", "status": "CompletedWithViolations", "violations": len(violations),
         "driftedFeatures": event["driftedFeatures"], "reportUri": f"s3://{BUCKET}/{HOUR_PREFIX}",
-        "windowStart": "2026-11-24T02:00:00Z", "windowEnd": "2026-11-24T03:00:00Z", "failureReason": None}
+        "windowStart": "2026-11-24T02:00:00Z", "windowEnd": "2026-11-24T03:00:00Z",
+        "evaluationTime": "2026-11-24T03:00:00Z", "failureReason": None}   # data quality: judged at the window's end
     assert {"monthly_charges", "payment_method"} <= set(event["driftedFeatures"])
 
     # Stamped with the window's end, its evaluation time (docs/engines.md, "Metric timestamps").

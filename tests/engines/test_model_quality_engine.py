@@ -83,7 +83,8 @@ def test_binary_model_quality_run(aws: Aws, scenario: Scenario) -> None:
                      "monitoringType": "ModelQuality", "status": "CompletedWithViolations", "violations": 2,
                      "driftedFeatures": [], "reportUri": f"s3://{BUCKET}/{prefix}",
                      "windowStart": "2026-11-24T02:00:00Z", "windowEnd": "2026-11-24T03:00:00Z",
-                     "failureReason": None}
+                     # judged after the 2 h label delay: the clock its alarms' StateChangeTime runs on
+                     "evaluationTime": "2026-11-24T05:00:00Z", "failureReason": None}
     assert response["status"] == "CompletedWithViolations"
 
     at = FIRST_HOUR + timedelta(hours=5)  # the window's evaluation time (docs/engines.md, "Metric timestamps")

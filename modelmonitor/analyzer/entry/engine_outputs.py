@@ -84,6 +84,9 @@ class RunOutcome:
     drifted_features: tuple[str, ...] = ()
     report_uri: str | None = None
     failure_reason: str | None = None
+    evaluation_time: datetime | None = None
+    """When the window was judged: its end, plus the label delay for labelled types (docs/engines.md, "Metric
+    timestamps"). None: the window's end."""
 
 
 def iso_z(moment: datetime) -> str:
@@ -101,6 +104,8 @@ def run_event_entry(run: EngineRun, outcome: RunOutcome) -> dict[str, Any]:
         "driftedFeatures": list(outcome.drifted_features), "reportUri": outcome.report_uri,
         "windowStart": iso_z(outcome.window.start) if outcome.window else None,
         "windowEnd": iso_z(outcome.window.end) if outcome.window else None,
+        "evaluationTime": iso_z(outcome.evaluation_time) if outcome.evaluation_time
+        else iso_z(outcome.window.end) if outcome.window else None,
         "failureReason": reason,
     }
     return {"Source": RUN_EVENT_SOURCE, "DetailType": RUN_EVENT_DETAIL_TYPE, "EventBusName": run.event_bus_name,

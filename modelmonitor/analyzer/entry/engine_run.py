@@ -133,7 +133,7 @@ def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, 
                                                            evaluation_time=run_window.evaluation_time), s3)
     if labelled is not None:
         outcome = RunOutcome(status=labelled.status, window=window, violations=len(labelled.result.violations),
-                             report_uri=report_uri)
+                             report_uri=report_uri, evaluation_time=run_window.evaluation_time)
         return Analysis(outcome, labelled.outputs, labelled.metrics, labelled.summary())
     job = replace(AnalysisJob.from_environment(env), window=window, output_path=output_path,
                   publish_cloudwatch_metrics=False, metrics_dir=None)
@@ -143,7 +143,8 @@ def analyze(env: Mapping[str, str], run_window: RunWindow, *, output_path: str, 
         job = replace(job, report_html=f"{output_path.rstrip('/')}/{REPORT_FILE}")
     result = run(job)
     outcome = RunOutcome(status=result.status, window=window, violations=len(result.violations),
-                         drifted_features=result.drifted_features, report_uri=report_uri)
+                         drifted_features=result.drifted_features, report_uri=report_uri,
+                         evaluation_time=run_window.evaluation_time)
     return Analysis(outcome, result.outputs, result.metrics, result.summary())
 
 
@@ -165,7 +166,8 @@ def execute(env: Mapping[str, str], engine_run: EngineRun, run_window: RunWindow
         if emit_failure:
             reason = f"{type(exc).__name__}: {exc}"
             log.error("run failed: %s", reason)
-            publish(engine_run, RunOutcome(status="Failed", window=window, failure_reason=reason), (), clients)
+            publish(engine_run, RunOutcome(status="Failed", window=window, failure_reason=reason,
+                                           evaluation_time=run_window.evaluation_time), (), clients)
         raise
     sent = publish(engine_run, analysis.outcome, analysis.metrics, clients)
     log.info("%s: %s (%d metric datums to %s)", analysis.outcome.status, analysis.summary, sent,
