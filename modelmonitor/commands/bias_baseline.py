@@ -14,7 +14,7 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.quality.bias_analysis import dataset_analysis
 from modelmonitor.analyzer.quality.bias_baseline import read_columns
 from modelmonitor.analyzer.quality.bias_config import BiasConfigError, parse_config
-from modelmonitor.analyzer.quality.bias_report import with_tolerance
+from modelmonitor.analyzer.quality.bias_report import check_tolerance, with_tolerance
 
 EXIT_USAGE = 2
 
@@ -38,7 +38,7 @@ def write_bias_baseline(data: str, config_path: str, output: str, *, tolerance: 
     if tolerance is not None:
         try:
             band = parse_tolerance(tolerance)
-            with_tolerance({}, band)  # checks the names and margins before any work
+            check_tolerance(band)  # before any work: nothing half-written
         except ValueError as exc:
             print(f"error: --bias-tolerance: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -22,6 +22,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from modelmonitor.components.policies import split_s3_uri
 from modelmonitor.components.processing_code import code_input
 from modelmonitor.components.stepfunctions import app_specification
 
@@ -239,7 +240,7 @@ class BaselineJobProvider(pulumi.dynamic.ResourceProvider):
 
         s3 = self._s3_factory(props["region"]) if self._s3_factory is not None else \
             _client(props["region"], props.get(PROFILE_KEY), service="s3")
-        bucket, _, prefix = str(props["output_s3_uri"]).removeprefix("s3://").rstrip("/").partition("/")
+        bucket, prefix = split_s3_uri(str(props["output_s3_uri"]).rstrip("/"))
         analysis = json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}/{ANALYSIS_FILE}")["Body"].read())
         band = with_tolerance(analysis, json.loads(props["tolerance"]))
         encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": props["kms_key_id"]} \

@@ -19,6 +19,8 @@ from modelmonitor.components import engine_names
 from modelmonitor.components.engine_names import MonitoringType
 from modelmonitor.components.names import MonitorNames
 from modelmonitor.spec import ModelMonitorDocument, ModelMonitorSpec, duration_seconds, schedule_period_seconds
+from modelmonitor.spec_clarify import ModelBias
+from modelmonitor.spec_quality import ModelQuality
 
 BATCH_ENDPOINT_DIMENSION = "batch-transform"
 """The `Endpoint` dimension and results path segment of a batch transform source under our engines: the analyzer
@@ -90,15 +92,7 @@ def _type_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict
                 "comparison_method": dq.method.capitalize(), "drift_threshold": repr(dq.drift_threshold),
                 "categorical_drift_threshold": repr(dq.categorical_drift_threshold), **payload_environment(spec)}
     if monitoring_type == "ModelBias":
-        mb = spec.model_bias
-        bias = {"probability_threshold_attribute": repr(mb.probability_threshold),
-                "min_ground_truth_coverage": repr(mb.min_ground_truth_coverage),
-                **payload_environment(spec, sketch=False)}
-        if mb.inference_attribute is not None:
-            bias["inference_attribute"] = mb.inference_attribute
-        if mb.probability_attribute is not None:
-            bias["probability_attribute"] = mb.probability_attribute
-        return bias
+        return _prediction_knobs(spec, spec.model_bias)
     if monitoring_type == "ModelExplainability":
         attribution = payload_environment(spec, sketch=False)
         if spec.feature_attribution.endpoint_name is not None:
@@ -107,14 +101,19 @@ def _type_knobs(spec: ModelMonitorSpec, monitoring_type: MonitoringType) -> dict
     mq = spec.model_quality
     if mq.problem_type is None:
         raise ValueError("modelQuality.problemType is required for a model-quality run")
-    knobs = {"problem_type": mq.problem_type,
-             "probability_threshold_attribute": repr(mq.probability_threshold),
-             "min_ground_truth_coverage": repr(mq.min_ground_truth_coverage),
+    return {"problem_type": mq.problem_type, **_prediction_knobs(spec, mq)}
+
+
+def _prediction_knobs(spec: ModelMonitorSpec, section: ModelQuality | ModelBias) -> dict[str, str]:
+    """Where a labelled run finds each prediction and how it joins labels: the settings model quality and bias
+    drift share (internal-contracts §5)."""
+    knobs = {"probability_threshold_attribute": repr(section.probability_threshold),
+             "min_ground_truth_coverage": repr(section.min_ground_truth_coverage),
              **payload_environment(spec, sketch=False)}
-    if mq.inference_attribute is not None:
-        knobs["inference_attribute"] = mq.inference_attribute
-    if mq.probability_attribute is not None:
-        knobs["probability_attribute"] = mq.probability_attribute
+    if section.inference_attribute is not None:
+        knobs["inference_attribute"] = section.inference_attribute
+    if section.probability_attribute is not None:
+        knobs["probability_attribute"] = section.probability_attribute
     return knobs
 
 

@@ -121,13 +121,8 @@ def _distance_from_balance(name: str, value: float) -> float:
     return abs(value - balance(name))
 
 
-def with_tolerance(analysis: Mapping[str, Any], tolerance: Mapping[str, float]) -> dict[str, Any]:
-    """The baseline constraints with a configured band: a copy of the baseline analysis in which each metric named
-    in `tolerance` sits that much farther from balance (on its own side; a balanced value moves up). AWS's rule
-    flags a value farther from balance than the constraint's, so a metric of the training set taken as is would
-    flag every window that sampling noise alone moves past it; the page's own example widens the constraint
-    ("if the baseline constraint of DPPL is 0.2…"). Metrics not named keep the baseline's value; the file keeps
-    Clarify's shape, so AWS's Clarify container judges with the same band under engine modelMonitor."""
+def check_tolerance(tolerance: Mapping[str, float]) -> None:
+    """ValueError unless every key is a bias metric's short name and every margin a finite number ≥ 0."""
     unknown = sorted(set(tolerance) - {*PRE_TRAINING, *POST_TRAINING})
     if unknown:
         raise ValueError(f"unknown bias metric(s) {unknown} in the tolerance; known: "
@@ -135,6 +130,16 @@ def with_tolerance(analysis: Mapping[str, Any], tolerance: Mapping[str, float]) 
     bad = sorted(name for name, margin in tolerance.items() if not margin >= 0 or math.isinf(margin))
     if bad:
         raise ValueError(f"the tolerance of {', '.join(bad)} must be a finite number ≥ 0")
+
+
+def with_tolerance(analysis: Mapping[str, Any], tolerance: Mapping[str, float]) -> dict[str, Any]:
+    """The baseline constraints with a configured band: a copy of the baseline analysis in which each metric named
+    in `tolerance` sits that much farther from balance (on its own side; a balanced value moves up). AWS's rule
+    flags a value farther from balance than the constraint's, so a metric of the training set taken as is would
+    flag every window that sampling noise alone moves past it; the page's own example widens the constraint
+    ("if the baseline constraint of DPPL is 0.2…"). Metrics not named keep the baseline's value; the file keeps
+    Clarify's shape, so AWS's Clarify container judges with the same band under engine modelMonitor."""
+    check_tolerance(tolerance)
     constraints = copy.deepcopy(dict(analysis))
     for _, _, entry in _entries(constraints):
         name, value = str(entry.get("name")), metric_value(entry)
