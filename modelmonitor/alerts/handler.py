@@ -18,12 +18,12 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
-from . import alarm_states, incident_store, incidents, logs, run_metrics
+from . import alarm_states, incident_store, logs, run_metrics
 from .clients import Clients
 from .config import Settings
 from .dedupe import Deduper, DynamoDeduper, MemoryDeduper
@@ -192,9 +192,10 @@ def _lifecycle(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, 
 
 
 def _advance(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
-             signal: Signal, consequence: str) -> tuple[Transition, Incident | None] | None:
+             signal: Signal, consequence: str, refine: Callable[[Incident | None, Signal], Signal] | None = None
+             ) -> tuple[Transition, Incident | None] | None:
     try:
-        return incident_store.advance(rt.incidents, signal, rt.settings.repeat_for(ctx.schedule))
+        return incident_store.advance(rt.incidents, signal, rt.settings.repeat_for(ctx.schedule), refine=refine)
     except (*AWS_ERRORS, IncidentConflict) as err:
         note = aws_error_note(err) if isinstance(err, AWS_ERRORS) else str(err)
         summary["errors"].append(f"{where}: incident state unavailable, {consequence}: {note}")
@@ -212,9 +213,9 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
         summary["ignored"] += 1
         _log(logging.INFO, "clean run", ctx, record, "ignored", where=where)
         return True
-    signal = _with_settled_alarms(where, record, ctx, rt, summary, signal=signal)
     advanced = _advance(where, record, ctx, rt, summary, signal=signal,
-                        consequence="cannot tell whether this resolves")
+                        consequence="cannot tell whether this resolves",
+                        refine=_settled_alarms(where, record, ctx, rt, summary))
     if advanced is None:
         return True
     transition = advanced[0]
@@ -231,22 +232,31 @@ def _clear(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summ
     return True
 
 
-def _with_settled_alarms(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary, *,
-                         signal: Signal) -> Signal:
-    """The clear signal plus the incident's other alarms that are not firing any more (alarm_states.py). Any
-    failure leaves the signal as it was: the incident then waits for those alarms' own OK, as before."""
-    try:
-        current, _ = rt.incidents.load(incidents.state_key(signal.group))
+def _settled_alarms(where: str, record: Alertable, ctx: MonitorContext, rt: Runtime, summary: Summary
+                    ) -> Callable[[Incident | None, Signal], Signal]:
+    """Completes a clear signal with the incident's other alarms that are not firing any more (alarm_states.py),
+    from the incident `incident_store.advance` has just read. A failed DescribeAlarms leaves the signal as it was:
+    the incident then waits for those alarms' own OK, as before. Asked once per set of alarms (a lost race
+    re-reads the incident, not CloudWatch)."""
+    answers: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def refine(current: Incident | None, signal: Signal) -> Signal:
         if current is None or not current.is_open:
             return signal
         sources = alarm_states.alarm_sources(current.open_sources, besides=signal.source)
-        settled = alarm_states.settled_alarms(rt.clients.alarms, sources)
-    except (*AWS_ERRORS, ValueError) as err:
-        note = f"DescribeAlarms: {aws_error_note(err)}" if isinstance(err, AWS_ERRORS) else str(err)
-        summary["errors"].append(f"{where}: alarm states unknown, waiting for their OK: {note}")
-        _log(logging.WARNING, "alarm states unknown", ctx, record, "alarm_states_failed", reason=note, where=where)
-        return signal
-    return replace(signal, settled=settled) if settled else signal
+        if sources not in answers:
+            try:
+                answers[sources] = alarm_states.settled_alarms(rt.clients.alarms, sources)
+            except AWS_ERRORS as err:
+                note = f"DescribeAlarms: {aws_error_note(err)}"
+                summary["errors"].append(f"{where}: alarm states unknown, waiting for their OK: {note}")
+                _log(logging.WARNING, "alarm states unknown", ctx, record, "alarm_states_failed", reason=note,
+                     where=where)
+                answers[sources] = ()
+        settled = answers[sources]
+        return replace(signal, settled=settled) if settled else signal
+
+    return refine
 
 
 def _publish_run_metrics(where: str, record: Alertable, ctx: MonitorContext, job: JobOutcome | None, *,

@@ -94,15 +94,17 @@ class DynamoIncidentStore:
         return True
 
 
-def advance(store: IncidentStore, signal: incidents.Signal, repeat_seconds: float
+def advance(store: IncidentStore, signal: incidents.Signal, repeat_seconds: float, *,
+            refine: Callable[[Incident | None, incidents.Signal], incidents.Signal] | None = None
             ) -> tuple[incidents.Transition, Incident | None]:
-    """Apply `signal` to its incident with optimistic concurrency: (transition, incident before it).
+    """Apply `signal` to its incident with optimistic concurrency: (transition, incident before it). `refine`
+    completes the signal from the incident just read (a clear signal's settled alarms), so nothing reads it twice.
 
     AWS errors other than a lost race propagate (the caller alerts without lifecycle, a duplicate beats a miss)."""
     key = incidents.state_key(signal.group)
     for _ in range(MAX_ATTEMPTS):
         current, version = store.load(key)
-        transition = incidents.step(current, signal, repeat_seconds)
+        transition = incidents.step(current, refine(current, signal) if refine else signal, repeat_seconds)
         if not transition.changed or transition.incident is None:
             return transition, current
         if store.save(key, transition.incident, version):
