@@ -15,7 +15,6 @@ import contextlib
 import io
 import json
 import os
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -156,10 +155,7 @@ def _baseline(aws: LocalAws, scenario: BiasScenario, plan: list[dict[str, Any]],
 
 
 def run_bias_demo(options: BiasDemoOptions, console: Console) -> BiasDemoResult:
-    out = options.output_dir
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    with logfile.logs_to(out / "demo.log"):
+    with logfile.fresh_output(options.output_dir):
         return _run(options, console)
 
 

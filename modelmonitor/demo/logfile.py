@@ -9,6 +9,7 @@ reading the demo, so this handler keeps its own format and drops those records.
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,3 +66,12 @@ def logs_to(path: Path) -> Iterator[None]:
 
 def hour_marker(index: int, label: str) -> None:
     logger.info("===== hour %02d: %s =====", index, label)
+
+
+@contextmanager
+def fresh_output(out: Path) -> Iterator[None]:
+    """A demo run's output folder, emptied and made again, with the run's logs going to its demo.log."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    with logs_to(out / "demo.log"):
+        yield

@@ -252,10 +252,7 @@ def _hour_summary(output: Path) -> tuple[tuple[str, ...], float | None, tuple[st
 
 
 def run_demo(options: DemoOptions, console: Console) -> DemoResult:
-    out = options.output_dir
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    with logfile.logs_to(out / "demo.log"):
+    with logfile.fresh_output(options.output_dir):
         return _run_demo(options, console)
 
 
