@@ -213,5 +213,13 @@ def test_multi_model_dashboard_shows_bias_and_attribution_violations_of_every_en
         namespace = run_metrics.NAMESPACES[monitoring_type]
         assert (f"SORT(SEARCH('{{{namespace},Endpoint,MonitoringSchedule}} MetricName=\"violations_count\"', "
                 "'Maximum', 3600), MAX, DESC, 20)") in expressions
+    # "CloudWatch search expression syntax" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
+    # search-expression-syntax.html): SEARCH(' {Namespace, DimensionName1, ...} SearchTerm', 'Statistic'), its
+    # example SEARCH('{AWS/EC2,InstanceId} MetricName="CPUUtilization"', 'Average') (namespace unquoted with '/')
+    documented = re.compile(r"SEARCH\('\{[A-Za-z0-9/_.-]+(,[A-Za-z]+)+\} MetricName=\"[A-Za-z_]+\"', "
+                            r"'(Maximum|Minimum|Average|Sum|SampleCount)', \d+\)")
+    for expression in expressions:
+        if "violations_count" in expression:
+            assert documented.search(expression), expression
     widths = {(w["x"], w["y"]): w["width"] for w in body["widgets"]}
     assert len(widths) == len(body["widgets"])                         # no two widgets on one spot
