@@ -29,7 +29,9 @@ import datagen
 REPO = Path(__file__).resolve().parent.parent
 NATIVE = "modelmonitor/analyzer/native"
 MODULES = {"_csvfast": ["_csvfast.c", "_csvfast_kernels.c", "_csvfast_text.c"],
-           "_kll": ["_kll.c", "_kll_core.c", "_kll_sort.c"]}
+           "_kll": ["_kll.c", "_kll_core.c", "_kll_sort.c", "_kll_simd.c"]}
+"""Every source any commit's modules may have; a commit without one of them (older ones lack _kll_simd.c) builds
+from those it has."""
 FLAGS = ["-O3", "-std=c11", "-fPIC", "-shared"]  # setup.py's optimisation level
 
 
@@ -41,7 +43,7 @@ def export(ref: str, into: Path) -> None:
     include, suffix = sysconfig.get_paths()["include"], sysconfig.get_config_var("EXT_SUFFIX")
     for module, sources in MODULES.items():
         native = into / NATIVE
-        subprocess.run(["cc", *FLAGS, f"-I{include}", *[str(native / s) for s in sources],
+        subprocess.run(["cc", *FLAGS, f"-I{include}", *[str(native / s) for s in sources if (native / s).exists()],
                         "-o", str(native / f"{module}{suffix}")], check=True)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "modelmonitor")], check=True,
                    stdout=subprocess.DEVNULL)

@@ -43,7 +43,8 @@ MODULES = (
                  (f"{NATIVE_DIR}/_csvfast.c", f"{NATIVE_DIR}/_csvfast_kernels.c", f"{NATIVE_DIR}/_csvfast_text.c"),
                  (f"{NATIVE_DIR}/_csvfast_kernels.h", f"{NATIVE_DIR}/_csvfast_text.h")),
     NativeModule("modelmonitor.analyzer.native._kll",
-                 (f"{NATIVE_DIR}/_kll.c", f"{NATIVE_DIR}/_kll_core.c", f"{NATIVE_DIR}/_kll_sort.c"),
+                 (f"{NATIVE_DIR}/_kll.c", f"{NATIVE_DIR}/_kll_core.c", f"{NATIVE_DIR}/_kll_sort.c",
+                  f"{NATIVE_DIR}/_kll_simd.c"),
                  (f"{NATIVE_DIR}/_kll_core.h",)),
 )
 

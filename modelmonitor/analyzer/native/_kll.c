@@ -442,7 +442,8 @@ PyMODINIT_FUNC PyInit__kll(void) {
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "KllSketch", (PyObject *)&KllType) < 0
-        || PyModule_AddObject(m, "DEFAULT_SEED", PyLong_FromUnsignedLongLong(DEFAULT_SEED)) < 0) {
+        || PyModule_AddObject(m, "DEFAULT_SEED", PyLong_FromUnsignedLongLong(DEFAULT_SEED)) < 0
+        || PyModule_AddObjectRef(m, "SIMD_SORT", kll_simd_active() ? Py_True : Py_False) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -6,6 +6,8 @@ import numpy.typing as npt
 from typing_extensions import Buffer
 
 DEFAULT_SEED: int
+SIMD_SORT: bool
+"""Whether level zero is sorted in blocks in AVX2 registers (False without AVX2, or with MODELMONITOR_KLL_SIMD=0)."""
 
 class KllSketch:
     def __new__(cls, k: int = 200, seed: int = ..., c: float = ...) -> Self: ...

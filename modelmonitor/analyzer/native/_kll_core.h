@@ -62,6 +62,13 @@ int kll_sorted_view(const kll_t *s, double *items, uint64_t *cumulative);
 int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const double *items, uint64_t n,
                    double min, double max);
 
+/* _kll_simd.c: sorts each whole block of KLL_SIMD_BLOCK items of a[0..n) in place (not across blocks) and returns
+ * 1, or returns 0 having done nothing when the CPU lacks the vector instructions it needs. */
+#define KLL_SIMD_BLOCK 32
+#define KLL_SIMD_ENV "MODELMONITOR_KLL_SIMD"
+int kll_sort_blocks(double *a, size_t n);
+int kll_simd_active(void);  /* 1 when kll_sort_blocks sorts (AVX2 present, not turned off by KLL_SIMD_ENV) */
+
 /* _kll_sort.c */
 void kll_sort(double *a, size_t n);
 /* Merges sorted x and y into out (ties: y first). out may overlap them only as an in-place compaction lays them

@@ -132,6 +132,21 @@ static void sort16(double *a, size_t n) {
     memcpy(a, pad, n * sizeof(double));
 }
 
+/* Up to 32 items: one or two networks and a merge. */
+static void sort_short(double *a, size_t n) {
+    if (n > 16) {
+        double runs[32];
+        memcpy(runs, a, n * sizeof(double));
+        sort16(runs, 16);
+        sort16(runs + 16, n - 16);
+        merge_apart(runs, 16, runs + 16, n - 16, a);
+    } else if (n > 8) {
+        sort16(a, n);
+    } else if (n > 1) {
+        sort8(a, n);
+    }
+}
+
 /* Quicksort (median of three, Hoare partition, which keeps heavy ties balanced) down to 16 items: needs no memory. */
 static void sort_in_place(double *a, size_t n) {
     while (n > 32) {
@@ -151,17 +166,7 @@ static void sort_in_place(double *a, size_t n) {
         if (left < n - left) { sort_in_place(a, left); a += left; n -= left; }
         else { sort_in_place(a + left, n - left); n = left; }
     }
-    if (n > 16) {  /* two networks and a merge */
-        double runs[32];
-        memcpy(runs, a, n * sizeof(double));
-        sort16(runs, 16);
-        sort16(runs + 16, n - 16);
-        merge_apart(runs, 16, runs + 16, n - 16, a);
-    } else if (n > 8) {
-        sort16(a, n);
-    } else if (n > 1) {
-        sort8(a, n);
-    }
+    sort_short(a, n);
 }
 
 #define SHORT_SORT 2048  /* doubles of stack scratch for a sort */
@@ -178,9 +183,15 @@ void kll_sort(double *a, size_t n) {
         sort_in_place(a, n);
         return;
     }
-    for (size_t i = 0; i < n; i += 16) sort16(a + i, n - i < 16 ? n - i : 16);
+    size_t first_width = 16;
+    if (n >= KLL_SIMD_BLOCK && kll_sort_blocks(a, n)) {  /* whole blocks in vector registers, the rest here */
+        sort_short(a + n - n % KLL_SIMD_BLOCK, n % KLL_SIMD_BLOCK);
+        first_width = KLL_SIMD_BLOCK;
+    } else {
+        for (size_t i = 0; i < n; i += 16) sort16(a + i, n - i < 16 ? n - i : 16);
+    }
     double *from = a, *to = scratch;
-    for (size_t width = 16; width < n; width *= 2) {
+    for (size_t width = first_width; width < n; width *= 2) {
         for (size_t i = 0; i < n; i += 2 * width) {
             const size_t len_x = n - i < width ? n - i : width, rest = n - i - len_x;
             const size_t len_y = rest < width ? rest : width;

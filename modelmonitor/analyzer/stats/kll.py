@@ -1,9 +1,10 @@
-"""The analyzer's quantile sketch: our C implementation (`_kll.c`, `_kll_core.c`, `_kll_sort.c`) of Apache
-DataSketches' KLL sketch of doubles — same compaction scheme (lazy, level capacities max(8, round(k·c^depth)),
-random odd/even halving, merge by level-wise union then general compression), so the same error guarantees:
-normalized rank error at most `normalized_rank_error(k, pmf)` with 99 % confidence, exact while n ≤ k, total
-weight equal to n at all times. `c` is DataSketches' 2/3 by default (levels bit-exact with DataSketches); the
-analyzer uses SageMaker's parameters, k = 2048 and c = 0.64 (what AWS's analyzer writes in statistics.json).
+"""The analyzer's quantile sketch: our C implementation (`_kll.c`, `_kll_core.c`, `_kll_sort.c`, and `_kll_simd.c`,
+which sorts level zero in AVX2 registers where the CPU has them) of Apache DataSketches' KLL sketch of doubles — same
+compaction scheme (lazy, level capacities max(8, round(k·c^depth)), random odd/even halving, merge by level-wise union
+then general compression), so the same error guarantees: normalized rank error at most `normalized_rank_error(k, pmf)`
+with 99 % confidence, exact while n ≤ k, total weight equal to n at all times. `c` is DataSketches' 2/3 by default
+(levels bit-exact with DataSketches); the analyzer uses SageMaker's parameters, k = 2048 and c = 0.64 (what AWS's
+analyzer writes in statistics.json).
 
 What differs from DataSketches: the halving coin comes from a splitmix64 generator seeded per sketch (`seed`,
 default `DEFAULT_SEED`), so the same values in the same order give the same sketch run after run; `update` takes a
