@@ -67,7 +67,17 @@ int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const d
 #define KLL_SIMD_BLOCK 32
 #define KLL_SIMD_ENV "MODELMONITOR_KLL_SIMD"
 int kll_sort_blocks(double *a, size_t n);
-int kll_simd_active(void);  /* 1 when kll_sort_blocks sorts (AVX2 present, not turned off by KLL_SIMD_ENV) */
+int kll_simd_active(void);
+/* Merges sorted x and y into out (overlapping neither) in vector registers until under eight items of one run are
+ * left unread; returns where the output's front stopped, with what is left to merge (the unread parts of both runs
+ * and eight held items, two sorted fours) in *rest, all of it ordered between the two ends already written. NULL,
+ * having done nothing, without AVX2 or when a run has under eight items. */
+typedef struct {
+    const double *x, *x_end, *y, *y_end;
+    double held[8];
+} kll_leftover_t;
+double *kll_merge_chains(const double *x, size_t len_x, const double *y, size_t len_y, double *out,
+                         kll_leftover_t *rest);  /* 1 when kll_sort_blocks sorts (AVX2 present, not turned off by KLL_SIMD_ENV) */
 
 /* _kll_sort.c */
 void kll_sort(double *a, size_t n);

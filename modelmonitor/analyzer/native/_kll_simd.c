@@ -76,6 +76,53 @@ AVX2 static inline void sort16_vectors(__m256d *v) {
     merge_vectors(&v[0], &v[2], 2);
 }
 
+/* Two sorted runs of four (one vector each): lo gets the four smallest, hi the four largest, both sorted. */
+AVX2 static inline void merge4(__m256d *lo, __m256d *hi) {
+    const __m256d r = reversed(*hi);
+    const __m256d l = _mm256_min_pd(*lo, r), h = _mm256_max_pd(r, *lo);
+    *lo = clean4(l);
+    *hi = clean4(h);
+}
+
+/* Sorted x and y (each at least 8 items) merged into out, which overlaps neither: two chains, one from the fronts
+ * and one from the backs, each merging four items at a time with the vector it holds (the bitonic merge kernel of
+ * Inoue et al.: load four from the run whose next item is smaller; the lower half of the eight is final). A round
+ * runs while each run has eight unread items, so neither chain can read what the other took. */
+AVX2 static double *merge_chains(const double *x, size_t len_x, const double *y, size_t len_y, double *out,
+                                 kll_leftover_t *rest) {
+    const double *fx = x + 4, *fy = y + 4, *bx = x + len_x - 4, *by = y + len_y - 4;  /* next unread: fronts; backs */
+    __m256d front_out = _mm256_loadu_pd(x), front = _mm256_loadu_pd(y);
+    __m256d back = _mm256_loadu_pd(bx), back_out = _mm256_loadu_pd(by);
+    merge4(&front_out, &front);
+    merge4(&back, &back_out);
+    double *f = out, *b = out + len_x + len_y - 4;
+    _mm256_storeu_pd(f, front_out);
+    _mm256_storeu_pd(b, back_out);
+    f += 4;
+    while (bx - fx >= 8 && by - fy >= 8) {
+        const int front_x = *fx < *fy, back_x = !(bx[-1] < by[-1]);
+        __m256d next_front = _mm256_loadu_pd(front_x ? fx : fy);
+        __m256d next_back = _mm256_loadu_pd(back_x ? bx - 4 : by - 4);
+        fx += front_x ? 4 : 0;
+        fy += front_x ? 0 : 4;
+        bx -= back_x ? 4 : 0;
+        by -= back_x ? 0 : 4;
+        merge4(&next_front, &front);
+        merge4(&back, &next_back);
+        _mm256_storeu_pd(f, next_front);
+        b -= 4;
+        _mm256_storeu_pd(b, next_back);
+        f += 4;
+    }
+    rest->x = fx;
+    rest->x_end = bx;
+    rest->y = fy;
+    rest->y_end = by;
+    _mm256_storeu_pd(rest->held, front);
+    _mm256_storeu_pd(rest->held + 4, back);
+    return f;
+}
+
 AVX2 static void sort_blocks_avx2(double *a, size_t n) {
     for (size_t start = 0; start + KLL_SIMD_BLOCK <= n; start += KLL_SIMD_BLOCK) {
         double *p = a + start;
@@ -118,9 +165,21 @@ int kll_sort_blocks(double *a, size_t n) {
     return 1;
 }
 
+double *kll_merge_chains(const double *x, size_t len_x, const double *y, size_t len_y, double *out,
+                         kll_leftover_t *rest) {
+    if (len_x < 8 || len_y < 8 || !kll_simd_active()) return NULL;
+    return merge_chains(x, len_x, y, len_y, out, rest);
+}
+
 #else
 
 int kll_simd_active(void) { return 0; }
+
+double *kll_merge_chains(const double *x, size_t len_x, const double *y, size_t len_y, double *out,
+                         kll_leftover_t *rest) {
+    (void)x, (void)len_x, (void)y, (void)len_y, (void)out, (void)rest;
+    return NULL;
+}
 
 int kll_sort_blocks(double *a, size_t n) {
     (void)a;

@@ -74,6 +74,23 @@ static void merge_apart(const double *x, size_t len_x, const double *y, size_t l
     merge_front(x + fx, bx - fx, y + fy, by - fy, front);
 }
 
+/* merge_apart's contract, in vector registers where kll_merge_chains can (AVX2, both runs at least 8 items long):
+ * what it leaves (two held fours, under eight items of one run, any number of the other's) is merged here. */
+static void merge_long(const double *x, size_t len_x, const double *y, size_t len_y, double *out) {
+    kll_leftover_t rest;
+    double *front = kll_merge_chains(x, len_x, y, len_y, out, &rest);
+    if (front == NULL) {
+        merge_apart(x, len_x, y, len_y, out);
+        return;
+    }
+    const size_t left_x = (size_t)(rest.x_end - rest.x), left_y = (size_t)(rest.y_end - rest.y);
+    const int short_x = left_x < left_y;
+    double held[8], small[15];
+    merge_front(rest.held, 4, rest.held + 4, 4, held);
+    merge_front(held, 8, short_x ? rest.x : rest.y, short_x ? left_x : left_y, small);
+    merge_apart(small, 8 + (short_x ? left_x : left_y), short_x ? rest.y : rest.x, short_x ? left_y : left_x, front);
+}
+
 static int overlaps(const double *run, size_t len, const double *out, size_t total) {
     const uintptr_t r = (uintptr_t)run, o = (uintptr_t)out;
     return r < o + total * sizeof(double) && o < r + len * sizeof(double);
@@ -86,7 +103,7 @@ void kll_merge_runs(const double *x, uint32_t len_x, const double *y, uint32_t l
     }
     const size_t total = (size_t)len_x + len_y;
     if (!overlaps(y, len_y, out, total)) {  /* x never overlaps out: it ends at or below it */
-        merge_apart(x, len_x, y, len_y, out);
+        merge_long(x, len_x, y, len_y, out);
         return;
     }
     double stack[SHORT_MERGE];  /* in place: y moves aside first */
@@ -96,7 +113,7 @@ void kll_merge_runs(const double *x, uint32_t len_x, const double *y, uint32_t l
         return;
     }
     memcpy(scratch, y, len_y * sizeof(double));
-    merge_apart(x, len_x, scratch, len_y, out);
+    merge_long(x, len_x, scratch, len_y, out);
     if (scratch != stack) free(scratch);
 }
 
@@ -196,7 +213,7 @@ void kll_sort(double *a, size_t n) {
             const size_t len_x = n - i < width ? n - i : width, rest = n - i - len_x;
             const size_t len_y = rest < width ? rest : width;
             if (len_y == 0) memcpy(to + i, from + i, len_x * sizeof(double));
-            else merge_apart(from + i, len_x, from + i + len_x, len_y, to + i);
+            else merge_long(from + i, len_x, from + i + len_x, len_y, to + i);
         }
         double *swap = from;
         from = to;

@@ -1,7 +1,8 @@
-"""Level zero sorted in AVX2 registers (`_kll_simd.c`) against the scalar sort (`MODELMONITOR_KLL_SIMD=0`, run in a
-subprocess because the choice is made once per process): the same sketches bit for bit, whatever the data's shape
-and length. Whether the vector path runs at all is checked against the CPU's own flags (/proc/cpuinfo), so this
-test cannot quietly compare the scalar path with itself."""
+"""Level zero sorted, and sorted runs merged, in AVX2 registers (`_kll_simd.c`) against the scalar code
+(`MODELMONITOR_KLL_SIMD=0`, run in a subprocess because the choice is made once per process): the same sketches bit for
+bit, whatever the data's shape and length, through updates, merges of similar and of lopsided sketches. Whether the
+vector path runs at all is checked against the CPU's own flags (/proc/cpuinfo), so this test cannot quietly compare the
+scalar path with itself."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ for name, values in shapes.items():
         other = KllSketch(k=k, c=c, seed=8)
         other.update(values[::3])
         sketch.merge(other)
+        tiny = KllSketch(k=k, c=c, seed=9)  # a lopsided merge: a few items into long levels
+        tiny.update(values[:37])
+        sketch.merge(tiny)
         out[f"{name} k={k}"] = sketch.to_json()
 for n in (31, 32, 33, 63, 64, 65, 100, 127, 129, 2047, 2048, 2049, 4096):
     exact = KllSketch(k=65535)
