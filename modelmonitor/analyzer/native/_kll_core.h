@@ -62,9 +62,9 @@ int kll_sorted_view(const kll_t *s, double *items, uint64_t *cumulative);
 int kll_set_levels(kll_t *s, uint32_t num_levels, const uint32_t *sizes, const double *items, uint64_t n,
                    double min, double max);
 
-/* _kll_simd.c: sorts each whole block of KLL_SIMD_BLOCK items of a[0..n) in place (not across blocks) and returns
- * 1, or returns 0 having done nothing when the CPU lacks the vector instructions it needs. */
-#define KLL_SIMD_BLOCK 32
+/* _kll_simd.c: sorts a[0..n) into runs of KLL_SIMD_BLOCK items (the last one shorter), each in place, and returns 1;
+ * returns 0 having done nothing when the CPU lacks the vector instructions it needs. */
+#define KLL_SIMD_BLOCK 64
 #define KLL_SIMD_ENV "MODELMONITOR_KLL_SIMD"
 int kll_sort_blocks(double *a, size_t n);
 int kll_simd_active(void);

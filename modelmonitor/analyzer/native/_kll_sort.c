@@ -201,8 +201,7 @@ void kll_sort(double *a, size_t n) {
         return;
     }
     size_t first_width = 16;
-    if (n >= KLL_SIMD_BLOCK && kll_sort_blocks(a, n)) {  /* whole blocks in vector registers, the rest here */
-        sort_short(a + n - n % KLL_SIMD_BLOCK, n % KLL_SIMD_BLOCK);
+    if (kll_sort_blocks(a, n)) {  /* blocks in vector registers */
         first_width = KLL_SIMD_BLOCK;
     } else {
         for (size_t i = 0; i < n; i += 16) sort16(a + i, n - i < 16 ? n - i : 16);
