@@ -369,6 +369,7 @@ done:
 static PyMethodDef methods[] = {
     {"moments", csvfast_moments, METH_O, "(sum, mean, m2, min, max) of finite float64 values."},
     {"count_newlines", csvfast_count_newlines, METH_O, "bytes.count(b'\\n') without the GIL."},
+    {"scan_block", csvfast_scan_block, METH_O, "(newlines, whether a quote or carriage return is in the bytes)."},
     {"more_distinct_than", csvfast_more_distinct_than, METH_VARARGS, "Whether values hold more than limit distinct numbers."},
     {"parse_block", parse_block, METH_VARARGS, "Plain CSV block -> typed float64 columns (see module source)."},
     {"bin_counts", csvfast_bin_counts, METH_VARARGS, "Add counts of values on fixed bins."},

@@ -227,3 +227,29 @@ PyObject *csvfast_count_newlines(PyObject *self, PyObject *arg) {
     return PyLong_FromSsize_t(count);
 }
 
+/* scan_block(block) -> (newlines, quoted): bytes.count(b"\n"), and whether a '"' or a '\r' is among the bytes (the
+ * CSV reader's plain-block test), in one pass without the GIL instead of three. Byte counters over 255-byte runs
+ * (they cannot wrap): the compiler turns the loop into vector compares, 16 or more bytes a step. */
+PyObject *csvfast_scan_block(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer block;
+    if (PyObject_GetBuffer(arg, &block, PyBUF_SIMPLE) < 0) return NULL;
+    Py_ssize_t count = 0;
+    unsigned char special = 0;
+    const unsigned char *p = block.buf, *end = p + block.len;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < end) {
+        const unsigned char *stop = end - p > 255 ? p + 255 : end;
+        unsigned char newlines = 0, marks = 0;
+        for (; p < stop; p++) {
+            newlines += *p == '\n';
+            marks |= (*p == '"') | (*p == '\r');
+        }
+        count += newlines;
+        special |= marks;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&block);
+    return Py_BuildValue("(nO)", count, special ? Py_True : Py_False);
+}
+

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.native._csvfast import count_newlines
+from modelmonitor.analyzer.native._csvfast import scan_block
 from modelmonitor.analyzer.read import prefetch
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
 from modelmonitor.analyzer.read.batches import (
@@ -25,10 +25,11 @@ from modelmonitor.analyzer.read.batches import (
 )
 from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
 from modelmonitor.analyzer.read.payload_mapping import split_csv
-from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
+from modelmonitor.analyzer.read.sources import DataObject, iter_block_views
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 
 _BOM = "\ufeff".encode()
+_NEWLINE = ord("\n")
 
 
 def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
@@ -61,19 +62,23 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
             builder.source = obj.uri
             first = True
             line_number = 0  # of the last line before this block, in this object (for messages)
-            for block in iter_blocks(obj):
+            for block in iter_block_views(obj):
                 if on_bytes:
-                    on_bytes(len(block))
-                n_lines = count_newlines(block) + (not block.endswith(b"\n"))
+                    on_bytes(block.nbytes)
+                newlines, quoted = scan_block(block)
+                n_lines = newlines + (block.nbytes > 0 and block[-1] != _NEWLINE)
                 counters.lines += n_lines
                 first_line, line_number = line_number + 1, line_number + n_lines
-                body = memoryview(block)
-                if first and (found := _header(block, header, names, obj.uri, first_line)) is not None:
-                    first = False
-                    names, skip = found
-                    body = body[skip:]
-                    first_line += block.count(b"\n", 0, skip)
-                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line, buffers=buffers)
+                body = block
+                if first:
+                    head = bytes(block)
+                    if (found := _header(head, header, names, obj.uri, first_line)) is not None:
+                        first = False
+                        names, skip = found
+                        body = body[skip:]
+                        first_line += head.count(b"\n", 0, skip)
+                plain = None if quoted else _plain_block(body, block, n_lines, names, obj.uri,
+                                                         first_line=first_line, buffers=buffers)
                 if plain is not None:
                     pending.append((pool.submit(_parse_plain, plain), plain))
                     yield from collect(_IN_FLIGHT)
@@ -112,9 +117,11 @@ def _pool() -> ThreadPoolExecutor:
                               thread_name_prefix="modelmonitor-parse")
 
 
-def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str, *,
+def _plain_block(body: memoryview, block: memoryview, n_lines: int, names: list[str] | None, uri: str, *,
                  first_line: int, buffers: BlockBuffers) -> _Plain | None:
-    if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
+    """A block without quotes or carriage returns (the caller has scanned it) as the parsers take it, or None when
+    the list path must read it."""
+    if not body.nbytes or block[:len(_BOM)] == _BOM:
         return None
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
     if width > MAX_COLUMNS:

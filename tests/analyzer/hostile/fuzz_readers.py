@@ -52,6 +52,7 @@ def _block_parser(fdp: atheris.FuzzedDataProvider) -> None:
     budget = fdp.ConsumeIntInRange(0, 1 << 16)
     body = fdp.ConsumeBytes(fdp.remaining_bytes())
     lines = body.count(b"\n") + 1
+    assert _csvfast.scan_block(body) == (lines - 1, b'"' in body or b"\r" in body)
     parsed = _csvfast.parse_block(body, width, np.empty((width, lines)), skip_ragged, limit, budget)
     if parsed is not None:
         rows, ragged, columns = parsed

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from modelmonitor.analyzer.base.limits import CATEGORY_LIMIT
 from modelmonitor.analyzer.native._csvfast import bin_counts as c_bin_counts
-from modelmonitor.analyzer.native._csvfast import parse_block
+from modelmonitor.analyzer.native._csvfast import parse_block, scan_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
@@ -317,3 +317,16 @@ def test_a_larger_block_replaces_a_free_buffer_that_is_too_small() -> None:
     columns = [c for c in parsed[0] if isinstance(c, TypedChunk)]
     assert columns[0].numbers.tolist() == [float(i) for i in range(1000)]
     assert columns[1].numbers.tolist() == [-float(i) for i in range(1000)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=1200) | st.text(alphabet='a,1\n"\r', max_size=1200).map(str.encode))
+def test_scan_block_counts_newlines_and_finds_quotes_and_carriage_returns(data: bytes) -> None:
+    """One pass for what `bytes.count` and two `in` tests said (over 255-byte runs: lengths past one run too)."""
+    assert scan_block(data) == (data.count(b"\n"), b'"' in data or b"\r" in data)
+    assert scan_block(memoryview(data)[1:]) == (data[1:].count(b"\n"), b'"' in data[1:] or b"\r" in data[1:])
+
+
+def test_scan_block_counts_past_a_byte_counter() -> None:
+    assert scan_block(b"\n" * 100_000) == (100_000, False)
+    assert scan_block(b"x" * 70_000 + b"\r") == (0, True)
