@@ -330,3 +330,19 @@ def test_scan_block_counts_newlines_and_finds_quotes_and_carriage_returns(data: 
 def test_scan_block_counts_past_a_byte_counter() -> None:
     assert scan_block(b"\n" * 100_000) == (100_000, False)
     assert scan_block(b"x" * 70_000 + b"\r") == (0, True)
+
+
+@pytest.mark.parametrize("n_edges", range(0, 21))
+def test_c_bin_counts_of_a_large_chunk_match_a_binary_search(n_edges: int) -> None:
+    """Every edge count on either side of the vector tallies' limit (16), over an odd-length chunk with values on
+    the edges, both zeros, infinities and NaN: NumPy's `searchsorted` (NaN sorts last) is the reference."""
+    rng = np.random.default_rng(n_edges)
+    edges = np.unique(rng.normal(size=n_edges).round(2))
+    values = np.concatenate([rng.normal(size=25_001).round(2), edges, [0.0, -0.0, np.inf, -np.inf, np.nan] * 3])
+    rng.shuffle(values)
+    counts = np.zeros(edges.size + 1)
+    c_bin_counts(values, edges, counts)
+    c_bin_counts(values[:7], edges, counts)  # counts add up over calls
+    expected = (np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
+                + np.bincount(np.searchsorted(edges, values[:7], side="left"), minlength=edges.size + 1))
+    assert counts.tolist() == expected.tolist()
