@@ -113,9 +113,11 @@ static inline const char *read_digits(const char *s, const char *limit, uint64_t
 }
 
 /* Types the field that starts at p and ends at the next comma or at `limit` (the line's end), where *field_end is
- * set; on a number stores its value. One pass: the number is read while the field's end is looked for. */
-static int type_field(const char *p, const char *limit, const char **field_end, double *value, int *canonical,
-                      int *in_int64) {
+ * set; on a number stores its value. One pass: the number is read while the field's end is looked for. Inlined in
+ * the parser's loop (a call per field, saving six registers each time, cost about 3 % of a numeric block's
+ * parse). */
+static inline __attribute__((always_inline)) int type_field(const char *p, const char *limit, const char **field_end,
+                                                           double *value, int *canonical, int *in_int64) {
     const char *s = p, *end;
     *field_end = p;
     if (p == limit || *p == ',') return FIELD_MISSING;

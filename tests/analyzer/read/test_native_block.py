@@ -346,3 +346,25 @@ def test_c_bin_counts_of_a_large_chunk_match_a_binary_search(n_edges: int) -> No
     expected = (np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
                 + np.bincount(np.searchsorted(edges, values[:7], side="left"), minlength=edges.size + 1))
     assert counts.tolist() == expected.tolist()
+
+
+_SPELLING = st.from_regex(r"\A[+-]?([0-9]{1,25}(\.[0-9]{0,25})?|\.[0-9]{1,25})([eE][+-]?[0-9]{1,3})?\Z", fullmatch=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(spellings=st.lists(_SPELLING, min_size=1, max_size=30), width=st.integers(min_value=1, max_value=3))
+def test_parsed_values_are_what_float_reads(spellings: list[str], width: int) -> None:
+    """Any spelling the C typing takes as a number, wherever it sits in a line (the last field is read up to the
+    line's end, the others up to a comma): Python's float() is the reference, to the bit; values it reads as
+    infinite are missing."""
+    rows = [spellings[i:i + width] + ["0"] * (width - len(spellings[i:i + width]))
+            for i in range(0, len(spellings), width)]
+    block = "".join(",".join(row) + "\n" for row in rows).encode()
+    out = np.empty((width, len(rows)))
+    parsed = parse_block(block, width, out, False, CATEGORY_LIMIT, TEXT_BUDGET)
+    assert parsed is not None and parsed[0] == len(rows)
+    for c in range(width):
+        expected = [float(row[c]) for row in rows if math.isfinite(float(row[c]))]
+        column = parsed[2][c]
+        assert column is not None and column[0] == len(expected)
+        assert [v.hex() for v in out[c, :column[0]]] == [v.hex() for v in expected]
