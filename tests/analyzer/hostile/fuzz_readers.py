@@ -56,9 +56,13 @@ def _block_parser(fdp: atheris.FuzzedDataProvider) -> None:
     lines = body.count(b"\n") + 1
     assert _csvfast.scan_block(body) == (lines - 1, b'"' in body or b"\r" in body)
     parsed = _csvfast.parse_block(body, width, np.empty((width, lines)), skip_ragged, limit, budget)
-    if parsed is not None:
-        rows, ragged, columns = parsed
+    assert parsed is not True  # out holds a row per line
+    if parsed is False:
+        assert b'"' in body or b"\r" in body
+    elif parsed is not None:
+        rows, ragged, columns, counted = parsed
         assert 0 <= rows <= lines and 0 <= ragged <= lines and len(columns) == width
+        assert counted == body.count(b"\n") + (body[-1:] not in (b"", b"\n"))
     typed = native_columns(memoryview(body), lines, width, skip_ragged=skip_ragged)
     if typed is not None:
         assert typed[1] <= lines

@@ -28,7 +28,7 @@ def _rows(batches: list[Batch]) -> Rows:
 
 
 def _read(path: Path, header: HeaderMode, *, fast: bool, chunk: int | None,
-          monkeypatch: pytest.MonkeyPatch) -> tuple[Rows, tuple[int, int, int]]:
+          monkeypatch: pytest.MonkeyPatch) -> tuple[Rows, tuple[int | str, ...]]:
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(csv_reader, "_plain_block", lambda *_args, **_kwargs: None)
@@ -36,7 +36,7 @@ def _read(path: Path, header: HeaderMode, *, fast: bool, chunk: int | None,
             patch.setattr(csv_reader, "iter_block_views", functools.partial(iter_block_views, chunk_bytes=chunk))
         counters = ReadCounters()
         batches = list(read_csv([DataObject(str(path), 1)], header, counters))
-    return _rows(batches), (counters.lines, counters.records, counters.malformed)
+    return _rows(batches), (counters.lines, counters.records, counters.malformed, *counters.examples)
 
 
 field = st.text(alphabet="ab1.5-e x", max_size=4)
@@ -61,6 +61,23 @@ def test_block_reader_reads_what_the_line_reader_reads(tmp_path: Path, monkeypat
         except csv_reader.AnalyzerInputError as exc:
             outcomes.append(str(exc))  # type: ignore[arg-type]
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("chunk", [None, 9, 40, 200])
+@pytest.mark.parametrize("bad_at", [3, 40, 97])
+def test_messages_name_the_line_in_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None,
+                                            bad_at: int) -> None:
+    """Plain blocks' lines are counted by the parser, after later blocks were read: a line that is not UTF-8 is
+    still reported under its number in the file (1 is the header), blank lines included."""
+    lines = [b"a,b"] + [b"" if i % 7 == 0 else b"%d,%d" % (i, i) for i in range(2, 101)]
+    lines[bad_at - 1] = b"\xff,1"
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for fast in (True, False):
+        _, (n_lines, _records, malformed, *examples) = _read(path, "auto", fast=fast, chunk=chunk,
+                                                               monkeypatch=monkeypatch)
+        assert (n_lines, malformed) == (100, 1)
+        assert len(examples) == 1 and str(examples[0]).startswith(f"{path} line {bad_at}: not UTF-8 text")
 
 
 def test_plain_csv_never_takes_the_list_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,7 @@ from modelmonitor.analyzer.native._csvfast import parse_block, scan_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
-from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, Refused, native_columns, parse_columns
 from modelmonitor.analyzer.read.sources import DataObject
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
@@ -102,8 +102,29 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     assert parsed is not None and parsed[1:] == (2, 2)
     assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
     assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
+    assert parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET) is True  # more rows than out
     with pytest.raises(ValueError, match="fewer rows"):
-        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET)
+        native_columns(memoryview(block), 1, 2, skip_ragged=True)
+
+
+@pytest.mark.parametrize(("block", "lines"), [(b"1,2\n\n3,4", 3), (b"1,2\n3\n", 2), (b"\n\n1,2\n", 3), (b"", 0)])
+def test_the_parser_counts_every_line(block: bytes, lines: int) -> None:
+    """The line count a scan would give (`bytes.count` of newlines, and a last line without one), from the parse."""
+    parsed = parse_columns(memoryview(block), 4, 2, skip_ragged=True)
+    assert isinstance(parsed, tuple) and parsed[3] == lines == block.count(b"\n") + (block[-1:] not in (b"", b"\n"))
+
+
+@pytest.mark.parametrize("block", [b'1,2\n3,"4"\n', b"1,2\r\n3,4\n", b"1,2\n3,4,5\n\"", b'"a",1\n'])
+def test_a_quote_or_carriage_return_anywhere_makes_the_block_not_plain(block: bytes) -> None:
+    """Found in the parse itself (no separate scan): even in a ragged row, after the rows already typed."""
+    assert parse_columns(memoryview(block), 4, 2, skip_ragged=True) is Refused.NOT_PLAIN
+
+
+def test_a_short_line_estimate_asks_for_the_exact_count() -> None:
+    block = b"1,2\n" * 50
+    assert parse_columns(memoryview(block), 10, 2, skip_ragged=True) is Refused.MORE_LINES
+    parsed = parse_columns(memoryview(block), 50, 2, skip_ragged=True)
+    assert isinstance(parsed, tuple) and parsed[1] == 50 and parsed[3] == 50
 
 
 @pytest.mark.parametrize("width", [255, 256, 300, 1000])
