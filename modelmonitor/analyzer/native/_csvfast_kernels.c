@@ -22,6 +22,44 @@ static inline void tally_bins(const double *x, Py_ssize_t n, const double *padde
     }
 }
 
+/* Tallies of x over at most FEW_EDGES edges (ascending): per edge, the values above it, two values a step in
+ * vector compares with no per-value store (a value's bin is the number of edges below it, so bin i holds
+ * above[i-1] - above[i]): about twice as fast as the search below for 10 bins. NaN is above no edge, hence counted
+ * apart and put in the last bin, where a binary search sorts it. */
+#define FEW_EDGES 16
+typedef double f64x2 __attribute__((vector_size(16)));
+typedef int64_t i64x2 __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) void tally_few_edges(const double *x, Py_ssize_t n, const double *e,
+                                                                   Py_ssize_t n_edges, double *out) {
+    i64x2 above[FEW_EDGES];
+    f64x2 edges[FEW_EDGES];
+    for (Py_ssize_t j = 0; j < n_edges; j++) {
+        above[j] = (i64x2){0, 0};
+        edges[j] = (f64x2){e[j], e[j]};
+    }
+    i64x2 nan_lanes = {0, 0};
+    Py_ssize_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        f64x2 v;
+        memcpy(&v, x + i, sizeof(v));
+        for (Py_ssize_t j = 0; j < n_edges; j++) above[j] -= v > edges[j];
+        nan_lanes -= v != v;
+    }
+    uint64_t counts[FEW_EDGES], nans = (uint64_t)(nan_lanes[0] + nan_lanes[1]);
+    for (Py_ssize_t j = 0; j < n_edges; j++) counts[j] = (uint64_t)(above[j][0] + above[j][1]);
+    for (; i < n; i++) {
+        for (Py_ssize_t j = 0; j < n_edges; j++) counts[j] += x[i] > e[j];
+        nans += x[i] != x[i];
+    }
+    uint64_t below_all = (uint64_t)n - nans;
+    for (Py_ssize_t j = 0; j < n_edges; j++) {
+        out[j] += (double)(below_all - counts[j]);
+        below_all = counts[j];
+    }
+    out[n_edges] += (double)(below_all + nans);
+}
+
 PyObject *csvfast_bin_counts(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer values, edges, counts;
@@ -35,7 +73,15 @@ PyObject *csvfast_bin_counts(PyObject *self, PyObject *args) {
     const double *x = values.buf, *e = edges.buf;
     double *out = counts.buf;
     Py_BEGIN_ALLOW_THREADS
-    if (n_edges <= 32) {
+    if (n_edges <= FEW_EDGES) {
+        switch (n_edges) { /* a constant count keeps the edges and tallies in registers */
+#define FEW_EDGES_CASE(k) case k: tally_few_edges(x, n, e, k, out); break;
+        FEW_EDGES_CASE(0) FEW_EDGES_CASE(1) FEW_EDGES_CASE(2) FEW_EDGES_CASE(3) FEW_EDGES_CASE(4) FEW_EDGES_CASE(5)
+        FEW_EDGES_CASE(6) FEW_EDGES_CASE(7) FEW_EDGES_CASE(8) FEW_EDGES_CASE(9) FEW_EDGES_CASE(10) FEW_EDGES_CASE(11)
+        FEW_EDGES_CASE(12) FEW_EDGES_CASE(13) FEW_EDGES_CASE(14) FEW_EDGES_CASE(15) FEW_EDGES_CASE(16)
+#undef FEW_EDGES_CASE
+        }
+    } else if (n_edges <= 32) {
         double padded[64];
         Py_ssize_t width = 1;
         while (width <= n_edges) width *= 2;
@@ -225,5 +271,31 @@ PyObject *csvfast_count_newlines(PyObject *self, PyObject *arg) {
     Py_END_ALLOW_THREADS
     PyBuffer_Release(&block);
     return PyLong_FromSsize_t(count);
+}
+
+/* scan_block(block) -> (newlines, quoted): bytes.count(b"\n"), and whether a '"' or a '\r' is among the bytes (the
+ * CSV reader's plain-block test), in one pass without the GIL instead of three. Byte counters over 255-byte runs
+ * (they cannot wrap): the compiler turns the loop into vector compares, 16 or more bytes a step. */
+PyObject *csvfast_scan_block(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_buffer block;
+    if (PyObject_GetBuffer(arg, &block, PyBUF_SIMPLE) < 0) return NULL;
+    Py_ssize_t count = 0;
+    unsigned char special = 0;
+    const unsigned char *p = block.buf, *end = p + block.len;
+    Py_BEGIN_ALLOW_THREADS
+    while (p < end) {
+        const unsigned char *stop = end - p > 255 ? p + 255 : end;
+        unsigned char newlines = 0, marks = 0;
+        for (; p < stop; p++) {
+            newlines += *p == '\n';
+            marks |= (*p == '"') | (*p == '\r');
+        }
+        count += newlines;
+        special |= marks;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&block);
+    return Py_BuildValue("(nO)", count, special ? Py_True : Py_False);
 }
 

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.native._csvfast import count_newlines
+from modelmonitor.analyzer.native._csvfast import scan_block
 from modelmonitor.analyzer.read import prefetch
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
 from modelmonitor.analyzer.read.batches import (
@@ -23,62 +23,59 @@ from modelmonitor.analyzer.read.batches import (
     HeaderMode,
     ReadCounters,
 )
-from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, Refused, parse_columns
 from modelmonitor.analyzer.read.payload_mapping import split_csv
-from modelmonitor.analyzer.read.sources import DataObject, iter_blocks
+from modelmonitor.analyzer.read.sources import DataObject, iter_block_views
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 
 _BOM = "\ufeff".encode()
+_NEWLINE = ord("\n")
 
 
 def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
              on_bytes: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """CSV files; with a header, every file repeats it (as split dataset files do) and ragged rows are malformed.
-    Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order."""
+    Plain blocks are parsed on a small thread pool (the parsers release the GIL), their results taken in order:
+    their lines are counted by the parser, so line numbers (for messages) follow the blocks as they are taken."""
     builder = BatchBuilder(counters)
     names: list[str] | None = None
     pending: deque[tuple[Future[_Parsed | None], _Plain]] = deque()
     buffers = BlockBuffers()
+    density = _Density()
     with _pool() as pool:
 
         def collect(limit: int) -> Iterator[Batch]:
             while len(pending) > limit:
                 future, plain = pending.popleft()
-                parsed = future.result()
-                if parsed is None:
-                    _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri,
-                               first_line=plain.first_line)
-                    if builder.full():
-                        yield from builder.drain(plain.names)
-                    continue
-                columns, n_rows, ragged = parsed
-                _count_ragged(counters, plain.uri, ragged, plain.width)
-                counters.records += n_rows
-                yield from builder.drain(plain.names)
-                yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
+                yield from _take(future.result(), plain, builder, counters, density)
 
         for obj in objects:
             builder.source = obj.uri
             first = True
-            line_number = 0  # of the last line before this block, in this object (for messages)
-            for block in iter_blocks(obj):
+            lines = _ObjectLines()
+            for block in iter_block_views(obj):
                 if on_bytes:
-                    on_bytes(len(block))
-                n_lines = count_newlines(block) + (not block.endswith(b"\n"))
-                counters.lines += n_lines
-                first_line, line_number = line_number + 1, line_number + n_lines
-                body = memoryview(block)
-                if first and (found := _header(block, header, names, obj.uri, first_line)) is not None:
-                    first = False
-                    names, skip = found
-                    body = body[skip:]
-                    first_line += block.count(b"\n", 0, skip)
-                plain = _plain_block(body, block, n_lines, names, obj.uri, first_line=first_line, buffers=buffers)
+                    on_bytes(block.nbytes)
+                body, header_lines = block, 0
+                if first:
+                    if lines.pending:  # blank blocks before the header: their lines number the header's
+                        yield from collect(0)
+                    head = bytes(block)
+                    if (found := _header(head, header, names, obj.uri, lines.counted + 1)) is not None:
+                        first = False
+                        names, skip = found
+                        body = body[skip:]
+                        header_lines = head.count(b"\n", 0, skip)
+                lines.pending += 1
+                plain = _plain_block(body, block, density.estimate(body.nbytes), names, obj.uri,
+                                     header_lines=header_lines, lines=lines, buffers=buffers)
                 if plain is not None:
                     pending.append((pool.submit(_parse_plain, plain), plain))
                     yield from collect(_IN_FLIGHT)
                     continue
                 yield from collect(0)
+                first_line = lines.taken(header_lines, counters) + 1
+                lines.add(_count_lines(body), counters)
                 _add_lines(builder, bytes(body), names, counters, obj.uri, first_line=first_line)
                 if builder.full():
                     yield from builder.drain(names)
@@ -86,12 +83,74 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
     yield from builder.drain(names)
 
 
-_Parsed = tuple[list[TextColumn | TypedChunk], int, int]
-"""(columns, rows, ragged rows skipped)."""
+def _take(parsed: _Parsed | None, plain: _Plain, builder: BatchBuilder, counters: ReadCounters,
+          density: _Density) -> Iterator[Batch]:
+    """A plain block's result, in the blocks' order: its batch, or its lines through the list path."""
+    first_line = plain.lines.taken(plain.header_lines, counters) + 1
+    if parsed is None:
+        plain.lines.add(_count_lines(plain.body), counters)
+        _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri, first_line=first_line)
+        if builder.full():
+            yield from builder.drain(plain.names)
+        return
+    columns, n_rows, ragged, n_lines = parsed
+    plain.lines.add(n_lines, counters)
+    density.learn(n_lines, plain.body.nbytes)
+    _count_ragged(counters, plain.uri, ragged, plain.width)
+    counters.records += n_rows
+    yield from builder.drain(plain.names)
+    yield Batch(names=plain.names, text_columns=columns, n_rows=n_rows)
+
+
+_Parsed = tuple[list[TextColumn | TypedChunk], int, int, int]
+"""(columns, rows, ragged rows skipped, lines)."""
 
 _IN_FLIGHT = 3
 """Plain blocks parsed ahead of the one being handed out: enough to keep the pool busy, few enough to bound memory
 (each holds its bytes and its typed columns)."""
+
+
+class _ObjectLines:
+    """Lines of one object's blocks taken so far, in order (line numbers for messages), and its blocks not taken
+    yet. Used by the reading thread only."""
+
+    def __init__(self) -> None:
+        self.counted = 0
+        self.pending = 0
+
+    def taken(self, header_lines: int, counters: ReadCounters) -> int:
+        """The number of the line before a block's body: the lines before the block and its header's."""
+        self.counted += header_lines
+        counters.lines += header_lines
+        return self.counted
+
+    def add(self, n_lines: int, counters: ReadCounters) -> None:
+        """A block's body was taken: its lines count (header lines were counted by `taken`)."""
+        self.counted += n_lines
+        self.pending -= 1
+        counters.lines += n_lines
+
+
+def _count_lines(body: memoryview) -> int:
+    return scan_block(body)[0] + (body.nbytes > 0 and body[-1] != _NEWLINE)
+
+
+class _Density:
+    """Lines per byte of the blocks read so far, to size a block's value buffer without counting its lines first
+    (the parser counts them in its one pass): a block with more lines than the estimate is parsed again with its
+    exact count. Until a block has been taken, blocks are counted."""
+
+    MARGIN = 1.125
+
+    def __init__(self) -> None:
+        self._per_byte = 0.0
+
+    def learn(self, n_lines: int, n_bytes: int) -> None:
+        if n_bytes:
+            self._per_byte = max(self._per_byte, n_lines / n_bytes)
+
+    def estimate(self, n_bytes: int) -> int | None:
+        return int(n_bytes * self._per_byte * self.MARGIN) + 16 if self._per_byte else None
 
 
 @dataclass(frozen=True)
@@ -100,10 +159,13 @@ class _Plain:
 
     body: memoryview
     n_lines: int
+    """The body's lines, or an estimate."""
     width: int
     names: list[str] | None
     uri: str
-    first_line: int
+    header_lines: int
+    """Lines of the header at the block's start, not in `body`."""
+    lines: _ObjectLines
     buffers: BlockBuffers
 
 
@@ -112,22 +174,41 @@ def _pool() -> ThreadPoolExecutor:
                               thread_name_prefix="modelmonitor-parse")
 
 
-def _plain_block(body: memoryview, block: bytes | bytearray, n_lines: int, names: list[str] | None, uri: str, *,
-                 first_line: int, buffers: BlockBuffers) -> _Plain | None:
-    if not body.nbytes or b'"' in block or b"\r" in block or block.startswith(_BOM):
+def _plain_block(body: memoryview, block: memoryview, estimate: int | None, names: list[str] | None, uri: str, *,
+                 header_lines: int, lines: _ObjectLines, buffers: BlockBuffers) -> _Plain | None:
+    """The block as the parsers take it, or None when the list path must read it: empty, with a byte-order mark, a
+    quote or a carriage return (a block with no line estimate yet is scanned for them here; the parser finds them
+    in any other)."""
+    if not body.nbytes or block[:len(_BOM)] == _BOM:
         return None
+    if estimate is None:
+        newlines, quoted = scan_block(body)
+        if quoted:
+            return None
+        estimate = newlines + 1
     width = len(names) if names is not None else _first_line(body).count(b",") + 1
     if width > MAX_COLUMNS:
         return None  # the list path counts the row malformed
-    return _Plain(body, n_lines, width, names, uri, first_line, buffers)
+    return _Plain(body, estimate, width, names, uri, header_lines, lines, buffers)
 
 
 def _parse_plain(plain: _Plain) -> _Parsed | None:
     """Runs on a pool thread: touches nothing shared (ragged rows are counted, and reported by the caller). Without
-    a header, ragged rows are padded, which only the list path does: the parsers then refuse the block."""
+    a header, ragged rows are padded, which only the list path does: the parsers then refuse the block. None: the
+    list path reads it."""
     skip_ragged = plain.names is not None
-    return (native_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged, buffers=plain.buffers)
-            or arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged))
+    found = parse_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged, buffers=plain.buffers)
+    if found is Refused.MORE_LINES:
+        found = parse_columns(plain.body, _count_lines(plain.body), plain.width, skip_ragged=skip_ragged,
+                              buffers=plain.buffers)
+    if found is Refused.NOT_PLAIN:
+        return None
+    if isinstance(found, tuple):
+        return found
+    if scan_block(plain.body)[1]:  # the parser may have stopped before a quote
+        return None
+    parsed = arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged)
+    return None if parsed is None else (*parsed, _count_lines(plain.body))
 
 
 def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str, first_line: int

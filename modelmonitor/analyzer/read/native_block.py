@@ -7,6 +7,7 @@ follows `typed_chunk.classify`; tests hold the statistics of both paths to each 
 
 from __future__ import annotations
 
+import enum
 import functools
 import sys
 import threading
@@ -75,18 +76,44 @@ class BlockBuffers:
 _FREE_REFS = 2
 
 
+class Refused(enum.Enum):
+    """Why `native_columns` did not read a block."""
+
+    NOT_PLAIN = "a quote or a carriage return: the list path reads the block"
+    MORE_LINES = "more lines than the estimate it was given: ask again with the exact count"
+
+
 def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool,
                    buffers: BlockBuffers | None = None) -> tuple[list[TextColumn | TypedChunk], int, int] | None:
     """`arrow_text.arrow_block`'s contract for all columns (same rows, same ragged-row handling, None for the list
-    path), with numeric columns already typed and text columns already counted. `buffers`: where the typed values
-    go (a new array when not given)."""
+    path), with numeric columns already typed and text columns already counted. `n_lines`: at least the block's
+    lines (ValueError otherwise). `buffers`: where the typed values go (a new array when not given). A block with a
+    quote or a carriage return is left to Arrow's reader (None), as the caller's test for plain text would."""
+    found = parse_columns(body, n_lines, width, skip_ragged=skip_ragged, buffers=buffers)
+    if found is Refused.MORE_LINES:
+        raise ValueError("out has fewer rows than the block has lines")
+    if found is None or found is Refused.NOT_PLAIN:
+        return None
+    return found[:3]
+
+
+def parse_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: bool,
+                  buffers: BlockBuffers | None = None
+                  ) -> tuple[list[TextColumn | TypedChunk], int, int, int] | Refused | None:
+    """`native_columns`, with the block's line count (every line, empty ones too) found in the same pass, for a
+    block not scanned before: NOT_PLAIN when it holds a quote or a carriage return; `n_lines` may be an estimate,
+    MORE_LINES when it was short."""
     capacity = row_capacity(body.nbytes, n_lines, width)
     out = (buffers.take(width, capacity) if buffers is not None
            else np.empty((width, capacity), dtype=np.float64))
     parsed = parse_block(body, width, out, skip_ragged, CATEGORY_LIMIT, text_budget(body.nbytes))
     if parsed is None:
         return None
-    n_rows, ragged, typed = parsed
+    if parsed is False:
+        return Refused.NOT_PLAIN
+    if parsed is True:
+        return Refused.MORE_LINES
+    n_rows, ragged, typed, lines = parsed
     texts_of = _BlockTexts(body, width, skip_ragged)
     columns: list[TextColumn | TypedChunk | None] = []
     for c, column in enumerate(typed):
@@ -107,7 +134,7 @@ def native_columns(body: memoryview, n_lines: int, width: int, *, skip_ragged: b
             return None
         for c, text in zip(left_to_arrow, found[0], strict=True):
             columns[c] = text
-    return [c for c in columns if c is not None], n_rows, ragged
+    return [c for c in columns if c is not None], n_rows, ragged, lines
 
 
 def _counted_texts(n_missing: int, counted: list[tuple[bytes, int]], *, load_texts: Callable[[], Any]

@@ -4,6 +4,7 @@ honoured). Objects are listed once, optionally filtered to a time window by Sage
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -17,8 +18,9 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError
 CHUNK_BYTES = 8 << 20
 """Read size per request: big enough to amortise S3 round trips, small enough to keep memory flat."""
 LOCAL_BLOCK_BYTES = 4 << 20
-"""Block size of a local file (no round trip to amortise): half the memory in flight, and the fresh pages the
-kernel must zero for it, for 5 % less CPU time on a 1M-row window than 8 MB blocks."""
+"""Block size of a local file (no round trip to amortise): half the memory in flight of 8 MB blocks, and the fresh
+pages the kernel must zero for their value buffers (a local CSV block itself is a map of the file, see
+`iter_block_views`). Statistics are summed per block, so their last bits depend on this size."""
 
 _HOUR_PATH = re.compile(r"(?:^|/)(\d{4})/(\d{2})/(\d{2})/(\d{2})/[^/]+$")
 _SKIPPED_NAMES = re.compile(r"^(\.|_SUCCESS$|_started)")
@@ -281,6 +283,66 @@ def _local_blocks(path: str, chunk_bytes: int) -> Iterator[bytearray]:
                 yield block
     except OSError as exc:
         raise AnalyzerInputError(f"{path}: {exc.strerror or exc}") from exc
+
+
+def iter_block_views(obj: DataObject, chunk_bytes: int | None = None) -> Iterator[memoryview]:
+    """`iter_blocks` as read-only views. A local file's blocks are views of the file's pages as the kernel caches
+    them (`_mapped_blocks`), never copied; an S3 object's are its downloaded bytes."""
+    if obj.uri.startswith("s3://"):
+        for block in iter_blocks(obj, chunk_bytes):
+            yield memoryview(block).toreadonly()
+        return
+    chunk_bytes = chunk_bytes or LOCAL_BLOCK_BYTES
+    try:
+        with open(obj.uri, "rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            mappable = size > 0 and _mappable(handle.fileno(), size)
+            if mappable:
+                yield from _mapped_blocks(handle.fileno(), size, chunk_bytes)
+    except OSError as exc:
+        raise AnalyzerInputError(f"{obj.uri}: {exc.strerror or exc}") from exc
+    if not mappable:  # a file system that cannot map files, or a file whose size is not known (/proc)
+        for block in _local_blocks(obj.uri, chunk_bytes):
+            yield memoryview(block).toreadonly()
+
+
+def _mappable(fileno: int, size: int) -> bool:
+    try:
+        mmap.mmap(fileno, min(size, mmap.PAGESIZE), access=mmap.ACCESS_READ).close()
+    except OSError:
+        return False
+    return True
+
+
+_MAP_POPULATE = getattr(mmap, "MAP_POPULATE", 0)
+"""Linux: the block's pages are entered in one call when it is mapped, instead of a page fault per 64 KiB as the
+parser first touches them (about 4 % less CPU time on a 1M-row window)."""
+
+
+def _mapped_blocks(fileno: int, size: int, chunk_bytes: int) -> Iterator[memoryview]:
+    """The blocks of the first `size` bytes of an open file, each a view of its own read-only memory map of the
+    file: no copy out of the page cache, no fresh pages to zero (reading into new buffers spent about 10 % of the
+    CPU time of reading a large CSV on both). A block's map is unmapped when its last view goes, so its pages leave
+    the process's resident memory with it, as a buffer would. A line longer than a block widens the block's map up
+    to the file's end. The file must not shrink while it is read (the kernel then stops the process with SIGBUS,
+    where a read would have returned less): the analyzer reads the inputs it was given, which nothing else
+    writes."""
+    start = 0
+    while start < size:
+        offset = start - start % mmap.ALLOCATIONGRANULARITY
+        length = min(size, start + chunk_bytes) - offset
+        while True:
+            mapped = mmap.mmap(fileno, length, flags=mmap.MAP_SHARED | _MAP_POPULATE, prot=mmap.PROT_READ,
+                               offset=offset)
+            cut = mapped.rfind(b"\n", start - offset) + 1
+            if cut or offset + length == size:
+                break
+            length = min(size - offset, 2 * length)  # a line longer than a block
+        end = offset + (cut or length)
+        if cut or mapped[start - offset:].strip():
+            yield memoryview(mapped)[start - offset:end - offset]
+        del mapped  # unmapped with its block's last view
+        start = end
 
 
 def read_text(uri: str) -> bytes:

@@ -1,10 +1,12 @@
 """Coverage-guided fuzzing (atheris, libFuzzer) of the CSV block parser (`_csvfast.parse_block`, through
-`native_block` and straight) and of the capture reader, on bytes the fuzzer makes. Run by `make fuzz`, which builds
+`native_block` and straight, with `scan_block`), of `bin_counts` (against NumPy's searchsorted) and of the capture
+reader, on bytes the fuzzer makes. Run by `make fuzz`, which builds
 an instrumented `_csvfast` with clang (AddressSanitizer and UndefinedBehaviorSanitizer, libFuzzer's coverage) into
 FUZZ_NATIVE_DIR and preloads the sanitizers; arguments after the script are libFuzzer's (-max_total_time=N, ...).
 
-A finding is: a sanitizer report, a crash, or any exception but AnalyzerInputError (the readers' way to say "bad
-input") from the readers, or any but ValueError/OverflowError from the C call with out-of-range arguments."""
+A finding is: a sanitizer report, a crash, a count that differs from the reference, or any exception but
+AnalyzerInputError (the readers' way to say "bad input") from the readers, or any but ValueError/OverflowError from
+the C call with out-of-range arguments."""
 
 from __future__ import annotations
 
@@ -52,10 +54,15 @@ def _block_parser(fdp: atheris.FuzzedDataProvider) -> None:
     budget = fdp.ConsumeIntInRange(0, 1 << 16)
     body = fdp.ConsumeBytes(fdp.remaining_bytes())
     lines = body.count(b"\n") + 1
+    assert _csvfast.scan_block(body) == (lines - 1, b'"' in body or b"\r" in body)
     parsed = _csvfast.parse_block(body, width, np.empty((width, lines)), skip_ragged, limit, budget)
-    if parsed is not None:
-        rows, ragged, columns = parsed
+    assert parsed is not True  # out holds a row per line
+    if parsed is False:
+        assert b'"' in body or b"\r" in body
+    elif parsed is not None:
+        rows, ragged, columns, counted = parsed
         assert 0 <= rows <= lines and 0 <= ragged <= lines and len(columns) == width
+        assert counted == body.count(b"\n") + (body[-1:] not in (b"", b"\n"))
     typed = native_columns(memoryview(body), lines, width, skip_ragged=skip_ragged)
     if typed is not None:
         assert typed[1] <= lines
@@ -70,6 +77,19 @@ def _arguments(fdp: atheris.FuzzedDataProvider) -> None:
         _csvfast.parse_block(fdp.ConsumeBytes(64), width, np.empty(16), fdp.ConsumeBool(), limit, budget)
     with contextlib.suppress(ValueError, OverflowError):
         _csvfast.more_distinct_than(np.arange(8.0), limit)
+
+
+def _bin_counts(fdp: atheris.FuzzedDataProvider) -> None:
+    """Any float64 bits as values (NaN, infinities, both zeros), a few edges or many: NumPy's searchsorted counts."""
+    n_edges = fdp.ConsumeIntInRange(0, 40)
+    edges = np.unique(np.frombuffer(fdp.ConsumeBytes(8 * n_edges).ljust(8 * n_edges, b"\0"), dtype=np.float64))
+    edges = edges[np.isfinite(edges)]
+    data = fdp.ConsumeBytes(fdp.remaining_bytes())
+    values = np.frombuffer(data[:len(data) // 8 * 8], dtype=np.float64)
+    counts = np.zeros(edges.size + 1)
+    _csvfast.bin_counts(values, edges, counts)
+    expected = np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
+    assert counts.tolist() == expected.tolist()
 
 
 def _capture_reader(fdp: atheris.FuzzedDataProvider) -> None:
@@ -88,7 +108,7 @@ _fuzzed_blocks: list[bytes] = []
 capture.iter_blocks = lambda _obj: iter(_fuzzed_blocks)
 
 
-_TARGETS = {"blocks": _block_parser, "arguments": _arguments, "capture": _capture_reader}
+_TARGETS = {"blocks": _block_parser, "arguments": _arguments, "bins": _bin_counts, "capture": _capture_reader}
 _CHOSEN = [_TARGETS[name] for name in os.environ.get("FUZZ_TARGETS", ",".join(_TARGETS)).split(",")]
 
 

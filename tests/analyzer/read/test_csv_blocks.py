@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelmonitor.analyzer.read import csv_reader
+from modelmonitor.analyzer.read import csv_reader, sources
 from modelmonitor.analyzer.read.batches import Batch, HeaderMode, ReadCounters
 from modelmonitor.analyzer.read.csv_reader import read_csv
-from modelmonitor.analyzer.read.sources import DataObject, iter_blocks, iter_lines
+from modelmonitor.analyzer.read.sources import DataObject, iter_block_views, iter_blocks, iter_lines
 
 Rows = list[tuple[list[str] | None, tuple[str, ...]]]
 
@@ -28,15 +28,15 @@ def _rows(batches: list[Batch]) -> Rows:
 
 
 def _read(path: Path, header: HeaderMode, *, fast: bool, chunk: int | None,
-          monkeypatch: pytest.MonkeyPatch) -> tuple[Rows, tuple[int, int, int]]:
+          monkeypatch: pytest.MonkeyPatch) -> tuple[Rows, tuple[int | str, ...]]:
     with monkeypatch.context() as patch:
         if not fast:
             patch.setattr(csv_reader, "_plain_block", lambda *_args, **_kwargs: None)
         if chunk is not None:
-            patch.setattr(csv_reader, "iter_blocks", functools.partial(iter_blocks, chunk_bytes=chunk))
+            patch.setattr(csv_reader, "iter_block_views", functools.partial(iter_block_views, chunk_bytes=chunk))
         counters = ReadCounters()
         batches = list(read_csv([DataObject(str(path), 1)], header, counters))
-    return _rows(batches), (counters.lines, counters.records, counters.malformed)
+    return _rows(batches), (counters.lines, counters.records, counters.malformed, *counters.examples)
 
 
 field = st.text(alphabet="ab1.5-e x", max_size=4)
@@ -61,6 +61,23 @@ def test_block_reader_reads_what_the_line_reader_reads(tmp_path: Path, monkeypat
         except csv_reader.AnalyzerInputError as exc:
             outcomes.append(str(exc))  # type: ignore[arg-type]
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("chunk", [None, 9, 40, 200])
+@pytest.mark.parametrize("bad_at", [3, 40, 97])
+def test_messages_name_the_line_in_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int | None,
+                                            bad_at: int) -> None:
+    """Plain blocks' lines are counted by the parser, after later blocks were read: a line that is not UTF-8 is
+    still reported under its number in the file (1 is the header), blank lines included."""
+    lines = [b"a,b"] + [b"" if i % 7 == 0 else b"%d,%d" % (i, i) for i in range(2, 101)]
+    lines[bad_at - 1] = b"\xff,1"
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for fast in (True, False):
+        _, (n_lines, _records, malformed, *examples) = _read(path, "auto", fast=fast, chunk=chunk,
+                                                               monkeypatch=monkeypatch)
+        assert (n_lines, malformed) == (100, 1)
+        assert len(examples) == 1 and str(examples[0]).startswith(f"{path} line {bad_at}: not UTF-8 text")
 
 
 def test_plain_csv_never_takes_the_list_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,11 +117,56 @@ def test_a_blank_final_line_is_no_block(tmp_path: Path) -> None:
 @given(data=st.binary(max_size=60).map(lambda b: b.replace(b"\x00", b"\n")) | st.text(alphabet="ab \n", max_size=60)
        .map(str.encode), chunk=st.integers(min_value=1, max_value=16))
 def test_local_blocks_are_the_joined_stream_cut_at_newlines(tmp_path: Path, data: bytes, chunk: int) -> None:
-    """Local files are read block by block with a seek back to the last newline; their bytes are what the stream
-    reader (S3: join and slice) yields, also for lines longer than a block and a blank final line."""
+    """Local files are read block by block with a seek back to the last newline (or mapped block by block); their
+    bytes are what the stream reader (S3: join and slice) yields, also for lines longer than a block and a blank
+    final line."""
     path = tmp_path / "d.bin"
     path.write_bytes(data)
-    local = [bytes(b) for b in iter_blocks(DataObject(str(path), 1), chunk_bytes=chunk)]
+    for read in (iter_blocks, iter_block_views):
+        _assert_stream_cut_at_newlines(data, [bytes(b) for b in read(DataObject(str(path), 1), chunk_bytes=chunk)],
+                                       chunk)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.integers(min_value=0, max_value=9000), max_size=12), blank_end=st.booleans(),
+       chunk=st.sampled_from([100, 4095, 4096, 4097, 10000]))
+def test_mapped_blocks_across_page_boundaries(tmp_path: Path, lines: list[int], blank_end: bool, chunk: int) -> None:
+    """Blocks mapped at offsets that are not page-aligned (a map starts at the page below), lines longer than a
+    block (its map widens) and a blank tail: the stream's bytes, cut at newlines."""
+    data = b"".join(b"x" * n + b"\n" for n in lines) + (b"  " if blank_end else b"y,z")
+    path = tmp_path / "d.csv"
+    path.write_bytes(data)
+    views = list(iter_block_views(DataObject(str(path), 1), chunk_bytes=chunk))
+    assert all(v.readonly for v in views)
+    _assert_stream_cut_at_newlines(data, [bytes(v) for v in views], chunk)
+
+
+def test_a_mapped_block_is_unmapped_with_its_last_view(tmp_path: Path) -> None:
+    path = tmp_path / "mapped.csv"
+    path.write_bytes(b"1,2\n" * 5000)
+
+    def maps() -> int:
+        return Path("/proc/self/maps").read_text().count(str(path))
+
+    blocks = iter_block_views(DataObject(str(path), 1), chunk_bytes=8192)
+    first = next(blocks)
+    second = next(blocks)
+    assert maps() == 2
+    del first
+    assert maps() == 1  # the generator no longer holds a block it handed out
+    del second, blocks
+    assert maps() == 0
+
+
+def test_files_that_cannot_be_mapped_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"a,b\n1,2\n" * 3000)
+    monkeypatch.setattr(sources, "_mappable", lambda *_args: False)
+    views = list(iter_block_views(DataObject(str(path), 1), chunk_bytes=1000))
+    assert b"".join(views) == path.read_bytes() and len(views) > 1 and all(v.readonly for v in views)
+
+
+def _assert_stream_cut_at_newlines(data: bytes, local: list[bytes], chunk: int) -> None:
     rest, streamed = b"", []
     for piece in (data[i:i + chunk] for i in range(0, len(data), chunk)):  # the S3 path's algorithm
         joined = rest + piece

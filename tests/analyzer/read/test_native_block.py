@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from modelmonitor.analyzer.base.limits import CATEGORY_LIMIT
 from modelmonitor.analyzer.native._csvfast import bin_counts as c_bin_counts
-from modelmonitor.analyzer.native._csvfast import parse_block
+from modelmonitor.analyzer.native._csvfast import parse_block, scan_block
 from modelmonitor.analyzer.read import csv_reader
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.native_block import TEXT_BUDGET_MIN as TEXT_BUDGET
-from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, Refused, native_columns, parse_columns
 from modelmonitor.analyzer.read.sources import DataObject
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 from modelmonitor.analyzer.stats.dataset_stats import ColumnStats, DatasetStats
@@ -102,8 +102,29 @@ def test_ragged_rows_are_skipped_and_counted_or_refuse_the_block() -> None:
     assert parsed is not None and parsed[1:] == (2, 2)
     assert parsed[0][0].numbers.tolist() == [1.0, 7.0]
     assert native_columns(memoryview(block), 6, 2, skip_ragged=False) is None
+    assert parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET) is True  # more rows than out
     with pytest.raises(ValueError, match="fewer rows"):
-        parse_block(block, 2, np.empty((2, 1)), True, CATEGORY_LIMIT, TEXT_BUDGET)
+        native_columns(memoryview(block), 1, 2, skip_ragged=True)
+
+
+@pytest.mark.parametrize(("block", "lines"), [(b"1,2\n\n3,4", 3), (b"1,2\n3\n", 2), (b"\n\n1,2\n", 3), (b"", 0)])
+def test_the_parser_counts_every_line(block: bytes, lines: int) -> None:
+    """The line count a scan would give (`bytes.count` of newlines, and a last line without one), from the parse."""
+    parsed = parse_columns(memoryview(block), 4, 2, skip_ragged=True)
+    assert isinstance(parsed, tuple) and parsed[3] == lines == block.count(b"\n") + (block[-1:] not in (b"", b"\n"))
+
+
+@pytest.mark.parametrize("block", [b'1,2\n3,"4"\n', b"1,2\r\n3,4\n", b"1,2\n3,4,5\n\"", b'"a",1\n'])
+def test_a_quote_or_carriage_return_anywhere_makes_the_block_not_plain(block: bytes) -> None:
+    """Found in the parse itself (no separate scan): even in a ragged row, after the rows already typed."""
+    assert parse_columns(memoryview(block), 4, 2, skip_ragged=True) is Refused.NOT_PLAIN
+
+
+def test_a_short_line_estimate_asks_for_the_exact_count() -> None:
+    block = b"1,2\n" * 50
+    assert parse_columns(memoryview(block), 10, 2, skip_ragged=True) is Refused.MORE_LINES
+    parsed = parse_columns(memoryview(block), 50, 2, skip_ragged=True)
+    assert isinstance(parsed, tuple) and parsed[1] == 50 and parsed[3] == 50
 
 
 @pytest.mark.parametrize("width", [255, 256, 300, 1000])
@@ -317,3 +338,54 @@ def test_a_larger_block_replaces_a_free_buffer_that_is_too_small() -> None:
     columns = [c for c in parsed[0] if isinstance(c, TypedChunk)]
     assert columns[0].numbers.tolist() == [float(i) for i in range(1000)]
     assert columns[1].numbers.tolist() == [-float(i) for i in range(1000)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=1200) | st.text(alphabet='a,1\n"\r', max_size=1200).map(str.encode))
+def test_scan_block_counts_newlines_and_finds_quotes_and_carriage_returns(data: bytes) -> None:
+    """One pass for what `bytes.count` and two `in` tests said (over 255-byte runs: lengths past one run too)."""
+    assert scan_block(data) == (data.count(b"\n"), b'"' in data or b"\r" in data)
+    assert scan_block(memoryview(data)[1:]) == (data[1:].count(b"\n"), b'"' in data[1:] or b"\r" in data[1:])
+
+
+def test_scan_block_counts_past_a_byte_counter() -> None:
+    assert scan_block(b"\n" * 100_000) == (100_000, False)
+    assert scan_block(b"x" * 70_000 + b"\r") == (0, True)
+
+
+@pytest.mark.parametrize("n_edges", range(0, 21))
+def test_c_bin_counts_of_a_large_chunk_match_a_binary_search(n_edges: int) -> None:
+    """Every edge count on either side of the vector tallies' limit (16), over an odd-length chunk with values on
+    the edges, both zeros, infinities and NaN: NumPy's `searchsorted` (NaN sorts last) is the reference."""
+    rng = np.random.default_rng(n_edges)
+    edges = np.unique(rng.normal(size=n_edges).round(2))
+    values = np.concatenate([rng.normal(size=25_001).round(2), edges, [0.0, -0.0, np.inf, -np.inf, np.nan] * 3])
+    rng.shuffle(values)
+    counts = np.zeros(edges.size + 1)
+    c_bin_counts(values, edges, counts)
+    c_bin_counts(values[:7], edges, counts)  # counts add up over calls
+    expected = (np.bincount(np.searchsorted(edges, values, side="left"), minlength=edges.size + 1)
+                + np.bincount(np.searchsorted(edges, values[:7], side="left"), minlength=edges.size + 1))
+    assert counts.tolist() == expected.tolist()
+
+
+_SPELLING = st.from_regex(r"\A[+-]?([0-9]{1,25}(\.[0-9]{0,25})?|\.[0-9]{1,25})([eE][+-]?[0-9]{1,3})?\Z", fullmatch=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(spellings=st.lists(_SPELLING, min_size=1, max_size=30), width=st.integers(min_value=1, max_value=3))
+def test_parsed_values_are_what_float_reads(spellings: list[str], width: int) -> None:
+    """Any spelling the C typing takes as a number, wherever it sits in a line (the last field is read up to the
+    line's end, the others up to a comma): Python's float() is the reference, to the bit; values it reads as
+    infinite are missing."""
+    rows = [spellings[i:i + width] + ["0"] * (width - len(spellings[i:i + width]))
+            for i in range(0, len(spellings), width)]
+    block = "".join(",".join(row) + "\n" for row in rows).encode()
+    out = np.empty((width, len(rows)))
+    parsed = parse_block(block, width, out, False, CATEGORY_LIMIT, TEXT_BUDGET)
+    assert parsed is not None and parsed[0] == len(rows)
+    for c in range(width):
+        expected = [float(row[c]) for row in rows if math.isfinite(float(row[c]))]
+        column = parsed[2][c]
+        assert column is not None and column[0] == len(expected)
+        assert [v.hex() for v in out[c, :column[0]]] == [v.hex() for v in expected]
