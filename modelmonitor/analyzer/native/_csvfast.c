@@ -392,6 +392,8 @@ static PyMethodDef methods[] = {
     {"more_distinct_than", csvfast_more_distinct_than, METH_VARARGS, "Whether values hold more than limit distinct numbers."},
     {"parse_block", parse_block, METH_VARARGS, "Plain CSV block -> typed float64 columns (see module source)."},
     {"bin_counts", csvfast_bin_counts, METH_VARARGS, "Add counts of values on fixed bins."},
+    {"report_shrinking", csvfast_report_shrinking, METH_O,
+     "report_shrinking(path): a SIGBUS (pages of a mapped file lost) ends the process with exit 2 naming path."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -2,9 +2,12 @@
 #include "_csvfast_kernels.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* bin_counts(values, edges, counts): adds to counts[i] the values with edges[i-1] < x <= edges[i] (len(edges)+1
  * bins, edges ascending; NaN goes to the last bin, as a binary search would sort it). */
@@ -299,3 +302,39 @@ PyObject *csvfast_scan_block(PyObject *self, PyObject *arg) {
     return Py_BuildValue("(nO)", count, special ? Py_True : Py_False);
 }
 
+
+/* A local file is read through memory maps of it (sources._mapped_blocks). If the file is cut short while it is
+ * read, the pages behind a block go with it and the next touch of them is a SIGBUS, which would end the process
+ * without a word (a read() would just have returned less). This handler says which file in one line and exits 2,
+ * the analyzer's code for an input error. It only writes a message made beforehand and exits: both are safe in a
+ * signal handler. Installed once; each file read through maps names itself (the last one named is reported). */
+static char lost_pages_message[4352];
+static size_t lost_pages_length;
+
+static void report_lost_pages(int signal_number) {
+    (void)signal_number;
+    ssize_t written = write(STDERR_FILENO, lost_pages_message, lost_pages_length);
+    (void)written;
+    _exit(2);
+}
+
+PyObject *csvfast_report_shrinking(PyObject *self, PyObject *arg) {
+    (void)self;
+    Py_ssize_t length;
+    const char *path = PyUnicode_AsUTF8AndSize(arg, &length);
+    if (path == NULL) return NULL;
+    static int installed = 0;
+    const int n = snprintf(lost_pages_message, sizeof(lost_pages_message),
+                           "%.4096s: the file shrank while it was being read (it is read through a memory map, "
+                           "which lost pages); run again once nothing else writes to it\n", path);
+    lost_pages_length = n < 0 ? 0 : (size_t)n < sizeof(lost_pages_message) ? (size_t)n : sizeof(lost_pages_message) - 1;
+    if (!installed) {
+        struct sigaction action;
+        memset(&action, 0, sizeof(action));
+        action.sa_handler = report_lost_pages;
+        sigemptyset(&action.sa_mask);
+        if (sigaction(SIGBUS, &action, NULL) != 0) return PyErr_SetFromErrno(PyExc_OSError);
+        installed = 1;
+    }
+    Py_RETURN_NONE;
+}

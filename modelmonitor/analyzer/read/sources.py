@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
+from modelmonitor.analyzer.native._csvfast import report_shrinking
 
 CHUNK_BYTES = 8 << 20
 """Read size per request: big enough to amortise S3 round trips, small enough to keep memory flat."""
@@ -298,6 +299,7 @@ def iter_block_views(obj: DataObject, chunk_bytes: int | None = None) -> Iterato
             size = os.fstat(handle.fileno()).st_size
             mappable = size > 0 and _mappable(handle.fileno(), size)
             if mappable:
+                report_shrinking(obj.uri)
                 yield from _mapped_blocks(handle.fileno(), size, chunk_bytes)
     except OSError as exc:
         raise AnalyzerInputError(f"{obj.uri}: {exc.strerror or exc}") from exc
@@ -324,9 +326,9 @@ def _mapped_blocks(fileno: int, size: int, chunk_bytes: int) -> Iterator[memoryv
     file: no copy out of the page cache, no fresh pages to zero (reading into new buffers spent about 10 % of the
     CPU time of reading a large CSV on both). A block's map is unmapped when its last view goes, so its pages leave
     the process's resident memory with it, as a buffer would. A line longer than a block widens the block's map up
-    to the file's end. The file must not shrink while it is read (the kernel then stops the process with SIGBUS,
-    where a read would have returned less): the analyzer reads the inputs it was given, which nothing else
-    writes."""
+    to the file's end. A file that shrinks while it is read takes the pages behind a block with it, and the kernel
+    signals the next touch of them (SIGBUS) where a read would have returned less: `report_shrinking` has that end
+    the run with exit 2 and one line naming the file."""
     start = 0
     while start < size:
         offset = start - start % mmap.ALLOCATIONGRANULARITY

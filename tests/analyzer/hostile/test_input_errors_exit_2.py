@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,26 @@ def test_csv_line_that_is_not_utf8_is_one_malformed_record(tmp_path: Path) -> No
                                      timeout=60))
     assert line == (f"error: 1 of 3 records are malformed (more than 10%); first: {data} line 3: not UTF-8 text: "
                     "'utf-8' codec can't decode byte 0xfb in position 0: invalid start byte")
+
+
+def test_a_local_file_that_shrinks_while_it_is_read_exits_2_naming_it(tmp_path: Path) -> None:
+    """A local CSV's blocks are memory maps of the file; a file cut short while it is read takes the pages behind a
+    block with it, and touching them is a SIGBUS, which would kill the run without a word (a read() would simply
+    have returned less). The run ends with exit 2 and one line naming the file instead. `os.truncate` is what a
+    writer truncating the file in place does; the mapped block is then read in full."""
+    data = tmp_path / "shrinking.csv"
+    data.write_text("a,b\n" + "1.5,2.5\n" * 200_000)
+    script = f"""
+import os
+from modelmonitor.analyzer.read.sources import DataObject, iter_block_views
+views = iter_block_views(DataObject({str(data)!r}, os.path.getsize({str(data)!r})), 1 << 20)
+first = next(views)
+os.truncate({str(data)!r}, 0)
+bytes(first)
+print("read past the truncation")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert "read past the truncation" not in done.stdout
+    assert done.returncode == 2, (done.returncode, done.stderr[-800:])
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(data) in lines[0] and "shrank" in lines[0], done.stderr[-800:]
