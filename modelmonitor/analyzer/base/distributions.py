@@ -105,13 +105,14 @@ class BinnedCounts:
 Distribution = WeightedSample | CategoricalCounts
 
 
-@dataclass(frozen=True)
 class StepCdfs:
-    """Two samples' CDFs at every point where either jumps (their distinct values, ascending)."""
+    """Two samples' CDFs at every point where either jumps (their distinct values, ascending). A plain class: a
+    dataclass costs every process ~0.4 ms to create."""
 
-    points: FloatArray
-    ref: FloatArray
-    cur: FloatArray
+    __slots__ = ("cur", "points", "ref")
+
+    def __init__(self, points: FloatArray, ref: FloatArray, cur: FloatArray) -> None:
+        self.points, self.ref, self.cur = points, ref, cur
 
 
 def step_cdfs(ref: WeightedSample, cur: WeightedSample) -> StepCdfs:

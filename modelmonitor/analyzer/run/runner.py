@@ -19,7 +19,6 @@ from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
 from modelmonitor.analyzer.read.sources import list_objects, load_json, write_bytes
-from modelmonitor.analyzer.run import checks, outputs
 from modelmonitor.analyzer.run.constraints import (
     FeatureConstraint,
     MonitoringConfig,
@@ -30,9 +29,10 @@ from modelmonitor.analyzer.run.statsfile import ReferenceFeature, read_statistic
 from modelmonitor.analyzer.stats.column_lanes import column_lanes
 from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
 
-# Batch transform inputs, record preprocessors and partial statistics load only when a job uses them: a CSV run never
-# pays for them (tests/analyzer/entry/test_cli_startup.py keeps it so).
+# Batch transform inputs, record preprocessors and partial statistics load only when a job uses them, the checks and
+# drift methods only in a monitoring run: a CSV baseline never pays for them (tests/analyzer/entry/test_cli_startup.py).
 if TYPE_CHECKING:
+    from modelmonitor.analyzer.run import checks
     from modelmonitor.analyzer.run.job import AnalysisJob
 
 log = logging.getLogger(__name__)
@@ -224,6 +224,8 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
 
 def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malformed: int,
              written: dict[str, str], now: datetime) -> AnalysisResult:
+    from modelmonitor.analyzer.run import checks, outputs
+
     evaluation = checks.evaluate(stats, baseline.features, baseline.constraints, baseline.config, job.drift_methods)
     if evaluation.without_statistics:
         log.warning("the baseline constraints name %d feature(s) its statistics lack: %s; no drift method can run "
