@@ -39,6 +39,10 @@ class WeightedSample:
     _paired: list[tuple[WeightedSample, StepCdfs]] = field(default_factory=list, init=False, repr=False,
                                                            compare=False)
     """The last `step_cdfs` against this sample as the reference: L∞, KS and Wasserstein read the same pair."""
+    _binned: list[tuple[FloatArray, FloatArray]] = field(default_factory=list, init=False, repr=False,
+                                                         compare=False)
+    """The last (edges, counts) of this sample on a window's bins (`binning.aligned_counts`): PSI and JS read the
+    same counts. Never written to by their readers."""
 
     @classmethod
     def of(cls, values: npt.ArrayLike, weights: npt.ArrayLike | None = None) -> WeightedSample:
@@ -64,7 +68,7 @@ class WeightedSample:
 
     def _cdf_at(self, at_or_below: npt.NDArray[np.intp]) -> FloatArray:
         """The CDF at points given as how many of `values` lie at or below each (searchsorted's "right" side)."""
-        below = np.where(at_or_below > 0, self.cumulative[np.maximum(at_or_below - 1, 0)], 0.0)
+        below = np.concatenate([[0.0], self.cumulative])[at_or_below]  # the weight of the first n values
         result: FloatArray = below / self.total
         return result
 
