@@ -23,7 +23,7 @@ from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
 from modelmonitor.analyzer.read.typed_chunk import prepare
 
 # The readers of capture records and JSON lines (and the record preprocessor) load when the data needs them: a CSV
-# run never pays for them (tests/analyzer/entry/test_cli_startup.py keeps it so).
+# run never pays for them (tests/spec/test_cli_startup.py keeps it so).
 if TYPE_CHECKING:
     from modelmonitor.analyzer.read.payloads import PayloadMapping, RecordDecoder
     from modelmonitor.analyzer.read.preprocessor import Preprocessor

@@ -30,7 +30,7 @@ from modelmonitor.analyzer.stats.column_lanes import column_lanes
 from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
 
 # Batch transform inputs, record preprocessors and partial statistics load only when a job uses them, the checks and
-# drift methods only in a monitoring run: a CSV baseline never pays for them (tests/analyzer/entry/test_cli_startup.py).
+# drift methods only in a monitoring run: a CSV baseline never pays for them (tests/spec/test_cli_startup.py).
 if TYPE_CHECKING:
     from modelmonitor.analyzer.run import checks
     from modelmonitor.analyzer.run.job import AnalysisJob
