@@ -131,9 +131,9 @@ def _sample_from_kll(kll: dict[str, Any], total: float) -> WeightedSample | None
             weights = [2.0**h for h, level in enumerate(data) for _ in level]
         sample = WeightedSample.of(values, weights)
         # Our sketches' weights sum to the count exactly; other writers' (Deequ's, older ours) need not: rescale.
-        if sample.total > 0 and total > 0:
+        if sample.total > 0 and total > 0 and total / sample.total != 1.0:
             return WeightedSample.of(sample.values, sample.weights * (total / sample.total))
-        return sample
+        return sample  # (a scale of 1 would give these very arrays back: sorted, weights unchanged)
     buckets = kll.get("buckets") or []
     if not buckets:
         return None
