@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, loading_modules
 from modelmonitor.commands import verdict
 
 if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command runs
@@ -99,7 +99,8 @@ def execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool
 
 
 def _execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool, keep: bool) -> int:
-    from modelmonitor.analyzer.run import runner
+    with loading_modules():
+        from modelmonitor.analyzer.run import runner
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
     # A progress bar only where someone watches it: on a terminal, never in pipes or logs.

@@ -85,3 +85,40 @@ def test_usage_errors_exit_as_before(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "modelmonitor analyze: error:" in done.stderr
     assert done.stdout.endswith("exit callback ran\ntorn down\n")
+
+
+_COLLECTOR = """
+import gc, sys
+import modelmonitor.analyzer.run.runner as runner
+real_run = runner.run
+def run(job, **kwargs):
+    print("collector", gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
+    return real_run(job, **kwargs)
+runner.run = run
+sys.argv = ["modelmonitor", *sys.argv[1:]]
+from modelmonitor.cli import main, run_command
+if __import__("os").environ.get("AS_LIBRARY"):
+    main(sys.argv[1:])
+    print("after", gc.isenabled(), gc.get_freeze_count(), file=sys.stderr)
+else:
+    run_command()
+"""
+
+
+@pytest.mark.parametrize("library", [False, True])
+def test_the_collector_runs_while_the_data_is_read(data: tuple[Path, Path, Path], tmp_path: Path,
+                                                   library: bool) -> None:
+    """The executable pauses garbage collection only while the analyzer loads (its objects are then frozen out of
+    later collections); a program that calls `main` keeps its collector untouched."""
+    import os
+
+    reference, _, _ = data
+    env = {**os.environ, **({"AS_LIBRARY": "1"} if library else {})}
+    done = subprocess.run([sys.executable, "-c", _COLLECTOR, "baseline", str(reference), "-o", str(tmp_path / "b"),
+                           "--no-progress"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    if library:
+        assert "collector True False" in done.stderr and "after True 0" in done.stderr
+    else:
+        assert "collector True True" in done.stderr
