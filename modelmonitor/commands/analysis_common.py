@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from modelmonitor.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, loading_modules
 from modelmonitor.commands import verdict
 
 if TYPE_CHECKING:  # the analyzer (numpy, pyarrow) loads only when a command runs
@@ -53,10 +51,12 @@ def add_data_options(parser: argparse.ArgumentParser, *, output_required: bool =
 
 def reading_options(args: argparse.Namespace) -> dict[str, Any]:
     """The KLL parameters and record preprocessor given on the command line (the job's defaults otherwise)."""
-    from modelmonitor.analyzer.read.payloads import mapping_from_json
-
     given = {"sketch_k": args.sketch_k, "sketch_c": args.sketch_c, "record_preprocessor": args.preprocessor,
-             "payload_mapping": mapping_from_json(args.payload or "", "--payload")}
+             "payload_mapping": None}
+    if args.payload is not None:  # the payload decoders load only for a mapping (a CSV run never needs them)
+        from modelmonitor.analyzer.read.payloads import mapping_from_json
+
+        given["payload_mapping"] = mapping_from_json(args.payload, "--payload")
     return {name: value for name, value in given.items() if value is not None}
 
 
@@ -88,6 +88,8 @@ def execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool
     """Build the job, run it, print the outcome; map errors to exit 2 and violations to exit 1. Without `-o`
     (analyze only) the run writes into a temporary directory that is gone when this returns."""
     if args.output is None:
+        import tempfile  # only for a quick look without -o
+
         with tempfile.TemporaryDirectory(prefix="modelmonitor-analyze-") as scratch:
             args.output = scratch
             code = _execute(args, build, as_json=as_json, keep=False)
@@ -97,7 +99,8 @@ def execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool
 
 
 def _execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: bool, keep: bool) -> int:
-    from modelmonitor.analyzer.run import runner
+    with loading_modules():
+        from modelmonitor.analyzer.run import runner
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s", stream=sys.stderr)
     # A progress bar only where someone watches it: on a terminal, never in pipes or logs.
@@ -118,6 +121,8 @@ def _execute(args: argparse.Namespace, build: Callable[[], Any], *, as_json: boo
         malformed=result.malformed_records, unpaired=result.unpaired_records,
         violations=[v.to_json() for v in result.violations], drift_report=_drift_report(result), outputs=kept)
     if as_json:
+        import json
+
         print(json.dumps(document, indent=2, allow_nan=False))
     else:
         print("\n".join(verdict.people_lines(document, result.summary())))
@@ -135,5 +140,7 @@ def _drift_report(result: AnalysisResult) -> dict[str, Any]:
     uri = result.outputs.get("drift_report")
     if uri is None:
         return {}
+    import json
+
     document: dict[str, Any] = json.loads(read_text(uri))
     return document

@@ -37,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
         from modelmonitor.commands.bias_baseline import write_bias_baseline
 
         return write_bias_baseline(args.data, args.bias_config, args.output, tolerance=args.bias_tolerance)
-    from modelmonitor.analyzer.run.job import AnalysisJob
 
-    return execute(args, lambda: AnalysisJob(
-        mode="baseline", dataset_source=args.data, output_path=args.output, data_format=args.data_format,
-        csv_header=HEADER_CHOICES[args.header], max_malformed_fraction=args.max_malformed,
-        **reading_options(args)))
+    def build() -> Any:  # the analyzer loads inside `execute`, with the collector paused (cli.loading_modules)
+        from modelmonitor.analyzer.run.job import AnalysisJob
+
+        return AnalysisJob(
+            mode="baseline", dataset_source=args.data, output_path=args.output, data_format=args.data_format,
+            csv_header=HEADER_CHOICES[args.header], max_malformed_fraction=args.max_malformed,
+            **reading_options(args))
+
+    return execute(args, build)

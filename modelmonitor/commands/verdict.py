@@ -39,7 +39,7 @@ def verdict_document(*, status: str, insufficient_data: bool, records: int, malf
 def people_lines(document: Mapping[str, Any], summary: str) -> list[str]:
     """The verdict for a terminal: the status line and one line per violation (a drifted feature's violation
     carries its distance and threshold)."""
-    from modelmonitor.analyzer.run.report_legend import round_for_people  # the report rounds the same way
+    from modelmonitor.analyzer.run.people_numbers import round_for_people  # the report rounds the same way
 
     lines = [f"{document['status']}: {round_for_people(summary)}"]
     for v in document["violations"]:

@@ -77,6 +77,16 @@ def sample_counts(sample: WeightedSample, edges: FloatArray) -> FloatArray:
     return bin_counts(sample.values, edges, sample.weights)
 
 
+def _counts_on(sample: WeightedSample, edges: FloatArray) -> FloatArray:
+    """`sample_counts`, counted once for the window's bins of one feature (PSI and JS both ask)."""
+    for known_edges, counts in sample._binned[:1]:
+        if known_edges is edges:
+            return counts
+    counts = sample_counts(sample, edges)
+    sample._binned[:] = [(edges, counts)]
+    return counts
+
+
 def categorical_counts(ref: CategoricalCounts, cur: CategoricalCounts) -> tuple[list[str], FloatArray, FloatArray]:
     """Aligned count vectors over the union of categories (reference's most frequent first)."""
     labels = sorted(set(ref.counts) | set(cur.counts), key=lambda k: (-ref.counts.get(k, 0.0), k))
@@ -102,7 +112,7 @@ def aligned_counts(ref: Distribution | BinnedCounts, cur: Distribution | BinnedC
         _, r, c = categorical_counts(ref, cur)
         return r, c
     if isinstance(ref, WeightedSample) and isinstance(cur, BinnedCounts):
-        return sample_counts(ref, cur.edges), cur.counts
+        return _counts_on(ref, cur.edges), cur.counts
     if isinstance(ref, BinnedCounts) and isinstance(cur, BinnedCounts):
         if not np.array_equal(ref.edges, cur.edges):
             raise ValueError("binned counts recorded on different bins")

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from modelmonitor.analyzer.base.distributions import DriftResult, WeightedSample, sorted_unique, too_small
+from modelmonitor.analyzer.base.distributions import DriftResult, WeightedSample, step_cdfs, too_small
 
 DEFAULT_THRESHOLD = 0.1
 
 
 def wasserstein_distance(ref: WeightedSample, cur: WeightedSample) -> float:
-    points = sorted_unique(np.concatenate([ref.values, cur.values]))
+    pair = step_cdfs(ref, cur)
+    points = pair.points
     if points.size < 2:
         return 0.0
-    gaps = np.abs(ref.cdf(points[:-1]) - cur.cdf(points[:-1]))
+    gaps = np.abs(pair.ref[:-1] - pair.cur[:-1])
     return float(np.sum(gaps * np.diff(points)))
 
 

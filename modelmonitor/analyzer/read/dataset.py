@@ -8,30 +8,25 @@ comes back.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.read.batches import Batch, CaptureLayout, DataFormat, HeaderMode, ReadCounters
-from modelmonitor.analyzer.read.capture import read_capture
 from modelmonitor.analyzer.read.columnar_files import columnar_kind, head_bytes, read_columnar
 from modelmonitor.analyzer.read.csv_reader import read_csv
-from modelmonitor.analyzer.read.jsonl import read_jsonl
-from modelmonitor.analyzer.read.payloads import (
-    PayloadMapping,
-    RecordDecoder,
-    RecordRows,
-    capture_widths,
-    decode_record,
-)
 from modelmonitor.analyzer.read.prefetch import prefetched
-from modelmonitor.analyzer.read.preprocessor import Preprocessor
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_lines
 from modelmonitor.analyzer.read.typed_chunk import prepare
+
+# The readers of capture records and JSON lines (and the record preprocessor) load when the data needs them: a CSV
+# run never pays for them (tests/spec/test_cli_startup.py keeps it so).
+if TYPE_CHECKING:
+    from modelmonitor.analyzer.read.payloads import PayloadMapping, RecordDecoder
+    from modelmonitor.analyzer.read.preprocessor import Preprocessor
 
 FormatChoice = Literal["auto", "capture", "csv", "jsonl", "parquet", "arrow"]
 LayoutChoice = Literal["auto", "output_first", "input_only"]
@@ -83,11 +78,15 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
         raise AnalyzerInputError(f"a record preprocessor ({options.preprocessor.source}) applies to data-capture "
                                  f"records; this data is {fmt}")
     if fmt == "capture":
+        from modelmonitor.analyzer.read.capture import read_capture
+
         layout = ("input_only" if options.preprocessor is not None
                   else capture_layout(options.capture_layout, objects, width, options.mapping))
         raw = read_capture(objects, layout, counters, options.window, on_bytes,
                            decode=record_decoder(layout, options))
     elif fmt == "jsonl":
+        from modelmonitor.analyzer.read.jsonl import read_jsonl
+
         raw = read_jsonl(objects, counters, on_bytes)
     elif fmt in ("parquet", "arrow"):
         raw = read_columnar(objects, fmt, counters, on_bytes)
@@ -100,6 +99,10 @@ def read_dataset(objects: Sequence[DataObject], options: ReadOptions, *, known_n
 def record_decoder(layout: CaptureLayout, options: ReadOptions) -> RecordDecoder | None:
     """How capture records become rows when the shape rules do not decide alone: the record preprocessor, or the
     payload mapping; None leaves the readers their fast paths."""
+    import functools
+
+    from modelmonitor.analyzer.read.payloads import RecordRows, decode_record
+
     preprocessor, mapping = options.preprocessor, options.mapping
     if preprocessor is not None:
         return lambda record: RecordRows(preprocessor.rows(record))
@@ -138,6 +141,8 @@ def capture_layout(choice: LayoutChoice, objects: Sequence[DataObject], width: i
     only when that does; without a baseline, output first whenever outputs were captured."""
     if choice != "auto":
         return choice
+    from modelmonitor.analyzer.read.payloads import capture_widths
+
     for obj in objects:
         line = first_line(obj)
         if not line:

@@ -124,9 +124,10 @@ def _domain_check(ref: FeatureConstraint, col: ColumnStats, threshold: float) ->
                      f"domain (required {_pct(threshold)}); values outside it include {shown}.")
 
 
-def _drift(ref: ReferenceFeature, col: ColumnStats, config: MonitoringConfig) -> DriftResult | None:
+def _drift(ref: ReferenceFeature, col: ColumnStats, config: MonitoringConfig,
+           cur: WeightedSample | None) -> DriftResult | None:
     if ref.is_numeric and ref.sample is not None:
-        return linf(ref.sample, current_sample(col), comparison=config.comparison_method,
+        return linf(ref.sample, cur or current_sample(col), comparison=config.comparison_method,
                     threshold=config.comparison_threshold)
     if ref.inferred_type == "String" and ref.categories is not None and col.categories is not None:
         current = CategoricalCounts(col.categories)
@@ -147,10 +148,12 @@ def _drift_violation(name: str, result: DriftResult) -> Violation | None:
     return Violation(name, "baseline_drift_check", text)
 
 
-def custom_methods(ref: ReferenceFeature, col: ColumnStats, wanted: Sequence[str]) -> dict[str, DriftResult]:
+def custom_methods(ref: ReferenceFeature, col: ColumnStats, wanted: Sequence[str],
+                   cur: WeightedSample | None = None) -> dict[str, DriftResult]:
+    """Every wanted method beside L∞; `cur` is the window's sample when the caller has it already."""
     results: dict[str, DriftResult] = {}
     if ref.is_numeric and ref.sample is not None:
-        cur = current_sample(col)
+        cur = cur or current_sample(col)
         binned = (BinnedCounts(col.edges, col.histogram)
                   if col.edges is not None and col.histogram is not None else None)
         for name in wanted:
@@ -206,11 +209,14 @@ def evaluate(current: DatasetStats, reference: Sequence[ReferenceFeature], const
                       _completeness_check(constraint, col),
                       _domain_check(constraint, col, config.domain_content_threshold)]
         if ref is not None:
+            # One window sample per feature: L∞ and the custom methods compare the same one (and share the
+            # step CDFs of the pair, distributions.step_cdfs).
+            cur = current_sample(col) if ref.is_numeric and ref.sample is not None else None
             if config.perform_comparison:
-                drift = _drift(ref, col, config)
+                drift = _drift(ref, col, config, cur)
                 if drift is not None:
                     found.append(_drift_violation(constraint.name, drift))
-            results = custom_methods(ref, col, methods)
+            results = custom_methods(ref, col, methods, cur)
         mine = tuple(v for v in found if v is not None)
         violations.extend(mine)
         verdicts.append(FeatureVerdict(constraint.name, constraint.inferred_type,

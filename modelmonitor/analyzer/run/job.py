@@ -7,19 +7,23 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 import orjson
 
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
 from modelmonitor.analyzer.methods import CUSTOM_METHODS
-from modelmonitor.analyzer.read.batch_transform import BatchCapture, dataset_format
 from modelmonitor.analyzer.read.batches import HeaderMode
 from modelmonitor.analyzer.read.dataset import FormatChoice, LayoutChoice, ReadOptions
-from modelmonitor.analyzer.read.payloads import PayloadMapping, mapping_from_json
 from modelmonitor.analyzer.read.sources import Window, env_number, parse_time
 from modelmonitor.analyzer.stats.dataset_stats import KLL_C, KLL_K
 from modelmonitor.analyzer.stats.kll import KLL_MAX_K, KLL_MIN_K
+
+# Batch transform sources and payload mappings load where a job has them (the environment's job, a batch's read
+# options): a CSV run from the command line never pays for them.
+if TYPE_CHECKING:
+    from modelmonitor.analyzer.read.batch_transform import BatchCapture
+    from modelmonitor.analyzer.read.payloads import PayloadMapping
 
 OPT_ML_ROOT_ENV = "MODELMONITOR_OPT_ML_ROOT"
 """Overrides `/opt/ml` (tests run the BYOC entrypoint against a temporary tree)."""
@@ -79,6 +83,8 @@ class AnalysisJob:
     def read_options(self) -> ReadOptions:
         """How `read.read_dataset` reads this job's data."""
         if self.batch is not None:
+            from modelmonitor.analyzer.read.batch_transform import dataset_format
+
             # Whole input files of the window's jobs: no capture records, no per-record time to filter on.
             return ReadOptions(data_format="jsonl" if dataset_format(self.batch.content_type) == "jsonl" else "csv",
                                csv_header="absent", capture_layout=self.capture_layout, window=None,
@@ -116,6 +122,9 @@ class AnalysisJob:
     def from_environment(cls, env: Mapping[str, str], *, opt_ml_root: str | None = None) -> AnalysisJob:
         """The BYOC contract's variables (and ours, internal-contracts §5) → a job. Paths SageMaker does not pass
         default to the container layout under `/opt/ml` (or `MODELMONITOR_OPT_ML_ROOT`)."""
+        from modelmonitor.analyzer.read.batch_transform import BatchCapture
+        from modelmonitor.analyzer.read.payloads import mapping_from_json
+
         root = Path(opt_ml_root or env.get(OPT_ML_ROOT_ENV) or DEFAULT_OPT_ML_ROOT)
         statistics, constraints = env.get("baseline_statistics") or None, env.get("baseline_constraints") or None
         data_format, header = parse_dataset_format(env.get("dataset_format", ""))

@@ -5,11 +5,11 @@ out."""
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from modelmonitor.analyzer.methods.linf import DEEQU_C_ALPHA
+from modelmonitor.analyzer.run import people_numbers
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,14 @@ ROBUST_NOTE = (f"Robust (SageMaker's default) subtracts what sampling alone expl
                f"when nothing is left: 0 means the difference is within sampling noise, not that the "
                f"distributions are equal (the cell gives the raw distance). Simple compares the raw distance.")
 
+round_for_people = people_numbers.round_for_people
+"""The report rounds numbers for people as the console does (`people_numbers`, which the CLI loads alone)."""
+
 SUPPORTING_NOTE = ("Only L∞ decides drift, as in SageMaker's analyzer. The other statistics are shown neutrally, "
                    "in grey: their usual thresholds do not depend on the sample size, so a small window crosses "
                    "them by chance on features that did not change. Hover a value for its rule.")
 
 
-PEOPLE_DIGITS = 4
-"""Significant digits of a number shown to people (console, report): a distance of 0.1234 against a threshold of
-0.1 says all a reader acts on; 16 digits only hide the comparison. The files keep full precision."""
-
-_LONG_NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:[eE][-+]?\d+)?(?![\w.])")
-
-
-def round_for_people(text: str) -> str:
-    """`text` with every decimal number of more than 4 decimals shown with 4 significant digits."""
-    return _LONG_NUMBER.sub(lambda m: f"{float(m.group()):.{PEOPLE_DIGITS}g}", text)
 
 
 def fmt(value: float | None, digits: int = 3) -> str:

@@ -10,29 +10,30 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import orjson
 
 from modelmonitor.analyzer.base.binning import quantile_edges
 from modelmonitor.analyzer.base.errors import AnalyzerInputError
-from modelmonitor.analyzer.read.batch_transform import input_data_objects
 from modelmonitor.analyzer.read.batches import ReadCounters
 from modelmonitor.analyzer.read.dataset import read_dataset
-from modelmonitor.analyzer.read.preprocessor import load_preprocessor
 from modelmonitor.analyzer.read.sources import list_objects, load_json, write_bytes
-from modelmonitor.analyzer.run import checks, outputs
 from modelmonitor.analyzer.run.constraints import (
     FeatureConstraint,
     MonitoringConfig,
     constraints_document,
     read_constraints,
 )
-from modelmonitor.analyzer.run.job import AnalysisJob
-from modelmonitor.analyzer.run.partials import load_partial, merge_partial
 from modelmonitor.analyzer.run.statsfile import ReferenceFeature, read_statistics, statistics_document
 from modelmonitor.analyzer.stats.column_lanes import column_lanes
 from modelmonitor.analyzer.stats.dataset_stats import DatasetStats
+
+# Batch transform inputs, record preprocessors and partial statistics load only when a job uses them, the checks and
+# drift methods only in a monitoring run: a CSV baseline never pays for them (tests/spec/test_cli_startup.py).
+if TYPE_CHECKING:
+    from modelmonitor.analyzer.run import checks
+    from modelmonitor.analyzer.run.job import AnalysisJob
 
 log = logging.getLogger(__name__)
 
@@ -141,10 +142,14 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
     if job.batch is not None and job.stage != "merge":
         if job.window is None:
             raise AnalyzerInputError("a batch transform source needs the run's window (start_time, end_time)")
+        from modelmonitor.analyzer.read.batch_transform import input_data_objects
+
         objects = input_data_objects(job.dataset_source, job.window.start, job.window.end)
     else:
         objects = list_objects(job.dataset_source, None if job.stage == "merge" else job.window)
     if job.stage == "merge":
+        from modelmonitor.analyzer.run.partials import load_partial, merge_partial
+
         totals = ReadCounters()
         for obj in objects:
             raw = load_json(obj.uri, "partial statistics")
@@ -157,6 +162,8 @@ def accumulate(job: AnalysisJob, baseline: Baseline | None, progress: Progress |
         progress.start(sum(o.size for o in objects))
     options = job.read_options
     if job.record_preprocessor:
+        from modelmonitor.analyzer.read.preprocessor import load_preprocessor
+
         options = replace(options, preprocessor=load_preprocessor(job.record_preprocessor))
     dataset = read_dataset(objects, options, known_names=baseline.names if baseline else None,
                            on_bytes=progress.advance if progress else None)
@@ -217,6 +224,8 @@ def run(job: AnalysisJob, *, progress: Progress | None = None, now: datetime | N
 
 def _monitor(job: AnalysisJob, baseline: Baseline, stats: DatasetStats, *, malformed: int,
              written: dict[str, str], now: datetime) -> AnalysisResult:
+    from modelmonitor.analyzer.run import checks, outputs
+
     evaluation = checks.evaluate(stats, baseline.features, baseline.constraints, baseline.config, job.drift_methods)
     if evaluation.without_statistics:
         log.warning("the baseline constraints name %d feature(s) its statistics lack: %s; no drift method can run "

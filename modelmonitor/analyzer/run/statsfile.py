@@ -98,16 +98,42 @@ class ReferenceFeature:
         return self.inferred_type in NUMERIC_TYPES
 
 
+def _levels(data: Any) -> tuple[FloatArray, FloatArray] | None:
+    """A sketch's items and their weights (level h: 2**h) read a level at a time, or None when some level is not a
+    list of numbers: the caller then reads item by item, and its error names what is wrong."""
+    if not isinstance(data, list):
+        return None
+    items, weights = [], []
+    for h, level in enumerate(data):
+        if not isinstance(level, list):
+            return None
+        try:
+            array = np.array(level)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if array.ndim != 1 or array.dtype.kind not in "fiu":  # booleans, text, None, nested lists: item by item
+            return None
+        items.append(array.astype(np.float64, copy=False))
+        weights.append(np.full(array.size, 2.0**h))
+    return np.concatenate(items), np.concatenate(weights)
+
+
 def _sample_from_kll(kll: dict[str, Any], total: float) -> WeightedSample | None:
     data = kll.get("sketch", {}).get("data")
     if data:
-        values = [float(v) for level in data for v in level]
-        weights = [2.0**h for h, level in enumerate(data) for _ in level]
+        levels = _levels(data)
+        values: FloatArray | list[float]
+        weights: FloatArray | list[float]
+        if levels is not None:
+            values, weights = levels
+        else:
+            values = [float(v) for level in data for v in level]
+            weights = [2.0**h for h, level in enumerate(data) for _ in level]
         sample = WeightedSample.of(values, weights)
         # Our sketches' weights sum to the count exactly; other writers' (Deequ's, older ours) need not: rescale.
-        if sample.total > 0 and total > 0:
+        if sample.total > 0 and total > 0 and total / sample.total != 1.0:
             return WeightedSample.of(sample.values, sample.weights * (total / sample.total))
-        return sample
+        return sample  # (a scale of 1 would give these very arrays back: sorted, weights unchanged)
     buckets = kll.get("buckets") or []
     if not buckets:
         return None
