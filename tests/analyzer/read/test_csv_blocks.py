@@ -179,3 +179,10 @@ def _assert_stream_cut_at_newlines(data: bytes, local: list[bytes], chunk: int) 
     assert b"".join(local) == b"".join(streamed)
     assert all(b.endswith(b"\n") for b in local[:-1])
     assert [b.endswith(b"\n") for b in local[-1:]] == [b.endswith(b"\n") for b in streamed[-1:]]
+
+
+@pytest.mark.parametrize(("cpus", "threads", "workers"),
+                         [(None, True, 1), (1, True, 1), (2, True, 1), (3, True, 2), (64, True, 2), (64, False, 1)])
+def test_one_parser_thread_up_to_two_cpus(cpus: int | None, threads: bool, workers: int) -> None:
+    """Two column lanes and one parser already fill two CPUs; more CPUs get a second parser."""
+    assert csv_reader.parse_workers(cpus, threads) == workers
