@@ -12,11 +12,10 @@ from typing import Any
 import orjson
 
 from modelmonitor.analyzer.base.errors import RecordError
-from modelmonitor.analyzer.native._csvfast import count_newlines
 from modelmonitor.analyzer.read.arrow_capture import CaptureLines, capture_lines
 from modelmonitor.analyzer.read.arrow_text import arrow_block
 from modelmonitor.analyzer.read.batches import MAX_COLUMNS, Batch, BatchBuilder, CaptureLayout, ReadCounters
-from modelmonitor.analyzer.read.native_block import BlockBuffers, native_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, block_lines, native_columns
 from modelmonitor.analyzer.read.payloads import RecordDecoder, decode_record
 from modelmonitor.analyzer.read.records import SYNTHETIC_INFERENCE_PREFIX, is_synthetic
 from modelmonitor.analyzer.read.sources import DataObject, Window, iter_blocks
@@ -66,7 +65,7 @@ def read_capture(objects: Iterable[DataObject], layout: CaptureLayout, counters:
             fast = None if slow else capture_lines(block, join_output=join_output, window=keys)
             if on_bytes:
                 on_bytes(len(block))
-            n_lines = count_newlines(block) + (not block.endswith(b"\n"))
+            n_lines = block_lines(block)
             counters.lines += n_lines
             line_number += n_lines
             if fast is None:

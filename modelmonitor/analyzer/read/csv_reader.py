@@ -23,13 +23,12 @@ from modelmonitor.analyzer.read.batches import (
     HeaderMode,
     ReadCounters,
 )
-from modelmonitor.analyzer.read.native_block import BlockBuffers, Refused, parse_columns
+from modelmonitor.analyzer.read.native_block import BlockBuffers, Refused, block_lines, parse_columns
 from modelmonitor.analyzer.read.payload_mapping import split_csv
 from modelmonitor.analyzer.read.sources import DataObject, iter_block_views
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk
 
 _BOM = "\ufeff".encode()
-_NEWLINE = ord("\n")
 
 
 def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCounters,
@@ -75,7 +74,7 @@ def read_csv(objects: Iterable[DataObject], header: HeaderMode, counters: ReadCo
                     continue
                 yield from collect(0)
                 first_line = lines.taken(header_lines, counters) + 1
-                lines.add(_count_lines(body), counters)
+                lines.add(block_lines(body), counters)
                 _add_lines(builder, bytes(body), names, counters, obj.uri, first_line=first_line)
                 if builder.full():
                     yield from builder.drain(names)
@@ -88,7 +87,7 @@ def _take(parsed: _Parsed | None, plain: _Plain, builder: BatchBuilder, counters
     """A plain block's result, in the blocks' order: its batch, or its lines through the list path."""
     first_line = plain.lines.taken(plain.header_lines, counters) + 1
     if parsed is None:
-        plain.lines.add(_count_lines(plain.body), counters)
+        plain.lines.add(block_lines(plain.body), counters)
         _add_lines(builder, bytes(plain.body), plain.names, counters, plain.uri, first_line=first_line)
         if builder.full():
             yield from builder.drain(plain.names)
@@ -129,10 +128,6 @@ class _ObjectLines:
         self.counted += n_lines
         self.pending -= 1
         counters.lines += n_lines
-
-
-def _count_lines(body: memoryview) -> int:
-    return scan_block(body)[0] + (body.nbytes > 0 and body[-1] != _NEWLINE)
 
 
 class _Density:
@@ -206,7 +201,7 @@ def _parse_plain(plain: _Plain) -> _Parsed | None:
     skip_ragged = plain.names is not None
     found = parse_columns(plain.body, plain.n_lines, plain.width, skip_ragged=skip_ragged, buffers=plain.buffers)
     if found is Refused.MORE_LINES:
-        found = parse_columns(plain.body, _count_lines(plain.body), plain.width, skip_ragged=skip_ragged,
+        found = parse_columns(plain.body, block_lines(plain.body), plain.width, skip_ragged=skip_ragged,
                               buffers=plain.buffers)
     if found is Refused.NOT_PLAIN:
         return None
@@ -215,7 +210,7 @@ def _parse_plain(plain: _Plain) -> _Parsed | None:
     if scan_block(plain.body)[1]:  # the parser may have stopped before a quote
         return None
     parsed = arrow_block(plain.body, plain.width, range(plain.width), skip_ragged=skip_ragged)
-    return None if parsed is None else (*parsed, _count_lines(plain.body))
+    return None if parsed is None else (*parsed, block_lines(plain.body))
 
 
 def _header(block: bytes | bytearray, mode: HeaderMode, names: list[str] | None, uri: str, first_line: int

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from modelmonitor.analyzer.base.limits import CATEGORY_LIMIT
-from modelmonitor.analyzer.native._csvfast import parse_block
+from modelmonitor.analyzer.native._csvfast import count_newlines, parse_block
 from modelmonitor.analyzer.read.arrow_text import TextColumn, arrow_block
 from modelmonitor.analyzer.read.typed_chunk import TypedChunk, classify
 
@@ -31,6 +31,15 @@ def text_budget(block_bytes: int) -> int:
     would take it past the budget are read by Arrow instead, so a block of thousands of text columns or of
     millions of distinct texts costs at most this much here."""
     return max(TEXT_BUDGET_MIN, 2 * block_bytes)
+
+
+_NEWLINE = ord("\n")
+
+
+def block_lines(block: bytes | bytearray | memoryview) -> int:
+    """Lines in a block of text, a last one without its newline too (none in an empty block): what the readers
+    count for `ReadCounters.lines` and number their messages by."""
+    return count_newlines(block) + (len(block) > 0 and block[-1] != _NEWLINE)
 
 
 def row_capacity(block_bytes: int, n_lines: int, width: int) -> int:
