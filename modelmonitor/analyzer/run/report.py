@@ -18,6 +18,7 @@ import numpy as np
 from modelmonitor.analyzer.base.binning import bin_counts
 from modelmonitor.analyzer.base.distributions import FloatArray, WeightedSample
 from modelmonitor.analyzer.run.checks import Violation
+from modelmonitor.analyzer.run.people_numbers import round_for_people
 from modelmonitor.analyzer.run.report_legend import (
     DECIDING,
     SUPPORTING,
@@ -26,7 +27,6 @@ from modelmonitor.analyzer.run.report_legend import (
     fmt,
     legend_items,
     raw_distance,
-    round_for_people,
     supporting_tooltip,
 )
 from modelmonitor.analyzer.run.statsfile import ReferenceFeature

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelmonitor.analyzer.methods.linf import DEEQU_C_ALPHA
-from modelmonitor.analyzer.run import people_numbers
 
 
 @dataclass(frozen=True)
@@ -48,14 +47,9 @@ ROBUST_NOTE = (f"Robust (SageMaker's default) subtracts what sampling alone expl
                f"when nothing is left: 0 means the difference is within sampling noise, not that the "
                f"distributions are equal (the cell gives the raw distance). Simple compares the raw distance.")
 
-round_for_people = people_numbers.round_for_people
-"""The report rounds numbers for people as the console does (`people_numbers`, which the CLI loads alone)."""
-
 SUPPORTING_NOTE = ("Only L∞ decides drift, as in SageMaker's analyzer. The other statistics are shown neutrally, "
                    "in grey: their usual thresholds do not depend on the sample size, so a small window crosses "
                    "them by chance on features that did not change. Hover a value for its rule.")
-
-
 
 
 def fmt(value: float | None, digits: int = 3) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from modelmonitor.analyzer.run.job import AnalysisJob
-from modelmonitor.analyzer.run.report_legend import round_for_people
+from modelmonitor.analyzer.run.people_numbers import round_for_people
 from modelmonitor.analyzer.run.runner import run
 from tests.analyzer import datagen
 from tests.analyzer.widegen import wide_report
