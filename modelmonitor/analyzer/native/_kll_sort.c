@@ -149,21 +149,6 @@ static void sort16(double *a, size_t n) {
     memcpy(a, pad, n * sizeof(double));
 }
 
-/* Up to 32 items: one or two networks and a merge. */
-static void sort_short(double *a, size_t n) {
-    if (n > 16) {
-        double runs[32];
-        memcpy(runs, a, n * sizeof(double));
-        sort16(runs, 16);
-        sort16(runs + 16, n - 16);
-        merge_apart(runs, 16, runs + 16, n - 16, a);
-    } else if (n > 8) {
-        sort16(a, n);
-    } else if (n > 1) {
-        sort8(a, n);
-    }
-}
-
 /* Quicksort (median of three, Hoare partition, which keeps heavy ties balanced) down to 16 items: needs no memory. */
 static void sort_in_place(double *a, size_t n) {
     while (n > 32) {
@@ -183,7 +168,17 @@ static void sort_in_place(double *a, size_t n) {
         if (left < n - left) { sort_in_place(a, left); a += left; n -= left; }
         else { sort_in_place(a + left, n - left); n = left; }
     }
-    sort_short(a, n);
+    if (n > 16) {  /* two networks and a merge */
+        double runs[32];
+        memcpy(runs, a, n * sizeof(double));
+        sort16(runs, 16);
+        sort16(runs + 16, n - 16);
+        merge_apart(runs, 16, runs + 16, n - 16, a);
+    } else if (n > 8) {
+        sort16(a, n);
+    } else if (n > 1) {
+        sort8(a, n);
+    }
 }
 
 #define SHORT_SORT 2048  /* doubles of stack scratch for a sort */
